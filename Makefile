@@ -1,0 +1,43 @@
+# relief — two commands: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install migrate demo bench worker beat clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	bash scripts/run.sh $(HOST) $(PORT)
+
+test: install
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: install
+	bash scripts/bench.sh $(BENCH_ARGS)
+
+worker: install
+	$(VENV)/bin/celery -A relief worker -l info
+
+beat: install
+	$(VENV)/bin/celery -A relief beat -l info
+
+clean:
+	rm -rf var/test_*.sqlite3 test-results

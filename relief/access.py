@@ -1,0 +1,200 @@
+"""Who may see and do what: the one place that decides it.
+
+Access is granted with django-guardian on jurisdiction objects (never on households). A grant on a
+township or district covers every village under it. Every view, export and task asks this module
+which villages a user may act on, and starts its queries from those villages.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, get_objects_for_user
+
+from .models import Jurisdiction, JurisdictionLevel, JurisdictionUserObjectPermission, Role, User
+
+
+class Action:
+    """Permission codenames on Jurisdiction (see Jurisdiction.Meta.permissions)."""
+
+    VIEW = "view_jurisdiction"
+    EDIT_HOUSEHOLDS = "edit_households"
+    VIEW_PERSONAL_DATA = "view_personal_data"
+    LOG_VISITS = "log_visits"
+    SUBMIT_REFERRALS = "submit_referrals"
+    DECIDE_REFERRALS = "decide_referrals"
+    EXPORT_LEDGERS = "export_ledgers"
+    IMPORT_DATA = "import_data"
+    SUPERVISE = "supervise"
+
+
+# What each role may do on the jurisdiction it serves (and everything under it).
+ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
+    Role.CASEWORKER: (
+        Action.VIEW, Action.EDIT_HOUSEHOLDS, Action.VIEW_PERSONAL_DATA, Action.LOG_VISITS,
+        Action.SUBMIT_REFERRALS,
+    ),
+    Role.TOWNSHIP: (
+        Action.VIEW, Action.EDIT_HOUSEHOLDS, Action.VIEW_PERSONAL_DATA, Action.LOG_VISITS,
+        Action.DECIDE_REFERRALS, Action.EXPORT_LEDGERS, Action.IMPORT_DATA,
+    ),
+    Role.DISTRICT: (Action.VIEW, Action.DECIDE_REFERRALS, Action.EXPORT_LEDGERS, Action.SUPERVISE),
+    Role.ADMIN: (
+        Action.VIEW, Action.EDIT_HOUSEHOLDS, Action.VIEW_PERSONAL_DATA, Action.EXPORT_LEDGERS,
+        Action.IMPORT_DATA,
+    ),
+}
+
+# The level of jurisdiction each role serves.
+ROLE_LEVEL: dict[str, str] = {
+    Role.CASEWORKER: JurisdictionLevel.VILLAGE,
+    Role.TOWNSHIP: JurisdictionLevel.TOWNSHIP,
+    Role.DISTRICT: JurisdictionLevel.DISTRICT,
+    Role.ADMIN: JurisdictionLevel.DISTRICT,
+}
+
+
+def grant_role_permissions(user: User) -> None:
+    """Replace the user's jurisdiction grants by those of their role on their jurisdiction."""
+    JurisdictionUserObjectPermission.objects.filter(user=user).delete()
+    if user.jurisdiction_id and user.is_active:
+        for action in ROLE_ACTIONS.get(user.role, ()):
+            assign_perm(f"relief.{action}", user, user.jurisdiction)
+    _forget(user)
+
+
+def _forget(user: User) -> None:
+    if hasattr(user, "_relief_access"):
+        del user._relief_access
+
+
+def _held_ids(user: User, action: str) -> frozenset[int] | None:
+    """Ids of jurisdictions on which the user holds the action; None means every one (superuser)."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return None
+    cache = user.__dict__.setdefault("_relief_access", {})
+    key = ("held", action)
+    if key not in cache:
+        held = get_objects_for_user(
+            user, f"relief.{action}", klass=Jurisdiction,
+            accept_global_perms=False, with_superuser=False, use_groups=True,
+        )
+        cache[key] = frozenset(held.values_list("pk", flat=True))
+    return cache[key]
+
+
+def _covered(held: frozenset[int]) -> Q:
+    """Jurisdictions that are one of `held` or lie under one of them (at most three levels)."""
+    return Q(pk__in=held) | Q(parent__in=held) | Q(parent__parent__in=held) | Q(parent__parent__parent__in=held)
+
+
+def jurisdictions_for(user: User, action: str = Action.VIEW, level: str | None = None) -> QuerySet[Jurisdiction]:
+    """Every jurisdiction (optionally of one level) on which the user may perform the action."""
+    held = _held_ids(user, action)
+    qs = Jurisdiction.objects.all()
+    if held is not None:
+        qs = qs.filter(_covered(held)) if held else qs.none()
+    if level:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def jurisdiction_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:
+    """Ids of every jurisdiction (all levels) the user may act on; one query, cached on the user."""
+    cache = user.__dict__.setdefault("_relief_access", {})
+    key = ("covered", action)
+    if key not in cache:
+        cache[key] = frozenset(jurisdictions_for(user, action).values_list("pk", flat=True))
+    return cache[key]
+
+
+def village_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:
+    """Ids of the villages the user may act on; computed once per request (cached on the user)."""
+    cache = user.__dict__.setdefault("_relief_access", {})
+    key = ("villages", action)
+    if key not in cache:
+        cache[key] = frozenset(
+            jurisdictions_for(user, action, JurisdictionLevel.VILLAGE).values_list("pk", flat=True)
+        )
+    return cache[key]
+
+
+def villages_for(user: User, action: str = Action.VIEW) -> QuerySet[Jurisdiction]:
+    return Jurisdiction.objects.filter(pk__in=village_ids_for(user, action))
+
+
+def can(user: User, action: str, jurisdiction: Jurisdiction | int | None) -> bool:
+    """May the user perform the action on this jurisdiction (held on it or on an ancestor)?"""
+    if jurisdiction is None:
+        return False
+    held = _held_ids(user, action)
+    if held is None:
+        return True
+    if not held:
+        return False
+    pk = jurisdiction.pk if isinstance(jurisdiction, Jurisdiction) else int(jurisdiction)
+    return pk in jurisdiction_ids_for(user, action)
+
+
+def can_anywhere(user: User, action: str) -> bool:
+    held = _held_ids(user, action)
+    return held is None or bool(held)
+
+
+def check(user: User, action: str, jurisdiction: Jurisdiction | int | None) -> None:
+    """Raise Http404 when the user may not act there: out-of-jurisdiction objects do not exist for them."""
+    if not can(user, action, jurisdiction):
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+
+
+def scope(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str = "village") -> QuerySet:
+    """Narrow a queryset of records that belong to a village to those the user may act on."""
+    held = _held_ids(user, action)
+    if held is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": village_ids_for(user, action)})
+
+
+# ---- view decorators: every routed view states its access rule (tests/test_urls.py checks) ----
+
+def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None):
+    """Logged-in staff who may perform `action` somewhere (and, if given, hold one of `roles`).
+
+    Object-level checks (is this household in the user's villages?) are made by the view through
+    `scope` / `check`, which answer 404 for anything outside the user's jurisdiction.
+    """
+    allowed_roles = frozenset(roles or ())
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
+                return redirect_to_login(request.get_full_path())
+            if allowed_roles and user.role not in allowed_roles and not user.is_superuser:
+                raise PermissionDenied(_("您的角色不能使用此功能。"))
+            if action and not can_anywhere(user, action):
+                raise PermissionDenied(_("您没有此项操作的权限。"))
+            return view(request, *args, **kwargs)
+
+        wrapped.access_rule = {"action": action, "roles": sorted(allowed_roles)}
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """A page anyone may open (login, error pages)."""
+    from django.contrib.auth.decorators import login_not_required
+
+    view = login_not_required(view)
+    view.access_rule = {"public": True}
+    return view

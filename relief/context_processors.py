@@ -1,0 +1,24 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+# (url name, label, roles that see it; empty = everyone). Apps add their entries as they land.
+NAVIGATION = [
+    ("home", _("首页"), ()),
+    ("audit_log", _("审计日志"), (Role.DISTRICT, Role.ADMIN)),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for name, label, roles in NAVIGATION:
+        if roles and user.role not in roles and not user.is_superuser:
+            continue
+        url = reverse(name)
+        items.append({"url": url, "label": label, "active": request.path == url or (
+            url != "/" and request.path.startswith(url))})
+    return {"nav_items": items}

@@ -1,0 +1,29 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from .audit import AuditEvent
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名或密码不正确，请重新输入。连续输错多次后账号将被暂时锁定。"),
+        "inactive": _("该账号已停用，请联系系统管理员。"),
+    }
+
+
+class AuditFilterForm(forms.Form):
+    EVENT_CHOICES = [("", _("全部")), ("create", _("新增")), ("update", _("修改")), ("delete", _("删除"))] + list(
+        AuditEvent.choices
+    )
+    event = forms.ChoiceField(label=_("事件"), choices=EVENT_CHOICES, required=False)
+    actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
+    q = forms.CharField(label=_("记录"), required=False, max_length=100)
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError(_("起始日期不能晚于截止日期。"))
+        return data

@@ -1,0 +1,154 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class JurisdictionLevel(models.TextChoices):
+    DISTRICT = "district", _("区/县")
+    TOWNSHIP = "township", _("乡镇/街道")
+    VILLAGE = "village", _("村/社区")
+    GROUP = "group", _("村民小组")
+
+
+# The level each level sits under; a district has no parent inside the app.
+PARENT_LEVEL = {
+    JurisdictionLevel.TOWNSHIP: JurisdictionLevel.DISTRICT,
+    JurisdictionLevel.VILLAGE: JurisdictionLevel.TOWNSHIP,
+    JurisdictionLevel.GROUP: JurisdictionLevel.VILLAGE,
+}
+
+
+class JurisdictionQuerySet(models.QuerySet):
+    def villages(self):
+        return self.filter(level=JurisdictionLevel.VILLAGE)
+
+    def townships(self):
+        return self.filter(level=JurisdictionLevel.TOWNSHIP)
+
+    def districts(self):
+        return self.filter(level=JurisdictionLevel.DISTRICT)
+
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Jurisdiction(models.Model):
+    """Jurisdiction — 辖区: district, township, village or villager group, with its division code.
+
+    Codes are the NBS statistical division codes (统计用区划代码, 12 digits) down to the village;
+    villager groups have no national code, so they take the village code plus a 3-digit number.
+    """
+
+    code = models.CharField(
+        _("区划代码"),
+        max_length=15,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}(\d{3})?$", _("区划代码应为12位数字（村民小组为15位）。"))],
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.CharField(_("层级"), max_length=10, choices=JurisdictionLevel.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    objects = JurisdictionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("辖区")
+        verbose_name_plural = _("辖区")
+        ordering = ["code"]
+        permissions = [
+            ("edit_households", _("登记和修改家庭信息")),
+            ("view_personal_data", _("查看完整身份证号等个人信息")),
+            ("log_visits", _("登记走访")),
+            ("submit_referrals", _("提交转办")),
+            ("decide_referrals", _("受理和决定转办")),
+            ("export_ledgers", _("导出台账")),
+            ("import_data", _("导入数据")),
+            ("supervise", _("督导抽查")),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        expected = PARENT_LEVEL.get(self.level)
+        if expected and (self.parent is None or self.parent.level != expected):
+            raise ValidationError({"parent": _("%(level)s的上级必须是%(parent)s。") % {
+                "level": self.get_level_display(), "parent": JurisdictionLevel(expected).label}})
+        if self.level == JurisdictionLevel.DISTRICT and self.parent is not None:
+            raise ValidationError({"parent": _("区/县没有上级辖区。")})
+
+    @property
+    def full_name(self) -> str:
+        names = []
+        node = self
+        while node is not None:
+            names.append(node.name)
+            node = node.parent
+        return " / ".join(reversed(names))
+
+    def ancestor(self, level: str):
+        """The jurisdiction of the given level above (or equal to) this one, or None."""
+        node = self
+        while node is not None and node.level != level:
+            node = node.parent
+        return node
+
+
+class JurisdictionUserObjectPermission(UserObjectPermissionBase):
+    """Direct-FK guardian table: per-object grants on jurisdictions stay fast at scale."""
+
+    content_object = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("辖区授权（用户）")
+        verbose_name_plural = _("辖区授权（用户）")
+
+
+class JurisdictionGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Jurisdiction, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        verbose_name = _("辖区授权（用户组）")
+        verbose_name_plural = _("辖区授权（用户组）")
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("村社会救助协理员")
+    TOWNSHIP = "township", _("乡镇民政办")
+    DISTRICT = "district", _("区县民政局")
+    ADMIN = "admin", _("系统管理员")
+
+
+class User(AbstractUser):
+    """User — 工作人员账号: a member of staff with one role and the jurisdiction they serve."""
+
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.CASEWORKER)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction,
+        verbose_name=_("所属辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("工作人员")
+        verbose_name_plural = _("工作人员")
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+handler403 = "relief.views.permission_denied"
+handler404 = "relief.views.page_not_found"
+handler500 = "relief.views.server_error"
+
+admin.site.site_header = "社会救助主动发现 · 管理后台"
+admin.site.site_title = "社会救助主动发现"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/logout/", views.logout_view, name="logout"),
+    path("accounts/password/", views.password_change_view, name="password_change"),
+    path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
+    path("audit/", views.audit_log, name="audit_log"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,65 @@
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from .access import Action, access_rule, jurisdictions_for, public
+from .audit import event_label
+from .forms import AuditFilterForm, LoginForm
+from .home import home_cards
+from .models import JurisdictionLevel, Role
+from .selectors import audit_entries_filtered
+
+login_view = public(auth_views.LoginView.as_view(
+    template_name="registration/login.html", authentication_form=LoginForm, redirect_authenticated_user=True))
+logout_view = access_rule()(auth_views.LogoutView.as_view())
+password_change_view = access_rule()(auth_views.PasswordChangeView.as_view(
+    template_name="registration/password_change_form.html"))
+password_change_done_view = access_rule()(auth_views.PasswordChangeDoneView.as_view(
+    template_name="registration/password_change_done.html"))
+
+
+@access_rule()
+def home(request):
+    user = request.user
+    villages = jurisdictions_for(user, Action.VIEW, JurisdictionLevel.VILLAGE)
+    context = {
+        "cards": home_cards(user),
+        "village_count": villages.count(),
+        "role_label": Role(user.role).label if user.role in Role.values else "",
+    }
+    return TemplateResponse(request, "relief/home.html", context)
+
+
+@access_rule(roles=[Role.DISTRICT, Role.ADMIN])
+def audit_log(request):
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entries_filtered(request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.event_label = event_label(entry)
+    return TemplateResponse(request, "relief/audit_log.html", {"form": form, "page": page})
+
+
+@public
+def csrf_failure(request, reason=""):
+    return TemplateResponse(request, "403_csrf.html", {"reason": reason}, status=403)
+
+
+@public
+def page_not_found(request, exception=None):
+    return TemplateResponse(request, "404.html", {}, status=404)
+
+
+@public
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else _("您没有权限访问此页面。")
+    return TemplateResponse(request, "403.html", {"message": message}, status=403)
+
+
+@public
+def server_error(request):
+    from django.shortcuts import render
+
+    return render(request, "500.html", status=500)

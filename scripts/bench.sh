@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Benchmarks run in a database of their own, never the one `make run` uses: a separate
+# PostgreSQL database on the server of DATABASE_URL when it is set, else a temporary SQLite file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -n "${DATABASE_URL:-}" ]; then
+  base=${DATABASE_URL%/*}
+  export DATABASE_URL="$base/relief_bench"
+  psql "$base/postgres" -qc "DROP DATABASE IF EXISTS relief_bench" >/dev/null
+  psql "$base/postgres" -qc "CREATE DATABASE relief_bench" >/dev/null
+else
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  export DATABASE_URL="sqlite:///$tmp/bench.sqlite3"
+fi
+export AXES_ENABLED=0
+unset REDIS_URL
+.venv/bin/python manage.py migrate --noinput -v 0
+.venv/bin/python manage.py createcachetable
+.venv/bin/python manage.py bench "$@"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Serve the app; with REDIS_URL set, also a Celery worker and beat that stop with the server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+host=${1:-127.0.0.1}; port=${2:-8000}
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+if [ -n "${REDIS_URL:-}" ]; then
+  .venv/bin/celery -A relief worker -l warning --concurrency 2 & pids+=($!)
+  .venv/bin/celery -A relief beat -l warning --pidfile var/celerybeat.pid & pids+=($!)
+  echo "Celery worker and beat started (broker: $REDIS_URL)."
+else
+  echo "REDIS_URL is not set: background jobs run in-process (no worker, no schedule)."
+fi
+echo
+.venv/bin/python manage.py load_demo | sed -n '1,40p'
+echo
+echo "Open http://$host:$port/ and log in with one of the accounts above."
+.venv/bin/python manage.py runserver "$host:$port" --noreload

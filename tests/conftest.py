@@ -1,0 +1,180 @@
+"""Shared fixtures: the demo district, staff of every role, a real Celery worker, the browser."""
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+REQUIRE_ALL = os.environ.get("RELIEF_REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason: str):
+    """Skip with a clear reason on a developer machine; in CI (RELIEF_REQUIRE_ALL=1) fail instead."""
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (RELIEF_REQUIRE_ALL=1: nothing may be skipped in CI)")
+    pytest.skip(reason)
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing speed is not under test; demo accounts are created in many tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager_by_default(settings):
+    """Tasks run in-process in ordinary tests; the `celery_worker` fixture switches to the broker."""
+    from relief.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture
+def demo(db):
+    """The demo district (长宁区, three streets, twelve communities) and one account per role."""
+    from relief.demo import load_demo_district
+    from relief.models import Jurisdiction, JurisdictionLevel
+
+    users = {u.username: u for u in load_demo_district()}
+    by_code = {j.code: j for j in Jurisdiction.objects.all()}
+    townships = list(Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).order_by("code"))
+    villages = list(Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).order_by("code"))
+    return SimpleNamespace(
+        users=users,
+        district=by_code["310105000000"],
+        townships=townships,
+        villages=villages,
+        by_code=by_code,
+        # Convenient names: village A and B lie in township 1, village C in township 2.
+        village_a=by_code["310105001001"],
+        village_b=by_code["310105001002"],
+        village_c=by_code["310105002002"],
+        caseworker_a=users["caseworker1"],
+        caseworker_b=users["caseworker2"],
+        caseworker_c=users["caseworker5"],
+        township1=users["township1"],
+        township2=users["township2"],
+        district_official=users["district"],
+        admin=users["admin"],
+    )
+
+
+@pytest.fixture
+def make_staff(db):
+    from relief.services import staff_create
+
+    def make(role, jurisdiction, username=None, **extra):
+        return staff_create(actor=None, username=username or f"u{uuid.uuid4().hex[:8]}", password="pw-Test-123",
+                            role=role, jurisdiction=jurisdiction, **extra)
+
+    return make
+
+
+# ---------------------------------------------------------------- real Celery worker through Redis
+def _worker_database_url() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_process(django_db_setup, django_db_blocker):
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        skip_or_fail("REDIS_URL is not set: the real Celery worker test needs Redis")
+    queue = f"relief-test-{uuid.uuid4().hex[:10]}"
+    with django_db_blocker.unblock():
+        database_url = _worker_database_url()
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "CELERY_QUEUE": queue,
+           "AXES_ENABLED": "0"}
+    celery = str(Path(sys.executable).with_name("celery"))
+    log = open(Path(os.environ.get("RELIEF_VAR_DIR", "var")) / f"{queue}.log", "w")
+    proc = subprocess.Popen(
+        [celery, "-A", "relief", "worker", "-c", "1", "-P", "solo", "-Q", queue, "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "-l", "info"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    from relief.celery import app, ping
+
+    app.conf.task_default_queue = queue
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert ping.apply_async(args=["ready"], queue=queue).get(timeout=5) == "pong:ready"
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Celery worker did not start; see {log.name}")
+        yield SimpleNamespace(queue=queue, process=proc)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process, transactional_db):
+    """A real worker consuming from Redis, on the test database; tasks go through the broker."""
+    from relief.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = _celery_worker_process.queue
+    yield _celery_worker_process
+    app.conf.task_always_eager = True
+
+
+# ---------------------------------------------------------------- browser (Playwright + Debian Chromium)
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not Path(CHROMIUM).exists():
+        skip_or_fail(f"{CHROMIUM} is missing: install Debian's chromium for the browser tests")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A phone: 360 px wide, Chinese locale, Shanghai time."""
+    return {**browser_context_args, "viewport": {"width": 360, "height": 760}, "locale": "zh-CN",
+            "timezone_id": "Asia/Shanghai", "is_mobile": True, "has_touch": True}
+
+
+@pytest.fixture
+def browser_login(page, live_server):
+    """Log a user in through the real login form; returns the page."""
+    from relief.demo import DEMO_PASSWORD
+
+    def login(username, password=DEMO_PASSWORD):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return login
+
