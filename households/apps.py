@@ -5,3 +5,16 @@ from django.utils.translation import gettext_lazy as _
 class HouseholdsConfig(AppConfig):
     name = "households"
     verbose_name = _("家庭与重点人群")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        # ID numbers never enter the change log in clear.
+        auditlog.register(models.Household)
+        auditlog.register(models.Member, mask_fields=["id_number"])
+        auditlog.register(models.AssistanceRecord)
+        auditlog.register(models.RosterEntry, m2m_fields={"reasons"})
+        auditlog.register(models.ObservationEntry)
+        auditlog.register(models.DibaoStandard)

@@ -67,6 +67,9 @@ LOCAL_APPS = [
     "households",
     "visits",
     "referrals",
+    "imports",
+    "ledgers",
+    "plans",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -174,7 +177,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # only through views that check jurisdiction. A district sharing them across machines points
 # MEDIA_ROOT at a shared mount (NFS) or configures another storage backend.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "private"))
-MEDIA_URL = None
+# No URL serves MEDIA_ROOT: files are streamed by views after a jurisdiction check.
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -17,5 +17,11 @@ urlpatterns = [
     path("accounts/password/", views.password_change_view, name="password_change"),
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("households/", include("households.urls")),
+    path("visits/", include("visits.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("imports/", include("imports.urls")),
+    path("ledgers/", include("ledgers.urls")),
+    path("plans/", include("plans.urls")),
     path("admin/", admin.site.urls),
 ]
