@@ -248,3 +248,8 @@ LOGGING = {
 
 # Demo data loaders run by `manage.py load_demo` after the jurisdictions and staff (idempotent).
 RELIEF_DEMO_LOADERS: list[str] = []
+
+# Sections other apps add to the household page (see households/sections.py).
+RELIEF_HOUSEHOLD_SECTIONS: list[str] = []
+# Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
+RELIEF_LOW_INCOME_FACTOR = "1.5"
