@@ -16,13 +16,14 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 migrate: install
+	bash scripts/ensure_database.sh
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 
 demo: migrate
 	$(PY) manage.py load_demo
 
-run: demo
+run: migrate
 	bash scripts/run.sh $(HOST) $(PORT)
 
 test: install
