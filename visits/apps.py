@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("走访巡查与预警")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Visit, m2m_fields={"visitors"})
+        auditlog.register(models.VisitPhoto, exclude_fields=["file"])
+        auditlog.register(models.Alert)
+        auditlog.register(models.AlertRule)

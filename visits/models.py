@@ -1,0 +1,385 @@
+"""Visits, photos, alerts, alert rules and the weekly township summary — 走访巡查与预警.
+
+The three don'ts (三个不放过, seed 002 §二(二)) live in `Visit.clean()` so the form, the service and
+the admin all refuse the same things:
+1. 走访到户不见人不放过 — a visit where the person was not seen does not complete the period and
+   carries a follow-up date;
+2. 困难人员情况不调查清楚不放过 — "situation clear" needs every structured check answered;
+3. 针对问题不提出对策建议不放过 — a need found without a proposed measure keeps the case open.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import EventKind, Household, HouseholdEvent
+
+# A follow-up is scheduled this many days after a visit where the person was not seen, unless the
+# caseworker gives a date.
+NOT_SEEN_FOLLOW_UP_DAYS = 7
+
+
+class VisitMethod(models.TextChoices):
+    HOME = "home", _("入户走访")
+    PHONE = "phone", _("电话")
+    VIDEO = "video", _("视频")
+    WALK_IN = "walk_in", _("来访")
+    OTHER = "other", _("其他")
+
+
+class CheckResult(models.TextChoices):
+    NOT_CHECKED = "", _("未了解")
+    NORMAL = "normal", _("正常")
+    CONCERN = "concern", _("有困难")
+    NOT_APPLICABLE = "na", _("不适用")
+
+
+class Need(models.TextChoices):
+    BASIC_LIVING = "basic_living", _("基本生活")
+    MEDICAL = "medical", _("医疗")
+    HOUSING = "housing", _("住房")
+    EDUCATION = "education", _("教育")
+    EMPLOYMENT = "employment", _("就业")
+    CARE = "care", _("照料护理")
+    HEATING_COOLING = "heating_cooling", _("取暖/防暑")
+    EMERGENCY = "emergency", _("急难临时救助")
+    PSYCHOLOGICAL = "psychological", _("精神慰藉")
+    OTHER = "other", _("其他")
+
+
+class Willingness(models.TextChoices):
+    WANTS = "wants", _("愿意申请")
+    UNDECIDED = "undecided", _("尚在考虑")
+    DECLINES = "declines", _("不愿申请")
+    NOT_ASKED = "not_asked", _("本次未涉及")
+
+
+class Ability(models.TextChoices):
+    ABLE = "able", _("能自行申请")
+    NEEDS_HELP = "needs_help", _("需要协助申请")
+    NOT_APPLICABLE = "na", _("不适用")
+
+
+# The structured living-situation checks, in the order the form shows them.
+CHECK_FIELDS = ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care", "schooling")
+
+
+def _check_field(label):
+    return models.CharField(label, max_length=10, choices=CheckResult.choices, blank=True, default="")
+
+
+class Visit(models.Model):
+    """Visit record — 巡查记录 (seed 002 attachment 2): one visit to one household."""
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="visits")
+    visitors = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("走访人员"), related_name="visits",
+                                      blank=True)
+    volunteers = models.CharField(_("志愿者/其他人员"), max_length=200, blank=True,
+                                  help_text=_("非系统用户的走访人员，如网格员、志愿者，多人用顿号分隔"))
+    visited_on = models.DateField(_("走访日期"))
+    method = models.CharField(_("走访方式"), max_length=10, choices=VisitMethod.choices, default=VisitMethod.HOME)
+    person_seen = models.BooleanField(_("见到本人"), default=True)
+    not_seen_reason = models.CharField(_("未见到本人原因"), max_length=200, blank=True)
+    food = _check_field(_("饮食"))
+    housing_safety = _check_field(_("住房安全"))
+    heating_cooling = _check_field(_("取暖/防暑"))
+    medical = _check_field(_("就医及用药"))
+    income_change = _check_field(_("收入变化"))
+    care = _check_field(_("照料护理"))
+    schooling = _check_field(_("子女就学"))
+    situation = models.TextField(_("现实生活状况"), blank=True)
+    needs = models.JSONField(_("发现的需求"), default=list, blank=True)
+    needs_text = models.TextField(_("需求说明"), blank=True)
+    willingness = models.CharField(_("救助意愿"), max_length=20, choices=Willingness.choices,
+                                   default=Willingness.NOT_ASKED)
+    ability = models.CharField(_("申请能力"), max_length=20, choices=Ability.choices, default=Ability.NOT_APPLICABLE)
+    help_offered = models.TextField(_("协助申请情况"), blank=True)
+    actions_taken = models.TextField(_("已做工作"), blank=True)
+    measures = models.TextField(_("对策建议"), blank=True)
+    situation_clear = models.BooleanField(_("情况已调查清楚"), default=False)
+    next_follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    # Derived by clean(): a visit completes the period only when the person was seen; the case
+    # stays open while any of the three don'ts is unmet (see open_reasons()).
+    completes_period = models.BooleanField(_("完成本期走访"), default=False, editable=False)
+    case_open = models.BooleanField(_("仍需跟进"), default=True, editable=False)
+    idempotency_key = models.UUIDField(_("提交编号"), unique=True, default=uuid.uuid4, editable=False)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("巡查记录")
+        verbose_name_plural = _("巡查记录")
+        ordering = ["-visited_on", "-pk"]
+        indexes = [
+            models.Index(fields=["household", "-visited_on"], name="visit_household_date"),
+            models.Index(fields=["household", "-visited_on"], condition=Q(completes_period=True),
+                         name="visit_completing"),
+            models.Index(fields=["visited_on"], name="visit_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_follow_up_on__isnull=True) | Q(next_follow_up_on__gte=models.F("visited_on")),
+                name="visit_follow_up_not_before_visit"),
+            models.CheckConstraint(condition=Q(person_seen=True) | Q(completes_period=False),
+                                   name="visit_not_seen_does_not_complete"),
+            models.CheckConstraint(condition=Q(person_seen=True) | Q(next_follow_up_on__isnull=False),
+                                   name="visit_not_seen_needs_follow_up"),
+        ]
+
+    def __str__(self):
+        return f"{self.visited_on} {self.get_method_display()}"
+
+    def checks(self) -> list[tuple[str, str, str]]:
+        """(field, label, result label) for each structured check."""
+        return [(name, str(self._meta.get_field(name).verbose_name), getattr(self, f"get_{name}_display")())
+                for name in CHECK_FIELDS]
+
+    def unanswered_checks(self) -> list[str]:
+        return [str(self._meta.get_field(name).verbose_name) for name in CHECK_FIELDS if not getattr(self, name)]
+
+    def need_labels(self) -> list[str]:
+        return [str(Need(code).label) if code in Need.values else code for code in (self.needs or [])]
+
+    def has_needs(self) -> bool:
+        return bool(self.needs) or bool(self.needs_text.strip())
+
+    def open_reasons(self) -> list[str]:
+        """Why the case is still open after this visit, in words (三个不放过)."""
+        reasons = []
+        if not self.person_seen:
+            reasons.append(str(_("走访未见到本人，需再次走访")))
+        if not self.situation_clear:
+            reasons.append(str(_("困难情况尚未调查清楚")))
+        if self.has_needs() and not self.measures.strip():
+            reasons.append(str(_("发现需求但尚未提出对策建议")))
+        return reasons
+
+    def clean(self):
+        errors: dict[str, list] = {}
+        today = timezone.localdate()
+        if self.visited_on:
+            if self.visited_on > today:
+                errors.setdefault("visited_on", []).append(_("走访日期不能晚于今天。"))
+            if self.household_id:
+                created = timezone.localdate(self.household.created_at)
+                if self.visited_on < created:
+                    errors.setdefault("visited_on", []).append(
+                        _("走访日期不能早于该家庭的登记日期（%(d)s）。") % {"d": created.isoformat()})
+            if self.next_follow_up_on and self.next_follow_up_on < self.visited_on:
+                errors.setdefault("next_follow_up_on", []).append(_("下次跟进日期不能早于走访日期。"))
+        if not self.person_seen and not self.not_seen_reason.strip():
+            errors.setdefault("not_seen_reason", []).append(_("未见到本人时，请说明原因。"))
+        if self.situation_clear:
+            if not self.person_seen:
+                errors.setdefault("situation_clear", []).append(
+                    _("未见到本人，不能认定情况已调查清楚（走访到户不见人不放过）。"))
+            missing = self.unanswered_checks()
+            if missing:
+                errors.setdefault("situation_clear", []).append(
+                    _("以下生活状况尚未了解，不能认定情况已调查清楚：%(items)s。") % {"items": "、".join(missing)})
+        unknown = [code for code in (self.needs or []) if code not in Need.values]
+        if unknown:
+            errors.setdefault("needs", []).append(_("无法识别的需求类别：%(c)s。") % {"c": "、".join(unknown)})
+        if self.ability == Ability.NEEDS_HELP and not self.help_offered.strip():
+            errors.setdefault("help_offered", []).append(_("本人愿意申请但需要协助时，请填写如何协助申请。"))
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # The three don'ts are facts of the record, derived the same way on every save.
+        self.completes_period = bool(self.person_seen)
+        self.case_open = bool(self.open_reasons())
+        if not self.person_seen and self.next_follow_up_on is None and self.visited_on:
+            self.next_follow_up_on = self.visited_on + dt.timedelta(days=NOT_SEEN_FOLLOW_UP_DAYS)
+        super().save(*args, **kwargs)
+
+
+def visit_photo_path(instance, filename):
+    # A random name: the original file name may carry a person's name; the folder is not web-served.
+    extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(instance.content_type, "bin")
+    return f"visits/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}"
+
+
+class VisitPhoto(models.Model):
+    """Visit photo — 走访照片: stored under MEDIA_ROOT (not web-served), streamed after a jurisdiction check."""
+
+    visit = models.ForeignKey(Visit, verbose_name=_("巡查记录"), on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("文件"), upload_to=visit_photo_path, max_length=200)
+    content_type = models.CharField(_("类型"), max_length=30)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    caption = models.CharField(_("说明"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("走访照片")
+        verbose_name_plural = _("走访照片")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.visit} · {self.pk}"
+
+
+class AlertKind(models.TextChoices):
+    OVERDUE_VISIT = "overdue_visit", _("走访逾期")
+    STATUS_CHANGE = "status_change", _("情况变化")
+    REFERRAL_OVERDUE = "referral_overdue", _("转办超期")
+    HELP_FIRST_PAPERWORK_LATE = "help_first_paperwork_late", _("先行救助补办手续超期")
+    OTHER = "other", _("其他")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("新预警")
+    ACKNOWLEDGED = "acknowledged", _("已知悉")
+    CLOSED = "closed", _("已关闭")
+
+
+UNHANDLED_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+class AlertQuerySet(models.QuerySet):
+    def unhandled(self):
+        return self.filter(status__in=UNHANDLED_STATUSES)
+
+    def within(self, village_ids):
+        return self.filter(household__village__in=village_ids)
+
+
+class Alert(models.Model):
+    """Alert — 预警: something about a household that someone must look at, with who handled it and when.
+
+    Alerts follow their household: they are scoped by the household's current village, so a
+    household moved to another village takes its alerts along. `dedupe_key` is unique, so a job
+    that runs twice (or a task re-delivered after a worker died) opens nothing twice.
+    """
+
+    kind = models.CharField(_("预警类型"), max_length=30, choices=AlertKind.choices, db_index=True)
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="alerts")
+    reason = models.TextField(_("预警原因"))
+    status = models.CharField(_("状态"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN,
+                              db_default=AlertStatus.OPEN)
+    caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="assigned_alerts")
+    dedupe_key = models.CharField(_("去重键"), max_length=200)
+    period_start = models.DateField(_("本期起算日"), null=True, blank=True,
+                                    help_text=_("走访逾期预警：上次有效走访或纳入花名册的日期"))
+    rule = models.ForeignKey("AlertRule", verbose_name=_("预警规则"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="alerts")
+    event = models.ForeignKey(HouseholdEvent, verbose_name=_("家庭动态"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    source_ref = models.CharField(_("来源编号"), max_length=100, blank=True, db_default="",
+                                  help_text=_("如转办编号"))
+    opened_at = models.DateTimeField(_("预警时间"), default=timezone.now)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+", help_text=_("空表示系统自动"))
+    acknowledged_at = models.DateTimeField(_("知悉时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("知悉人"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("关闭人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    close_note = models.CharField(_("处理说明"), max_length=300, blank=True, db_default="")
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="alert_dedupe_key_unique"),
+            models.CheckConstraint(condition=~Q(status=AlertStatus.CLOSED) | Q(closed_at__isnull=False),
+                                   name="alert_closed_has_time"),
+        ]
+        indexes = [
+            models.Index(fields=["household", "status"], name="alert_household_status"),
+            models.Index(fields=["status", "kind"], name="alert_status_kind"),
+            models.Index(fields=["opened_at"], name="alert_opened_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.household_id}"
+
+    @property
+    def is_unhandled(self) -> bool:
+        return self.status in UNHANDLED_STATUSES
+
+
+class RuleCondition(models.TextChoices):
+    ANY = "any", _("任何此类事件")
+    INCOME_BELOW_DIBAO = "income_below_dibao", _("月人均收入低于当地低保标准")
+    INCOME_LOW_INCOME_BAND = "income_low_income_band", _("月人均收入落入低收入区间")
+    NEWLY_SET = "newly_set", _("原值为空、新值不为空（新出现）")
+    NEW_VALUE_IN = "new_value_in", _("新值属于所列取值")
+
+
+class AlertRule(models.Model):
+    """Alert rule — 预警规则: which household events open a status-change alert (edited in the admin).
+
+    The rules are data, not code branches: the status-change job reads the active rows.
+    """
+
+    name = models.CharField(_("规则名称"), max_length=100)
+    event_kind = models.CharField(_("家庭动态类型"), max_length=30, choices=EventKind.choices)
+    field = models.CharField(_("限定字段"), max_length=50, blank=True,
+                             help_text=_("只看该字段的变化，如 serious_illness；留空表示不限"))
+    condition = models.CharField(_("条件"), max_length=30, choices=RuleCondition.choices, default=RuleCondition.ANY)
+    values = models.JSONField(_("取值"), default=list, blank=True,
+                              help_text=_("条件为“新值属于所列取值”时填写，如 [\"unemployed\"]"))
+    reason = models.CharField(_("预警原因"), max_length=200,
+                              help_text=_("显示给工作人员的原因，可用 {old}、{new} 代表原值和新值"))
+    quarterly_check = models.BooleanField(_("转入每季度回访"), default=False,
+                                          help_text=_("如救助终止：家庭未在花名册上时，纳入花名册并每季度回访"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        ordering = ["event_kind", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.condition == RuleCondition.NEW_VALUE_IN and not self.values:
+            raise ValidationError({"values": _("条件为“新值属于所列取值”时，请至少填写一个取值。")})
+        if self.values and not isinstance(self.values, list):
+            raise ValidationError({"values": _("取值应为列表，如 [\"unemployed\"]。")})
+        try:
+            self.reason.format(old="", new="")
+        except (KeyError, IndexError, ValueError):
+            raise ValidationError({"reason": _("预警原因中只能使用 {old} 和 {new} 两个占位符。")})
+
+
+class TownshipSummary(models.Model):
+    """Weekly township summary — 乡镇每周汇总: computed every Monday morning for the week before."""
+
+    township = models.ForeignKey("relief.Jurisdiction", verbose_name=_("乡镇/街道"), on_delete=models.CASCADE,
+                                 related_name="visit_summaries")
+    week_start = models.DateField(_("周起始日"))
+    visits_logged = models.PositiveIntegerField(_("本周走访次数"), default=0)
+    households_visited = models.PositiveIntegerField(_("本周走访户数"), default=0)
+    overdue_visits = models.PositiveIntegerField(_("走访逾期户数"), default=0)
+    new_alerts = models.PositiveIntegerField(_("本周新增预警"), default=0)
+    unhandled_alerts = models.PositiveIntegerField(_("未处理预警"), default=0)
+    computed_at = models.DateTimeField(_("统计时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("乡镇每周走访汇总")
+        verbose_name_plural = _("乡镇每周走访汇总")
+        ordering = ["-week_start", "township"]
+        constraints = [models.UniqueConstraint(fields=["township", "week_start"], name="one_summary_per_week")]
+
+    def __str__(self):
+        return f"{self.township} {self.week_start}"
