@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class ReferralsConfig(AppConfig):
     name = "referrals"
     verbose_name = _("线索与转办")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Lead)
+        auditlog.register(models.Referral)
+        auditlog.register(models.ReferralStep)

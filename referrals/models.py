@@ -1,0 +1,302 @@
+"""Leads and tiered referrals — 救助线索与分级转办 (seed 004 §二(二)–(五), 001 §五, 002 §二(三)–(四), 003 §二(三)).
+
+A lead (救助线索) is something someone reported about a family. It is looked into, then closed with a reason
+or turned into a referral (转办). A referral climbs the ladder village → township → department → (district)
+through the transition functions in referrals/services.py; every step writes a ReferralStep row (who, when,
+comment), so the referral page shows the whole timeline.
+"""
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import Household
+from relief.models import Jurisdiction
+
+
+class LeadChannel(models.TextChoices):
+    VISIT = "visit", _("走访发现")
+    HOTLINE = "hotline", _("热线")
+    WALK_IN = "walk_in", _("一门受理窗口来访")
+    REPORT = "report", _("志愿者/网格员/邻里报告")
+    FEED = "feed", _("部门数据比对")
+    PATROL = "patrol", _("街面巡查")
+    OTHER = "other", _("其他")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    EMERGENCY = "emergency", _("急难（需先行救助）")
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("新线索")
+    LOOKING_INTO = "looking_into", _("核实中")
+    CLOSED = "closed", _("已关闭")
+    REFERRED = "referred", _("已转办")
+
+
+class Lead(models.Model):
+    """Lead — 救助线索: a report that a family may need help, from whichever channel it came."""
+
+    village = models.ForeignKey(Jurisdiction, verbose_name=_("村/社区"), on_delete=models.PROTECT,
+                                related_name="leads", limit_choices_to={"level": "village"})
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="leads")
+    channel = models.CharField(_("线索来源"), max_length=20, choices=LeadChannel.choices)
+    reporter_name = models.CharField(_("反映人"), max_length=50, blank=True)
+    reporter_contact = models.CharField(_("反映人联系方式"), max_length=50, blank=True)
+    subject_name = models.CharField(_("困难群众姓名"), max_length=50, blank=True)
+    subject_address = models.CharField(_("困难群众住址"), max_length=200, blank=True)
+    description = models.TextField(_("反映情况"))
+    urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL)
+    status = models.CharField(_("状态"), max_length=20, choices=LeadStatus.choices, default=LeadStatus.NEW,
+                              db_index=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="leads_received")
+    received_at = models.DateTimeField(_("接收时间"), default=timezone.now)
+    looked_into_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核实人"), null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    looked_into_at = models.DateTimeField(_("开始核实时间"), null=True, blank=True)
+    close_reason = models.CharField(_("关闭原因"), max_length=300, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("关闭人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    # Callers that raise leads automatically (policy matching, department feeds) pass a key of their own;
+    # the same key never makes a second lead, so a job that runs twice changes nothing.
+    dedupe_key = models.CharField(_("去重键"), max_length=200, null=True, blank=True, unique=True)
+    source_ref = models.CharField(_("来源编号"), max_length=100, blank=True,
+                                  help_text=_("如热线工单号、数据比对批次"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("救助线索")
+        verbose_name_plural = _("救助线索")
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["village", "status", "-received_at"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="closed") | ~Q(close_reason=""), name="lead_close_needs_reason"),
+        ]
+
+    def __str__(self):
+        who = self.subject_name or self.subject_address or (str(self.household) if self.household_id else "")
+        return f"线索{self.pk} {who}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (LeadStatus.NEW, LeadStatus.LOOKING_INTO)
+
+
+class Department(models.TextChoices):
+    """The township offices a referral is handed to (清单管理), or a social organisation for 转介."""
+
+    CIVIL_AFFAIRS = "civil_affairs", _("民政")
+    SOCIAL_SECURITY = "social_security", _("社保")
+    MEDICAL_INSURANCE = "medical_insurance", _("医保")
+    DISABLED = "disabled", _("残联")
+    HOUSING = "housing", _("住建")
+    EMERGENCY = "emergency", _("应急")
+    EDUCATION = "education", _("教育")
+    RURAL = "rural", _("乡村振兴")
+    CHARITY = "charity", _("慈善/社会组织（转介）")
+
+
+class ReferralStatus(models.TextChoices):
+    DRAFT = "draft", _("村级草稿")
+    STUDIED = "studied", _("村级已集体研究")
+    SUBMITTED = "submitted", _("已报乡镇")
+    ASSIGNED = "assigned", _("已交办部门")
+    REVIEWED = "reviewed", _("已集中研究会审")
+    NOTICE = "notice", _("公示中")
+    ESCALATED = "escalated", _("已报区县")
+    ELIGIBLE = "eligible", _("符合条件·已救助")
+    INELIGIBLE = "ineligible", _("不符合条件")
+
+
+OPEN_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.STUDIED, ReferralStatus.SUBMITTED, ReferralStatus.ASSIGNED,
+                 ReferralStatus.REVIEWED, ReferralStatus.NOTICE, ReferralStatus.ESCALATED)
+DECIDED_STATUSES = (ReferralStatus.ELIGIBLE, ReferralStatus.INELIGIBLE)
+
+
+class OutcomeAssistance(models.TextChoices):
+    """What an eligible referral grants (seed 002 §二(四): new 特困, 低保, low income, temporary, 转介)."""
+
+    DIBAO = "dibao", _("低保")
+    TEKUN = "tekun", _("特困供养")
+    LOW_INCOME = "low_income", _("低收入监测")
+    TEMPORARY = "temporary", _("临时救助")
+    MEDICAL = "medical", _("医疗救助")
+    EDUCATION = "education", _("教育救助")
+    HOUSING = "housing", _("住房救助")
+    EMPLOYMENT = "employment", _("就业救助")
+    DISASTER = "disaster", _("受灾人员救助")
+    REFERRAL_ORG = "referral_org", _("转介社会组织")
+
+
+class DecisionLevel(models.TextChoices):
+    TOWNSHIP = "township", _("乡镇（部门）")
+    DISTRICT = "district", _("区县")
+
+
+class Referral(models.Model):
+    """Referral — 转办: one family's case on its way from the village to whoever decides it."""
+
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.PROTECT,
+                                  related_name="referrals")
+    # The household's village when the referral was made: jurisdiction checks read it without a join.
+    village = models.ForeignKey(Jurisdiction, verbose_name=_("村/社区"), on_delete=models.PROTECT,
+                                related_name="referrals", limit_choices_to={"level": "village"})
+    lead = models.OneToOneField(Lead, verbose_name=_("来源线索"), null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="referral")
+    summary = models.TextField(_("困难情况"))
+    requested = models.CharField(_("建议救助方式"), max_length=20, choices=OutcomeAssistance.choices, blank=True)
+    urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL)
+    willing = models.BooleanField(_("本人有申请意愿"), default=True,
+                                  help_text=_("救助自愿：已宣讲政策并了解其申请意愿"))
+    status = models.CharField(_("状态"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.DRAFT,
+                              db_index=True)
+
+    # Village collective study (村级集体研究).
+    study_date = models.DateField(_("村级研究日期"), null=True, blank=True)
+    study_participants = models.CharField(_("村级研究参加人员"), max_length=300, blank=True)
+    study_conclusion = models.TextField(_("村级研究结论"), blank=True)
+    submitted_at = models.DateTimeField(_("报送乡镇时间"), null=True, blank=True)
+
+    # Township acceptance and hand-over to a department (清单管理).
+    department = models.CharField(_("承办部门"), max_length=30, choices=Department.choices, blank=True,
+                                  db_index=True)
+    deadline = models.DateField(_("办结期限"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("交办时间"), null=True, blank=True)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("交办人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    # Special cases: collective review (集中研究会审) and public notice (公示).
+    review_date = models.DateField(_("会审日期"), null=True, blank=True)
+    review_participants = models.CharField(_("会审参加人员"), max_length=300, blank=True)
+    review_conclusion = models.TextField(_("会审结论"), blank=True)
+    notice_start = models.DateField(_("公示开始日期"), null=True, blank=True)
+    notice_end = models.DateField(_("公示结束日期"), null=True, blank=True)
+    notice_place = models.CharField(_("公示地点"), max_length=200, blank=True)
+    notice_objections = models.TextField(_("收到的异议"), blank=True)
+    notice_handling = models.TextField(_("异议处理情况"), blank=True)
+    notice_objections_resolved = models.BooleanField(_("异议已处理完毕"), default=False)
+
+    # Emergencies: help first (先行救助) and one case, one discussion (一事一议).
+    help_first_amount = models.DecimalField(_("先行救助金额（元）"), max_digits=10, decimal_places=2, null=True,
+                                            blank=True, validators=[MinValueValidator(0)])
+    help_first_on = models.DateField(_("先行救助日期"), null=True, blank=True)
+    paperwork_due = models.DateField(_("补办手续期限"), null=True, blank=True)
+    paperwork_done_on = models.DateField(_("手续补齐日期"), null=True, blank=True)
+    discussion_amount = models.DecimalField(_("一事一议救助金额（元）"), max_digits=10, decimal_places=2, null=True,
+                                            blank=True, validators=[MinValueValidator(0)])
+    discussion_justification = models.TextField(_("一事一议理由"), blank=True)
+    discussion_agreed_by = models.CharField(_("一事一议同意人员"), max_length=300, blank=True)
+    discussion_date = models.DateField(_("一事一议日期"), null=True, blank=True)
+
+    # Escalation to the district.
+    escalation_reason = models.TextField(_("报区县原因"), blank=True)
+    escalated_at = models.DateTimeField(_("报区县时间"), null=True, blank=True)
+
+    # The decision and what it wrote back to the household.
+    decision_level = models.CharField(_("决定层级"), max_length=10, choices=DecisionLevel.choices, blank=True)
+    assistance_type = models.CharField(_("救助方式"), max_length=20, choices=OutcomeAssistance.choices, blank=True)
+    amount = models.DecimalField(_("救助金额（元/月）"), max_digits=10, decimal_places=2, null=True, blank=True,
+                                 validators=[MinValueValidator(0)])
+    start_date = models.DateField(_("救助开始日期"), null=True, blank=True)
+    organisation = models.CharField(_("转介机构"), max_length=100, blank=True)
+    ineligible_reason = models.TextField(_("不符合条件的原因"), blank=True,
+                                         help_text=_("用可以向家庭解释的话写明"))
+    real_difficulty = models.BooleanField(_("确有实际困难"), default=False)
+    family_informed = models.BooleanField(_("已告知家庭"), default=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="referrals_created")
+    # Every transition carries the version it read; a stale one is refused (two people deciding at once).
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("发起时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("转办")
+        verbose_name_plural = _("转办")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["village", "status"]),
+            models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["department", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="ineligible") | ~Q(ineligible_reason=""),
+                                   name="referral_ineligible_needs_reason"),
+            models.CheckConstraint(condition=Q(notice_end__isnull=True) | Q(notice_end__gte=models.F("notice_start")),
+                                   name="referral_notice_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"转办{self.pk} · {self.household}"
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("referrals:detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.deadline and self.is_open and self.deadline < timezone.localdate())
+
+    @property
+    def paperwork_late(self) -> bool:
+        return bool(self.paperwork_due and not self.paperwork_done_on and self.paperwork_due < timezone.localdate())
+
+
+class StepAction(models.TextChoices):
+    CREATE = "create", _("村级起草")
+    STUDY = "study", _("村级集体研究")
+    SUBMIT = "submit", _("报送乡镇")
+    ACCEPT = "accept", _("乡镇受理并交办")
+    REVIEW = "review", _("集中研究会审")
+    NOTICE_START = "notice_start", _("开始公示")
+    NOTICE_RESULT = "notice_result", _("登记公示异议及处理")
+    DECIDE_ELIGIBLE = "decide_eligible", _("认定符合条件")
+    DECIDE_INELIGIBLE = "decide_ineligible", _("认定不符合条件")
+    ESCALATE = "escalate", _("报区县")
+    RETURN = "return", _("退回")
+    HELP_FIRST = "help_first", _("先行救助")
+    PAPERWORK_DONE = "paperwork_done", _("补齐手续")
+    DISCUSSION = "discussion", _("一事一议")
+    INFORM = "inform", _("告知家庭")
+
+
+class ReferralStep(models.Model):
+    """One step of a referral's timeline — 转办流程记录: who did what, when, with which comment."""
+
+    referral = models.ForeignKey(Referral, verbose_name=_("转办"), on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("操作"), max_length=20, choices=StepAction.choices)
+    from_status = models.CharField(_("原状态"), max_length=20, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=ReferralStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    comment = models.TextField(_("意见/说明"), blank=True)
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("转办流程记录")
+        verbose_name_plural = _("转办流程记录")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["referral", "at"])]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
