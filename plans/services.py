@@ -1,0 +1,496 @@
+"""Writes for the libraries, needs and plans, teams, and the policy-match run.
+
+Every function takes the acting user as `actor` (None only for system jobs), runs in one transaction,
+and refuses bad input with PlanError (a ValidationError with a Chinese message, per field where one
+field is at fault). Outside the actor's jurisdiction → Http404. Nothing is half-saved.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import Household
+from relief import access
+from relief.access import Action
+from relief.audit import AuditEvent, audit_record
+from relief.models import Jurisdiction, JurisdictionLevel, Role
+
+from . import matching
+from .models import (
+    ItemStatus, Need, PlanItem, PlanProgress, Policy, PolicyCondition, PolicyMatch, Project, Resource, TeamMember,
+    TeamRole,
+)
+from .selectors import library_editable
+
+logger = logging.getLogger(__name__)
+
+
+class PlanError(ValidationError):
+    """Refused: bad input or a rule of the domain. Nothing was stored."""
+
+
+def _now():
+    return timezone.now()
+
+
+def _check_owner(actor, owner: Jurisdiction | None) -> None:
+    if owner is None:
+        raise PlanError({"owner": _("请选择维护单位。")})
+    if owner.level not in (JurisdictionLevel.DISTRICT, JurisdictionLevel.TOWNSHIP):
+        raise PlanError({"owner": _("维护单位须为区县或乡镇/街道。")})
+    if actor is not None and not actor.is_superuser:
+        if actor.role not in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
+            raise PlanError(_("您的角色不能维护政策库、资源库和项目库。"))
+        access.check(actor, Action.VIEW, owner)
+
+
+def _check_editable(actor, obj) -> None:
+    if actor is not None and not library_editable(type(obj).objects.filter(pk=obj.pk), actor).exists():
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+
+
+def _check_areas(actor, owner: Jurisdiction, areas, field_name: str, message: str) -> list[Jurisdiction]:
+    areas = list(areas or [])
+    if not areas:
+        raise PlanError({field_name: message})
+    covered = set(Jurisdiction.objects.filter(
+        level__in=[JurisdictionLevel.DISTRICT, JurisdictionLevel.TOWNSHIP, JurisdictionLevel.VILLAGE]).filter(
+        **{"pk__in": [a.pk for a in areas]}).values_list("pk", flat=True))
+    under_owner = set(matching.area_village_ids({owner.pk})) | {owner.pk} | set(
+        Jurisdiction.objects.filter(parent=owner).values_list("pk", flat=True))
+    outside = [a.name for a in areas if a.pk not in covered or a.pk not in under_owner]
+    if outside:
+        raise PlanError({field_name: _("以下地区不在维护单位“%(o)s”的辖区内：%(a)s。") % {
+            "o": owner.name, "a": "、".join(outside)}})
+    return areas
+
+
+# --------------------------------------------------------------------------- policies
+POLICY_FIELDS = ["code", "name", "assistance_type", "summary", "eligibility", "benefits", "how_to_apply",
+                 "documents", "department", "contact_phone", "basis", "is_active", "opens_leads"]
+
+
+def _validate_conditions(conditions: list[PolicyCondition]) -> None:
+    errors = []
+    for index, c in enumerate(conditions, start=1):
+        try:
+            matching.clean_condition(c)
+        except ValidationError as exc:
+            for messages in exc.message_dict.values():
+                errors.extend(_("条件 %(n)s：%(m)s") % {"n": index, "m": m} for m in messages)
+    errors.extend(matching.contradictions(conditions))
+    if errors:
+        raise PlanError({"conditions": errors})
+
+
+@transaction.atomic
+def policy_save(*, actor, policy: Policy | None = None, data: dict, areas, conditions: list[dict],
+                version: int | None = None) -> Policy:
+    """Create or edit a policy with its conditions (replaced as a whole) and its areas.
+
+    An edit locks the policy row and raises its version, so a policy-match batch that read the old
+    conditions notices and opens nothing on their basis. The match for the policy is queued on commit.
+    """
+    owner = data.get("owner") or (policy.owner if policy else None)
+    _check_owner(actor, owner)
+    if policy is not None:
+        _check_editable(actor, policy)
+        policy = Policy.objects.select_for_update().get(pk=policy.pk)
+        if version is not None and int(version) != policy.version:
+            raise PlanError(_("该政策已被他人修改，您的修改未保存。请刷新页面后重新修改。"))
+        policy.version += 1
+    else:
+        policy = Policy()
+    for name in POLICY_FIELDS:
+        if name in data:
+            setattr(policy, name, data[name])
+    policy.owner = owner
+    policy.updated_at = _now()
+    areas = _check_areas(actor, owner, areas, "areas", _("请选择政策适用的地区。"))
+    rows = [PolicyCondition(policy=policy, **c) for c in conditions]
+    _validate_conditions(rows)
+    if Policy.objects.filter(code=policy.code).exclude(pk=policy.pk).exists():
+        raise PlanError({"code": _("编号“%(c)s”已被其他政策使用。") % {"c": policy.code}})
+    try:
+        policy.full_clean(exclude=["owner", "areas"])
+    except ValidationError as exc:
+        raise PlanError(exc.message_dict)
+    policy.save()
+    policy.areas.set(areas)
+    PolicyCondition.objects.filter(policy=policy).delete()
+    for row in rows:
+        row.policy = policy
+    PolicyCondition.objects.bulk_create(rows)
+    if policy.is_active and policy.opens_leads:
+        from .tasks import match_policies
+
+        policy_id = policy.pk
+        transaction.on_commit(lambda: match_policies.delay(policy_ids=[policy_id]))
+    return policy
+
+
+# --------------------------------------------------------------------------- resources and projects
+RESOURCE_FIELDS = ["name", "kind", "service_kind", "offer", "capacity", "contact_person", "contact_phone",
+                   "address", "is_active"]
+PROJECT_FIELDS = ["name", "kind", "description", "target", "provider", "place", "start_date", "end_date",
+                  "capacity", "contact_person", "contact_phone"]
+
+
+def _check_contact(obj) -> None:
+    errors = {}
+    obj.contact_person = (obj.contact_person or "").strip()
+    obj.contact_phone = (obj.contact_phone or "").strip()
+    if not obj.contact_person:
+        errors["contact_person"] = _("请填写联系人，否则无法对接帮扶。")
+    if not obj.contact_phone:
+        errors["contact_phone"] = _("请填写联系电话，否则无法对接帮扶。")
+    elif not all(ch.isdigit() or ch in "-+ 转()（）" for ch in obj.contact_phone) or \
+            sum(ch.isdigit() for ch in obj.contact_phone) < 7:
+        errors["contact_phone"] = _("联系电话格式不正确，请填写手机号或带区号的座机号。")
+    if errors:
+        raise PlanError(errors)
+
+
+def _save_library_entry(actor, obj, fields, data, villages, field_name="villages"):
+    owner = data.get("owner") or getattr(obj, "owner", None)
+    _check_owner(actor, owner)
+    if obj.pk:
+        _check_editable(actor, obj)
+    for name in fields:
+        if name in data:
+            setattr(obj, name, data[name])
+    obj.owner = owner
+    obj.updated_at = _now()
+    _check_contact(obj)
+    villages = _check_areas(actor, owner, villages, field_name, _("请选择服务的村/社区。"))
+    not_villages = [v.name for v in villages if v.level != JurisdictionLevel.VILLAGE]
+    if not_villages:
+        raise PlanError({field_name: _("请选择具体的村/社区：%(v)s 不是村/社区。") % {"v": "、".join(not_villages)}})
+    try:
+        obj.full_clean(exclude=["owner", "villages"])
+    except ValidationError as exc:
+        raise PlanError(exc.message_dict)
+    obj.save()
+    obj.villages.set(villages)
+    return obj
+
+
+@transaction.atomic
+def resource_save(*, actor, resource: Resource | None = None, data: dict, villages) -> Resource:
+    """Create or edit a resource (资源库); a contact person and phone are required."""
+    return _save_library_entry(actor, resource or Resource(), RESOURCE_FIELDS, data, villages)
+
+
+@transaction.atomic
+def project_save(*, actor, project: Project | None = None, data: dict, villages) -> Project:
+    """Create or edit a service project (项目库): places, dates (end not before start), capacity, contact."""
+    start, end = data.get("start_date"), data.get("end_date")
+    if start and end and end < start:
+        raise PlanError({"end_date": _("结束日期不能早于开始日期。")})
+    provider = data.get("provider")
+    if provider is not None and actor is not None and not library_editable(
+            Resource.objects.filter(pk=provider.pk), actor).exists() and not Resource.objects.filter(
+            pk=provider.pk, owner__in=_district_ids(actor)).exists():
+        raise PlanError({"provider": _("承接机构不在本区资源库中。")})
+    return _save_library_entry(actor, project or Project(), PROJECT_FIELDS, data, villages)
+
+
+def _district_ids(actor):
+    from .selectors import district_jurisdiction_ids
+
+    ids = district_jurisdiction_ids(actor)
+    return list(ids) if ids is not None else list(Jurisdiction.objects.values_list("pk", flat=True))
+
+
+# --------------------------------------------------------------------------- needs and plan items
+def _check_household_edit(actor, household: Household) -> None:
+    access.check(actor, Action.VIEW, household.village_id)
+    if not access.can(actor, Action.EDIT_HOUSEHOLDS, household.village_id):
+        raise PlanError(_("您没有修改该家庭帮扶计划的权限。"))
+
+
+@transaction.atomic
+def need_create(*, actor, household: Household, kind: str, description: str, source: str = "entered",
+                source_ref: str = "") -> Need:
+    """Add a need to the household's needs list (需求清单). A visit's need is added once (source_ref)."""
+    if actor is not None:
+        _check_household_edit(actor, household)
+    need = Need(household=household, kind=kind, description=(description or "").strip(), source=source,
+                source_ref=(source_ref or "").strip(), created_by=actor)
+    if not need.description:
+        raise PlanError({"description": _("请写明需求内容。")})
+    if need.source_ref:
+        existing = Need.objects.filter(household=household, source=source, source_ref=need.source_ref,
+                                       kind=kind).first()
+        if existing is not None:
+            return existing
+    try:
+        need.full_clean()
+    except ValidationError as exc:
+        raise PlanError(exc.message_dict)
+    need.save()
+    return need
+
+
+@transaction.atomic
+def plan_item_create(*, actor, household: Household, need: Need, action: str, owner, due_date: dt.date | None,
+                     policy: Policy | None = None, resource: Resource | None = None,
+                     project: Project | None = None) -> PlanItem:
+    """Add a measure to the household's plan (一户一策): one need matched to one policy, resource or project,
+    with a responsible person and a date."""
+    _check_household_edit(actor, household)
+    errors = {}
+    if need is None or need.household_id != household.pk:
+        errors["need"] = _("请选择该家庭需求清单中的一项需求。")
+    matched = [m for m in (policy, resource, project) if m is not None]
+    if len(matched) != 1:
+        errors["match"] = _("请为这项需求对接一项政策、资源或项目（只选一项）。")
+    if not (action or "").strip():
+        errors["action"] = _("请写明具体措施。")
+    if owner is None:
+        errors["owner"] = _("请指定责任人。")
+    elif not owner.is_active or not access.can(owner, Action.VIEW, household.village_id):
+        errors["owner"] = _("责任人须是负责该村/社区的在岗工作人员。")
+    if due_date is None:
+        errors["due_date"] = _("请填写完成时限。")
+    elif due_date < timezone.localdate():
+        errors["due_date"] = _("完成时限不能早于今天。")
+    if errors:
+        raise PlanError(errors)
+    from .selectors import library_visible
+
+    for obj, name in ((policy, "policy"), (resource, "resource"), (project, "project")):
+        if obj is not None and not library_visible(type(obj).objects.filter(pk=obj.pk), actor).exists():
+            raise PlanError({name: _("所选条目不在本区的库中。")})
+        if obj is not None and hasattr(obj, "villages") and not obj.villages.filter(pk=household.village_id).exists():
+            raise PlanError({name: _("“%(n)s”不服务该家庭所在的村/社区。") % {"n": obj}})
+    now = _now()
+    item = PlanItem.objects.create(household=household, need=need, policy=policy, resource=resource, project=project,
+                                   action=action.strip(), owner=owner, due_date=due_date, created_by=actor,
+                                   created_at=now, updated_at=now)
+    PlanProgress.objects.create(item=item, status=ItemStatus.PLANNED, note=_("制定措施"), actor=actor, at=now)
+    return item
+
+
+@transaction.atomic
+def plan_item_progress(*, actor, item: PlanItem, status: str, note: str) -> PlanItem:
+    """Record progress on a measure (落实情况) and its new status."""
+    item = PlanItem.objects.select_for_update().select_related("household").get(pk=item.pk)
+    _check_household_edit(actor, item.household)
+    if status not in ItemStatus.values:
+        raise PlanError({"status": _("请选择进度。")})
+    if not (note or "").strip():
+        raise PlanError({"note": _("请写明落实情况。")})
+    if item.status in (ItemStatus.DONE, ItemStatus.CANCELLED) and status != item.status:
+        raise PlanError({"status": _("该措施已“%(s)s”，不能再改为其他进度。") % {"s": item.get_status_display()}})
+    item.status = status
+    item.updated_at = _now()
+    item.save(update_fields=["status", "updated_at"])
+    PlanProgress.objects.create(item=item, status=status, note=note.strip(), actor=actor, at=item.updated_at)
+    return item
+
+
+@transaction.atomic
+def plan_item_refer(*, actor, item: PlanItem, summary: str = ""):
+    """Start a referral to a social organisation (转介) from a measure matched to a resource or project.
+
+    Uses referrals.services.referral_create (a village draft, requested = 转介社会组织); the measure
+    records the referral's number and goes to "落实中".
+    """
+    from referrals import services as referral_services
+    from referrals.models import OutcomeAssistance
+
+    item = PlanItem.objects.select_for_update().select_related("household", "resource", "project", "need").get(
+        pk=item.pk)
+    _check_household_edit(actor, item.household)
+    if item.referral_ref:
+        raise PlanError(_("该措施已发起转介（编号 %(r)s）。") % {"r": item.referral_ref})
+    if item.policy_id:
+        raise PlanError(_("对接政策的措施请走申请流程；转介社会组织须对接资源或项目。"))
+    target = item.resource or item.project
+    text = summary.strip() or _("需求：%(need)s。一户一策措施：%(action)s。拟转介：%(target)s。") % {
+        "need": item.need.description, "action": item.action, "target": target}
+    try:
+        referral = referral_services.referral_create(
+            actor=actor, household=item.household, summary=text, requested=OutcomeAssistance.REFERRAL_ORG)
+    except ValidationError as exc:
+        raise PlanError(exc.messages)
+    item.referral_ref = str(referral.pk)
+    if item.status == ItemStatus.PLANNED:
+        item.status = ItemStatus.IN_PROGRESS
+    item.updated_at = _now()
+    item.save(update_fields=["referral_ref", "status", "updated_at"])
+    PlanProgress.objects.create(item=item, status=item.status, note=_("已发起转介（转办编号 %(r)s）") % {"r": referral.pk},
+                                actor=actor, at=item.updated_at)
+    return referral
+
+
+# --------------------------------------------------------------------------- teams
+TEAM_FIELDS = ["role", "name", "sex", "position", "phone", "user", "is_active", "since"]
+
+
+@transaction.atomic
+def team_member_save(*, actor, member: TeamMember | None = None, township: Jurisdiction, data: dict,
+                     villages) -> TeamMember:
+    """Add or edit a team member of a township; villages covered must lie in that township."""
+    if township is None or township.level != JurisdictionLevel.TOWNSHIP:
+        raise PlanError({"township": _("请选择乡镇/街道。")})
+    if actor is not None and not actor.is_superuser:
+        if actor.role not in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
+            raise PlanError(_("您的角色不能维护工作队伍。"))
+        access.check(actor, Action.VIEW, township)
+    if member is not None:
+        member = TeamMember.objects.select_for_update().get(pk=member.pk)
+        if actor is not None:
+            access.check(actor, Action.VIEW, member.township_id)
+    else:
+        member = TeamMember()
+    for name in TEAM_FIELDS:
+        if name in data:
+            setattr(member, name, data[name])
+    member.township = township
+    member.name = (member.name or "").strip()
+    member.phone = (member.phone or "").strip()
+    member.updated_at = _now()
+    villages = list(villages or [])
+    errors = {}
+    outside = [v.name for v in villages if v.level != JurisdictionLevel.VILLAGE or v.parent_id != township.pk]
+    if outside:
+        errors["villages"] = _("以下村/社区不属于%(t)s：%(v)s。") % {"t": township.name, "v": "、".join(outside)}
+    elif member.role in (TeamRole.ASSISTANT, TeamRole.GRID_WORKER, TeamRole.GROUP_LEADER) and not villages:
+        errors["villages"] = _("请选择%(r)s负责的村/社区。") % {"r": member.get_role_display()}
+    if not member.phone:
+        errors["phone"] = _("请填写联系电话。")
+    user = member.user
+    if user is not None:
+        if member.role == TeamRole.ASSISTANT and (user.role != Role.CASEWORKER or user.jurisdiction_id not in
+                                                  {v.pk for v in villages}):
+            errors["user"] = _("协理员关联的账号须是所负责村/社区的协理员账号。")
+        elif member.role == TeamRole.COLLECTION_LEADER and not (
+                user.role == Role.TOWNSHIP and user.jurisdiction_id == township.pk):
+            errors["user"] = _("信息采集组组长须由本乡镇（街道）指定一名民政工作人员担任。")
+    if member.role == TeamRole.COLLECTION_LEADER and member.is_active:
+        other = TeamMember.objects.filter(township=township, role=TeamRole.COLLECTION_LEADER,
+                                          is_active=True).exclude(pk=member.pk).first()
+        if other is not None:
+            errors["role"] = _("%(t)s已有信息采集组组长（%(n)s），请先将其调整为成员或离岗。") % {
+                "t": township.name, "n": other.name}
+    if errors:
+        raise PlanError(errors)
+    try:
+        member.full_clean(exclude=["villages", "township"])
+    except ValidationError as exc:
+        raise PlanError(exc.message_dict)
+    member.save()
+    member.villages.set(villages)
+    return member
+
+
+# --------------------------------------------------------------------------- policy match 政策找人
+@dataclass
+class MatchStats:
+    policies: int = 0
+    examined_batches: int = 0
+    matched: int = 0
+    leads_opened: int = 0
+    stale_policies: list[int] = field(default_factory=list)
+
+
+class _PolicyChanged(Exception):
+    pass
+
+
+def _open_lead(match: PolicyMatch, policy: Policy, household_village_id: int):
+    """Open the village's lead through referrals.services (idempotent by dedupe key)."""
+    from referrals import services as referral_services
+    from referrals.models import LeadChannel
+
+    lead = referral_services.lead_create(
+        actor=None, channel=LeadChannel.FEED, household=match.household,
+        description=_("政策找人：该家庭可能符合“%(p)s”，但尚未享受。比对依据：%(r)s。请上门核实，宣讲政策，了解申请意愿。") % {
+            "p": policy.name, "r": match.reason},
+        dedupe_key=match.dedupe_key, source_ref=f"policy:{policy.code}:v{match.policy_version}")
+    return lead
+
+
+def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | None = None) -> MatchStats:
+    """Over all households: those that seem to qualify for a policy they do not receive get a PolicyMatch
+    and their village a lead, once.
+
+    Set-based: per policy and condition group, candidates come out of one query per batch (conditions
+    as SQL subqueries); existing matches are excluded in the same query. Each batch is one transaction
+    that locks the policy row and re-checks its version: a policy edited meanwhile makes the batch roll
+    back and the run stop for that policy (the edit queues a fresh run).
+    """
+    stats = MatchStats()
+    policies = Policy.objects.filter(is_active=True, opens_leads=True).prefetch_related("areas", "conditions")
+    if policy_ids:
+        policies = policies.filter(pk__in=policy_ids)
+    policies = list(policies)
+    if not policies:
+        return stats
+    standards = matching.standards_in_force(day)
+    for policy in policies:
+        stats.policies += 1
+        conditions = list(policy.conditions.all())
+        if not conditions:
+            continue
+        village_ids = matching.area_village_ids({a.pk for a in policy.areas.all()})
+        groups: dict[int, list] = {}
+        for c in conditions:
+            groups.setdefault(c.group, []).append(c)
+        try:
+            for _group, items in sorted(groups.items()):
+                reason = "；".join(matching.describe_condition(c) for c in items)
+                _match_group(policy, items, reason, standards, village_ids, batch_size, stats)
+        except _PolicyChanged:
+            stats.stale_policies.append(policy.pk)
+            logger.info("policy %s changed during the match run; its batch was rolled back", policy.pk)
+    return stats
+
+
+def _match_group(policy, items, reason, standards, village_ids, batch_size, stats) -> None:
+    base = matching.policy_candidates(policy, items, standards, village_ids).exclude(
+        Exists(PolicyMatch.objects.filter(household=OuterRef("pk"), policy=policy)))
+    last = 0
+    while True:
+        batch = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", "village_id")[:batch_size])
+        stats.examined_batches += 1
+        if not batch:
+            return
+        last = batch[-1][0]
+        with transaction.atomic():
+            current = Policy.objects.select_for_update().filter(pk=policy.pk).values_list(
+                "version", "is_active").first()
+            if current is None or current != (policy.version, True):
+                raise _PolicyChanged()
+            now = _now()
+            rows = [PolicyMatch(household_id=pk, policy=policy, policy_version=policy.version,
+                                reason=reason[:500], matched_at=now) for pk, _v in batch]
+            # A concurrent run that got there first makes these rows conflict: ignore them, and open
+            # leads only for what this run created (the lead's dedupe key guards the rest).
+            PolicyMatch.objects.bulk_create(rows, ignore_conflicts=True)
+            created = PolicyMatch.objects.filter(policy=policy, household_id__in=[pk for pk, _v in batch],
+                                                 matched_at=now, lead_ref="").select_related("household__village")
+            opened = 0
+            updates = []
+            for match in created:
+                lead = _open_lead(match, policy, match.household.village_id)
+                match.lead_ref = str(lead.pk)
+                updates.append(match)
+                opened += int(getattr(lead, "was_created", True))
+            PolicyMatch.objects.bulk_update(updates, ["lead_ref"], batch_size=1000)
+            stats.matched += len(updates)
+            stats.leads_opened += opened
+            audit_record(event=AuditEvent.BULK_WRITE, model=PolicyMatch,
+                         description=_("政策找人：%(p)s 新增比对结果 %(n)s 户") % {"p": policy.name, "n": len(updates)},
+                         detail={"policy": policy.pk, "version": policy.version, "households": len(updates),
+                                 "leads_opened": opened})
