@@ -128,11 +128,14 @@ class Visit(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(next_follow_up_on__isnull=True) | Q(next_follow_up_on__gte=models.F("visited_on")),
-                name="visit_follow_up_not_before_visit"),
+                name="visit_follow_up_not_before_visit",
+                violation_error_message=_("下次跟进日期不能早于走访日期。")),
             models.CheckConstraint(condition=Q(person_seen=True) | Q(completes_period=False),
-                                   name="visit_not_seen_does_not_complete"),
+                                   name="visit_not_seen_does_not_complete",
+                                   violation_error_message=_("未见到本人的走访不能算作完成本期走访。")),
             models.CheckConstraint(condition=Q(person_seen=True) | Q(next_follow_up_on__isnull=False),
-                                   name="visit_not_seen_needs_follow_up"),
+                                   name="visit_not_seen_needs_follow_up",
+                                   violation_error_message=_("未见到本人时必须安排下次跟进日期。")),
         ]
 
     def __str__(self):
@@ -163,7 +166,15 @@ class Visit(models.Model):
             reasons.append(str(_("发现需求但尚未提出对策建议")))
         return reasons
 
+    def derive(self) -> None:
+        """Set the facts that follow from the record (three don'ts), the same way on every save."""
+        self.completes_period = bool(self.person_seen)
+        self.case_open = bool(self.open_reasons())
+        if not self.person_seen and self.next_follow_up_on is None and self.visited_on:
+            self.next_follow_up_on = self.visited_on + dt.timedelta(days=NOT_SEEN_FOLLOW_UP_DAYS)
+
     def clean(self):
+        self.derive()
         errors: dict[str, list] = {}
         today = timezone.localdate()
         if self.visited_on:
@@ -195,11 +206,7 @@ class Visit(models.Model):
             raise ValidationError(errors)
 
     def save(self, *args, **kwargs):
-        # The three don'ts are facts of the record, derived the same way on every save.
-        self.completes_period = bool(self.person_seen)
-        self.case_open = bool(self.open_reasons())
-        if not self.person_seen and self.next_follow_up_on is None and self.visited_on:
-            self.next_follow_up_on = self.visited_on + dt.timedelta(days=NOT_SEEN_FOLLOW_UP_DAYS)
+        self.derive()
         super().save(*args, **kwargs)
 
 
