@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class LedgersConfig(AppConfig):
     name = "ledgers"
     verbose_name = _("台账、月结、统计与督导")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.SamplingDraw, exclude_fields=["population_ids"])
+        auditlog.register(models.SampleItem)
+        auditlog.register(models.LedgerSnapshot)

@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "ledgers"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ledger_index, name="index"),
+    path("export/", views.ledger_export, name="export"),
+    path("jobs/<uuid:pk>/", views.export_job, name="job"),
+    path("jobs/<uuid:pk>/download/", views.export_download, name="job_download"),
+    path("closing/", views.closing, name="closing"),
+    path("closing/<int:pk>/download/", views.snapshot_download, name="snapshot_download"),
+    path("sampling/", views.sampling_index, name="sampling"),
+    path("sampling/<int:pk>/", views.sampling_detail, name="sampling_detail"),
+    path("sampling/items/<int:pk>/check/", views.sample_check, name="sample_check"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("scorecards/", views.scorecards, name="scorecards"),
+]

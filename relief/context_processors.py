@@ -6,7 +6,12 @@ from .models import Role
 # (url name, label, roles that see it; empty = everyone). Apps add their entries as they land.
 NAVIGATION = [
     ("home", _("首页"), ()),
+    ("households:list", _("家庭台账"), ()),
+    ("referrals:lead_list", _("线索"), (Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT)),
+    ("referrals:list", _("转办"), (Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT)),
     ("audit_log", _("审计日志"), (Role.DISTRICT, Role.ADMIN)),
+    ("ledgers:index", _("台账"), (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)),
+    ("ledgers:dashboard", _("统计"), ()),
 ]
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("RELIEF_VAR_DIR", BASE_DIR / "var"))
@@ -208,7 +209,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs. Later issues add theirs here; django-celery-beat copies them into its tables.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Monthly closing (seed 004): runs on days 28-31 at 23:30 and acts on the month's last day only.
+    "ledgers-close-month": {"task": "ledgers.close_month", "schedule": crontab(minute=30, hour=23, day_of_month="28-31")},
+    "ledgers-purge-expired-exports": {"task": "ledgers.purge_expired_exports", "schedule": crontab(minute=15, hour=3)},
+    # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
+    "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
+}
 
 CACHES = {
     "default": (
@@ -224,7 +231,11 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "relief.views.csrf_failure"
 
 # Home page cards: each app lists what needs doing for a user (see relief/home.py).
-RELIEF_HOME_CARD_PROVIDERS: list[str] = []
+RELIEF_HOME_CARD_PROVIDERS: list[str] = [
+    "referrals.home.cards",
+    "households.home.cards",
+    "ledgers.home.cards",
+]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = []
 
@@ -250,6 +261,8 @@ LOGGING = {
 RELIEF_DEMO_LOADERS: list[str] = []
 
 # Sections other apps add to the household page (see households/sections.py).
-RELIEF_HOUSEHOLD_SECTIONS: list[str] = []
+RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
+    "referrals.sections.section",
+]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"

@@ -1,0 +1,163 @@
+import datetime as dt
+import re
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import AssistanceType, TargetKind
+from relief import access
+from relief.access import Action
+from relief.models import Jurisdiction, JurisdictionLevel
+
+from .models import CheckResult, SampleSizeMode
+from .reports import add_months, available_kinds, month_end, month_start
+
+MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+class MonthField(forms.CharField):
+    """A month as YYYY-MM (the browser's month picker); cleans to the first day of the month."""
+
+    widget = forms.TextInput(attrs={"type": "month", "placeholder": "2026-01"})
+    default_error_messages = {"invalid": _("请按“年-月”填写月份，例如 2026-01。")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        match = MONTH_RE.match(value.strip())
+        if not match:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        year, month = int(match[1]), int(match[2])
+        if not (1 <= month <= 12 and 2000 <= year <= 2100):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return dt.date(year, month, 1)
+
+    def prepare_value(self, value):
+        if isinstance(value, dt.date):
+            return f"{value:%Y-%m}"
+        return value
+
+
+def jurisdiction_choices(user, action):
+    return access.jurisdictions_for(user, action).exclude(level=JurisdictionLevel.GROUP).select_related(
+        "parent").order_by("code")
+
+
+class JurisdictionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        indent = {"district": "", "township": "　", "village": "　　"}.get(obj.level, "")
+        return f"{indent}{obj.name}（{obj.get_level_display()}）"
+
+
+class PeriodMixin:
+    """Period from month_from to month_to: not in the future, not reversed."""
+
+    def clean_period(self, data):
+        today = timezone.localdate()
+        start, end = data.get("month_from"), data.get("month_to")
+        if start and start > month_start(today):
+            self.add_error("month_from", _("开始月份不能晚于本月。"))
+        if end and end > month_start(today):
+            self.add_error("month_to", _("结束月份不能晚于本月（不能导出未来的台账）。"))
+        if start and end and start > end:
+            self.add_error("month_to", _("结束月份不能早于开始月份。"))
+        if start and end and start <= end and add_months(start, 36) <= end:
+            self.add_error("month_to", _("一次最多导出36个月。"))
+        if start and end:
+            data["start"], data["end"] = start, month_end(end)
+        return data
+
+
+class LedgerForm(PeriodMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("台账"), choices=())
+    jurisdiction = JurisdictionChoiceField(
+        label=_("辖区"), queryset=Jurisdiction.objects.none(), empty_label=None,
+        error_messages={"invalid_choice": _("所选辖区不在您的管辖范围内。")})
+    month_from = MonthField(label=_("开始月份"))
+    month_to = MonthField(label=_("结束月份"))
+    category = forms.ChoiceField(label=_("救助类别"), required=False,
+                                 choices=[("", _("全部"))] + list(AssistanceType.choices))
+    target_kind = forms.ChoiceField(label=_("对象类型"), required=False,
+                                    choices=[("", _("全部"))] + list(TargetKind.choices))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["kind"].choices = available_kinds()
+        self.fields["kind"].error_messages["invalid_choice"] = _("请选择一种台账。")
+        self.fields["jurisdiction"].queryset = jurisdiction_choices(user, Action.EXPORT_LEDGERS)
+        this_month = month_start(timezone.localdate())
+        self.fields["month_from"].initial = this_month
+        self.fields["month_to"].initial = this_month
+        if user.jurisdiction_id:
+            self.fields["jurisdiction"].initial = user.jurisdiction_id
+
+    def clean(self):
+        return self.clean_period(super().clean())
+
+
+class SamplingDrawForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(label=_("季度"), coerce=int, choices=[
+        (1, _("第一季度")), (2, _("第二季度")), (3, _("第三季度")), (4, _("第四季度"))])
+    size_mode = forms.ChoiceField(label=_("抽样方式"), choices=SampleSizeMode.choices)
+    size_value = forms.IntegerField(label=_("抽取数量或比例（%）"), min_value=1,
+                                    error_messages={"min_value": _("至少抽取1户（或1%）。")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["year"].initial = today.year
+        self.fields["quarter"].initial = (today.month - 1) // 3 + 1
+
+    def clean(self):
+        data = super().clean()
+        if data.get("size_mode") == SampleSizeMode.PERCENT and data.get("size_value", 0) > 100:
+            self.add_error("size_value", _("比例不能超过100%。"))
+        year, quarter = data.get("year"), data.get("quarter")
+        if year and quarter:
+            today = timezone.localdate()
+            if dt.date(year, (quarter - 1) * 3 + 1, 1) > today:
+                self.add_error("quarter", _("该季度尚未开始，不能抽查。"))
+        return data
+
+
+class SampleCheckForm(forms.Form):
+    result = forms.ChoiceField(label=_("核查结果"), choices=[c for c in CheckResult.choices if c[0] != "pending"])
+    note = forms.CharField(label=_("核查说明"), required=False, max_length=500,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") in (CheckResult.OMISSION, CheckResult.ERROR) and not (data.get("note") or "").strip():
+            self.add_error("note", _("漏报或错报必须写明核查说明。"))
+        return data
+
+
+class DashboardForm(PeriodMixin, forms.Form):
+    jurisdiction = JurisdictionChoiceField(
+        label=_("辖区"), queryset=Jurisdiction.objects.none(), required=False, empty_label=None,
+        error_messages={"invalid_choice": _("所选辖区不在您的管辖范围内。")})
+    month_from = MonthField(label=_("开始月份"), required=False)
+    month_to = MonthField(label=_("结束月份"), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = jurisdiction_choices(user, Action.VIEW).exclude(
+            level=JurisdictionLevel.VILLAGE) if user.role != "caseworker" else jurisdiction_choices(user, Action.VIEW)
+
+    def clean_defaults(self) -> dict:
+        """The period shown before the user filters: the last six months."""
+        end = month_start(timezone.localdate())
+        return {"jurisdiction": None, "start": add_months(end, -5), "end": month_end(end)}
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        if not data.get("month_to"):
+            data["month_to"] = month_start(today)
+        if not data.get("month_from"):
+            data["month_from"] = add_months(data["month_to"], -5)
+        return self.clean_period(data)

@@ -1,0 +1,195 @@
+"""Reads of the ledgers app: the closing board, sampling results, dashboard figures and scorecards.
+
+Every figure is counted within what the user may see, in a fixed number of queries whatever the
+number of villages or households (grouped aggregates, never a query per village).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncMonth
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import (
+    AssistanceRecord, AssistanceType, Household, Member, MemberStatus, ObservationEntry, Relation, RosterEntry,
+    TargetKind,
+)
+from relief import access
+from relief.access import Action
+from relief.models import Jurisdiction, JurisdictionLevel
+
+from .charts import Bar, grouped_columns, hbar_chart
+from .models import CheckResult, LedgerSnapshot, SamplingDraw, SnapshotKind
+from .reports import add_months, month_start, villages_under
+
+
+def model_or_none(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def url_or_blank(name: str, params: dict | None = None, **kwargs) -> str:
+    try:
+        url = reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return ""
+    params = {k: v for k, v in (params or {}).items() if v not in (None, "")}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+# ---------------------------------------------------------------- monthly closing board
+@dataclass
+class ClosingRow:
+    township: Jurisdiction
+    cells: list = field(default_factory=list)   # per month: {"month", "monthly", "summary"}
+
+
+def closing_board(user, *, months: int = 12) -> dict:
+    townships = list(access.jurisdictions_for(user, Action.EXPORT_LEDGERS, JurisdictionLevel.TOWNSHIP)
+                     .order_by("code"))
+    this_month = month_start(timezone.localdate())
+    month_list = [add_months(this_month, -i) for i in range(months)]
+    snapshots = LedgerSnapshot.objects.filter(township__in=townships, month__in=month_list).select_related(
+        "created_by")
+    by_key = {(s.township_id, s.month, s.kind): s for s in snapshots}
+    rows = []
+    for township in townships:
+        row = ClosingRow(township)
+        for month in month_list:
+            row.cells.append({
+                "month": month,
+                "monthly": by_key.get((township.pk, month, SnapshotKind.MONTHLY)),
+                "summary": by_key.get((township.pk, month, SnapshotKind.SUMMARY)),
+                "summary_due": add_months(month, 1).replace(day=5),
+                "is_current": month == this_month,
+            })
+        rows.append(row)
+    return {"months": month_list, "rows": rows, "this_month": this_month,
+            "previous_month": add_months(this_month, -1)}
+
+
+# ---------------------------------------------------------------- sampling
+def head_names(household_ids: list[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    members = Member.objects.filter(household_id__in=household_ids).order_by("household_id", "pk").values_list(
+        "household_id", "name", "relation", "status")
+    fallback: dict[int, str] = {}
+    for household_id, name, relation, status in members:
+        fallback.setdefault(household_id, name)
+        if relation == Relation.HEAD and status == MemberStatus.PRESENT:
+            names.setdefault(household_id, name)
+    return {pk: names.get(pk) or fallback.get(pk, "") for pk in household_ids}
+
+
+def sampling_results(draw: SamplingDraw) -> list[dict]:
+    """Per township: sampled, checked, correct, omission, error, accuracy."""
+    rows = (draw.items.values("township_id", "township__name").order_by("township__code")
+            .annotate(total=Count("pk"), **{r: Count("pk", filter=Q(result=r)) for r in CheckResult.values}))
+    result = []
+    for row in rows:
+        checked = row["total"] - row[CheckResult.PENDING]
+        result.append({**row, "checked": checked,
+                       "accuracy": round(row[CheckResult.CORRECT] * 100 / checked, 1) if checked else None})
+    return result
+
+
+# ---------------------------------------------------------------- dashboard
+def _villages(user, jurisdiction: Jurisdiction | None) -> list[Jurisdiction]:
+    qs = access.villages_for(user, Action.VIEW).select_related("parent")
+    if jurisdiction is not None:
+        access.check(user, Action.VIEW, jurisdiction)
+        qs = qs.filter(villages_under(jurisdiction))
+    return list(qs.order_by("code"))
+
+
+def household_list_url(jurisdiction: Jurisdiction | None, **params) -> str:
+    """The households list filtered as a number was counted (households/ GET parameters)."""
+    if jurisdiction is not None and jurisdiction.level == JurisdictionLevel.VILLAGE:
+        params["village"] = jurisdiction.pk
+    elif jurisdiction is not None:
+        params["jurisdiction"] = jurisdiction.pk
+    return url_or_blank("households:list", params)
+
+
+def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
+    """Households by current assistance category and by target kind (open roster entries), today."""
+    today = timezone.localdate()
+    households = Household.objects.filter(village__in=[v.pk for v in villages])
+    running = AssistanceRecord.objects.filter(
+        Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today)), household=OuterRef("pk"))
+    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
+    aggregates = {f"c_{t}": Count("pk", filter=Exists(running.filter(type=t))) for t in AssistanceType.values}
+    aggregates.update({f"k_{k}": Count("pk", filter=Exists(open_roster.filter(target_kind=k)))
+                       for k in TargetKind.values})
+    aggregates["total"] = Count("pk")
+    aggregates["roster"] = Count("pk", filter=Exists(open_roster))
+    aggregates["observation"] = Count("pk", filter=Exists(ObservationEntry.objects.filter(
+        household=OuterRef("pk"), removed_on__isnull=True)))
+    counts = households.aggregate(**aggregates)
+    categories = [Bar(label, counts[f"c_{t}"], household_list_url(jurisdiction, category=t))
+                  for t, label in AssistanceType.choices if counts[f"c_{t}"] or t in ("dibao", "tekun", "low_income")]
+    kinds = [Bar(label, counts[f"k_{k}"], household_list_url(jurisdiction, target_kind=k))
+             for k, label in TargetKind.choices]
+    return {
+        "counts": counts, "categories": categories, "kinds": kinds,
+        "total_url": household_list_url(jurisdiction),
+        "roster_url": household_list_url(jurisdiction, on_roster="1"),
+        "observation_url": household_list_url(jurisdiction, on_observation="1"),
+        "category_chart": hbar_chart(categories, title=_("按救助类别统计的家庭数")),
+        "kind_chart": hbar_chart(kinds, title=_("按对象类型统计的家庭数")),
+    }
+
+
+def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date) -> dict:
+    """New recipients (assistance started) vs observation-list entries, per month."""
+    ids = [v.pk for v in villages]
+    months = []
+    cursor = month_start(start)
+    while cursor <= end:
+        months.append(cursor)
+        cursor = add_months(cursor, 1)
+    new = dict(AssistanceRecord.objects.filter(household__village__in=ids, start_date__range=(start, end))
+               .annotate(m=TruncMonth("start_date")).values("m").order_by("m").annotate(n=Count("household",
+                                                                                                distinct=True))
+               .values_list("m", "n"))
+    observed = dict(ObservationEntry.objects.filter(household__village__in=ids, decided_on__range=(start, end))
+                    .annotate(m=TruncMonth("decided_on")).values("m").order_by("m").annotate(n=Count("pk"))
+                    .values_list("m", "n"))
+    new = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in new.items()}
+    observed = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in observed.items()}
+    labels = [f"{m.year % 100:02d}/{m.month:02d}" for m in months]
+    series = [
+        (_("新增救助"), [new.get(m, 0) for m in months], []),
+        (_("列入观察名单"), [observed.get(m, 0) for m in months], []),
+    ]
+    return {"months": months, "new": [new.get(m, 0) for m in months],
+            "observed": [observed.get(m, 0) for m in months],
+            "rows": list(zip(months, [new.get(m, 0) for m in months], [observed.get(m, 0) for m in months])),
+            "chart": grouped_columns(labels, series, title=_("每月新增救助与列入观察名单"))}
+
+
+def dashboard(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
+    villages = _villages(user, jurisdiction)
+    data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
+            "households": household_figures(user, jurisdiction, villages),
+            "monthly": monthly_new(villages, start, end)}
+    from . import activity
+
+    data.update(activity.dashboard_parts(user, jurisdiction, villages, start, end))
+    return data
+
+
+def scorecards(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
+    from . import activity
+
+    villages = _villages(user, jurisdiction)
+    return activity.scorecards(user, villages, start, end)
+

@@ -1,0 +1,250 @@
+"""Writes of the ledgers app: export jobs, the monthly closing, supervision sampling. Each one audited."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import random
+import secrets
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households.models import AssistanceRecord
+from relief import access
+from relief.access import Action
+from relief.audit import AuditEvent, audit_record
+from relief.models import Jurisdiction, JurisdictionLevel
+
+from .models import (
+    CheckResult, ExportStatus, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem, SampleSizeMode,
+    SamplingDraw, SnapshotKind,
+)
+from .reports import LedgerRequest, ledger_for, month_end, villages_under
+from .xlsx import write_workbook
+
+
+def async_threshold() -> int:
+    """Ledgers with more rows than this are written by a Celery worker, not in the request."""
+    return int(getattr(settings, "RELIEF_LEDGER_ASYNC_ROWS", 3000))
+
+
+def export_lifetime() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "RELIEF_LEDGER_EXPORT_HOURS", 24)))
+
+
+def audit_ledger_download(*, actor, request, kind: str, jurisdiction: Jurisdiction, detail: dict) -> None:
+    audit_record(event=AuditEvent.EXPORT, actor=actor, obj=jurisdiction, request=request,
+                 description=_("下载%(kind)s：%(j)s") % {"kind": LedgerKind(kind).label, "j": jurisdiction.name},
+                 detail={"ledger": kind, **detail})
+
+
+def ledger_write_temp(ledger_request: LedgerRequest, progress=None) -> tuple[Path, int, str]:
+    """Write the ledger to a temporary file (removed by the caller); returns path, rows and file name."""
+    ledger = ledger_for(ledger_request)
+    handle = tempfile.NamedTemporaryFile(prefix="ledger-", suffix=".xlsx", delete=False,
+                                         dir=_temp_dir())
+    handle.close()
+    rows = write_workbook(handle.name, title=ledger.title, subtitle=ledger_request.subtitle(),
+                          sheets=ledger.sheets(), progress=progress)
+    return Path(handle.name), rows, ledger.filename()
+
+
+def _temp_dir() -> str:
+    # Ledgers hold personal data: written under the private media root, never the shared /tmp.
+    path = Path(settings.MEDIA_ROOT) / "ledgers" / "tmp"
+    path.mkdir(parents=True, exist_ok=True)
+    return str(path)
+
+
+# ---------------------------------------------------------------- background exports
+@transaction.atomic
+def ledger_export_create(*, actor, ledger_request: LedgerRequest, rows_total: int) -> LedgerExport:
+    export = LedgerExport.objects.create(
+        requester=actor, kind=ledger_request.kind, jurisdiction=ledger_request.jurisdiction,
+        params=ledger_request.params(), rows_total=rows_total,
+        expires_at=timezone.now() + export_lifetime(),
+    )
+    from .tasks import run_ledger_export
+
+    run_ledger_export.delay_on_commit(str(export.pk))
+    return export
+
+
+def ledger_export_run(*, export_id) -> None:
+    """Write the file of an export job; idempotent (a job already done or failed is left alone)."""
+    claimed = LedgerExport.objects.filter(pk=export_id, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]) \
+        .update(status=ExportStatus.RUNNING, rows_done=0)
+    if not claimed:
+        return
+    export = LedgerExport.objects.select_related("requester", "jurisdiction").get(pk=export_id)
+
+    def progress(done):
+        LedgerExport.objects.filter(pk=export.pk).update(rows_done=done)
+
+    path = None
+    try:
+        # The jurisdiction is checked again with the requester's grants as they are now.
+        ledger_request = LedgerRequest.from_params(user=export.requester, kind=export.kind,
+                                                   jurisdiction=export.jurisdiction, params=export.params)
+        path, rows, filename = ledger_write_temp(ledger_request, progress=progress)
+        with path.open("rb") as fh:
+            export.file.save(f"{export.pk}.xlsx", File(fh), save=False)
+        LedgerExport.objects.filter(pk=export.pk).update(
+            file=export.file.name, filename=filename, rows_done=rows, rows_total=rows,
+            status=ExportStatus.DONE, finished_at=timezone.now())
+    except Exception as exc:  # the requester sees a message, never a half-written file
+        LedgerExport.objects.filter(pk=export.pk).update(
+            status=ExportStatus.FAILED, finished_at=timezone.now(),
+            error=_("生成失败，请重新生成或联系系统管理员。（%(e)s）") % {"e": str(exc)[:150]})
+        if export.file:
+            export.file.delete(save=False)
+        raise
+    finally:
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def ledger_exports_purge(*, now=None) -> int:
+    """Delete the files of expired export jobs (personal data is not kept longer than needed)."""
+    now = now or timezone.now()
+    count = 0
+    for export in LedgerExport.objects.filter(expires_at__lte=now).exclude(file=""):
+        export.file.delete(save=False)
+        LedgerExport.objects.filter(pk=export.pk).update(file="")
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- monthly closing
+def _system_request(kind: str, township: Jurisdiction, month: dt.date) -> LedgerRequest:
+    return LedgerRequest(user=None, kind=kind, jurisdiction=township, start=month, end=month_end(month))
+
+
+def snapshot_create(*, township: Jurisdiction, month: dt.date, kind: str = SnapshotKind.MONTHLY,
+                    actor=None) -> LedgerSnapshot | None:
+    """Freeze the township's ledger for the month; returns None when it exists already (idempotent)."""
+    month = month.replace(day=1)
+    if LedgerSnapshot.objects.filter(township=township, month=month, kind=kind).exists():
+        return None
+    if actor is not None:
+        access.check(actor, Action.EXPORT_LEDGERS, township)
+    ledger_kind = LedgerKind.MONTHLY if kind == SnapshotKind.MONTHLY else LedgerKind.SUMMARY
+    ledger_request = _system_request(ledger_kind, township, month)
+    ledger_request.author = actor
+    path, rows, filename = ledger_write_temp(ledger_request)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        snapshot = LedgerSnapshot(township=township, month=month, kind=kind, filename=filename, rows=rows,
+                                  sha256=digest, created_by=actor)
+        try:
+            with transaction.atomic():
+                with path.open("rb") as fh:
+                    snapshot.file.save(filename, File(fh), save=False)
+                snapshot.save()
+                audit_record(event=AuditEvent.EXPORT, actor=actor, obj=snapshot,
+                             description=_("月结：%(s)s") % {"s": snapshot}, detail={"ledger": ledger_kind,
+                                                                                        "snapshot": snapshot.pk})
+        except IntegrityError:
+            # Another worker closed the same month a moment earlier: keep theirs.
+            if snapshot.file:
+                snapshot.file.storage.delete(snapshot.file.name)
+            return None
+    finally:
+        path.unlink(missing_ok=True)
+    return snapshot
+
+
+def month_close_all(*, month: dt.date, kind: str = SnapshotKind.MONTHLY) -> list[LedgerSnapshot]:
+    """The month-end job: every township's ledger for the month, each frozen once."""
+    made = []
+    for township in Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).order_by("code"):
+        snapshot = snapshot_create(township=township, month=month, kind=kind)
+        if snapshot:
+            made.append(snapshot)
+    return made
+
+
+def snapshot_file_intact(snapshot: LedgerSnapshot) -> bool:
+    digest = hashlib.sha256()
+    with snapshot.file.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest() == snapshot.sha256
+
+
+# ---------------------------------------------------------------- supervision sampling
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, (quarter - 1) * 3 + 1, 1)
+    end = month_end(dt.date(year, quarter * 3, 1))
+    return start, end
+
+
+def sampling_population(*, district: Jurisdiction, year: int, quarter: int) -> list[int]:
+    """New recipients of the quarter: assistance records that started in it, in the district's villages."""
+    start, end = quarter_bounds(year, quarter)
+    villages = Jurisdiction.objects.filter(villages_under(district))
+    return list(AssistanceRecord.objects.filter(start_date__range=(start, end), household__village__in=villages)
+                .order_by("pk").values_list("pk", flat=True))
+
+
+def sample_size(mode: str, value: int, population: int) -> int:
+    if mode == SampleSizeMode.PERCENT:
+        size = -(-population * value // 100)  # rounded up: 10% of 15 is 2
+    else:
+        size = value
+    return max(0, min(size, population))
+
+
+def draw_sample(seed: str, population: list[int], size: int) -> list[int]:
+    """The draw itself: the same seed and population always give the same records."""
+    return sorted(random.Random(seed).sample(sorted(population), size))
+
+
+@transaction.atomic
+def sampling_draw(*, actor, district: Jurisdiction, year: int, quarter: int, size_mode: str,
+                  size_value: int, seed: str | None = None) -> SamplingDraw:
+    access.check(actor, Action.SUPERVISE, district)
+    if district.level != JurisdictionLevel.DISTRICT:
+        raise ValidationError(_("随机抽查由区县民政局组织。"))
+    if SamplingDraw.objects.filter(district=district, year=year, quarter=quarter).exists():
+        raise ValidationError(_("%(y)s年第%(q)s季度已经抽取过，不能重复抽取。") % {"y": year, "q": quarter})
+    population = sampling_population(district=district, year=year, quarter=quarter)
+    if not population:
+        raise ValidationError(_("%(y)s年第%(q)s季度没有新增救助对象，无需抽查。") % {"y": year, "q": quarter})
+    seed = seed or secrets.token_hex(16)
+    draw = SamplingDraw.objects.create(district=district, year=year, quarter=quarter, size_mode=size_mode,
+                                       size_value=size_value, seed=seed, population_ids=population,
+                                       drawn_by=actor)
+    chosen = draw_sample(seed, population, sample_size(size_mode, size_value, len(population)))
+    records = AssistanceRecord.objects.filter(pk__in=chosen).select_related("household__village")
+    SampleItem.objects.bulk_create([
+        SampleItem(draw=draw, assistance=record, household=record.household, village=record.household.village,
+                   township_id=record.household.village.parent_id, assistance_type=record.type,
+                   start_date=record.start_date)
+        for record in records
+    ])
+    audit_record(event=AuditEvent.BULK_WRITE, actor=actor, obj=draw, description=str(draw),
+                 detail={"population": len(population), "sampled": len(chosen), "seed": seed})
+    return draw
+
+
+@transaction.atomic
+def sample_check(*, actor, item: SampleItem, result: str, note: str) -> SampleItem:
+    item = SampleItem.objects.select_for_update().select_related("draw").get(pk=item.pk)
+    access.check(actor, Action.SUPERVISE, item.draw.district)
+    if result not in CheckResult.values or result == CheckResult.PENDING:
+        raise ValidationError({"result": _("请选择核查结果。")})
+    if result in (CheckResult.OMISSION, CheckResult.ERROR) and not note.strip():
+        raise ValidationError({"note": _("漏报或错报必须写明核查说明。")})
+    item.result, item.note = result, note.strip()
+    item.checked_by, item.checked_at = actor, timezone.now()
+    item.save(update_fields=["result", "note", "checked_by", "checked_at"])
+    # django-auditlog records the change of result (SampleItem is registered in LedgersConfig.ready).
+    return item

@@ -1,0 +1,250 @@
+"""Ledger downloads, export jobs, the monthly closing, supervision sampling, dashboards and scorecards."""
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from relief import access
+from relief.access import Action, access_rule
+from relief.models import Jurisdiction, JurisdictionLevel, Role
+
+from . import selectors, services
+from .forms import DashboardForm, LedgerForm, SampleCheckForm, SamplingDrawForm
+from .models import CheckResult, ExportStatus, LedgerExport, LedgerSnapshot, SampleItem, SamplingDraw, SnapshotKind
+from .reports import LedgerRequest, ledger_for, month_start
+
+
+def _xlsx_response(fh, filename: str) -> FileResponse:
+    response = FileResponse(fh, as_attachment=True, filename=filename,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------- 台账下载
+@access_rule(Action.EXPORT_LEDGERS)
+def ledger_index(request):
+    form = LedgerForm(request.GET or None, user=request.user)
+    return _index_page(request, form)
+
+
+def _index_page(request, form, status=200):
+    jobs = LedgerExport.objects.filter(requester=request.user).select_related("jurisdiction")[:10]
+    return TemplateResponse(request, "ledgers/index.html", {
+        "form": form, "jobs": jobs, "threshold": services.async_threshold(), "now": timezone.now(),
+    }, status=status)
+
+
+@access_rule(Action.EXPORT_LEDGERS)
+@require_POST
+def ledger_export(request):
+    form = LedgerForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return _index_page(request, form)
+    data = form.cleaned_data
+    ledger_request = LedgerRequest(user=request.user, kind=data["kind"], jurisdiction=data["jurisdiction"],
+                                   start=data["start"], end=data["end"], category=data.get("category", ""),
+                                   target_kind=data.get("target_kind", ""))
+    ledger = ledger_for(ledger_request)
+    problems = ledger.problems()
+    if problems:
+        for problem in problems:
+            form.add_error(None, problem)
+        return _index_page(request, form)
+    rows = ledger.count()
+    if rows > services.async_threshold():
+        job = services.ledger_export_create(actor=request.user, ledger_request=ledger_request, rows_total=rows)
+        messages.info(request, _("台账共约 %(n)s 行，已转入后台生成，完成后可在本页下载。") % {"n": rows})
+        return redirect("ledgers:job", pk=job.pk)
+    path, written, filename = services.ledger_write_temp(ledger_request)
+    fh = path.open("rb")
+    path.unlink()  # the open handle keeps the data until the response is sent; nothing stays on disk
+    services.audit_ledger_download(actor=request.user, request=request, kind=ledger_request.kind,
+                                   jurisdiction=ledger_request.jurisdiction,
+                                   detail={**ledger_request.params(), "rows": written,
+                                           "personal_data": ledger_request.shows_personal_data})
+    return _xlsx_response(fh, filename)
+
+
+def _own_job(request, pk) -> LedgerExport:
+    # Only the requester may see a job: for anyone else it does not exist.
+    return get_object_or_404(LedgerExport.objects.select_related("jurisdiction"), pk=pk, requester=request.user)
+
+
+@access_rule(Action.VIEW)
+@require_GET
+def export_job(request, pk):
+    job = _own_job(request, pk)
+    template = "ledgers/job.html#progress" if request.htmx else "ledgers/job.html"
+    return TemplateResponse(request, template, {"job": job})
+
+
+@access_rule(Action.VIEW)
+@require_GET
+def export_download(request, pk):
+    job = _own_job(request, pk)
+    if job.expired or (job.status == ExportStatus.DONE and not job.file):
+        return TemplateResponse(request, "ledgers/job.html", {"job": job, "expired": True}, status=410)
+    if job.status != ExportStatus.DONE:
+        messages.warning(request, _("台账还在生成中，请稍候。"))
+        return redirect("ledgers:job", pk=job.pk)
+    access.check(request.user, Action.EXPORT_LEDGERS, job.jurisdiction)
+    services.audit_ledger_download(actor=request.user, request=request, kind=job.kind, jurisdiction=job.jurisdiction,
+                                   detail={**job.params, "rows": job.rows_done, "job": str(job.pk)})
+    return _xlsx_response(job.file.open("rb"), job.filename)
+
+
+# ---------------------------------------------------------------- 月结
+@access_rule(Action.EXPORT_LEDGERS, roles=[Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN])
+def closing(request):
+    if request.method == "POST":
+        return _closing_submit(request)
+    months = int(request.GET.get("months", 12)) if request.GET.get("months", "12").isdigit() else 12
+    board = selectors.closing_board(request.user, months=min(max(months, 1), 36))
+    return TemplateResponse(request, "ledgers/closing.html", {"board": board})
+
+
+def _closing_submit(request):
+    township = get_object_or_404(access.jurisdictions_for(request.user, Action.EXPORT_LEDGERS,
+                                                          JurisdictionLevel.TOWNSHIP), pk=request.POST.get("township"))
+    kind = request.POST.get("kind")
+    try:
+        month = timezone.datetime.strptime(request.POST.get("month", ""), "%Y-%m").date()
+    except ValueError:
+        messages.error(request, _("月份格式不正确。"))
+        return redirect("ledgers:closing")
+    this_month = month_start(timezone.localdate())
+    if kind not in SnapshotKind.values:
+        messages.error(request, _("请选择要报送的台账。"))
+    elif month > this_month:
+        messages.error(request, _("不能报送未来月份的台账。"))
+    elif kind == SnapshotKind.SUMMARY and month >= this_month:
+        messages.error(request, _("归类汇总在次月报送：本月结束后才能报送本月的归类汇总。"))
+    else:
+        snapshot = services.snapshot_create(township=township, month=month, kind=kind, actor=request.user)
+        if snapshot is None:
+            messages.warning(request, _("%(t)s %(m)s的该台账已经报送，月结台账不可修改。") % {
+                "t": township.name, "m": f"{month:%Y年%m月}"})
+        else:
+            messages.success(request, _("已报送：%(s)s。") % {"s": snapshot})
+    return redirect("ledgers:closing")
+
+
+@access_rule(Action.VIEW)
+@require_GET
+def snapshot_download(request, pk):
+    snapshot = get_object_or_404(LedgerSnapshot.objects.select_related("township"), pk=pk)
+    access.check(request.user, Action.EXPORT_LEDGERS, snapshot.township)
+    if not services.snapshot_file_intact(snapshot):
+        return TemplateResponse(request, "ledgers/snapshot_broken.html", {"snapshot": snapshot}, status=409)
+    services.audit_ledger_download(actor=request.user, request=request, kind=(
+        "monthly" if snapshot.kind == SnapshotKind.MONTHLY else "summary"), jurisdiction=snapshot.township,
+        detail={"snapshot": snapshot.pk, "month": f"{snapshot.month:%Y-%m}"})
+    return _xlsx_response(snapshot.file.open("rb"), snapshot.filename)
+
+
+# ---------------------------------------------------------------- 随机抽查
+def _supervised_district(user) -> Jurisdiction:
+    district = access.jurisdictions_for(user, Action.SUPERVISE, JurisdictionLevel.DISTRICT).order_by("code").first()
+    if district is None:
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+    return district
+
+
+@access_rule(Action.SUPERVISE, roles=[Role.DISTRICT])
+def sampling_index(request):
+    district = _supervised_district(request.user)
+    form = SamplingDrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            draw = services.sampling_draw(actor=request.user, district=district, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("已抽取 %(n)s 户，随机种子已保存，可复核。") % {"n": draw.items.count()})
+            return redirect("ledgers:sampling_detail", pk=draw.pk)
+    draws = SamplingDraw.objects.filter(district=district).select_related("drawn_by").annotate(
+        sampled=Count("items"), checked=Count("items", filter=~Q(items__result=CheckResult.PENDING)))
+    return TemplateResponse(request, "ledgers/sampling_index.html", {"form": form, "draws": draws,
+                                                                     "district": district})
+
+
+def _draw_for(request, pk) -> SamplingDraw:
+    draw = get_object_or_404(SamplingDraw.objects.select_related("district", "drawn_by"), pk=pk)
+    access.check(request.user, Action.SUPERVISE, draw.district)
+    return draw
+
+
+@access_rule(Action.VIEW)
+@require_GET
+def sampling_detail(request, pk):
+    draw = _draw_for(request, pk)
+    items = list(draw.items.select_related("household", "village", "township", "checked_by"))
+    heads = selectors.head_names([item.household_id for item in items])
+    for item in items:
+        item.head_name = heads.get(item.household_id, "")
+        item.form = SampleCheckForm(initial={"result": item.result if item.result != CheckResult.PENDING else "",
+                                             "note": item.note}, prefix=f"i{item.pk}")
+    return TemplateResponse(request, "ledgers/sampling_detail.html", {
+        "draw": draw, "items": items, "results": selectors.sampling_results(draw),
+        "reproduced": services.draw_sample(draw.seed, draw.population_ids, len(items)) == sorted(
+            i.assistance_id for i in items if i.assistance_id) if all(i.assistance_id for i in items) else None,
+    })
+
+
+@access_rule(Action.VIEW)
+@require_POST
+def sample_check(request, pk):
+    item = get_object_or_404(SampleItem.objects.select_related("draw__district", "household", "village",
+                                                               "township"), pk=pk)
+    access.check(request.user, Action.SUPERVISE, item.draw.district)
+    form = SampleCheckForm(request.POST, prefix=f"i{item.pk}")
+    if form.is_valid():
+        item = services.sample_check(actor=request.user, item=item, **form.cleaned_data)
+        if not request.htmx:
+            messages.success(request, _("已记录核查结果。"))
+    elif not request.htmx:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    if request.htmx:
+        item.head_name = selectors.head_names([item.household_id]).get(item.household_id, "")
+        item.form = form if form.errors else SampleCheckForm(initial={"result": item.result, "note": item.note},
+                                                             prefix=f"i{item.pk}")
+        return TemplateResponse(request, "ledgers/sampling_detail.html#item", {"item": item, "draw": item.draw,
+                                                                              "saved": not form.errors})
+    return redirect(reverse("ledgers:sampling_detail", kwargs={"pk": item.draw_id}) + f"#item-{item.pk}")
+
+
+# ---------------------------------------------------------------- 统计图表与考核
+@access_rule(Action.VIEW)
+def dashboard(request):
+    form = DashboardForm(request.GET or None, user=request.user)
+    if request.GET and not form.is_valid():
+        data = None
+    else:
+        cleaned = form.cleaned_data if request.GET else form.clean_defaults()
+        data = selectors.dashboard(request.user, jurisdiction=cleaned.get("jurisdiction"),
+                                   start=cleaned["start"], end=cleaned["end"])
+    return TemplateResponse(request, "ledgers/dashboard.html", {"form": form, "data": data})
+
+
+@access_rule(Action.VIEW)
+def scorecards(request):
+    form = DashboardForm(request.GET or None, user=request.user)
+    if request.GET and not form.is_valid():
+        cards = None
+    else:
+        cleaned = form.cleaned_data if request.GET else form.clean_defaults()
+        cards = selectors.scorecards(request.user, jurisdiction=cleaned.get("jurisdiction"),
+                                     start=cleaned["start"], end=cleaned["end"])
+    return TemplateResponse(request, "ledgers/scorecards.html", {"form": form, "cards": cards})
+

@@ -1,0 +1,24 @@
+import io
+
+from openpyxl import load_workbook
+
+
+def open_xlsx(response_or_bytes):
+    data = response_or_bytes
+    if hasattr(response_or_bytes, "streaming_content"):
+        data = b"".join(response_or_bytes.streaming_content)
+    elif hasattr(response_or_bytes, "content"):
+        data = response_or_bytes.content
+    return load_workbook(io.BytesIO(data))
+
+
+def table(ws, header_row=3):
+    """Header names and the data rows below them (as value lists), stopping at the first empty row."""
+    rows = list(ws.iter_rows(min_row=header_row, values_only=True))
+    headers = list(rows[0])
+    data = []
+    for row in rows[1:]:
+        if all(v is None for v in row):
+            break
+        data.append(list(row))
+    return headers, data
