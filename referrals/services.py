@@ -350,23 +350,13 @@ def lead_link_household(*, actor, lead: Lead | int, household: Household | None 
 
 def _household_create_minimal(*, actor, lead: Lead, residence_address: str, phone: str) -> Household:
     """A household registered from a lead: address and phone now, members filled in on the first visit."""
-    try:
-        from households import services as household_services
-    except ImportError:
-        household_services = None
-    create = getattr(household_services, "household_create", None)
-    if create is not None:
-        try:
-            return create(actor=actor, village=lead.village, residence_address=residence_address, phone=phone,
-                          notes=_("由线索%(pk)s登记：%(name)s") % {"pk": lead.pk, "name": lead.subject_name})
-        except TypeError:
-            pass  # an older signature: fall back to the minimal record below
-    household = Household(village=lead.village, residence_address=residence_address[:200], phone=phone[:30],
-                          caseworker=actor if actor and actor.role == Role.CASEWORKER else None,
-                          notes=_("由线索%(pk)s登记：%(name)s") % {"pk": lead.pk, "name": lead.subject_name})
-    household.full_clean()
-    household.save()
-    return household
+    from households import services as household_services
+    from households.models import EventSource
+
+    return household_services.household_create(
+        actor=actor, village=lead.village, residence_address=residence_address, phone=(phone or "").strip(),
+        notes=_("由线索%(pk)s登记：%(name)s") % {"pk": lead.pk, "name": lead.subject_name},
+        source=EventSource.REFERRAL, source_ref=f"lead:{lead.pk}")
 
 
 @transaction.atomic

@@ -1,5 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "referrals"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.referral_list, name="list"),
+    path("bulk-accept/", views.bulk_accept, name="bulk_accept"),
+    path("departments/", views.department_list, name="departments"),
+    path("escalations/", views.escalations, name="escalations"),
+    path("<int:pk>/", views.referral_detail, name="detail"),
+    path("<int:pk>/step/<str:action>/", views.referral_step, name="step"),
+    path("household/<int:household_pk>/new/", views.referral_create, name="create"),
+    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/new/", views.lead_create, name="lead_create"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
+    path("leads/<int:pk>/<str:action>/", views.lead_action, name="lead_action"),
+]

@@ -1,0 +1,312 @@
+"""Lead and referral pages. Thin: the forms check shape, referrals.services checks rules and jurisdiction."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households.models import Household
+from relief import access
+from relief.access import Action, access_rule
+from relief.audit import AuditEvent, audit_record
+from relief.models import Role
+
+from . import selectors, services
+from .forms import (
+    STEP_FORMS, BulkAcceptForm, LeadCloseForm, LeadFilterForm, LeadForm, LeadHouseholdForm, ReferralCreateForm,
+    ReferralFilterForm,
+)
+from .models import Lead, Referral, ReferralStatus, StepAction
+
+STAFF = [Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT]
+
+
+def household_url(household_id) -> str:
+    try:
+        return reverse("households:detail", kwargs={"pk": household_id})
+    except NoReverseMatch:
+        return ""
+
+
+def mask_contact(value: str) -> str:
+    """A phone number shows its first three and last four digits; anything short is starred out."""
+    value = value or ""
+    if len(value) >= 8:
+        return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
+    return "*" * len(value)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def _villages(user, action):
+    return list(access.villages_for(user, action).order_by("code"))
+
+
+# ---------------------------------------------------------------- leads
+@access_rule(Action.VIEW, roles=STAFF)
+def lead_list(request):
+    villages = _villages(request.user, Action.VIEW)
+    form = LeadFilterForm(request.GET or None, villages=access.villages_for(request.user, Action.VIEW))
+    filters = form.cleaned_data if form.is_valid() else {}
+    leads = selectors.leads_filtered(request.user, village=filters.get("village"), status=filters.get("status", ""),
+                                     channel=filters.get("channel", ""))
+    page = Paginator(leads, 30).get_page(request.GET.get("page"))
+    may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
+        request.user, Action.SUBMIT_REFERRALS)
+    return TemplateResponse(request, "referrals/lead_list.html", {
+        "form": form, "page": page, "may_register": may_register, "village_count": len(villages)})
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS, roles=[Role.CASEWORKER, Role.TOWNSHIP])
+def lead_create(request):
+    """The intake form for a hotline call, a window visit or a report from the village."""
+    villages = access.villages_for(request.user, Action.EDIT_HOUSEHOLDS).order_by("code")
+    form = LeadForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("线索已登记。"))
+            return redirect("referrals:lead_detail", pk=lead.pk)
+    return TemplateResponse(request, "referrals/lead_form.html", {"form": form})
+
+
+def _lead_for(request, pk) -> Lead:
+    lead = get_object_or_404(selectors.leads_for(request.user), pk=pk)
+    return lead
+
+
+@access_rule(Action.VIEW, roles=STAFF)
+def lead_detail(request, pk):
+    lead = _lead_for(request, pk)
+    user = request.user
+    full = access.can(user, Action.VIEW_PERSONAL_DATA, lead.village_id)
+    if full and lead.reporter_contact:
+        audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=lead, request=request,
+                     detail={"fields": ["reporter_contact"]})
+    may_handle = services._may_register_lead(user, lead.village_id) and lead.is_open
+    may_refer = lead.is_open and services._is_party(user, services.VILLAGE, lead.village_id)
+    households = Household.objects.filter(village_id=lead.village_id).order_by("residence_address")
+    context = {
+        "lead": lead,
+        "contact": lead.reporter_contact if full else mask_contact(lead.reporter_contact),
+        "may_handle": may_handle,
+        "may_refer": may_refer and lead.household_id is not None,
+        "close_form": LeadCloseForm(),
+        "household_form": LeadHouseholdForm(households=households, initial={
+            "residence_address": lead.subject_address}) if may_handle and not lead.household_id else None,
+        "refer_form": ReferralCreateForm(initial={"summary": lead.description, "urgency": lead.urgency})
+        if may_refer and lead.household_id else None,
+        "referral": getattr(lead, "referral", None) if lead.status == "referred" else None,
+        "household_url": household_url(lead.household_id) if lead.household_id else "",
+    }
+    return TemplateResponse(request, "referrals/lead_detail.html", context)
+
+
+@access_rule(Action.VIEW, roles=STAFF)
+@require_POST
+def lead_action(request, pk, action):
+    lead = _lead_for(request, pk)
+    version = request.POST.get("version") or None
+    try:
+        if action == "start":
+            services.lead_start(actor=request.user, lead=lead, version=version)
+            messages.success(request, _("已开始核实该线索。"))
+        elif action == "close":
+            form = LeadCloseForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(form.errors.get("reason") or _("请写明关闭原因。"))
+            services.lead_close(actor=request.user, lead=lead, reason=form.cleaned_data["reason"], version=version)
+            messages.success(request, _("线索已关闭。"))
+        elif action == "household":
+            households = Household.objects.filter(village_id=lead.village_id)
+            form = LeadHouseholdForm(request.POST, households=households)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            services.lead_link_household(actor=request.user, lead=lead, version=version, **form.cleaned_data)
+            messages.success(request, _("已关联家庭。"))
+        elif action == "refer":
+            form = ReferralCreateForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
+            data = form.cleaned_data
+            referral = services.lead_to_referral(actor=request.user, lead=lead, version=version,
+                                                 summary=data["summary"], requested=data["requested"],
+                                                 willing=data["willing"])
+            messages.success(request, _("已转为村级转办草稿，请组织集体研究后报送乡镇。"))
+            return redirect("referrals:detail", pk=referral.pk)
+        else:
+            raise Http404(_("未找到该操作。"))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return redirect("referrals:lead_detail", pk=lead.pk)
+
+
+# ---------------------------------------------------------------- referrals
+@access_rule(Action.VIEW, roles=STAFF)
+def referral_list(request):
+    """The township's review queue; for a village its own referrals; filters and bulk hand-over."""
+    user = request.user
+    villages = access.villages_for(user, Action.VIEW).order_by("code")
+    data = request.GET.copy()
+    if not request.GET and user.role == Role.TOWNSHIP:
+        data["status"] = ReferralStatus.SUBMITTED  # the township opens on what awaits acceptance
+    form = ReferralFilterForm(data or None, villages=villages)
+    filters = form.cleaned_data if form.is_valid() else {}
+    referrals = selectors.referrals_filtered(user, village=filters.get("village"),
+                                             department=filters.get("department", ""),
+                                             status=filters.get("status", ""), overdue=filters.get("overdue", False))
+    page = Paginator(referrals, 30).get_page(request.GET.get("page"))
+    may_assign = user.is_superuser or (user.role == Role.TOWNSHIP and access.can_anywhere(
+        user, Action.DECIDE_REFERRALS))
+    return TemplateResponse(request, "referrals/referral_list.html", {
+        "form": form, "page": page, "may_assign": may_assign, "bulk_form": BulkAcceptForm(),
+        "today": timezone.localdate(), "title": _("转办")})
+
+
+@access_rule(Action.DECIDE_REFERRALS, roles=[Role.TOWNSHIP])
+@require_POST
+def bulk_accept(request):
+    form = BulkAcceptForm(request.POST)
+    ids = [pk for pk in request.POST.getlist("ids") if pk.isdigit()]
+    back = request.POST.get("next") or reverse("referrals:list")
+    if not back.startswith("/"):
+        back = reverse("referrals:list")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    try:
+        done = services.referral_bulk_accept(actor=request.user, referral_ids=ids, **form.cleaned_data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已交办 %(n)s 条转办。") % {"n": len(done)})
+    return redirect(back)
+
+
+@access_rule(Action.VIEW, roles=[Role.TOWNSHIP, Role.DISTRICT])
+def department_list(request):
+    """清单管理: each department's list of referrals, with open and overdue counts."""
+    counts = selectors.department_counts(request.user)
+    department = request.GET.get("department") or ""
+    if department and department not in {row["code"] for row in counts}:
+        department = ""
+    referrals = selectors.referrals_filtered(request.user, department=department).exclude(department="") \
+        .filter(status__in=[ReferralStatus.ASSIGNED, ReferralStatus.REVIEWED, ReferralStatus.NOTICE,
+                            ReferralStatus.ESCALATED, ReferralStatus.ELIGIBLE, ReferralStatus.INELIGIBLE])
+    if request.GET.get("open") != "0":
+        referrals = referrals.exclude(status__in=[ReferralStatus.ELIGIBLE, ReferralStatus.INELIGIBLE])
+    page = Paginator(referrals.order_by("deadline", "pk"), 30).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "referrals/department_list.html", {
+        "counts": counts, "department": department, "page": page, "today": timezone.localdate()})
+
+
+@access_rule(Action.DECIDE_REFERRALS, roles=[Role.DISTRICT, Role.TOWNSHIP])
+def escalations(request):
+    """What townships sent up to the district (the district decides; a township follows its own)."""
+    referrals = selectors.referrals_filtered(request.user, status=ReferralStatus.ESCALATED).order_by(
+        "escalated_at", "pk")
+    decided = selectors.referrals_for(request.user).filter(decision_level="district").order_by("-decided_at")[:20]
+    page = Paginator(referrals, 30).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "referrals/escalations.html", {
+        "page": page, "decided": decided, "today": timezone.localdate()})
+
+
+def _referral_for(request, pk) -> Referral:
+    return get_object_or_404(selectors.referrals_for(request.user), pk=pk)
+
+
+@access_rule(Action.VIEW, roles=STAFF)
+def referral_detail(request, pk):
+    referral = _referral_for(request, pk)
+    steps = list(referral.steps.select_related("actor").order_by("at", "pk"))
+    allowed = services.allowed_steps(request.user, referral)
+    return TemplateResponse(request, "referrals/referral_detail.html", {
+        "referral": referral, "steps": steps,
+        "actions": [(a, StepAction(a).label) for a in allowed],
+        "household_url": household_url(referral.household_id), "today": timezone.localdate()})
+
+
+STEP_SERVICES = {
+    StepAction.STUDY: services.referral_study,
+    StepAction.SUBMIT: services.referral_submit,
+    StepAction.ACCEPT: services.referral_accept,
+    StepAction.REVIEW: services.referral_review,
+    StepAction.NOTICE_START: services.referral_notice_start,
+    StepAction.NOTICE_RESULT: services.referral_notice_result,
+    StepAction.DECIDE_ELIGIBLE: services.referral_decide_eligible,
+    StepAction.DECIDE_INELIGIBLE: services.referral_decide_ineligible,
+    StepAction.ESCALATE: services.referral_escalate,
+    StepAction.RETURN: services.referral_return,
+    StepAction.HELP_FIRST: services.referral_help_first,
+    StepAction.PAPERWORK_DONE: services.referral_paperwork_done,
+    StepAction.DISCUSSION: services.referral_discussion,
+    StepAction.INFORM: services.referral_inform_family,
+}
+# Steps whose form has a reason but whose service takes no separate comment.
+NO_COMMENT = {StepAction.ESCALATE, StepAction.RETURN, StepAction.DISCUSSION}
+
+
+@access_rule(Action.VIEW, roles=STAFF)
+def referral_step(request, pk, action):
+    """One step's form (GET) and its execution (POST). The service refuses what the role or state forbids."""
+    referral = _referral_for(request, pk)
+    if action not in STEP_SERVICES:
+        raise Http404(_("未找到该操作。"))
+    form_class = STEP_FORMS[action]
+    initial = {"version": referral.version}
+    if action == StepAction.DECIDE_ELIGIBLE:
+        initial.update({"assistance_type": referral.requested, "amount": referral.discussion_amount})
+    form = form_class(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if action in NO_COMMENT:
+            data.pop("comment", None)
+        try:
+            STEP_SERVICES[action](actor=request.user, referral=referral, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已办理：%(step)s。") % {"step": StepAction(action).label})
+            return redirect("referrals:detail", pk=referral.pk)
+    return TemplateResponse(request, "referrals/referral_step.html", {
+        "referral": referral, "form": form, "action": action, "step_label": StepAction(action).label,
+        "allowed": services.can_step(request.user, referral, action)})
+
+
+@access_rule(Action.SUBMIT_REFERRALS, roles=[Role.CASEWORKER])
+def referral_create(request, household_pk):
+    household = get_object_or_404(access.scope(Household.objects.all(), request.user, Action.SUBMIT_REFERRALS),
+                                  pk=household_pk)
+    form = ReferralCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.referral_create(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("已起草转办，请组织村级集体研究后报送乡镇。"))
+            return redirect("referrals:detail", pk=referral.pk)
+    return TemplateResponse(request, "referrals/referral_create.html", {
+        "form": form, "household": household, "household_url": household_url(household.pk)})
