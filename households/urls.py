@@ -1,5 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "households"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.household_list, name="list"),
+    path("new/", views.household_create, name="create"),
+    path("<int:pk>/", views.household_detail, name="detail"),
+    path("<int:pk>/print/", views.household_print, name="print"),
+    path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/members/new/", views.member_add, name="member_add"),
+    path("<int:pk>/members/<int:member_pk>/edit/", views.member_edit, name="member_edit"),
+    path("<int:pk>/members/<int:member_pk>/status/", views.member_status, name="member_status"),
+    path("<int:pk>/assistance/new/", views.assistance_add, name="assistance_add"),
+    path("<int:pk>/assistance/<int:record_pk>/end/", views.assistance_end, name="assistance_end"),
+    path("<int:pk>/roster/enter/", views.roster_enter, name="roster_enter"),
+    path("<int:pk>/roster/change/", views.roster_change, name="roster_change"),
+    path("<int:pk>/roster/exit/", views.roster_exit, name="roster_exit"),
+    path("<int:pk>/observation/new/", views.observation_add, name="observation_add"),
+    path("<int:pk>/observation/remove/", views.observation_remove, name="observation_remove"),
+]

@@ -1,0 +1,110 @@
+"""Django admin for the registry: district admins see only their district's records; ID numbers masked."""
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from relief.admin import ScopedAdminMixin
+
+from .models import (
+    AssistanceRecord, DibaoStandard, FocusReasonTag, Household, HouseholdEvent, Member, ObservationEntry,
+    RosterChange, RosterEntry,
+)
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    extra = 0
+    fields = ["name", "relation", "masked_id", "sex", "birth_date", "status"]
+    readonly_fields = ["masked_id"]
+    show_change_link = True
+
+    @admin.display(description=_("身份证号"))
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "village"
+    list_display = ["pk", "residence_address", "village", "hukou_type", "per_capita_income", "caseworker", "updated_at"]
+    list_filter = ["hukou_type", "housing", "residence_differs"]
+    search_fields = ["residence_address", "hukou_address"]
+    list_select_related = ["village", "caseworker"]
+    raw_id_fields = ["caseworker"]
+    autocomplete_fields = ["village", "group"]
+    readonly_fields = ["version", "created_at", "updated_at"]
+    inlines = [MemberInline]
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "household__village"
+    list_display = ["name", "masked_id", "relation", "sex", "birth_date", "status", "household"]
+    list_filter = ["status", "relation", "sex"]
+    search_fields = ["name", "=id_number"]
+    list_select_related = ["household"]
+    raw_id_fields = ["household"]
+
+    @admin.display(description=_("身份证号"))
+    def masked_id(self, obj):
+        return obj.masked_id_number
+
+
+@admin.register(AssistanceRecord)
+class AssistanceRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "household__village"
+    list_display = ["household", "type", "start_date", "end_date", "monthly_amount"]
+    list_filter = ["type"]
+    raw_id_fields = ["household", "member"]
+    list_select_related = ["household"]
+
+
+@admin.register(DibaoStandard)
+class DibaoStandardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "district"
+    list_display = ["district", "area", "monthly_amount", "effective_from", "source"]
+    list_filter = ["area"]
+
+
+@admin.register(FocusReasonTag)
+class FocusReasonTagAdmin(admin.ModelAdmin):
+    list_display = ["code", "__str__"]
+
+
+class RosterChangeInline(admin.TabularInline):
+    model = RosterChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "changes", "reason", "actor", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterEntry)
+class RosterEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "household__village"
+    list_display = ["household", "target_kind", "cadence", "entered_on", "exited_on"]
+    list_filter = ["target_kind", "cadence", "reasons"]
+    raw_id_fields = ["household", "caseworker", "entered_by", "exited_by"]
+    list_select_related = ["household"]
+    inlines = [RosterChangeInline]
+
+
+@admin.register(ObservationEntry)
+class ObservationEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "household__village"
+    list_display = ["household", "decided_on", "next_review_on", "removed_on"]
+    raw_id_fields = ["household", "member", "decided_by", "removed_by"]
+    list_select_related = ["household"]
+
+
+@admin.register(HouseholdEvent)
+class HouseholdEventAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    jurisdiction_field = "household__village"
+    list_display = ["occurred_at", "household", "kind", "old_value", "new_value", "source", "actor"]
+    list_filter = ["kind", "source"]
+    raw_id_fields = ["household", "member", "actor"]
+    list_select_related = ["household", "actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

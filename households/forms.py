@@ -1,0 +1,282 @@
+"""Forms of the household pages. They check the input and show errors at the field; the writes
+(and the checks that span records: duplicate ID numbers, stale versions) are in services.py."""
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relief import access
+from relief.access import Action
+from relief.models import Jurisdiction, JurisdictionLevel, Role, User
+
+from . import idcard
+from .models import (
+    AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
+    TargetKind,
+)
+from .selectors import SORT_CHOICES
+from .services import HOUSEHOLD_FIELDS, MEMBER_FIELDS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+YES_NO = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
+
+
+def _village_choices(user, action) -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        label=_("村/社区"), queryset=access.villages_for(user, action).order_by("code"),
+        error_messages={"invalid_choice": _("未找到该村/社区，或它不在您的辖区内，请从列表中选择。"),
+                        "required": _("请选择村/社区。")},
+    )
+
+
+def caseworkers_in(village_ids):
+    return User.objects.filter(role=Role.CASEWORKER, is_active=True, jurisdiction__in=village_ids).order_by("username")
+
+
+class HouseholdFilterForm(forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、身份证号或地址"),
+                                                      "autocomplete": "off"}))
+    village = forms.ModelChoiceField(label=_("村/社区"), required=False, queryset=Jurisdiction.objects.none(),
+                                     empty_label=_("全部"))
+    category = forms.ChoiceField(label=_("救助类别"), required=False,
+                                 choices=[("", _("全部"))] + list(AssistanceType.choices))
+    reason = forms.ChoiceField(label=_("关注原因"), required=False, choices=[("", _("全部"))] + list(FocusReason.choices))
+    target_kind = forms.ChoiceField(label=_("对象类型"), required=False,
+                                    choices=[("", _("全部"))] + list(TargetKind.choices))
+    on_roster = forms.ChoiceField(label=_("在花名册"), required=False, choices=YES_NO)
+    on_observation = forms.ChoiceField(label=_("在观察名单"), required=False, choices=YES_NO)
+    review_due = forms.BooleanField(label=_("观察名单到期待复核"), required=False)
+    sort = forms.ChoiceField(label=_("排序"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = access.villages_for(user, Action.VIEW).order_by("code")
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        yes_no = {"1": True, "0": False, "": None}
+        return {
+            "q": data["q"], "village": data["village"], "category": data["category"], "reason": data["reason"],
+            "target_kind": data["target_kind"], "on_roster": yes_no[data["on_roster"]],
+            "on_observation": yes_no[data["on_observation"]], "review_due": data["review_due"], "sort": data["sort"],
+        }
+
+
+class HouseholdForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Household
+        fields = ["village", *HOUSEHOLD_FIELDS]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {
+            "residence_address": {"required": _("请填写居住地址。")},
+            "per_capita_income": {"invalid": _("请填写数字（元）。")},
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = access.villages_for(user, Action.EDIT_HOUSEHOLDS).order_by("code")
+        self.fields["village"] = _village_choices(user, Action.EDIT_HOUSEHOLDS)
+        if self.instance.pk:
+            self.fields["village"].initial = self.instance.village_id
+            self.fields["version"].initial = self.instance.version
+        village_ids = list(villages.values_list("pk", flat=True))
+        self.fields["group"].queryset = Jurisdiction.objects.filter(
+            level=JurisdictionLevel.GROUP, parent__in=village_ids).select_related("parent").order_by("code")
+        self.fields["group"].label_from_instance = lambda g: f"{g.parent.name} {g.name}"
+        self.fields["caseworker"].queryset = caseworkers_in(village_ids)
+        self.fields["caseworker"].label_from_instance = lambda u: u.display_name
+        for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
+            self.fields[name].widget.attrs.update({"min": "0", "step": "0.01", "inputmode": "decimal"})
+        self.fields["phone"].widget.attrs.update({"type": "tel", "inputmode": "tel"})
+
+    def clean(self):
+        data = super().clean()
+        group, village = data.get("group"), data.get("village")
+        if group and village and group.parent_id != village.pk:
+            self.add_error("group", _("所选村民小组不属于该村/社区。"))
+        return data
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("village", *HOUSEHOLD_FIELDS)}
+
+
+class MemberForm(forms.ModelForm):
+    """A member; birth date and sex may be left empty: they are read from the ID number."""
+
+    class Meta:
+        model = Member
+        fields = list(MEMBER_FIELDS)
+        error_messages = {
+            "name": {"required": _("请填写成员姓名。")},
+            "id_number": {"required": _("请填写身份证号。")},
+        }
+        widgets = {"birth_date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["birth_date"].required = False
+        self.fields["birth_date"].help_text = _("可不填，按身份证号自动识别；填写的须与身份证号一致。")
+        self.fields["sex"].required = False
+        self.fields["sex"].help_text = _("可不填，按身份证号第17位自动识别。")
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "maxlength": "18",
+                                                      "inputmode": "text", "spellcheck": "false"})
+
+    def clean_id_number(self):
+        return idcard.validate_id_number(self.cleaned_data.get("id_number", ""))
+
+    def clean(self):
+        data = super().clean()
+        number = data.get("id_number")
+        if number:
+            born, sex = idcard.birth_date_of(number), idcard.sex_of(number)
+            if data.get("birth_date") and data["birth_date"] != born:
+                self.add_error("birth_date", _("出生日期与身份证号不一致：按身份证号应为 %(d)s。") % {
+                    "d": f"{born.year}年{born.month}月{born.day}日"})
+            if data.get("sex") and data["sex"] != sex:
+                self.add_error("sex", _("性别与身份证号不一致：按身份证号第17位应为“%(s)s”。") % {
+                    "s": "男" if sex == "M" else "女"})
+            # Filled in so that the model check passes; the service derives them again.
+            data["birth_date"] = data.get("birth_date") or born
+            data["sex"] = data.get("sex") or sex
+            self.instance.birth_date = data["birth_date"]
+            self.instance.sex = data["sex"]
+        return data
+
+    def validate_unique(self):
+        """Uniqueness of the ID number is checked by the service, with a clearer message."""
+
+    def service_fields(self) -> dict:
+        return {name: self.cleaned_data[name] for name in MEMBER_FIELDS if name in self.fields}
+
+
+class MemberStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("变动"), choices=[
+        (MemberStatus.DECEASED, _("死亡")), (MemberStatus.MOVED_AWAY, _("迁出")),
+        (MemberStatus.PRESENT, _("恢复为在户（更正）"))])
+    on_date = forms.DateField(label=_("日期"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+
+
+class AssistanceForm(forms.ModelForm):
+    class Meta:
+        model = AssistanceRecord
+        fields = ["type", "member", "start_date", "end_date", "monthly_amount", "note"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        error_messages = {"type": {"required": _("请选择救助类型。")}, "start_date": {"required": _("请填写开始日期。")}}
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = household.members.filter(status=MemberStatus.PRESENT)
+        self.fields["monthly_amount"].widget.attrs.update({"min": "0", "step": "0.01"})
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and data["end_date"] < data["start_date"]:
+            self.add_error("end_date", _("结束日期不能早于开始日期。"))
+        return data
+
+    def _post_clean(self):
+        """The household is set by the service; the model check runs there."""
+
+
+class AssistanceEndForm(forms.Form):
+    end_date = forms.DateField(label=_("终止日期"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("终止原因"), required=False, max_length=100)
+
+
+class RosterEnterForm(forms.Form):
+    reasons = forms.MultipleChoiceField(label=_("关注原因"), choices=FocusReason.choices,
+                                        widget=forms.CheckboxSelectMultiple,
+                                        error_messages={"required": _("请至少选择一个关注原因。")})
+    target_kind = forms.ChoiceField(label=_("对象类型"), choices=TargetKind.choices, initial=TargetKind.WARNING)
+    cadence = forms.ChoiceField(label=_("走访频次"), required=False,
+                                choices=[("", _("按关注原因自动（每月；仅因申请被拒或退出保障的每季度）"))]
+                                + list(Cadence.choices))
+    caseworker = forms.ModelChoiceField(label=_("责任协理员"), required=False, queryset=User.objects.none())
+    entered_on = forms.DateField(label=_("纳入日期"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("说明"), required=False, max_length=300,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = caseworkers_in([household.village_id])
+        self.fields["caseworker"].label_from_instance = lambda u: u.display_name
+        self.fields["caseworker"].initial = household.caseworker_id
+
+
+class RosterChangeForm(forms.Form):
+    reasons = forms.MultipleChoiceField(label=_("关注原因"), choices=FocusReason.choices,
+                                        widget=forms.CheckboxSelectMultiple,
+                                        error_messages={"required": _("请至少选择一个关注原因。")})
+    target_kind = forms.ChoiceField(label=_("对象类型"), choices=TargetKind.choices)
+    cadence = forms.ChoiceField(label=_("走访频次"), choices=Cadence.choices)
+    caseworker = forms.ModelChoiceField(label=_("责任协理员"), required=False, queryset=User.objects.none())
+    note = forms.CharField(label=_("说明"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("调整原因"), max_length=300,
+                             error_messages={"required": _("请填写调整原因（花名册动态调整须留痕）。")})
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, entry, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = caseworkers_in([entry.household.village_id])
+        self.fields["caseworker"].label_from_instance = lambda u: u.display_name
+        if not self.is_bound:
+            self.initial.update({
+                "reasons": [t.code for t in entry.reasons.all()], "target_kind": entry.target_kind,
+                "cadence": entry.cadence, "caseworker": entry.caseworker_id, "note": entry.note,
+                "version": entry.version,
+            })
+
+
+class RosterExitForm(forms.Form):
+    reason = forms.CharField(label=_("退出原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写退出原因。")})
+    exited_on = forms.DateField(label=_("退出日期"), widget=DateInput(), initial=timezone.localdate)
+
+
+class ObservationAddForm(forms.ModelForm):
+    class Meta:
+        model = ObservationEntry
+        fields = ["member", "reason_not_eligible", "difficulty", "cadence", "decided_on", "next_review_on"]
+        widgets = {"decided_on": DateInput(), "next_review_on": DateInput(),
+                   "reason_not_eligible": forms.Textarea(attrs={"rows": 2}),
+                   "difficulty": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {"reason_not_eligible": {"required": _("请填写未纳入救助的原因。")}}
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = household.members.filter(status=MemberStatus.PRESENT)
+        self.fields["next_review_on"].required = False
+        self.fields["next_review_on"].help_text = _("可不填，按走访频次自动计算。")
+
+    def _post_clean(self):
+        """The service validates the entry (dates, one open entry per household)."""
+
+
+class ObservationRemoveForm(forms.Form):
+    reason = forms.CharField(label=_("移出原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("请填写移出原因。")})
+    removed_on = forms.DateField(label=_("移出日期"), widget=DateInput(), initial=timezone.localdate)
+
+
+def attach_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: at the field where there is one."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

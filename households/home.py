@@ -1,0 +1,25 @@
+"""Home-page cards of the registry: counts within the user's jurisdiction, linking to the filtered list."""
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from relief import access
+from relief.access import Action
+from relief.home import HomeCard
+
+from .selectors import household_list
+
+
+def cards(user) -> list[HomeCard]:
+    if not access.can_anywhere(user, Action.VIEW):
+        return []
+    url = reverse("households:list")
+    on_roster = household_list(user, on_roster=True).count()
+    review_due = household_list(user, review_due=True).count()
+    observed = household_list(user, on_observation=True).count()
+    return [
+        HomeCard(title=_("花名册在册家庭"), count=on_roster, url=f"{url}?on_roster=1",
+                 note=_("每月至少走访一次")),
+        HomeCard(title=_("观察名单待复核"), count=review_due, url=f"{url}?review_due=on",
+                 urgent=review_due > 0, note=_("已到下次复核日期") if review_due else ""),
+        HomeCard(title=_("救助观察名单"), count=observed, url=f"{url}?on_observation=1"),
+    ]

@@ -1,0 +1,220 @@
+"""Reads of the household registry shared by views, home cards, ledgers and other apps.
+
+    households_for(user, action=Action.VIEW) -> QuerySet[Household]       every household the user may act on
+    household_get(user, pk, action=Action.VIEW) -> Household                 404 outside the user's villages
+    household_list(user, *, q="", village=None, category="", reason="", target_kind="", on_roster=None,
+                   on_observation=None, review_due=False, sort="") -> QuerySet[Household]
+    with_list_details(queryset, on=None) -> QuerySet                          prefetches what a list row shows
+    running_assistance(on=None) -> Q                                          AssistanceRecord running on a date
+    current_categories(household, on=None) -> list[str]                       AssistanceType values running today
+    dibao_standard_for(household, on=None) -> DibaoStandard | None            the standard in force
+    income_band(household, on=None) -> IncomeBand                              under the line / low income / above
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from relief import access
+from relief.access import Action
+from relief.models import Jurisdiction, JurisdictionLevel
+
+from .models import (
+    AssistanceRecord, AssistanceType, DibaoStandard, Household, HukouType, Member, MemberStatus,
+    ObservationEntry, Relation, RosterEntry, StandardArea,
+)
+
+ID_QUERY = re.compile(r"^\d{6,17}[\dXx]?$")
+
+SORTS = {
+    "": ("village", "id"),
+    "village": ("village", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "-created": ("-created_at", "-id"),
+    "income": ("per_capita_income", "id"),
+    "-income": ("-per_capita_income", "id"),
+    "address": ("residence_address", "id"),
+}
+SORT_CHOICES = [
+    ("", _("按村/社区")),
+    ("-updated", _("最近更新")),
+    ("-created", _("最近登记")),
+    ("income", _("月人均收入从低到高")),
+    ("-income", _("月人均收入从高到低")),
+    ("address", _("按居住地址")),
+]
+
+
+def running_assistance(on: dt.date | None = None, prefix: str = "") -> Q:
+    """AssistanceRecords that run on the given day (started, not yet ended)."""
+    on = on or timezone.localdate()
+    return Q(**{f"{prefix}start_date__lte": on}) & (
+        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": on}))
+
+
+def households_for(user, action: str = Action.VIEW) -> QuerySet[Household]:
+    return access.scope(Household.objects.all(), user, action, field="village")
+
+
+def household_get(user, pk, action: str = Action.VIEW) -> Household:
+    """The household if the user may act on it, else 404 (it does not exist for them)."""
+    qs = households_for(user, action).select_related("village__parent__parent", "group", "caseworker")
+    return get_object_or_404(qs, pk=pk)
+
+
+def household_list(
+    user, *, q: str = "", village: Jurisdiction | int | None = None, category: str = "", reason: str = "",
+    target_kind: str = "", on_roster: bool | None = None, on_observation: bool | None = None,
+    review_due: bool = False, sort: str = "", on: dt.date | None = None,
+) -> QuerySet[Household]:
+    """Households the user may see, searched and filtered as on the list page."""
+    on = on or timezone.localdate()
+    qs = households_for(user, Action.VIEW)
+    if village:
+        qs = qs.filter(village=village)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(search_filter(q))
+    if category:
+        qs = qs.filter(Exists(AssistanceRecord.objects.filter(running_assistance(on), household=OuterRef("pk"),
+                                                              type=category)))
+    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
+    if reason:
+        qs = qs.filter(Exists(open_roster.filter(reasons__code=reason)))
+    if target_kind:
+        qs = qs.filter(Exists(open_roster.filter(target_kind=target_kind)))
+    if on_roster is not None:
+        qs = qs.filter(Exists(open_roster)) if on_roster else qs.exclude(Exists(open_roster))
+    open_observation = ObservationEntry.objects.filter(household=OuterRef("pk"), removed_on__isnull=True)
+    if on_observation is not None:
+        qs = qs.filter(Exists(open_observation)) if on_observation else qs.exclude(Exists(open_observation))
+    if review_due:
+        qs = qs.filter(Exists(open_observation.filter(next_review_on__lte=on)))
+    return qs.order_by(*SORTS.get(sort, SORTS[""]))
+
+
+def search_filter(q: str) -> Q:
+    """Search by ID number (whole or its first digits), member name (from its start) or address."""
+    compact = q.replace(" ", "")
+    if ID_QUERY.match(compact):
+        number = compact.upper()
+        members = Member.objects.filter(id_number=number) if len(number) == 18 else \
+            Member.objects.filter(id_number__startswith=number)
+        return Q(pk__in=members.values("household_id"))
+    return (Q(pk__in=Member.objects.filter(name__startswith=q).values("household_id"))
+            | Q(residence_address__contains=q) | Q(hukou_address__contains=q))
+
+
+def with_list_details(queryset: QuerySet[Household], on: dt.date | None = None) -> QuerySet[Household]:
+    """What a row of the household list shows, in a fixed number of queries whatever the page size:
+    present members (head first), running assistance, the open roster entry with reasons, the open
+    observation entry."""
+    on = on or timezone.localdate()
+    return queryset.select_related("village", "caseworker").prefetch_related(
+        Prefetch("members", to_attr="present_members",
+                 queryset=Member.objects.filter(status=MemberStatus.PRESENT).only(
+                     "id", "household_id", "name", "relation", "id_number", "birth_date", "sex").order_by("pk")),
+        Prefetch("assistance", to_attr="running_assistance",
+                 queryset=AssistanceRecord.objects.filter(running_assistance(on)).only(
+                     "id", "household_id", "type", "start_date", "end_date")),
+        Prefetch("roster_entries", to_attr="open_roster",
+                 queryset=RosterEntry.objects.filter(exited_on__isnull=True).prefetch_related("reasons")),
+        Prefetch("observation_entries", to_attr="open_observation",
+                 queryset=ObservationEntry.objects.filter(removed_on__isnull=True)),
+    )
+
+
+def head_of(household: Household) -> Member | None:
+    """The head of household among its present members (prefetched), else the first member."""
+    members = getattr(household, "present_members", None)
+    if members is None:
+        members = list(household.members.filter(status=MemberStatus.PRESENT).order_by("pk"))
+    for member in members:
+        if member.relation == Relation.HEAD:
+            return member
+    return members[0] if members else None
+
+
+def current_categories(household: Household, on: dt.date | None = None) -> list[str]:
+    """Assistance types the household receives on the date, in the order of AssistanceType."""
+    records = getattr(household, "running_assistance", None)
+    if records is None:
+        records = AssistanceRecord.objects.filter(running_assistance(on), household=household)
+    types = {r.type for r in records}
+    return [t for t in AssistanceType.values if t in types]
+
+
+# ------------------------------------------------------------------------------------------ 低保 standard
+def district_of(village: Jurisdiction) -> Jurisdiction | None:
+    node = village
+    while node is not None and node.level != JurisdictionLevel.DISTRICT:
+        node = node.parent
+    return node
+
+
+def dibao_standard_for(household: Household, on: dt.date | None = None) -> DibaoStandard | None:
+    """The 低保 standard in force for the household's district and hukou type on the date.
+
+    A district with separate urban and rural standards uses the one of the household's hukou type;
+    otherwise the unified (城乡统一) one. The newest standard effective on the date wins.
+    """
+    on = on or timezone.localdate()
+    district = district_of(household.village)
+    if district is None:
+        return None
+    area = StandardArea.URBAN if household.hukou_type == HukouType.URBAN else StandardArea.RURAL
+    candidates = list(DibaoStandard.objects.filter(district=district, effective_from__lte=on,
+                                                   area__in=[area, StandardArea.UNIFIED])
+                      .order_by("-effective_from")[:4])
+    if not candidates:
+        return None
+    newest = candidates[0].effective_from
+    same_day = [c for c in candidates if c.effective_from == newest]
+    return next((c for c in same_day if c.area == area), same_day[0])
+
+
+@dataclass
+class IncomeBand:
+    code: str  # "under", "low_income", "above", "unknown"
+    label: str
+    standard: DibaoStandard | None
+    factor: Decimal
+    ratio: Decimal | None = None
+
+    @property
+    def low_income_line(self) -> Decimal | None:
+        return (self.standard.monthly_amount * self.factor).quantize(Decimal("0.01")) if self.standard else None
+
+    @property
+    def tag(self) -> str:
+        return {"under": "red", "low_income": "amber", "above": "green"}.get(self.code, "")
+
+
+def low_income_factor() -> Decimal:
+    return Decimal(str(getattr(settings, "RELIEF_LOW_INCOME_FACTOR", "1.5")))
+
+
+def income_band(household: Household, on: dt.date | None = None,
+                standard: DibaoStandard | None = None) -> IncomeBand:
+    """Where the household's per-capita income lies against the 低保 standard in force:
+    below it, between 1× and RELIEF_LOW_INCOME_FACTOR× (low-income, seed 004), or above."""
+    factor = low_income_factor()
+    standard = standard or dibao_standard_for(household, on)
+    if standard is None or not standard.monthly_amount:
+        return IncomeBand("unknown", str(_("未登记本区低保标准，无法判断")), None, factor)
+    income = household.per_capita_income or Decimal(0)
+    ratio = (income / standard.monthly_amount).quantize(Decimal("0.01"))
+    if income < standard.monthly_amount:
+        return IncomeBand("under", str(_("低于低保标准")), standard, factor, ratio)
+    if income < standard.monthly_amount * factor:
+        return IncomeBand("low_income", str(_("低收入（低保标准的1至%(f)s倍）") % {"f": factor.normalize()}),
+                          standard, factor, ratio)
+    return IncomeBand("above", str(_("高于低收入标准")), standard, factor, ratio)

@@ -1,0 +1,389 @@
+"""Household registry pages: the list, "one household, one page" (一户一页), its print view and forms.
+
+Every view states its access rule; every household is fetched through selectors.household_get, which
+answers 404 outside the user's villages. Writes go through services.py.
+"""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relief import access
+from relief.access import Action, access_rule
+from relief.audit import AuditEvent, audit_record
+from relief.models import User
+
+from . import selectors, services
+from .forms import (
+    AssistanceEndForm, AssistanceForm, HouseholdFilterForm, HouseholdForm, MemberForm, MemberStatusForm,
+    ObservationAddForm, ObservationRemoveForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
+)
+from .idcard import mask_id_number
+from .models import AssistanceType, Cadence, FocusReason, MemberStatus, RosterChange, TargetKind
+from .sections import household_sections
+
+PAGE_SIZES = (20, 50, 100)
+
+
+def _page_size(request) -> int:
+    try:
+        size = int(request.GET.get("size", PAGE_SIZES[0]))
+    except ValueError:
+        return PAGE_SIZES[0]
+    return size if size in PAGE_SIZES else PAGE_SIZES[0]
+
+
+@access_rule(Action.VIEW)
+def household_list(request):
+    """The registry: search, filters, sort and pagination, ID numbers masked."""
+    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    filters = form.filters()
+    queryset = selectors.with_list_details(selectors.household_list(request.user, **filters))
+    page = Paginator(queryset, _page_size(request)).get_page(request.GET.get("page"))
+    rows = []
+    for household in page.object_list:
+        head = selectors.head_of(household)
+        rows.append({
+            "household": household,
+            "head": head,
+            "masked_id": mask_id_number(head.id_number) if head else "",
+            "size": len(household.present_members),
+            "categories": [AssistanceType(c).label for c in selectors.current_categories(household)],
+            "roster": household.open_roster[0] if household.open_roster else None,
+            "observation": household.open_observation[0] if household.open_observation else None,
+        })
+    context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": timezone.localdate(),
+               "can_create": access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS)}
+    return TemplateResponse(request, "households/list.html", context)
+
+
+def _describe_roster_change(change: RosterChange, users: dict) -> list[str]:
+    """A roster history row in words: 关注原因：独居老人 → 独居老人、残疾."""
+    def label(field, value):
+        if value in (None, "", []):
+            return "—"
+        if field == "reasons":
+            return "、".join(str(FocusReason(v).label) for v in value if v in FocusReason.values)
+        if field == "target_kind" and value in TargetKind.values:
+            return str(TargetKind(value).label)
+        if field == "cadence" and value in Cadence.values:
+            return str(Cadence(value).label)
+        if field == "caseworker":
+            user = users.get(value)
+            return user.display_name if user else "—"
+        return str(value)
+
+    names = {"reasons": _("关注原因"), "target_kind": _("对象类型"), "cadence": _("走访频次"),
+             "caseworker": _("责任协理员"), "note": _("说明"), "exited_on": _("退出日期")}
+    lines = []
+    for field, pair in (change.changes or {}).items():
+        old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        if old in (None, "", []):
+            lines.append(f"{names.get(field, field)}：{label(field, new)}")
+        else:
+            lines.append(f"{names.get(field, field)}：{label(field, old)} → {label(field, new)}")
+    return lines
+
+
+def _household_page_context(request, household, *, printing: bool = False) -> dict:
+    """Everything the household page shows, in a fixed number of queries whatever its size."""
+    user = request.user
+    show_full_id = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
+    members = list(household.members.order_by("pk"))
+    for member in members:
+        member.shown_id = member.id_number if show_full_id else member.masked_id_number
+    if show_full_id and members:
+        audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=household, request=request,
+                     description=str(household),
+                     detail={"page": "household_print" if printing else "household_detail",
+                             "members": [m.pk for m in members]})
+    today = timezone.localdate()
+    assistance = list(household.assistance.select_related("member").order_by("-start_date", "-pk"))
+    running = [a for a in assistance if a.start_date <= today and (a.end_date is None or a.end_date >= today)]
+    household.running_assistance = running
+    roster_entries = list(household.roster_entries.select_related("caseworker", "entered_by", "exited_by")
+                          .prefetch_related("reasons", Prefetch("changes", queryset=RosterChange.objects
+                                                                .select_related("actor").order_by("at", "pk"))))
+    user_ids = {pair[1] for e in roster_entries for c in e.changes.all()
+                for f, pair in (c.changes or {}).items() if f == "caseworker" and isinstance(pair, list)}
+    user_ids |= {pair[0] for e in roster_entries for c in e.changes.all()
+                 for f, pair in (c.changes or {}).items() if f == "caseworker" and isinstance(pair, list)}
+    user_ids.discard(None)
+    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    roster_history = []
+    for entry in roster_entries:
+        for change in entry.changes.all():
+            change.lines = _describe_roster_change(change, users)
+            roster_history.append(change)
+    roster_history.sort(key=lambda c: (c.at, c.pk), reverse=True)
+    observations = list(household.observation_entries.select_related("decided_by", "removed_by", "member"))
+    standard = selectors.dibao_standard_for(household, today)
+    band = selectors.income_band(household, today, standard=standard)
+    present = [m for m in members if m.status == MemberStatus.PRESENT]
+    can_edit = access.can(user, Action.EDIT_HOUSEHOLDS, household.village_id)
+    sections = [s for s in household_sections(request, household) if s.printable or not printing]
+    for section in sections:
+        # Rendered here so that each app's section template gets its own context.
+        section.html = render_to_string(section.template, {**section.context, "household": household,
+                                                           "printing": printing}, request=request)
+    return {
+        "household": household,
+        "members": members,
+        "head": next((m for m in present if m.relation == "head"), present[0] if present else None),
+        "present_count": len(present),
+        "show_full_id": show_full_id,
+        "assistance": assistance,
+        "categories": selectors.current_categories(household),
+        "open_roster": next((e for e in roster_entries if e.is_open), None),
+        "roster_entries": roster_entries,
+        "roster_history": roster_history,
+        "open_observation": next((o for o in observations if o.is_open), None),
+        "observations": observations,
+        "events": list(household.events.select_related("actor", "member")[:50]),
+        "band": band,
+        "can_edit": can_edit,
+        "sections": sections,
+        "today": today,
+        "printing": printing,
+    }
+
+
+@access_rule(Action.VIEW)
+def household_detail(request, pk: int):
+    """One household, one page (一户一页)."""
+    household = selectors.household_get(request.user, pk)
+    return TemplateResponse(request, "households/detail.html", _household_page_context(request, household))
+
+
+@access_rule(Action.VIEW)
+def household_print(request, pk: int):
+    household = selectors.household_get(request.user, pk)
+    context = _household_page_context(request, household, printing=True)
+    context["printed_at"] = timezone.localtime()
+    return TemplateResponse(request, "households/print.html", context)
+
+
+# ------------------------------------------------------------------------------------------ forms
+def _form_page(request, *, form, title, household=None, submit=None, intro="", forms_extra=None):
+    return TemplateResponse(request, "households/form.html", {
+        "form": form, "extra_forms": forms_extra or [], "title": title, "household": household,
+        "submit": submit or _("保存"), "intro": intro,
+    })
+
+
+def _done(request, household, message):
+    messages.success(request, message)
+    return redirect("households:detail", pk=household.pk)
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def household_create(request):
+    """Register a household with its head of household."""
+    form = HouseholdForm(request.POST or None, user=request.user)
+    head_form = MemberForm(request.POST or None, prefix="head")
+    head_form.fields.pop("relation")
+    if request.method == "POST" and form.is_valid() & head_form.is_valid():
+        fields = form.service_fields()
+        try:
+            household = services.household_create(
+                actor=request.user, village=fields.pop("village"), residence_address=fields.pop("residence_address"),
+                head=head_form.service_fields(), **fields)
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(head_form.fields):
+                attach_errors(head_form, ValidationError(
+                    {k: v for k, v in exc.error_dict.items() if k in head_form.fields}))
+                rest = {k: v for k, v in exc.error_dict.items() if k not in head_form.fields}
+                if rest:
+                    attach_errors(form, ValidationError(rest))
+            else:
+                attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已登记家庭。"))
+    return _form_page(request, form=form, title=_("登记家庭"), forms_extra=[(_("户主信息"), head_form)],
+                      submit=_("登记"))
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def household_edit(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.household_update(actor=request.user, household=household,
+                                      version=form.cleaned_data.get("version") or 0, **form.service_fields())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("家庭信息已保存。"))
+    return _form_page(request, form=form, title=_("修改家庭信息"), household=household)
+
+
+def _member_of(household, member_pk):
+    return get_object_or_404(household.members.all(), pk=member_pk)
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def member_add(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    form = MemberForm(request.POST or None, initial={"relation": "child"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_add(actor=request.user, household=household, **form.service_fields())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已添加成员“%(name)s”。") % {"name": member.name})
+    return _form_page(request, form=form, title=_("添加家庭成员"), household=household, submit=_("添加"))
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def member_edit(request, pk: int, member_pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    member = _member_of(household, member_pk)
+    form = MemberForm(request.POST or None, instance=member)
+    if request.method == "GET" and access.can(request.user, Action.VIEW_PERSONAL_DATA, household.village_id):
+        # The edit form shows the full ID number.
+        audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=request.user, obj=member, request=request,
+                     description=f"{member.name}（{member.masked_id_number}）", detail={"page": "member_edit"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(actor=request.user, member=member, **form.service_fields())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("成员信息已保存。"))
+    return _form_page(request, form=form, title=_("修改成员信息：%(name)s") % {"name": member.name},
+                      household=household)
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def member_status(request, pk: int, member_pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    member = _member_of(household, member_pk)
+    form = MemberStatusForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_status_change(actor=request.user, member=member, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已登记成员变动。"))
+    return _form_page(request, form=form, title=_("成员变动：%(name)s") % {"name": member.name}, household=household,
+                      intro=_("成员死亡或迁出后，其个人享受的救助同日终止；该记录保留在家庭动态中。"))
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def assistance_add(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    form = AssistanceForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assistance_add(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已登记享受救助情况。"))
+    return _form_page(request, form=form, title=_("登记享受救助情况"), household=household)
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def assistance_end(request, pk: int, record_pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    record = get_object_or_404(household.assistance.all(), pk=record_pk)
+    form = AssistanceEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assistance_end(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("救助已终止。"))
+    return _form_page(request, form=form, household=household,
+                      title=_("终止救助：%(t)s（%(d)s 起）") % {"t": record.get_type_display(), "d": record.start_date})
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def roster_enter(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    form = RosterEnterForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.roster_enter(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已纳入重点人群花名册。"))
+    return _form_page(request, form=form, title=_("纳入重点人群花名册"), household=household, submit=_("纳入"))
+
+
+def _open_roster(household):
+    return get_object_or_404(household.roster_entries.select_related("household"), exited_on__isnull=True)
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def roster_change(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    entry = _open_roster(household)
+    form = RosterChangeForm(request.POST or None, entry=entry)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.roster_change(actor=request.user, entry=entry, reason=data.pop("reason"),
+                                   version=data.pop("version"), **data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("花名册已调整，原内容保留在调整记录中。"))
+    return _form_page(request, form=form, title=_("调整花名册"), household=household)
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def roster_exit(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    entry = _open_roster(household)
+    form = RosterExitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.roster_exit(actor=request.user, entry=entry, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("该家庭已退出花名册。"))
+    return _form_page(request, form=form, title=_("退出花名册"), household=household, submit=_("确认退出"))
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def observation_add(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    form = ObservationAddForm(request.POST or None, household=household)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.observation_add(actor=request.user, household=household, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已列入救助观察名单。"))
+    return _form_page(request, form=form, title=_("列入救助观察名单"), household=household, submit=_("列入"),
+                      intro=_("经认定暂不符合救助条件、但确有实际困难的，列入观察名单持续跟踪。"))
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def observation_remove(request, pk: int):
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    entry = get_object_or_404(household.observation_entries.select_related("household"), removed_on__isnull=True)
+    form = ObservationRemoveForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.observation_remove(actor=request.user, entry=entry, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已移出救助观察名单。"))
+    return _form_page(request, form=form, title=_("移出救助观察名单"), household=household, submit=_("确认移出"))
