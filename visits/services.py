@@ -273,17 +273,15 @@ def quarterly_check_enter(*, household: Household, reason: str, actor: User | No
     """Put a household onto the quarterly check (每季度回访) after its assistance ended (seed 003 §二(二)2).
 
     A household already on the roster keeps its entry (its cadence is the roster's to decide); one
-    that is not is entered with a quarterly cadence and the roster history row. Returns True when
-    an entry was made.
+    that is not is entered, through the households service, with a quarterly cadence. Returns True
+    when an entry was made.
     """
-    from households.models import Cadence, FocusReason, FocusReasonTag, RosterChange, RosterChangeKind, RosterEntry
+    from households.models import Cadence, FocusReason, RosterEntry, TargetKind
+    from households.services import roster_enter
 
     if RosterEntry.objects.filter(household=household, exited_on__isnull=True).exists():
         return False
-    entry = RosterEntry.objects.create(household=household, cadence=Cadence.QUARTERLY, entered_by=actor,
-                                       caseworker=household.caseworker, note=reason[:300])
-    tag, _created = FocusReasonTag.objects.get_or_create(code=FocusReason.REFUSED_OR_EXITED)
-    entry.reasons.add(tag)
-    RosterChange.objects.create(entry=entry, kind=RosterChangeKind.ENTERED, reason=reason[:300], actor=actor,
-                                changes={"cadence": [None, Cadence.QUARTERLY]})
+    roster_enter(actor=actor, household=household, reasons=[FocusReason.REFUSED_OR_EXITED],
+                 target_kind=TargetKind.WARNING, cadence=Cadence.QUARTERLY, note=reason[:300],
+                 source="system")
     return True

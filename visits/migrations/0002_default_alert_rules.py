@@ -7,7 +7,7 @@ DEFAULT_RULES = [
      "家庭月人均收入由 {old} 元降至 {new} 元，低于当地低保标准，请核实是否符合低保条件", False),
     ("收入落入低收入区间", "income_changed", "", "income_low_income_band", [],
      "家庭月人均收入变为 {new} 元，落入低收入家庭区间，请核实", False),
-    ("新增残疾", "disability_changed", "", "newly_set", [],
+    ("新增残疾", "disability_changed", "disability_type", "newly_set", [],
      "家庭成员新增残疾（{new}），请走访了解照护和两项补贴情况", False),
     ("新患大重病", "health_changed", "serious_illness", "newly_set", [],
      "家庭成员新患大重病（{new}），请走访了解医疗支出和救助需求", False),
