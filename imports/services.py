@@ -1,0 +1,535 @@
+"""Writes of the imports app: upload, dry run, confirm, cancel, expire — and the bulk write itself.
+
+The write path is our own: the file is validated again inside ONE transaction (the database may have
+changed since the dry run), then households, members, roster entries or feed records are written with
+`bulk_create` / `bulk_update` in batches, with their HouseholdEvent rows and one audit entry, since bulk
+writes bypass model signals (and so django-auditlog). Any error leaves the database as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from households import models as hh
+from relief import access
+from relief.access import Action
+from relief.audit import AuditEvent, audit_record
+from relief.models import User
+
+from .models import FEED_DEFAULT_DEPARTMENT, FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
+from .reader import FileRejected, SheetReader, sniff
+from .validation import Context, Outcome, validate
+
+log = logging.getLogger(__name__)
+WRITE_BATCH = 1000
+DEFAULT_SYNC_MAX_ROWS = 1000
+DEFAULT_UPLOAD_TTL_HOURS = 24
+PROGRESS_TIMEOUT = 6 * 3600
+
+
+class ImportRefused(Exception):
+    """An action the batch's state does not allow (confirming an invalid file, a second confirm)."""
+
+
+def sync_max_rows() -> int:
+    return int(getattr(settings, "RELIEF_IMPORT_SYNC_MAX_ROWS", DEFAULT_SYNC_MAX_ROWS))
+
+
+def upload_ttl() -> timedelta:
+    return timedelta(hours=float(getattr(settings, "RELIEF_IMPORT_UPLOAD_TTL_HOURS", DEFAULT_UPLOAD_TTL_HOURS)))
+
+
+# ---------------------------------------------------------------- progress (read by the htmx-polled bar)
+def _progress_key(batch_id: int) -> str:
+    return f"imports:progress:{batch_id}"
+
+
+def progress_set(batch_id: int, phase: str, done: int, total: int) -> None:
+    from django.core.cache import cache
+
+    try:
+        cache.set(_progress_key(batch_id), {"phase": phase, "done": done, "total": total}, PROGRESS_TIMEOUT)
+    except Exception:  # progress is a courtesy: a cache outage must not fail the import
+        log.warning("could not record import progress", exc_info=True)
+
+
+def progress_get(batch_id: int) -> dict | None:
+    from django.core.cache import cache
+
+    try:
+        return cache.get(_progress_key(batch_id))
+    except Exception:
+        return None
+
+
+# ---------------------------------------------------------------- upload and dry run
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in iter(lambda: upload.read(1024 * 1024), b""):
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def find_duplicate(*, actor: User, kind: str, sha256: str, exclude: int | None = None) -> ImportBatch | None:
+    """An earlier upload of the same file (same kind) that the importer can see."""
+    qs = ImportBatch.objects.filter(
+        kind=kind, sha256=sha256, jurisdiction_id__in=access.jurisdiction_ids_for(actor, Action.IMPORT_DATA),
+    ).exclude(status__in=[ImportStatus.REJECTED, ImportStatus.CANCELLED, ImportStatus.EXPIRED])
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    return qs.order_by("-status", "-created_at").select_related("created_by").first()
+
+
+@transaction.atomic
+def batch_upload(*, actor: User, kind: str, upload, feed_kind: str = "", source_department: str = "",
+                 data_date=None, request=None) -> ImportBatch:
+    """Record the upload, keep the file in private storage and check it is a readable spreadsheet.
+
+    A file that is not a spreadsheet is recorded as REJECTED (no file kept) with the reason. The dry
+    run itself is started by the caller (`batch_validate` in the request, or the task for big files).
+    """
+    if actor.jurisdiction_id is None or not access.can(actor, Action.IMPORT_DATA, actor.jurisdiction_id):
+        raise ImportRefused(_("您没有导入数据的权限。"))
+    name = (getattr(upload, "name", "") or "upload").rsplit("/", 1)[-1][:255]
+    size = getattr(upload, "size", None)
+    if size is None:
+        upload.seek(0, 2)
+        size = upload.tell()
+    batch = ImportBatch(kind=kind, jurisdiction_id=actor.jurisdiction_id, created_by=actor, file_name=name,
+                        file_size=size, sha256="")
+    if kind == ImportKind.FEED:
+        batch.feed_kind = feed_kind
+        batch.source_department = source_department or str(FEED_DEFAULT_DEPARTMENT.get(feed_kind, ""))
+        batch.data_date = data_date
+    try:
+        if size > 0 and size <= _max_bytes():
+            batch.sha256 = _sha256(upload)
+        sniffed = sniff(upload, name, size)
+    except FileRejected as exc:
+        batch.status = ImportStatus.REJECTED
+        batch.message = str(exc)
+        batch.finished_at = timezone.now()
+        batch.save()
+        _audit(batch, actor, request, "rejected")
+        return batch
+    batch.file_format = sniffed.label
+    batch.status = ImportStatus.VALIDATING
+    duplicate = find_duplicate(actor=actor, kind=kind, sha256=batch.sha256)
+    batch.duplicate_of = duplicate
+    upload.seek(0)
+    batch.file.save(batch.file_name, File(upload), save=False)
+    try:
+        batch.save()
+    except Exception:
+        _delete_file(batch.file.name)
+        raise
+    _audit(batch, actor, request, "uploaded")
+    return batch
+
+
+def _max_bytes() -> int:
+    from .reader import max_upload_bytes
+
+    return max_upload_bytes()
+
+
+def _context(batch: ImportBatch, actor: User | None, on_progress=None) -> Context:
+    user = actor or batch.created_by
+    return Context(actor=user, village_ids=access.village_ids_for(user, Action.IMPORT_DATA), on_progress=on_progress)
+
+
+def _read(batch: ImportBatch, context: Context, keep_plan: bool) -> tuple[Outcome, SheetReader | None]:
+    handle = batch.file.open("rb")
+    try:
+        sniffed = sniff(handle, batch.file_name, batch.file_size)
+        reader = SheetReader(handle, sniffed)
+        try:
+            outcome = validate(batch.kind, reader.rows(), context, keep_plan=keep_plan)
+        finally:
+            reader.close()
+    except FileRejected as exc:
+        outcome = Outcome(kind=batch.kind, file_error=str(exc))
+    finally:
+        handle.close()
+    return outcome, None
+
+
+def estimated_rows(batch: ImportBatch) -> int:
+    with batch.file.open("rb") as handle:
+        try:
+            reader = SheetReader(handle, sniff(handle, batch.file_name, batch.file_size))
+            try:
+                return reader.estimated_rows()
+            finally:
+                reader.close()
+        except FileRejected:
+            return 0
+
+
+def runs_in_background(batch: ImportBatch) -> bool:
+    return estimated_rows(batch) > sync_max_rows()
+
+
+def _store_outcome(batch: ImportBatch, outcome: Outcome) -> None:
+    batch.total_rows = outcome.total_rows
+    batch.new_count, batch.updated_count, batch.unchanged_count = outcome.new, outcome.updated, outcome.unchanged
+    batch.error_count = outcome.error_rows
+    batch.matched_count, batch.unmatched_count = outcome.matched, outcome.unmatched
+    batch.errors = outcome.errors
+    batch.errors_truncated = outcome.errors_truncated
+    batch.message = outcome.file_error
+    batch.preview = {"headers": outcome.preview_headers, "rows": outcome.preview}
+
+
+def batch_validate(*, batch_id: int) -> ImportBatch:
+    """The dry run: read and check every row, store counts, errors and preview. Writes no data.
+
+    Idempotent: a batch that is no longer being validated is returned as it is.
+    """
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status != ImportStatus.VALIDATING:
+        return batch
+    total = estimated_rows(batch)
+    progress_set(batch.pk, "validate", 0, total)
+    context = _context(batch, None, on_progress=lambda done: progress_set(batch.pk, "validate", done, total))
+    outcome, _reader = _read(batch, context, keep_plan=False)
+    _store_outcome(batch, outcome)
+    batch.status = ImportStatus.READY if outcome.ok else ImportStatus.INVALID
+    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.VALIDATING).update(
+        status=batch.status, total_rows=batch.total_rows, new_count=batch.new_count,
+        updated_count=batch.updated_count, unchanged_count=batch.unchanged_count, error_count=batch.error_count,
+        matched_count=batch.matched_count, unmatched_count=batch.unmatched_count, errors=batch.errors,
+        errors_truncated=batch.errors_truncated, message=batch.message, preview=batch.preview)
+    progress_set(batch.pk, "validate", outcome.total_rows, outcome.total_rows)
+    if not updated:  # cancelled meanwhile
+        batch.refresh_from_db()
+    return batch
+
+
+# ---------------------------------------------------------------- confirm / cancel / expire
+@transaction.atomic
+def batch_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
+    """Accept the dry run; the import itself runs now (small file) or in the worker (large file)."""
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    access.check(actor, Action.IMPORT_DATA, batch.jurisdiction_id)
+    if batch.status != ImportStatus.READY:
+        raise ImportRefused(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": batch.get_status_display()})
+    batch.status = ImportStatus.QUEUED
+    batch.confirmed_by = actor
+    batch.confirmed_at = timezone.now()
+    batch.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    return batch
+
+
+def batch_import(*, batch_id: int) -> ImportBatch:
+    """Validate again and write everything in one transaction; idempotent (a done batch is left alone)."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().select_related("created_by", "confirmed_by").get(pk=batch_id)
+        if batch.status not in (ImportStatus.QUEUED, ImportStatus.IMPORTING):
+            return batch
+        actor = batch.confirmed_by or batch.created_by
+        total = batch.total_rows
+        progress_set(batch.pk, "import", 0, total)
+        context = _context(batch, actor, on_progress=lambda done: progress_set(batch.pk, "import", done // 2, total))
+        try:
+            with transaction.atomic():
+                outcome, _reader = _read(batch, context, keep_plan=True)
+                if not outcome.ok:
+                    raise _Invalid(outcome)
+                writer = WRITERS[batch.kind]
+                writer(batch=batch, actor=actor, plan=outcome.plan,
+                       on_progress=lambda done: progress_set(batch.pk, "import", total // 2 + done // 2, total))
+        except _Invalid as exc:
+            _store_outcome(batch, exc.outcome)
+            batch.status = ImportStatus.INVALID
+            batch.message = batch.message or _("确认导入时重新校验发现错误（数据可能已被他人修改），未导入任何数据。")
+            batch.save()
+            return batch
+        except IntegrityError:
+            log.warning("import %s hit a constraint", batch.pk, exc_info=True)
+            batch.status = ImportStatus.FAILED
+            batch.message = _("导入时与他人同时录入的数据冲突（如同一身份证号），未导入任何数据。请重新上传。")
+            batch.finished_at = timezone.now()
+            batch.save()
+            return batch
+        _store_outcome(batch, outcome)
+        batch.status = ImportStatus.DONE
+        batch.finished_at = timezone.now()
+        stored = batch.file.name
+        batch.file = ""
+        batch.save()
+        _audit(batch, actor, None, "imported")
+        transaction.on_commit(lambda: _delete_file(stored))
+    progress_set(batch.pk, "import", total, total)
+    return batch
+
+
+class _Invalid(Exception):
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+
+def batch_fail(*, batch_id: int, message: str) -> None:
+    """Mark a batch failed after an unexpected error in the worker (nothing was written: one transaction)."""
+    ImportBatch.objects.filter(pk=batch_id, status__in=[ImportStatus.VALIDATING, ImportStatus.QUEUED,
+                                                        ImportStatus.IMPORTING]).update(
+        status=ImportStatus.FAILED, message=message, finished_at=timezone.now())
+
+
+@transaction.atomic
+def batch_cancel(*, actor: User, batch: ImportBatch, request=None) -> ImportBatch:
+    batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+    access.check(actor, Action.IMPORT_DATA, batch.jurisdiction_id)
+    if batch.status not in (ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY):
+        raise ImportRefused(_("该导入当前状态为“%(s)s”，不能取消。") % {"s": batch.get_status_display()})
+    stored = batch.file.name
+    batch.status = ImportStatus.CANCELLED
+    batch.file = ""
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["status", "file", "finished_at"])
+    _audit(batch, actor, request, "cancelled")
+    transaction.on_commit(lambda: _delete_file(stored))
+    return batch
+
+
+def batches_expire(*, now=None) -> int:
+    """Delete uploaded files not confirmed in time (personal data must not linger). Returns how many."""
+    cutoff = (now or timezone.now()) - upload_ttl()
+    count = 0
+    stale = ImportBatch.objects.filter(
+        created_at__lt=cutoff, status__in=[ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY])
+    for batch in stale.only("pk", "file"):
+        with transaction.atomic():
+            changed = ImportBatch.objects.filter(pk=batch.pk).filter(
+                status__in=[ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY]).update(
+                status=ImportStatus.EXPIRED, file="", finished_at=timezone.now())
+            if changed:
+                stored = batch.file.name
+                transaction.on_commit(lambda stored=stored: _delete_file(stored))
+                count += 1
+    return count
+
+
+def _delete_file(name: str) -> None:
+    if not name:
+        return
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(name)
+    except OSError:
+        log.warning("could not delete import file %s", name, exc_info=True)
+
+
+def _audit(batch: ImportBatch, actor, request, what: str) -> None:
+    audit_record(event=AuditEvent.IMPORT, actor=actor, obj=batch, request=request,
+                 description=f"{batch.get_kind_display()}：{batch.file_name}"[:200],
+                 detail={"what": what, "batch": batch.pk, "kind": batch.kind, "sha256": batch.sha256,
+                         "rows": batch.total_rows, "new": batch.new_count, "updated": batch.updated_count,
+                         "unchanged": batch.unchanged_count, "errors": batch.error_count,
+                         "matched": batch.matched_count, "unmatched": batch.unmatched_count})
+
+
+# ---------------------------------------------------------------- the writers (inside the transaction)
+EVENT_FOR_FIELD = {
+    "per_capita_income": hh.EventKind.INCOME_CHANGED,
+    "medical_expense": hh.EventKind.EXPENSE_CHANGED,
+    "education_expense": hh.EventKind.EXPENSE_CHANGED,
+    "other_expense": hh.EventKind.EXPENSE_CHANGED,
+    "village_id": hh.EventKind.VILLAGE_CHANGED,
+    "serious_illness": hh.EventKind.HEALTH_CHANGED,
+    "chronic_illness": hh.EventKind.HEALTH_CHANGED,
+    "self_care": hh.EventKind.HEALTH_CHANGED,
+    "disability_type": hh.EventKind.DISABILITY_CHANGED,
+    "disability_grade": hh.EventKind.DISABILITY_CHANGED,
+    "employment": hh.EventKind.EMPLOYMENT_CHANGED,
+}
+
+
+def _event_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)[:200]
+
+
+def _flush(model, objects: list, **kwargs) -> None:
+    if objects:
+        model.objects.bulk_create(objects, batch_size=WRITE_BATCH, **kwargs)
+        objects.clear()
+
+
+def write_households(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
+    now = timezone.now()
+    ref = batch.source_ref
+    events: list = []
+
+    # New households first (their pks are needed by their members).
+    head_to_pk: dict[str, int] = {}
+    heads = list(plan.new_households.items())
+    for start in range(0, len(heads), WRITE_BATCH):
+        part = heads[start:start + WRITE_BATCH]
+        objects = [hh.Household(created_at=now, updated_at=now, **fields) for _head, fields in part]
+        hh.Household.objects.bulk_create(objects, batch_size=WRITE_BATCH)
+        for (head_id, _fields), household in zip(part, objects):
+            head_to_pk[head_id] = household.pk
+
+    # Changed households: one bulk_update per set of changed fields keeps untouched columns as they are.
+    by_fields: dict[tuple, list] = {}
+    for pk, (changes, old) in plan.changed_households.items():
+        by_fields.setdefault(tuple(sorted(changes)), []).append((pk, changes, old))
+        for name, value in changes.items():
+            kind = EVENT_FOR_FIELD.get(name, hh.EventKind.OTHER)
+            events.append(hh.HouseholdEvent(
+                household_id=pk, kind=kind, field=name.removesuffix("_id"), old_value=_event_value(old.get(name)),
+                new_value=_event_value(value), source=hh.EventSource.IMPORT, source_ref=ref, actor=actor,
+                occurred_at=now))
+    for fields, rows in by_fields.items():
+        objects = []
+        for pk, changes, _old in rows:
+            objects.append(hh.Household(pk=pk, updated_at=now, version=F("version") + 1, **changes))
+        hh.Household.objects.bulk_update(objects, [*fields, "updated_at", "version"], batch_size=WRITE_BATCH)
+    _flush(hh.HouseholdEvent, events)
+
+    # New members, with a “member added” event each.
+    members: list = []
+    done = 0
+    for household_pk, head_id, member_id, fields in plan.new_members:
+        members.append(hh.Member(household_id=household_pk or head_to_pk[head_id], id_number=member_id,
+                                 created_at=now, updated_at=now, **fields))
+        if len(members) >= WRITE_BATCH:
+            done += _write_members(members, actor, ref, now)
+            if on_progress:
+                on_progress(done)
+    done += _write_members(members, actor, ref, now)
+
+    # Changed members, grouped by the set of changed fields.
+    by_fields = {}
+    for pk, household_pk, changes, old in plan.changed_members:
+        by_fields.setdefault(tuple(sorted(changes)), []).append(hh.Member(pk=pk, updated_at=now, **changes))
+        for name, value in changes.items():
+            kind = EVENT_FOR_FIELD.get(name)
+            if name == "status":
+                kind = {hh.MemberStatus.DECEASED: hh.EventKind.MEMBER_DECEASED,
+                        hh.MemberStatus.MOVED_AWAY: hh.EventKind.MEMBER_MOVED_AWAY}.get(value, hh.EventKind.OTHER)
+            events.append(hh.HouseholdEvent(
+                household_id=household_pk, member_id=pk, kind=kind or hh.EventKind.OTHER, field=name,
+                old_value=_event_value(old.get(name)), new_value=_event_value(value), source=hh.EventSource.IMPORT,
+                source_ref=ref, actor=actor, occurred_at=now))
+        if len(events) >= WRITE_BATCH:
+            _flush(hh.HouseholdEvent, events)
+    for fields, objects in by_fields.items():
+        hh.Member.objects.bulk_update(objects, [*fields, "updated_at"], batch_size=WRITE_BATCH)
+    _flush(hh.HouseholdEvent, events)
+
+
+def _write_members(members: list, actor, ref: str, now) -> int:
+    if not members:
+        return 0
+    hh.Member.objects.bulk_create(members, batch_size=WRITE_BATCH)
+    events = [hh.HouseholdEvent(household_id=m.household_id, member_id=m.pk, kind=hh.EventKind.MEMBER_ADDED,
+                                new_value=m.name, source=hh.EventSource.IMPORT, source_ref=ref, actor=actor,
+                                occurred_at=now) for m in members]
+    hh.HouseholdEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
+    count = len(members)
+    members.clear()
+    return count
+
+
+def write_roster(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
+    now = timezone.now()
+    ref = batch.source_ref
+    tags = {tag.code: tag.pk for tag in hh.FocusReasonTag.objects.all()}
+    missing = {code for _h, _v, reasons in plan.new_entries for code in reasons} - set(tags)
+    missing |= {code for *_r, reasons in plan.changed_entries if reasons for code in reasons} - set(tags)
+    for code in missing:
+        tags[code] = hh.FocusReasonTag.objects.get_or_create(code=code)[0].pk
+    through = hh.RosterEntry.reasons.through
+
+    entries = [hh.RosterEntry(household_id=household_pk, entered_by=actor, created_at=now, updated_at=now, **values)
+               for household_pk, values, _reasons in plan.new_entries]
+    hh.RosterEntry.objects.bulk_create(entries, batch_size=WRITE_BATCH)
+    links, changes, events = [], [], []
+    for entry, (_household, values, reasons) in zip(entries, plan.new_entries):
+        links.extend(through(rosterentry_id=entry.pk, focusreasontag_id=tags[code]) for code in reasons)
+        changes.append(hh.RosterChange(entry_id=entry.pk, kind=hh.RosterChangeKind.ENTERED, actor=actor, at=now,
+                                       reason=_("批量导入（导入记录 #%(n)d）") % {"n": batch.pk},
+                                       changes={"reasons": [None, reasons]}))
+        events.append(hh.HouseholdEvent(household_id=entry.household_id, kind=hh.EventKind.ROSTER_ENTERED,
+                                        new_value=", ".join(reasons), source=hh.EventSource.IMPORT, source_ref=ref,
+                                        actor=actor, occurred_at=now))
+
+    by_fields: dict[tuple, list] = {}
+    for entry_pk, household_pk, values, old, reasons in plan.changed_entries:
+        if values:
+            by_fields.setdefault(tuple(sorted(values)), []).append(
+                hh.RosterEntry(pk=entry_pk, updated_at=now, version=F("version") + 1, **values))
+        if reasons is not None:
+            through.objects.filter(rosterentry_id=entry_pk).delete()
+            links.extend(through(rosterentry_id=entry_pk, focusreasontag_id=tags[code]) for code in reasons)
+        diff = {k: [_json(old.get(k)), _json(v)] for k, v in values.items()}
+        if reasons is not None:
+            diff["reasons"] = [old.get("reasons"), reasons]
+        changes.append(hh.RosterChange(entry_id=entry_pk, kind=hh.RosterChangeKind.CHANGED, actor=actor, at=now,
+                                       changes=diff, reason=_("批量导入（导入记录 #%(n)d）") % {"n": batch.pk}))
+        events.append(hh.HouseholdEvent(household_id=household_pk, kind=hh.EventKind.ROSTER_CHANGED,
+                                        data=diff, source=hh.EventSource.IMPORT, source_ref=ref, actor=actor,
+                                        occurred_at=now))
+    for fields, objects in by_fields.items():
+        hh.RosterEntry.objects.bulk_update(objects, [*fields, "updated_at", "version"], batch_size=WRITE_BATCH)
+    _flush(through, links)
+    _flush(hh.RosterChange, changes)
+    _flush(hh.HouseholdEvent, events)
+
+
+def _json(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def write_feed(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
+    now = timezone.now()
+    ref = batch.source_ref
+    records, events = [], []
+    kind_label = batch.get_feed_kind_display()
+    for values, member_pk, household_pk in plan.records:
+        records.append(FeedRecord(batch=batch, member_id=member_pk, household_id=household_pk,
+                                  match=FeedMatch.MATCHED if member_pk else FeedMatch.UNMATCHED, **values))
+        if member_pk:
+            events.append(hh.HouseholdEvent(
+                household_id=household_pk, member_id=member_pk, kind=hh.EventKind.FEED_MATCH, field="feed_kind",
+                new_value=str(kind_label), source=hh.EventSource.FEED, source_ref=ref, actor=actor, occurred_at=now,
+                data={"feed_kind": batch.feed_kind, "department": batch.source_department,
+                      "data_date": batch.data_date.isoformat() if batch.data_date else None,
+                      "detail": values["detail"], "occurred_on": _json(values["occurred_on"]),
+                      "row": values["row_number"]}))
+        if len(records) >= WRITE_BATCH:
+            _flush(FeedRecord, records)
+            _flush(hh.HouseholdEvent, events)
+    _flush(FeedRecord, records)
+    _flush(hh.HouseholdEvent, events)
+
+
+WRITERS = {ImportKind.HOUSEHOLDS: write_households, ImportKind.ROSTER: write_roster, ImportKind.FEED: write_feed}
+
+
+@transaction.atomic
+def feed_record_review(*, actor: User, record: FeedRecord, note: str) -> FeedRecord:
+    """The township has looked at an unmatched row (a possible lead) and says what it found."""
+    access.check(actor, Action.IMPORT_DATA, record.batch.jurisdiction_id)
+    record.reviewed_at = timezone.now()
+    record.reviewed_by = actor
+    record.review_note = note[:300]
+    record.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    return record

@@ -1,0 +1,145 @@
+"""Writing .xlsx files: the import templates and the copy of a file with its errors marked.
+
+Every cell we write is typed as text or number explicitly, so a value that starts with = + - @ can
+never become a formula in the user's Excel (OWASP “CSV injection”), and ID numbers stay text.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .columns import ENUMS, Column
+from .validation import COLUMNS
+
+HEADER_FILL = PatternFill("solid", fgColor="DDE8F5")
+REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
+ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
+TEXT_FORMAT = "@"
+OPTIONS_SHEET = "选项"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(sheet, value, **style):
+    cell = WriteOnlyCell(sheet, value=None)
+    cell.value = "" if value is None else str(value)
+    cell.data_type = "s"  # never a formula, whatever the first character
+    for key, item in style.items():
+        setattr(cell, key, item)
+    return cell
+
+
+def _value_cell(sheet, value):
+    if isinstance(value, bool) or value is None:
+        return _text_cell(sheet, "" if value is None else value)
+    if isinstance(value, (int, float, Decimal)):
+        return WriteOnlyCell(sheet, value=value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    return _text_cell(sheet, value)
+
+
+def template_workbook(kind: str) -> bytes:
+    """Data sheet (headers, one example row, dropdowns), an explanation sheet and a hidden options sheet."""
+    columns: list[Column] = COLUMNS[kind]
+    book = Workbook()
+    data = book.active
+    data.title = _("数据")
+    notes = book.create_sheet(_("填写说明"))
+    options = book.create_sheet(OPTIONS_SHEET)
+    options.sheet_state = "hidden"
+
+    for position, column in enumerate(columns, start=1):
+        letter = get_column_letter(position)
+        header = data.cell(row=1, column=position, value=column.header_text)
+        header.font = Font(bold=True)
+        header.fill = REQUIRED_FILL if column.required else HEADER_FILL
+        header.alignment = Alignment(wrap_text=True, vertical="center")
+        example = data.cell(row=2, column=position)
+        example.value = str(column.example)
+        example.data_type = "s"
+        data.column_dimensions[letter].width = max(12, len(column.header_text) * 2 + 2)
+        if column.kind in ("id", "text", "village", "group", "user"):
+            # Text format for the whole column: ID numbers keep all 18 digits and the X.
+            data.column_dimensions[letter].number_format = TEXT_FORMAT
+            for row in range(2, 1002):
+                data.cell(row=row, column=position).number_format = TEXT_FORMAT
+        if column.kind in ("enum", "multi"):
+            labels = [label for label in ENUMS[column.key].labels if label]
+            for index, label in enumerate(labels, start=1):
+                options.cell(row=index, column=position, value=label)
+            if column.kind == "enum":
+                validation = DataValidation(
+                    type="list", formula1=f"'{OPTIONS_SHEET}'!${letter}$1:${letter}${len(labels)}",
+                    allow_blank=not column.required, showErrorMessage=True,
+                    errorTitle=_("不是可选项"), error=_("请从下拉列表中选择。"))
+                validation.add(f"{letter}2:{letter}50000")
+                data.add_data_validation(validation)
+    data.freeze_panes = "A2"
+
+    notes.append([_("列名"), _("是否必填"), _("填写说明"), _("可选值")])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+    for column in columns:
+        choices = ""
+        if column.kind in ("enum", "multi"):
+            choices = "、".join(label for label in ENUMS[column.key].labels if label)
+        notes.append([column.header_text, _("必填") if column.required else _("选填"), str(column.help), choices])
+    notes.append([])
+    for line in (
+        _("第1行为列名，请勿修改；第2行是示例，导入前请删除或改成真实数据。"),
+        _("日期可写成 2024-03-05、2024/3/5、2024年3月5日，或使用 Excel 日期格式。"),
+        _("身份证号请保持“文本”格式，否则 Excel 会把18位号码的末几位变成0。"),
+        _("村/社区可填写名称或12位区划代码，只能是您辖区内的村/社区。"),
+        _("含公式的单元格按文件中保存的计算结果导入；含宏的文件（.xlsm）不予接收。"),
+        _("一行有错，整个文件都不会导入；请按错误报告修改后重新上传。"),
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 22
+    notes.column_dimensions["B"].width = 10
+    notes.column_dimensions["C"].width = 60
+    notes.column_dimensions["D"].width = 60
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def error_workbook(rows, errors: list, truncated: bool) -> bytes:
+    """A copy of the uploaded rows with an “错误说明” column; rows with errors are highlighted.
+
+    `rows` yields (row number, values) as read from the upload; `errors` is [[row, column, message]].
+    """
+    by_row: dict[int, list[str]] = {}
+    for row, column, message in errors:
+        by_row.setdefault(int(row), []).append(f"{column}：{message}" if column else message)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("错误报告"))
+    header_done = False
+    for number, values in rows:
+        messages = by_row.get(number)
+        cells = [_value_cell(sheet, value) for value in values]
+        if not header_done:
+            header_done = True
+            cells.append(_text_cell(sheet, _("错误说明"), font=Font(bold=True, color="C00000")))
+            sheet.append(cells)
+            continue
+        if messages:
+            for cell in cells:
+                cell.fill = ERROR_FILL
+            cells.append(_text_cell(sheet, "；".join(messages), font=Font(color="C00000")))
+        sheet.append(cells)
+    if truncated:
+        sheet.append([_text_cell(sheet, _("错误太多，只列出了前 %(n)d 条；请先改正这些再重新上传。") % {"n": len(errors)})])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

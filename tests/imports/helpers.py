@@ -1,0 +1,75 @@
+"""Building spreadsheets for import tests."""
+import csv
+import io
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from households.idcard import check_char
+from imports.columns import HOUSEHOLD_COLUMNS, ROSTER_COLUMNS, FEED_COLUMNS
+
+HOUSEHOLD_HEADERS = [c.header_text for c in HOUSEHOLD_COLUMNS]
+ROSTER_HEADERS = [c.header_text for c in ROSTER_COLUMNS]
+FEED_HEADERS = [c.header_text for c in FEED_COLUMNS]
+
+
+def make_id(n: int, birth: str = "19800101", area: str = "310105", female: bool = False) -> str:
+    """A valid 18-digit ID number; n picks the sequence (and so the person)."""
+    seq = (n * 2) % 1000 if female else (n * 2 + 1) % 1000
+    first17 = f"{area}{birth}{seq:03d}"
+    return first17 + check_char(first17)
+
+
+def id_for(n: int) -> str:
+    """Distinct valid ID numbers for n up to 500 * 365 (birth date varies with n)."""
+    import datetime as dt
+
+    born = dt.date(1950, 1, 1) + dt.timedelta(days=n // 500)
+    return make_id(n % 500, birth=born.strftime("%Y%m%d"))
+
+
+def household_row(head: str, member: str | None = None, *, village="华一居委会", name="张三", relation=None,
+                  address="华阳路1弄1号", **extra) -> dict:
+    member = member or head
+    row = {"村/社区": village, "户主身份证号": head, "居住地址": address, "姓名": name,
+           "与户主关系": relation or ("户主" if member == head else "子女"), "身份证号": member}
+    row.update(extra)
+    return row
+
+
+def xlsx_bytes(headers, rows, *, title_row=None, sheet_rows=None) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "数据"
+    if title_row:
+        sheet.append([title_row])
+    sheet.append(headers)
+    for row in rows:
+        values = [row.get(h) if isinstance(row, dict) else row[i] for i, h in enumerate(headers)] if isinstance(
+            row, dict) else list(row)
+        cells = []
+        for value in values:
+            cells.append(value)
+        sheet.append(cells)
+        # ID numbers as text, as the template asks.
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(headers, rows, encoding="utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(h, "") if isinstance(row, dict) else v for h, v in zip(headers, row)] if isinstance(
+            row, dict) else row)
+    return buffer.getvalue().encode(encoding)
+
+
+def upload(content: bytes, name="名单.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
