@@ -12,6 +12,8 @@ NAVIGATION = [
     ("audit_log", _("审计日志"), (Role.DISTRICT, Role.ADMIN)),
     ("ledgers:index", _("台账"), (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)),
     ("ledgers:dashboard", _("统计"), ()),
+    ("imports:index", _("数据导入"), (Role.TOWNSHIP, Role.ADMIN)),
+    ("imports:records", _("导入记录"), (Role.DISTRICT,)),
 ]
 
 

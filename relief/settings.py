@@ -215,6 +215,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "ledgers-purge-expired-exports": {"task": "ledgers.purge_expired_exports", "schedule": crontab(minute=15, hour=3)},
     # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
+    # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).
+    "imports-expire-uploads": {"task": "imports.expire_uploads", "schedule": crontab(minute=40)},
 }
 
 CACHES = {
@@ -266,3 +268,10 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"
+
+# Spreadsheet imports (imports app): size limit, rows above which the dry run and the import run in
+# the Celery worker with a progress bar, hours an unconfirmed upload is kept, error messages kept.
+RELIEF_IMPORT_MAX_BYTES = int(os.environ.get("RELIEF_IMPORT_MAX_MB", "20")) * 1024 * 1024
+RELIEF_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("RELIEF_IMPORT_SYNC_MAX_ROWS", "1000"))
+RELIEF_IMPORT_UPLOAD_TTL_HOURS = int(os.environ.get("RELIEF_IMPORT_UPLOAD_TTL_HOURS", "24"))
+RELIEF_IMPORT_MAX_ERRORS = 2000
