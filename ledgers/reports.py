@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from django.apps import apps
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.idcard import mask_id_number
 from households.models import (
-    AssistanceRecord, AssistanceType, Household, Member, MemberStatus, Relation, RosterEntry, TargetKind,
+    AssistanceRecord, AssistanceType, Member, MemberStatus, ObservationEntry, Relation, RosterEntry, TargetKind,
 )
 from relief import access
 from relief.access import Action
@@ -231,8 +231,423 @@ class RosterLedger(Ledger):
         yield Sheet(title=self.title, columns=self.columns, rows=self.rows())
 
 
+def _villages_in_order(request: LedgerRequest):
+    return list(Jurisdiction.objects.filter(pk__in=request.village_ids).select_related("parent").order_by("code"))
+
+
+def _heads(household_ids) -> dict[int, Member]:
+    """The head of each household (one query for a chunk)."""
+    by_household: dict[int, list[Member]] = {}
+    for member in Member.objects.filter(household_id__in=household_ids).order_by("household_id", "pk"):
+        by_household.setdefault(member.household_id, []).append(member)
+    return {pk: head_of(members) for pk, members in by_household.items()}
+
+
+def _chunked(iterable, size=CHUNK):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class VisitLedger(Ledger):
+    """巡查记录台账 (seed 002 attachment 2): one row per visit in the period."""
+
+    kind = LedgerKind.VISITS
+    title = str(LedgerKind.VISITS.label)
+    sources = ("visits.Visit",)
+    CHECKS = ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care", "schooling")
+    lead_columns = [Column("序号", 6, "int"), Column("乡镇（街道）", 14), Column("村（社区）", 16),
+                    Column("户主姓名", 10), Column("身份证号", 21), Column("居住地址", 26)]
+    visit_columns = [
+        Column("走访日期", 11, "date"), Column("走访方式", 9), Column("走访人员", 14), Column("见到本人", 8),
+        Column("未见到本人原因", 16), Column("饮食", 7), Column("住房安全", 7), Column("取暖/防暑", 7),
+        Column("就医及用药", 7), Column("收入变化", 7), Column("照料护理", 7), Column("子女就学", 7),
+        Column("现实生活状况", 30), Column("发现的需求", 16), Column("需求说明", 24), Column("救助意愿", 10),
+        Column("申请能力", 10), Column("协助申请情况", 20), Column("已做工作", 24), Column("对策建议", 24),
+        Column("情况已调查清楚", 8), Column("下次跟进日期", 11, "date"), Column("仍需跟进", 8),
+    ]
+
+    @property
+    def columns(self):
+        return self.lead_columns + self.visit_columns
+
+    def queryset(self):
+        from visits.models import Visit
+
+        r = self.request
+        qs = Visit.objects.filter(household__village_id__in=r.village_ids, visited_on__range=(r.start, r.end))
+        if r.category:
+            qs = qs.filter(Exists(AssistanceRecord.objects.filter(
+                active_in(r.start, r.end), household=OuterRef("household"), type=r.category)))
+        if r.target_kind:
+            qs = qs.filter(Exists(RosterEntry.objects.filter(household=OuterRef("household"),
+                                                             exited_on__isnull=True, target_kind=r.target_kind)))
+        return qs
+
+    def count(self) -> int:
+        return self.queryset().count()
+
+    def visit_cells(self, visit) -> list:
+        people = [u.display_name for u in visit.visitors.all()]
+        if visit.volunteers:
+            people.append(visit.volunteers)
+        return [
+            visit.visited_on, visit.get_method_display(), "、".join(people), visit.person_seen,
+            visit.not_seen_reason, *[getattr(visit, f"get_{name}_display")() if getattr(visit, name) else ""
+                                     for name in self.CHECKS],
+            visit.situation, "、".join(visit.need_labels()), visit.needs_text, visit.get_willingness_display(),
+            visit.get_ability_display(), visit.help_offered, visit.actions_taken, visit.measures,
+            visit.situation_clear, visit.next_follow_up_on, visit.case_open,
+        ]
+
+    def ordered(self):
+        return self.queryset().select_related("household__village__parent").prefetch_related("visitors").order_by(
+            "household__village__code", "household_id", "visited_on", "pk")
+
+    def rows(self):
+        r = self.request
+        number = 0
+        for chunk in _chunked(self.ordered().iterator(chunk_size=CHUNK)):
+            heads = _heads({v.household_id for v in chunk})
+            for visit in chunk:
+                number += 1
+                household, village = visit.household, visit.household.village
+                head = heads.get(household.pk)
+                yield [number, village.parent.name if village.parent else "", village.name,
+                       head.name if head else "", r.id_number(village.pk, head.id_number) if head else "",
+                       household.residence_address, *self.visit_cells(visit)]
+
+    def sheets(self):
+        yield Sheet(title=self.title, columns=self.columns, rows=self.rows())
+
+
+class VisitByHouseholdLedger(VisitLedger):
+    """巡查记录台账，一户一页 (seed 002 §三(一)): a village's visits, one sheet per household."""
+
+    kind = LedgerKind.VISITS_BY_HOUSEHOLD
+    title = str(LedgerKind.VISITS.label)
+    MAX_HOUSEHOLDS = 1000
+
+    def problems(self):
+        r = self.request
+        if r.jurisdiction.level != JurisdictionLevel.VILLAGE:
+            return [_("“一户一页”台账按村/社区导出，请在“辖区”中选择一个村/社区。")]
+        households = self.queryset().values("household").distinct().count()
+        if households > self.MAX_HOUSEHOLDS:
+            return [_("该村本期有 %(n)s 户走访记录，超过一户一页台账的上限 %(m)s 户，请缩短期间。") % {
+                "n": households, "m": self.MAX_HOUSEHOLDS}]
+        return []
+
+    def sheets(self):
+        r = self.request
+        visits = list(self.ordered())
+        heads = _heads({v.household_id for v in visits})
+        by_household: dict[int, list] = {}
+        for visit in visits:
+            by_household.setdefault(visit.household_id, []).append(visit)
+        columns = [Column("序号", 6, "int")] + self.visit_columns
+        for household_id, household_visits in by_household.items():
+            household = household_visits[0].household
+            head = heads.get(household_id)
+            name = head.name if head else str(household_id)
+            number = r.id_number(household.village_id, head.id_number) if head else ""
+            yield Sheet(
+                title=f"{name}-{household_id}", columns=columns,
+                heading=_("巡查记录台账（一户一页）：%(n)s　%(id)s　%(a)s") % {
+                    "n": name, "id": number, "a": household.residence_address},
+                rows=([i, *self.visit_cells(v)] for i, v in enumerate(household_visits, start=1)))
+
+    def filename(self):
+        return super().filename().replace(self.title, self.title + "_一户一页")
+
+
+# What an eligible referral's assistance counts as in the monthly ledger (seed 002 §二(四)).
+OUTCOME_COLUMNS = [("tekun", "新增特困"), ("dibao", "新增低保"), ("low_income", "新增低收入"),
+                   ("temporary", "临时救助"), ("special", "其他专项救助"), ("referral_org", "转介")]
+SPECIAL = {"medical", "education", "housing", "employment", "disaster"}
+
+
+def outcome_column(referral) -> str:
+    if referral.assistance_type in SPECIAL:
+        return "special"
+    if referral.department == "charity" and not referral.assistance_type:
+        return "referral_org"
+    return referral.assistance_type or "special"
+
+
+class MonthlyLedger(Ledger):
+    """救助台账 (seed 004 §二(四)): per month and department, leads, decisions, observation list, unfinished."""
+
+    kind = LedgerKind.MONTHLY
+    title = str(LedgerKind.MONTHLY.label)
+    sources = ("referrals.Lead", "referrals.Referral")
+
+    def _leads(self):
+        from referrals.models import Lead
+
+        r = self.request
+        return Lead.objects.filter(village_id__in=r.village_ids, received_at__date__range=(r.start, r.end))
+
+    def _decided(self):
+        from referrals.models import DECIDED_STATUSES, Referral
+
+        r = self.request
+        return Referral.objects.filter(village_id__in=r.village_ids, status__in=DECIDED_STATUSES,
+                                       decided_at__date__range=(r.start, r.end))
+
+    def _observed(self):
+        r = self.request
+        return ObservationEntry.objects.filter(household__village_id__in=r.village_ids,
+                                               decided_on__range=(r.start, r.end))
+
+    def _unfinished(self):
+        """Referrals open at the end of the period (made by then, not decided by then)."""
+        from referrals.models import OPEN_STATUSES, Referral
+
+        r = self.request
+        end_of_day = timezone.make_aware(dt.datetime.combine(r.end + dt.timedelta(days=1), dt.time()))
+        return Referral.objects.filter(village_id__in=r.village_ids, created_at__lt=end_of_day).filter(
+            Q(status__in=OPEN_STATUSES) | Q(decided_at__gte=end_of_day))
+
+    def count(self) -> int:
+        return (self._leads().count() + self._decided().count() + self._observed().count()
+                + self._unfinished().count())
+
+    def summary_rows(self):
+        from referrals.models import Department
+
+        decided = list(self._decided().values("department", "assistance_type", "status"))
+        unfinished = list(self._unfinished().values_list("department", flat=True))
+        departments = [d for d in Department.values if any(x["department"] == d for x in decided) or d in unfinished]
+        if any(not x["department"] for x in decided) or "" in unfinished:
+            departments.append("")
+        labels = dict(Department.choices)
+        headers = ["项目", *[str(labels.get(d, "未交办")) for d in departments], "合计"]
+
+        class Row:  # a referral-like view of a values() dict for outcome_column
+            def __init__(self, d):
+                self.department, self.assistance_type = d["department"], d["assistance_type"]
+
+        lines = [["受理线索", *[None] * len(departments), self._leads().count()]]
+        per = lambda pred: [sum(1 for x in decided if x["department"] == d and pred(x)) for d in departments]
+        eligible = lambda x: x["status"] == "eligible"
+        lines.append(["转办决定", *per(lambda x: True), len(decided)])
+        for key, label in OUTCOME_COLUMNS:
+            counts = per(lambda x, key=key: eligible(x) and outcome_column(Row(x)) == key)
+            lines.append([label, *counts, sum(counts)])
+        counts = per(lambda x: x["status"] == "ineligible")
+        lines.append(["不符合条件", *counts, sum(counts)])
+        lines.append(["列入观察名单", *[None] * len(departments), self._observed().count()])
+        counts = [sum(1 for u in unfinished if u == d) for d in departments]
+        lines.append(["未办结", *counts, len(unfinished)])
+        return headers, lines
+
+    def sheets(self):
+        r = self.request
+        headers, lines = self.summary_rows()
+        yield Sheet(title="汇总", columns=[Column(h, 14 if i else 16, "text" if not i else "int")
+                                         for i, h in enumerate(headers)], rows=iter(lines),
+                    heading=_("%(t)s（按部门汇总）") % {"t": self.title})
+        yield Sheet(title="受理线索", columns=[
+            Column("序号", 6, "int"), Column("村（社区）", 16), Column("接收时间", 16, "datetime"),
+            Column("线索来源", 14), Column("困难群众", 10), Column("住址", 24), Column("反映情况", 36),
+            Column("紧急程度", 10), Column("状态", 8), Column("关闭原因", 20)],
+            rows=([i, lead.village.name, lead.received_at, lead.get_channel_display(), lead.subject_name,
+                   lead.subject_address, lead.description, lead.get_urgency_display(), lead.get_status_display(),
+                   lead.close_reason]
+                  for i, lead in enumerate(self._leads().select_related("village").order_by("received_at", "pk")
+                                           .iterator(chunk_size=CHUNK), start=1)))
+        decided = list(self._decided().select_related("village", "household").order_by("decided_at", "pk"))
+        heads = _heads({x.household_id for x in decided})
+        yield Sheet(title="转办决定", columns=[
+            Column("序号", 6, "int"), Column("村（社区）", 16), Column("户主姓名", 10), Column("身份证号", 21),
+            Column("承办部门", 12), Column("决定结果", 14), Column("救助方式", 12), Column("救助金额（元/月）", 12, "money"),
+            Column("救助开始日期", 11, "date"), Column("转介机构", 14), Column("不符合条件的原因", 30),
+            Column("决定层级", 10), Column("决定时间", 16, "datetime")],
+            rows=([i, x.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
+                   r.id_number(x.village_id, heads[x.household_id].id_number) if heads.get(x.household_id) else "",
+                   x.get_department_display(), x.get_status_display(), x.get_assistance_type_display(), x.amount,
+                   x.start_date, x.organisation, x.ineligible_reason, x.get_decision_level_display(), x.decided_at]
+                  for i, x in enumerate(decided, start=1)))
+        observed = list(self._observed().select_related("household__village").order_by("decided_on", "pk"))
+        heads = _heads({x.household_id for x in observed})
+        yield Sheet(title="救助观察名单", columns=[
+            Column("序号", 6, "int"), Column("村（社区）", 16), Column("户主姓名", 10), Column("身份证号", 21),
+            Column("未纳入救助的原因", 30), Column("实际困难", 30), Column("认定日期", 11, "date"),
+            Column("下次复核日期", 11, "date")],
+            rows=([i, x.household.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
+                   r.id_number(x.household.village_id, heads[x.household_id].id_number)
+                   if heads.get(x.household_id) else "", x.reason_not_eligible, x.difficulty, x.decided_on,
+                   x.next_review_on] for i, x in enumerate(observed, start=1)))
+        unfinished = list(self._unfinished().select_related("village").prefetch_related("steps")
+                          .order_by("deadline", "pk"))
+        heads = _heads({x.household_id for x in unfinished})
+        yield Sheet(title="未办结事项", columns=[
+            Column("序号", 6, "int"), Column("村（社区）", 16), Column("户主姓名", 10), Column("承办部门", 12),
+            Column("当前状态", 14), Column("办结期限", 11, "date"), Column("是否超期", 8), Column("未办结原因", 40)],
+            rows=([i, x.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
+                   x.get_department_display(), x.get_status_display(), x.deadline,
+                   bool(x.deadline and x.deadline < r.end), self.reason(x)]
+                  for i, x in enumerate(unfinished, start=1)))
+
+    def reason(self, referral) -> str:
+        steps = list(referral.steps.all())
+        last = steps[-1] if steps else None
+        text = str(referral.get_status_display())
+        if last and last.comment:
+            text += "：" + last.comment
+        return text
+
+
+class SummaryLedger(MonthlyLedger):
+    """归类汇总表 (seed 004: by the 5th of the next month): the month's figures per township (per village
+    when the jurisdiction is a township)."""
+
+    kind = LedgerKind.SUMMARY
+    title = str(LedgerKind.SUMMARY.label)
+
+    def groups(self):
+        r = self.request
+        villages = _villages_in_order(r)
+        if r.jurisdiction.level == JurisdictionLevel.DISTRICT:
+            groups: dict[int, tuple[str, set]] = {}
+            for v in villages:
+                groups.setdefault(v.parent_id, (v.parent.name, set()))[1].add(v.pk)
+            return list(groups.values())
+        return [(v.name, {v.pk}) for v in villages]
+
+    def count(self) -> int:
+        return len(self.groups())
+
+    def sheets(self):
+        from referrals.models import DECIDED_STATUSES
+
+        level = "乡镇（街道）" if self.request.jurisdiction.level == JurisdictionLevel.DISTRICT else "村（社区）"
+        headers = [level, "受理线索", "转办决定", *[label for _, label in OUTCOME_COLUMNS], "不符合条件",
+                   "列入观察名单", "已办结", "未办结", "其中超期"]
+        leads = dict(self._leads().values("village").annotate(n=Count("pk")).values_list("village", "n"))
+        observed = dict(self._observed().values("household__village").annotate(n=Count("pk"))
+                        .values_list("household__village", "n"))
+        decided = list(self._decided().values("village", "department", "assistance_type", "status"))
+        unfinished = list(self._unfinished().values("village", "deadline"))
+        end = self.request.end
+
+        class Row:
+            def __init__(self, d):
+                self.department, self.assistance_type = d["department"], d["assistance_type"]
+
+        rows, totals = [], None
+        for name, ids in self.groups():
+            mine = [d for d in decided if d["village"] in ids]
+            open_items = [u for u in unfinished if u["village"] in ids]
+            row = [name, sum(leads.get(i, 0) for i in ids), len(mine),
+                   *[sum(1 for d in mine if d["status"] == "eligible" and outcome_column(Row(d)) == key)
+                     for key, _ in OUTCOME_COLUMNS],
+                   sum(1 for d in mine if d["status"] == "ineligible"), sum(observed.get(i, 0) for i in ids),
+                   sum(1 for d in mine if d["status"] in DECIDED_STATUSES), len(open_items),
+                   sum(1 for u in open_items if u["deadline"] and u["deadline"] < end)]
+            rows.append(row)
+            totals = row[1:] if totals is None else [a + b for a, b in zip(totals, row[1:])]
+        if totals is not None:
+            rows.append(["合计", *totals])
+        yield Sheet(title=self.title, columns=[Column(h, 16 if i == 0 else 10, "text" if i == 0 else "int")
+                                               for i, h in enumerate(headers)], rows=iter(rows))
+
+
+class AssistantRoster(Ledger):
+    """村级社会救助协理员花名册 (seed 002 attachment 3), with the check that every village has one."""
+
+    kind = LedgerKind.ASSISTANTS
+    title = str(LedgerKind.ASSISTANTS.label)
+    sources = ("plans.TeamMember",)
+    columns = [Column("序号", 6, "int"), Column("乡镇（街道）", 14), Column("村（社区）", 16), Column("姓名", 10),
+               Column("性别", 5), Column("现任职务", 18), Column("联系电话", 14), Column("系统账号", 12),
+               Column("备注", 24)]
+
+    def count(self) -> int:
+        return len(self.request.village_ids)
+
+    def sheets(self):
+        from plans.selectors import village_assistants
+
+        villages = _villages_in_order(self.request)
+        assistants = village_assistants(villages)
+        missing = [v for v in villages if not assistants[v.pk]]
+
+        def rows():
+            number = 0
+            for village in villages:
+                people = assistants[village.pk]
+                if not people:
+                    number += 1
+                    yield [number, village.parent.name if village.parent else "", village.name, "", "", "", "", "",
+                           "未配备社会救助协理员"]
+                for person in people:
+                    number += 1
+                    yield [number, village.parent.name if village.parent else "", village.name, person.name,
+                           {"M": "男", "F": "女"}.get(person.sex, ""), person.position, person.phone,
+                           person.user.username if person.user else "", ""]
+
+        notes = [_("共 %(n)s 个村/社区，其中 %(m)s 个尚未配备社会救助协理员：%(names)s") % {
+            "n": len(villages), "m": len(missing), "names": "、".join(v.name for v in missing)}] if missing else [
+            _("共 %(n)s 个村/社区，每个村/社区均已配备社会救助协理员。") % {"n": len(villages)}]
+        yield Sheet(title=self.title, columns=self.columns, rows=rows(), notes=notes)
+
+
+class CollectorRoster(Ledger):
+    """困难救助信息采集组成员花名册 (seed 002 attachment 4): per township, leader first."""
+
+    kind = LedgerKind.COLLECTORS
+    title = str(LedgerKind.COLLECTORS.label)
+    sources = ("plans.TeamMember",)
+    columns = [Column("序号", 6, "int"), Column("乡镇（街道）", 14), Column("姓名", 10), Column("性别", 5),
+               Column("组内职务", 10), Column("现任职务", 18), Column("联系电话", 14), Column("负责村/社区", 30)]
+
+    def townships(self):
+        villages = _villages_in_order(self.request)
+        seen, result = set(), []
+        for v in villages:
+            if v.parent_id not in seen:
+                seen.add(v.parent_id)
+                result.append(v.parent)
+        return result
+
+    def count(self) -> int:
+        return len(self.townships())
+
+    def sheets(self):
+        from plans.selectors import collection_group_members
+
+        townships = self.townships()
+        groups = collection_group_members(townships)
+        allowed = self.request.village_ids
+
+        def rows():
+            number = 0
+            for township in townships:
+                for m in groups[township.pk]:
+                    number += 1
+                    yield [number, township.name, m.name, m.get_sex_display(), "组长" if m.is_leader else "成员",
+                           m.position, m.phone, "、".join(v.name for v in m.villages.all() if v.pk in allowed)]
+
+        without = [t.name for t in townships if not any(m.is_leader for m in groups[t.pk])]
+        notes = [_("尚未指定信息采集组组长的乡镇（街道）：%(t)s") % {"t": "、".join(without)}] if without else []
+        yield Sheet(title=self.title, columns=self.columns, rows=rows(), notes=notes)
+
+
 LEDGERS: dict[str, type[Ledger]] = {
     LedgerKind.ROSTER: RosterLedger,
+    LedgerKind.VISITS: VisitLedger,
+    LedgerKind.VISITS_BY_HOUSEHOLD: VisitByHouseholdLedger,
+    LedgerKind.MONTHLY: MonthlyLedger,
+    LedgerKind.SUMMARY: SummaryLedger,
+    LedgerKind.ASSISTANTS: AssistantRoster,
+    LedgerKind.COLLECTORS: CollectorRoster,
 }
 
 

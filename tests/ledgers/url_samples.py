@@ -1,0 +1,51 @@
+"""Objects outside the test users' jurisdiction (township 2 / village C) for every ledgers URL with arguments."""
+import datetime as dt
+
+from django.utils import timezone
+
+
+def _export(demo):
+    from ledgers.models import ExportStatus, LedgerExport
+
+    job = LedgerExport.objects.create(requester=demo.township2, kind="roster", jurisdiction=demo.village_c.parent,
+                                      params={}, status=ExportStatus.DONE,
+                                      expires_at=timezone.now() + dt.timedelta(hours=1))
+    return {"pk": job.pk}
+
+
+def _snapshot(demo):
+    from ledgers.services import snapshot_create
+
+    snapshot = snapshot_create(township=demo.village_c.parent, month=dt.date(2024, 1, 1))
+    return {"pk": snapshot.pk}
+
+
+def _draw(demo):
+    from ledgers.models import SamplingDraw
+
+    draw = SamplingDraw.objects.create(district=demo.district, year=2024, quarter=1, size_mode="count",
+                                       size_value=1, seed="x", population_ids=[])
+    return draw
+
+
+def _item(demo):
+    from ledgers.models import SampleItem
+
+    from .factories import give_assistance, make_household
+
+    household = make_household(demo.village_c)
+    record = give_assistance(household, start=dt.date(2024, 1, 5))
+    item = SampleItem.objects.create(draw=_draw(demo), assistance=record, household=household,
+                                     village=demo.village_c, township=demo.village_c.parent,
+                                     assistance_type="dibao", start_date=record.start_date)
+    return {"pk": item.pk}
+
+
+OUTSIDE_OBJECT_KWARGS = {
+    "ledgers:job": _export,
+    "ledgers:job_download": _export,
+    "ledgers:snapshot_download": _snapshot,
+    "ledgers:sampling_detail": lambda demo: {"pk": _draw(demo).pk},
+    "ledgers:sample_check": _item,
+}
+NOT_JURISDICTIONAL: dict = {}
