@@ -142,6 +142,16 @@ def _refuse_step(actor, referral: Referral, action: str) -> None:
     if not any(_is_party(actor, p, referral.village_id) for p in parties):
         who = "、".join(str(PARTY_LABEL[p]) for p in parties)
         raise ReferralError(_("“%(step)s”须由%(who)s办理，您的角色不能办理此步骤。") % {"step": label, "who": who})
+    if action == StepAction.SUBMIT and referral.status == S.DRAFT:
+        raise ReferralError(_("当前状态为“村级草稿”，不能“报送乡镇”：须先经村级集体研究（急难事项除外）。"))
+    if action == StepAction.HELP_FIRST:
+        raise ReferralError(_("该转办已于%(d)s先行救助，不能重复。") % {"d": referral.help_first_on})
+    if action == StepAction.PAPERWORK_DONE:
+        raise ReferralError(_("该转办没有待补办手续的先行救助。"))
+    if action == StepAction.INFORM:
+        raise ReferralError(_("已告知家庭。"))
+    raise ReferralError(_("当前状态为“%(status)s”，不能“%(step)s”。") % {
+        "status": referral.get_status_display(), "step": label})
 
 
 # ---------------------------------------------------------------- helpers

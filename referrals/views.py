@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -295,10 +295,12 @@ def referral_step(request, pk, action):
         "allowed": services.can_step(request.user, referral, action)})
 
 
-@access_rule(Action.SUBMIT_REFERRALS, roles=[Role.CASEWORKER])
+@access_rule(Action.VIEW, roles=STAFF)
 def referral_create(request, household_pk):
-    household = get_object_or_404(access.scope(Household.objects.all(), request.user, Action.SUBMIT_REFERRALS),
+    household = get_object_or_404(access.scope(Household.objects.all(), request.user, Action.VIEW),
                                   pk=household_pk)
+    if not services._is_party(request.user, services.VILLAGE, household.village_id):
+        raise PermissionDenied(_("转办须由本村社会救助协理员发起。"))
     form = ReferralCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

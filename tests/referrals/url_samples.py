@@ -1,0 +1,20 @@
+"""Objects in village C (township 2) for the 404 checks of tests/test_urls.py."""
+from tests.households.factories import make_household
+
+from .helpers import draft
+
+
+def _lead(demo):
+    from referrals import services
+
+    return services.lead_create(actor=demo.caseworker_c, channel="visit", village=demo.village_c,
+                                subject_name="外村群众", description="外村线索")
+
+
+OUTSIDE_OBJECT_KWARGS = {
+    "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
+    "referrals:step": lambda demo: {"pk": draft(demo, demo.village_c).pk, "action": "study"},
+    "referrals:create": lambda demo: {"household_pk": make_household(demo.village_c).pk},
+    "referrals:lead_detail": lambda demo: {"pk": _lead(demo).pk},
+    "referrals:lead_action": lambda demo: {"pk": _lead(demo).pk, "action": "start"},
+}
