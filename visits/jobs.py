@@ -49,7 +49,7 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(c) for c in (
         "dedupe_key", "household_id", "reason", "caseworker_id", "period_start", "kind", "status", "opened_at"))
-    # The constant columns are bound parameters appended after the SELECT's own.
+    # The constant columns are bound parameters; they come first in the text, so first in params.
     insert_sql = (
         f"INSERT INTO {quote(table)} ({columns}) "
         f"SELECT q.*, %s, %s, %s FROM ({select_sql}) q WHERE true "
@@ -57,8 +57,8 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
     )
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(insert_sql, (*params, AlertKind.OVERDUE_VISIT, AlertStatus.OPEN,
-                                        _db_datetime(now)))
+            cursor.execute(insert_sql, (str(AlertKind.OVERDUE_VISIT), str(AlertStatus.OPEN), _db_datetime(now),
+                                        *params))
             opened = max(cursor.rowcount, 0)
         stale = Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT, status__in=UNHANDLED_STATUSES).exclude(
             dedupe_key__in=overdue.values("alert_dedupe_key"))
@@ -69,7 +69,8 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
             .annotate(a=assignee_expression()).values("a")[:1])
         moved = (Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT, status__in=UNHANDLED_STATUSES)
                  .annotate(expected=expected)
-                 .filter(~Q(caseworker_id=F("expected")) | Q(caseworker__isnull=True, expected__isnull=False)
+                 .filter((Q(caseworker__isnull=False, expected__isnull=False) & ~Q(caseworker_id=F("expected")))
+                         | Q(caseworker__isnull=True, expected__isnull=False)
                          | Q(caseworker__isnull=False, expected__isnull=True))
                  .update(caseworker_id=expected))
     return {"opened": opened, "closed": closed, "reassigned": moved}

@@ -1,0 +1,183 @@
+"""The periodic jobs: overdue scan, status-change alerts, weekly township summary. Run twice, same result."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from households.models import Cadence, DibaoStandard, EventKind, HouseholdEvent, RosterEntry
+from visits.jobs import overdue_scan, status_change_scan, township_summaries
+from visits.models import Alert, AlertKind, AlertRule, AlertStatus, TownshipSummary
+from visits.services import visit_log
+
+from .factories import make_household, make_roster, visit_data
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def overdue_alerts():
+    return Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT)
+
+
+def test_overdue_scan_opens_one_alert_per_overdue_household_and_is_idempotent(demo, django_assert_max_num_queries):
+    late = make_roster(demo.village_a, entered_on=D(2024, 1, 1), caseworker=demo.caseworker_a)
+    visited = make_roster(demo.village_a, entered_on=D(2024, 1, 1), caseworker=demo.caseworker_a)
+    visit_log(actor=demo.caseworker_a, household=visited, data=visit_data(D(2024, 2, 20)))
+    not_seen = make_roster(demo.village_b, entered_on=D(2024, 1, 1))
+    visit_log(actor=demo.caseworker_b, household=not_seen, data=visit_data(
+        D(2024, 2, 20), person_seen=False, not_seen_reason="家中无人", situation_clear=False))
+    quarterly = make_roster(demo.village_c, entered_on=D(2024, 1, 1), cadence=Cadence.QUARTERLY)
+    exited = make_roster(demo.village_a, entered_on=D(2023, 1, 1))
+    RosterEntry.objects.filter(household=exited).update(exited_on=D(2023, 6, 1), exit_reason="迁出本市")
+
+    with django_assert_max_num_queries(6):
+        result = overdue_scan(D(2024, 3, 5))
+    assert result["opened"] == 2
+    alerts = {a.household_id: a for a in overdue_alerts()}
+    assert set(alerts) == {late.pk, not_seen.pk}
+    assert alerts[late.pk].caseworker == demo.caseworker_a
+    assert alerts[late.pk].period_start == D(2024, 1, 1)
+    assert "纳入花名册（2024-01-01）后尚无见到本人的走访" in alerts[late.pk].reason
+    assert "每月" in alerts[late.pk].reason
+    assert alerts[late.pk].status == AlertStatus.OPEN and alerts[late.pk].opened_by is None
+
+    again = overdue_scan(D(2024, 3, 5))
+    assert again == {"opened": 0, "closed": 0, "reassigned": 0}
+    assert overdue_alerts().count() == 2
+    # The quarterly household falls due on 1 April: overdue on 2 April.
+    overdue_scan(D(2024, 4, 2))
+    assert overdue_alerts().filter(household=quarterly).count() == 1
+
+
+def test_month_end_anchor_in_a_leap_year(demo):
+    household = make_roster(demo.village_a, entered_on=D(2024, 1, 1))
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 1, 31)))
+    overdue_scan(D(2024, 2, 29))
+    assert not overdue_alerts().exists()
+    overdue_scan(D(2024, 3, 1))
+    alert = overdue_alerts().get()
+    assert alert.period_start == D(2024, 1, 31)
+    assert "上次见到本人的走访在 2024-01-31" in alert.reason
+
+
+def test_alert_closes_on_a_completing_visit_and_the_next_period_opens_a_new_one(demo):
+    household = make_roster(demo.village_a, entered_on=D(2024, 1, 1))
+    overdue_scan(D(2024, 3, 5))
+    alert = overdue_alerts().get()
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 3, 6)))
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED
+    overdue_scan(D(2024, 3, 7))
+    assert overdue_alerts().filter(status=AlertStatus.OPEN).count() == 0
+    overdue_scan(D(2024, 4, 8))
+    assert overdue_alerts().filter(status=AlertStatus.OPEN).get().period_start == D(2024, 3, 6)
+
+
+def test_scan_closes_alerts_of_households_no_longer_overdue(demo):
+    household = make_roster(demo.village_a, entered_on=D(2024, 1, 1))
+    overdue_scan(D(2024, 3, 5))
+    RosterEntry.objects.filter(household=household).update(exited_on=D(2024, 3, 6), exit_reason="纳入低保")
+    assert overdue_scan(D(2024, 3, 7))["closed"] == 1
+    assert overdue_alerts().get().status == AlertStatus.CLOSED
+
+
+def test_household_moved_to_another_village_moves_its_alerts(demo, client):
+    household = make_roster(demo.village_a, entered_on=D(2024, 1, 1), caseworker=demo.caseworker_a)
+    overdue_scan(D(2024, 3, 5))
+    alert = overdue_alerts().get()
+    assert alert.caseworker == demo.caseworker_a
+    household.village = demo.village_b
+    household.caseworker = demo.caseworker_b
+    household.save()
+    result = overdue_scan(D(2024, 3, 6))
+    assert result["reassigned"] == 1 and result["opened"] == 0
+    alert.refresh_from_db()
+    assert alert.caseworker == demo.caseworker_b
+    client.force_login(demo.caseworker_a)
+    assert client.get(f"/visits/alerts/{alert.pk}/").status_code == 404
+    client.force_login(demo.caseworker_b)
+    assert client.get(f"/visits/alerts/{alert.pk}/").status_code == 200
+
+
+@pytest.fixture
+def standard(demo):
+    return DibaoStandard.objects.create(district=demo.district, monthly_amount=Decimal("1510"),
+                                        effective_from=D(2024, 7, 1))
+
+
+def event(household, kind, old="", new="", field="", **extra):
+    return HouseholdEvent.objects.create(household=household, kind=kind, old_value=old, new_value=new, field=field,
+                                         **extra)
+
+
+def test_status_change_rules_open_alerts_once(demo, standard):
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    fell = event(household, EventKind.INCOME_CHANGED, "2400.00", "1200.00", "per_capita_income")
+    band = event(make_household(demo.village_a), EventKind.INCOME_CHANGED, "3000.00", "1800.00",
+                 "per_capita_income")
+    event(make_household(demo.village_a), EventKind.INCOME_CHANGED, "3000.00", "2800.00", "per_capita_income")
+    event(household, EventKind.DISABILITY_CHANGED, "", "肢体残疾", "disability_type")
+    event(household, EventKind.HEALTH_CHANGED, "", "尿毒症", "serious_illness")
+    event(household, EventKind.HEALTH_CHANGED, "", "高血压", "chronic_illness")  # no rule: chronic illness
+    event(household, EventKind.EMPLOYMENT_CHANGED, "就业", "失业", "employment")
+    event(household, EventKind.MEMBER_DECEASED, "在户", "死亡", "status")
+    event(household, EventKind.DISASTER, "", "房屋因暴雨受损")
+
+    first = status_change_scan()
+    assert first["opened"] == 7
+    reasons = list(Alert.objects.filter(kind=AlertKind.STATUS_CHANGE).values_list("reason", flat=True))
+    assert any("由 2400.00 元降至 1200.00 元，低于当地低保标准" in r for r in reasons)
+    assert any("1800.00 元，落入低收入家庭区间" in r for r in reasons)
+    assert any("新患大重病（尿毒症）" in r for r in reasons)
+    assert not any("高血压" in r for r in reasons)
+    assert Alert.objects.get(event=fell).caseworker == demo.caseworker_a
+    assert Alert.objects.get(event=band).rule.name == "收入落入低收入区间"
+
+    second = status_change_scan()
+    assert second["opened"] == 0
+    assert Alert.objects.filter(kind=AlertKind.STATUS_CHANGE).count() == 7
+
+
+def test_rules_are_data_an_inactive_rule_opens_nothing(demo):
+    AlertRule.objects.filter(event_kind=EventKind.DISASTER).update(active=False)
+    event(make_household(demo.village_a), EventKind.DISASTER, "", "洪水")
+    assert status_change_scan()["opened"] == 0
+    AlertRule.objects.create(name="热线诉求", event_kind=EventKind.OTHER, condition="new_value_in",
+                             values=["12345"], reason="12345 热线反映困难：{new}")
+    event(make_household(demo.village_a), EventKind.OTHER, "", "12345")
+    assert status_change_scan()["opened"] == 1
+
+
+def test_assistance_ended_puts_the_family_on_the_quarterly_check(demo):
+    household = make_household(demo.village_a, caseworker=demo.caseworker_a)
+    event(household, EventKind.ASSISTANCE_ENDED, "最低生活保障（低保）", "", "assistance")
+    result = status_change_scan()
+    assert result == {"events": 1, "opened": 1, "quarterly": 1}
+    entry = RosterEntry.objects.get(household=household, exited_on__isnull=True)
+    assert entry.cadence == Cadence.QUARTERLY
+    assert "转入每季度回访" in Alert.objects.get(household=household).reason
+    assert status_change_scan()["quarterly"] == 0
+    assert RosterEntry.objects.filter(household=household).count() == 1
+
+
+def test_old_events_are_outside_the_lookback(demo):
+    household = make_household(demo.village_a)
+    event(household, EventKind.DISASTER, "", "洪水", occurred_at=timezone.now() - dt.timedelta(days=30))
+    assert status_change_scan()["opened"] == 0
+
+
+def test_weekly_township_summary(demo):
+    a = make_roster(demo.village_a, entered_on=D(2024, 1, 1))
+    make_roster(demo.village_b, entered_on=D(2024, 1, 1))
+    make_roster(demo.village_c, entered_on=D(2024, 1, 1))
+    visit_log(actor=demo.caseworker_a, household=a, data=visit_data(D(2024, 3, 5)))
+    visit_log(actor=demo.caseworker_a, household=a, data=visit_data(D(2024, 3, 6)))
+    overdue_scan(D(2024, 3, 8))
+    township_summaries(D(2024, 3, 4))
+    township_summaries(D(2024, 3, 4))
+    t1 = TownshipSummary.objects.get(township=demo.village_a.parent, week_start=D(2024, 3, 4))
+    t2 = TownshipSummary.objects.get(township=demo.village_c.parent, week_start=D(2024, 3, 4))
+    assert (t1.visits_logged, t1.households_visited, t1.overdue_visits, t1.unhandled_alerts) == (2, 1, 1, 1)
+    assert (t2.visits_logged, t2.overdue_visits) == (0, 1)
+    assert TownshipSummary.objects.filter(week_start=D(2024, 3, 4)).count() == len(demo.townships)
