@@ -239,7 +239,10 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "ledgers.home.cards",
 ]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
-RELIEF_BENCH_SECTIONS: list[str] = []
+RELIEF_BENCH_SECTIONS: list[str] = [
+    "households.bench.seed",
+    "households.bench.run",
+]
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -260,7 +263,9 @@ LOGGING = {
 }
 
 # Demo data loaders run by `manage.py load_demo` after the jurisdictions and staff (idempotent).
-RELIEF_DEMO_LOADERS: list[str] = []
+RELIEF_DEMO_LOADERS: list[str] = [
+    "households.demo.load",
+]
 
 # Sections other apps add to the household page (see households/sections.py).
 RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
