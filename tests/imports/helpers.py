@@ -45,13 +45,8 @@ def xlsx_bytes(headers, rows, *, title_row=None, sheet_rows=None) -> bytes:
         sheet.append([title_row])
     sheet.append(headers)
     for row in rows:
-        values = [row.get(h) if isinstance(row, dict) else row[i] for i, h in enumerate(headers)] if isinstance(
-            row, dict) else list(row)
-        cells = []
-        for value in values:
-            cells.append(value)
-        sheet.append(cells)
-        # ID numbers as text, as the template asks.
+        sheet.append([row.get(h) for h in headers] if isinstance(row, dict) else list(row))
+    # ID numbers as text, as the template asks.
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             if isinstance(cell.value, str):
@@ -66,8 +61,7 @@ def csv_bytes(headers, rows, encoding="utf-8") -> bytes:
     writer = csv.writer(buffer)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([row.get(h, "") if isinstance(row, dict) else v for h, v in zip(headers, row)] if isinstance(
-            row, dict) else row)
+        writer.writerow([row.get(h, "") for h in headers] if isinstance(row, dict) else row)
     return buffer.getvalue().encode(encoding)
 
 
