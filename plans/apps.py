@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = _("政策库、资源库、一户一策与工作队伍")
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        auditlog.register(models.Policy, m2m_fields={"areas"})
+        auditlog.register(models.PolicyCondition)
+        auditlog.register(models.Resource, m2m_fields={"villages"})
+        auditlog.register(models.Project, m2m_fields={"villages"})
+        auditlog.register(models.Need)
+        auditlog.register(models.PlanItem)
+        auditlog.register(models.PlanProgress)
+        auditlog.register(models.TeamMember, m2m_fields={"villages"})

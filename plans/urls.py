@@ -1,5 +1,30 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "plans"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("policies/", views.policy_list, name="policy_list"),
+    path("policies/new/", views.policy_create, name="policy_create"),
+    path("policies/<int:pk>/", views.policy_detail, name="policy_detail"),
+    path("policies/<int:pk>/edit/", views.policy_edit, name="policy_edit"),
+    path("policies/<int:pk>/sheet/", views.policy_sheet, name="policy_sheet"),
+    path("resources/", views.resource_list, name="resource_list"),
+    path("resources/new/", views.resource_create, name="resource_create"),
+    path("resources/<int:pk>/edit/", views.resource_edit, name="resource_edit"),
+    path("projects/", views.project_list, name="project_list"),
+    path("projects/new/", views.project_create, name="project_create"),
+    path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
+    path("map/", views.resource_map, name="resource_map"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/new/", views.team_create, name="team_create"),
+    path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
+    path("matches/", views.match_list, name="match_list"),
+    path("households/<int:household_pk>/", views.household_plan, name="household_plan"),
+    path("households/<int:household_pk>/print/", views.plan_print, name="plan_print"),
+    path("households/<int:household_pk>/needs/", views.need_add, name="need_add"),
+    path("households/<int:household_pk>/items/", views.item_add, name="item_add"),
+    path("items/<int:pk>/progress/", views.item_progress, name="item_progress"),
+    path("items/<int:pk>/refer/", views.item_refer, name="item_refer"),
+]

@@ -14,6 +14,9 @@ NAVIGATION = [
     ("ledgers:dashboard", _("统计"), ()),
     ("imports:index", _("数据导入"), (Role.TOWNSHIP, Role.ADMIN)),
     ("imports:records", _("导入记录"), (Role.DISTRICT,)),
+    ("plans:policy_list", _("政策库"), ()),
+    ("plans:resource_list", _("资源库"), ()),
+    ("plans:team_list", _("工作队伍"), (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)),
 ]
 
 

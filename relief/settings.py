@@ -217,6 +217,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
     # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).
     "imports-expire-uploads": {"task": "imports.expire_uploads", "schedule": crontab(minute=40)},
+    # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do
+    # not receive open a lead for their village, once.
+    "plans-match-policies": {"task": "plans.match_policies", "schedule": crontab(minute=10, hour=2)},
 }
 
 CACHES = {
@@ -237,11 +240,13 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "referrals.home.cards",
     "households.home.cards",
     "ledgers.home.cards",
+    "plans.home.cards",
 ]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = [
     "households.bench.seed",
     "households.bench.run",
+    "plans.bench.run",
 ]
 
 if PRODUCTION:
@@ -265,11 +270,13 @@ LOGGING = {
 # Demo data loaders run by `manage.py load_demo` after the jurisdictions and staff (idempotent).
 RELIEF_DEMO_LOADERS: list[str] = [
     "households.demo.load",
+    "plans.demo.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).
 RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "referrals.sections.section",
+    "plans.sections.section",
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"

@@ -1,0 +1,30 @@
+"""Home-page cards of plans: villages without an assistant (seed 002), the user's overdue plan items."""
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from relief import access
+from relief.access import Action
+from relief.home import HomeCard
+from relief.models import JurisdictionLevel, Role
+
+from .models import ItemStatus, PlanItem
+from .selectors import villages_without_assistant
+
+
+def cards(user) -> list[HomeCard]:
+    result = []
+    if user.is_superuser or user.role in (Role.DISTRICT, Role.TOWNSHIP, Role.ADMIN):
+        villages = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.VILLAGE).order_by("code")
+        missing = villages_without_assistant(villages)
+        if missing:
+            names = "、".join(v.name for v in missing[:5]) + ("等" if len(missing) > 5 else "")
+            result.append(HomeCard(title=_("村/社区缺社会救助协理员"), count=len(missing), urgent=True,
+                                   url=reverse("plans:team_list"),
+                                   note=_("每个村/社区至少一名：%(v)s") % {"v": names}))
+    overdue = PlanItem.objects.filter(owner=user, status__in=[ItemStatus.PLANNED, ItemStatus.IN_PROGRESS],
+                                      due_date__lt=timezone.localdate()).count()
+    if overdue:
+        result.append(HomeCard(title=_("一户一策措施已逾期"), count=overdue, urgent=True,
+                               note=_("请尽快落实并记录进度")))
+    return result

@@ -1,0 +1,78 @@
+"""Objects outside the test users' jurisdiction for every plans URL with arguments (tests/test_urls.py)."""
+import datetime as dt
+
+from relief.models import Jurisdiction, JurisdictionLevel
+
+
+def _other_district():
+    """Another district (静安区): its library is not readable from 长宁区."""
+    return Jurisdiction.objects.get_or_create(code="310106000000",
+                                              defaults={"name": "静安区", "level": JurisdictionLevel.DISTRICT})[0]
+
+
+def _policy(owner):
+    from plans.models import Policy
+
+    p = Policy.objects.create(code=f"p{owner.pk}-{Policy.objects.count()}", name="外区政策", summary="s",
+                              eligibility="e", benefits="b", how_to_apply="h", department="d", owner=owner)
+    p.areas.set([owner])
+    return p
+
+
+def _resource(owner, village):
+    from plans.models import Resource
+
+    r = Resource.objects.create(name="外区资源", kind="charity", service_kind="material", offer="o", capacity=1,
+                                owner=owner, contact_person="王", contact_phone="13900000000")
+    r.villages.set([village])
+    return r
+
+
+def _project(owner, village):
+    from plans.models import Project
+
+    p = Project.objects.create(name="外区项目", kind="care", description="d", target="t", owner=owner, place="p",
+                               start_date=dt.date.today(), end_date=dt.date.today(), capacity=1,
+                               contact_person="王", contact_phone="13900000000")
+    p.villages.set([village])
+    return p
+
+
+def _household(demo):
+    from tests.plans import factories
+
+    return factories.household(demo.village_c, income="100")
+
+
+def _item(demo):
+    from plans.models import Need, PlanItem
+
+    h = _household(demo)
+    need = Need.objects.create(household=h, kind="care", description="需要照料")
+    resource = _resource(demo.townships[1], demo.village_c)
+    return PlanItem.objects.create(household=h, need=need, resource=resource, action="上门照料",
+                                   owner=demo.caseworker_c, due_date=dt.date.today())
+
+
+def _team_member(demo):
+    from plans.models import TeamMember
+
+    return TeamMember.objects.create(township=demo.townships[1], role="volunteer", name="外乡志愿者",
+                                     phone="13900000001")
+
+
+OUTSIDE_OBJECT_KWARGS = {
+    "plans:policy_detail": lambda demo: {"pk": _policy(_other_district()).pk},
+    "plans:policy_sheet": lambda demo: {"pk": _policy(_other_district()).pk},
+    # Editing: a township-2 policy is readable by township 1 but not theirs to edit.
+    "plans:policy_edit": lambda demo: {"pk": _policy(demo.townships[1]).pk},
+    "plans:resource_edit": lambda demo: {"pk": _resource(demo.townships[1], demo.village_c).pk},
+    "plans:project_edit": lambda demo: {"pk": _project(demo.townships[1], demo.village_c).pk},
+    "plans:team_edit": lambda demo: {"pk": _team_member(demo).pk},
+    "plans:household_plan": lambda demo: {"household_pk": _household(demo).pk},
+    "plans:plan_print": lambda demo: {"household_pk": _household(demo).pk},
+    "plans:need_add": lambda demo: {"household_pk": _household(demo).pk},
+    "plans:item_add": lambda demo: {"household_pk": _household(demo).pk},
+    "plans:item_progress": lambda demo: {"pk": _item(demo).pk},
+    "plans:item_refer": lambda demo: {"pk": _item(demo).pk},
+}
