@@ -1,21 +1,175 @@
 """Figures that read the visits and referrals apps (dashboard parts and scorecards).
 
-Those apps are built alongside this one; each part returns None until its source models exist, and
-the page says which figures are not available yet.
+Each part returns None when its source models are missing, and the page says which figures are not
+available. Every figure is a grouped aggregate over the user's villages: a fixed number of queries.
 """
 from __future__ import annotations
 
+import datetime as dt
+from statistics import median
+
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.models import RosterEntry
+
+from .charts import Bar, funnel, grouped_columns, hbar_chart
 from .models import CheckResult, SampleItem
-from .selectors import model_or_none
+from .reports import add_months, month_start
+from .selectors import model_or_none, url_or_blank
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, cursor = [], month_start(start)
+    while cursor <= end:
+        months.append(cursor)
+        cursor = add_months(cursor, 1)
+    return months
+
+
+def visit_timeliness(villages, start, end) -> dict | None:
+    """Per village: visit periods due within [start, end] and those with a visit where the person was seen.
+
+    A roster entry with cadence of n months owes one completing visit per calendar block of n months
+    (Jan-Mar, Apr-Jun... for quarterly) that it was open for and that has ended by `end` or today.
+    """
+    if model_or_none("visits.Visit") is None:
+        return None
+    from visits.cadence import months_for
+    from visits.models import Visit
+
+    today = timezone.localdate()
+    ids = [v.pk for v in villages]
+    entries = list(RosterEntry.objects.filter(household__village__in=ids, entered_on__lte=end)
+                   .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=start))
+                   .values_list("household_id", "household__village_id", "cadence", "entered_on", "exited_on"))
+    seen = set(Visit.objects.filter(household__village__in=ids, completes_period=True,
+                                    visited_on__range=(start, end))
+               .annotate(m=TruncMonth("visited_on")).values_list("household_id", "m").distinct())
+    seen = {(h, m.date() if isinstance(m, dt.datetime) else m) for h, m in seen}
+    result: dict[int, dict] = {pk: {"due": 0, "on_time": 0} for pk in ids}
+    months = _months(start, end)
+    for household_id, village_id, cadence, entered, exited in entries:
+        n = months_for(cadence)
+        blocks: dict[int, list[dt.date]] = {}
+        for m in months:
+            blocks.setdefault((m.year * 12 + m.month - 1) // n, []).append(m)
+        for block_months in blocks.values():
+            first, last = block_months[0], block_months[-1]
+            block_end = add_months(first, n) - dt.timedelta(days=1)
+            last_end = add_months(last, 1) - dt.timedelta(days=1)
+            # Due only when the entry was open for the whole block and the block is over.
+            if entered > first or (exited and exited < last_end) or block_end >= today or block_end > end:
+                continue
+            result[village_id]["due"] += 1
+            if any((household_id, m) in seen for m in block_months):
+                result[village_id]["on_time"] += 1
+    return result
+
+
+def lead_timeliness(villages, start, end) -> dict | None:
+    """Per village: referrals whose deadline fell in the period, and those decided by their deadline."""
+    if model_or_none("referrals.Referral") is None:
+        return None
+    from referrals.models import Referral
+
+    ids = [v.pk for v in villages]
+    rows = (Referral.objects.filter(village__in=ids, deadline__range=(start, min(end, timezone.localdate())))
+            .annotate(decided_on=TruncDate("decided_at"))
+            .values_list("village_id", "deadline", "decided_on"))
+    result = {pk: {"due": 0, "in_time": 0} for pk in ids}
+    for village_id, deadline, decided_on in rows:
+        result[village_id]["due"] += 1
+        if decided_on and decided_on <= deadline:
+            result[village_id]["in_time"] += 1
+    return result
+
+
+def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) -> dict | None:
+    timeliness = visit_timeliness(villages, start, end)
+    if timeliness is None:
+        return None
+    from visits.models import Alert, AlertKind
+
+    overdue = dict(Alert.objects.unhandled().filter(kind=AlertKind.OVERDUE_VISIT, household__village__in=[
+        v.pk for v in villages]).values("household__village").annotate(n=Count("pk"))
+        .values_list("household__village", "n"))
+    alerts_url = url_or_blank("visits:alerts", {"kind": AlertKind.OVERDUE_VISIT}) if whole_scope else ""
+    rows, ontime_bars, overdue_bars = [], [], []
+    for village in villages:
+        t = timeliness[village.pk]
+        rate = round(t["on_time"] * 100 / t["due"], 1) if t["due"] else None
+        rows.append({"village": village, "due": t["due"], "on_time": t["on_time"], "rate": rate,
+                     "rate_display": "—" if rate is None else f"{rate}%", "overdue": overdue.get(village.pk, 0),
+                     "overdue_url": alerts_url if len(villages) == 1 else ""})
+        ontime_bars.append(Bar(village.name, rate or 0, display="—" if rate is None else f"{rate}%"))
+        overdue_bars.append(Bar(village.name, overdue.get(village.pk, 0)))
+    return {"rows": rows, "overdue_total": sum(overdue.values()), "overdue_url": alerts_url,
+            "ontime_chart": hbar_chart(ontime_bars, title=_("按时走访率"), max_value=100),
+            "overdue_chart": hbar_chart(overdue_bars, title=_("逾期未走访（未处理预警）"), color="#c0392b")}
+
+
+def _referrals_part(villages, start, end) -> dict | None:
+    if model_or_none("referrals.Referral") is None or model_or_none("referrals.Lead") is None:
+        return None
+    from referrals.models import Lead, Referral, ReferralStatus
+
+    ids = [v.pk for v in villages]
+    leads = Lead.objects.filter(village__in=ids, received_at__date__range=(start, end)).count()
+    made = Referral.objects.filter(village__in=ids, created_at__date__range=(start, end))
+    counts = made.aggregate(
+        referred=Count("pk"),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+        decided=Count("pk", filter=Q(decided_at__isnull=False)),
+        eligible=Count("pk", filter=Q(status=ReferralStatus.ELIGIBLE)))
+    durations = [
+        (decided - created).total_seconds() / 86400
+        for created, decided in Referral.objects.filter(village__in=ids, decided_at__date__range=(start, end))
+        .values_list("created_at", "decided_at")]
+    stages = [Bar(_("受理线索"), leads, url_or_blank("referrals:lead_list")), Bar(_("发起转办"), counts["referred"]),
+              Bar(_("报送乡镇"), counts["submitted"]), Bar(_("作出决定"), counts["decided"]),
+              Bar(_("符合条件·已救助"), counts["eligible"])]
+    return {"stages": stages, "median_days": round(median(durations), 1) if durations else None,
+            "decided_in_period": len(durations), "funnel_chart": funnel(stages, title=_("线索转办漏斗"))}
+
+
+def _alerts_part(villages, start, end) -> dict | None:
+    if model_or_none("visits.Alert") is None:
+        return None
+    from visits.models import Alert
+
+    ids = [v.pk for v in villages]
+    # The last twelve weeks of the period: a chart of 26 weeks is unreadable on a phone.
+    first = max(start, end - dt.timedelta(weeks=12))
+    first = first - dt.timedelta(days=first.weekday())
+    weeks = []
+    cursor = first
+    while cursor <= end:
+        weeks.append(cursor)
+        cursor += dt.timedelta(weeks=1)
+
+    def per_week(field):
+        rows = (Alert.objects.filter(household__village__in=ids, **{f"{field}__date__range": (first, end)})
+                .annotate(w=TruncWeek(field)).values("w").order_by("w").annotate(n=Count("pk")).values_list("w", "n"))
+        return {(w.date() if isinstance(w, dt.datetime) else w): n for w, n in rows}
+
+    opened, closed = per_week("opened_at"), per_week("closed_at")
+    labels = [f"{w:%m/%d}" for w in weeks]
+    return {"weeks": weeks, "opened": [opened.get(w, 0) for w in weeks], "closed": [closed.get(w, 0) for w in weeks],
+            "chart": grouped_columns(labels, [(_("新增预警"), [opened.get(w, 0) for w in weeks], []),
+                                              (_("关闭预警"), [closed.get(w, 0) for w in weeks], [])],
+                                     title=_("每周预警新增与关闭"))}
 
 
 def dashboard_parts(user, jurisdiction, villages, start, end) -> dict:
     missing = [label for label in ("visits.Visit", "visits.Alert", "referrals.Lead", "referrals.Referral")
                if model_or_none(label) is None]
-    return {"visits": None, "alerts": None, "referrals": None, "missing_sources": missing}
+    whole_scope = jurisdiction is None or jurisdiction.pk == user.jurisdiction_id
+    return {"visits": _visits_part(user, jurisdiction, villages, start, end, whole_scope),
+            "alerts": _alerts_part(villages, start, end),
+            "referrals": _referrals_part(villages, start, end), "missing_sources": missing}
 
 
 def sample_results_by(villages, start, end) -> dict:
@@ -81,13 +235,3 @@ def scorecards(user, villages, start, end) -> dict:
             "start": start, "end": end,
             "note": (_("得分为按时走访率、线索按期办结率与抽查准确率的平均值（不适用的项不计）。")
                      + (_("尚未上线的数据来源：%(m)s。") % {"m": "、".join(missing)} if missing else ""))}
-
-
-def visit_timeliness(villages, start, end) -> dict | None:
-    """Per village: visits due in the period and those done on time. None until visits exist."""
-    return None
-
-
-def lead_timeliness(villages, start, end) -> dict | None:
-    """Per village: leads whose deadline fell in the period and those handled by it. None until referrals exist."""
-    return None

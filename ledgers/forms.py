@@ -145,8 +145,7 @@ class DashboardForm(PeriodMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].queryset = jurisdiction_choices(user, Action.VIEW).exclude(
-            level=JurisdictionLevel.VILLAGE) if user.role != "caseworker" else jurisdiction_choices(user, Action.VIEW)
+        self.fields["jurisdiction"].queryset = jurisdiction_choices(user, Action.VIEW)
 
     def clean_defaults(self) -> dict:
         """The period shown before the user filters: the last six months."""

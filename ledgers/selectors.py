@@ -110,12 +110,14 @@ def _villages(user, jurisdiction: Jurisdiction | None) -> list[Jurisdiction]:
     return list(qs.order_by("code"))
 
 
-def household_list_url(jurisdiction: Jurisdiction | None, **params) -> str:
-    """The households list filtered as a number was counted (households/ GET parameters)."""
+def household_list_url(user, jurisdiction: Jurisdiction | None, **params) -> str:
+    """The households list filtered as the number was counted (its GET parameters: village, category,
+    target_kind, on_roster, on_observation). The list filters by village only, so a figure for part of
+    the user's jurisdiction above village level gets no link rather than a link to a different number."""
     if jurisdiction is not None and jurisdiction.level == JurisdictionLevel.VILLAGE:
         params["village"] = jurisdiction.pk
-    elif jurisdiction is not None:
-        params["jurisdiction"] = jurisdiction.pk
+    elif jurisdiction is not None and jurisdiction.pk != user.jurisdiction_id:
+        return ""
     return url_or_blank("households:list", params)
 
 
@@ -134,15 +136,15 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
     aggregates["observation"] = Count("pk", filter=Exists(ObservationEntry.objects.filter(
         household=OuterRef("pk"), removed_on__isnull=True)))
     counts = households.aggregate(**aggregates)
-    categories = [Bar(label, counts[f"c_{t}"], household_list_url(jurisdiction, category=t))
+    categories = [Bar(label, counts[f"c_{t}"], household_list_url(user, jurisdiction, category=t))
                   for t, label in AssistanceType.choices if counts[f"c_{t}"] or t in ("dibao", "tekun", "low_income")]
-    kinds = [Bar(label, counts[f"k_{k}"], household_list_url(jurisdiction, target_kind=k))
+    kinds = [Bar(label, counts[f"k_{k}"], household_list_url(user, jurisdiction, target_kind=k))
              for k, label in TargetKind.choices]
     return {
         "counts": counts, "categories": categories, "kinds": kinds,
-        "total_url": household_list_url(jurisdiction),
-        "roster_url": household_list_url(jurisdiction, on_roster="1"),
-        "observation_url": household_list_url(jurisdiction, on_observation="1"),
+        "total_url": household_list_url(user, jurisdiction),
+        "roster_url": household_list_url(user, jurisdiction, on_roster="1"),
+        "observation_url": household_list_url(user, jurisdiction, on_observation="1"),
         "category_chart": hbar_chart(categories, title=_("按救助类别统计的家庭数")),
         "kind_chart": hbar_chart(kinds, title=_("按对象类型统计的家庭数")),
     }

@@ -1,0 +1,101 @@
+"""Dashboards and scorecards: numbers equal the lists they link to, counted within the user's jurisdiction."""
+import datetime as dt
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.models import Department, Lead, Referral
+from visits.models import Alert, AlertKind
+
+from .factories import give_assistance, make_household, observe, put_on_roster
+from .test_other_ledgers import make_visit
+
+pytestmark = pytest.mark.django_db
+COUNT = re.compile(r'data-testid="household-count">共 (\d+) 户')
+LINK = re.compile(r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-(\w+)">(\d+)</span>')
+ROW_LINK = re.compile(r'<td><a href="(/households/[^"]*)"[^>]*>(\d+)</a></td>')
+
+
+@pytest.fixture
+def district_data(demo):
+    for i, village in enumerate([demo.village_a, demo.village_a, demo.village_b, demo.village_c]):
+        h = make_household(village, head=f"户{i}")
+        put_on_roster(h, target_kind=["missing", "warning", "insufficient", "warning"][i])
+        give_assistance(h, ["dibao", "tekun", "dibao", "dibao"][i], start=dt.date(2024, 1, 1))
+    observe(make_household(demo.village_b, head="观察户"))
+
+
+def test_dashboard_numbers_equal_the_lists_they_link_to(client, demo, district_data, django_assert_max_num_queries):
+    client.force_login(demo.township1)
+    with django_assert_max_num_queries(30):
+        html = client.get(reverse("ledgers:dashboard")).content.decode()
+    links = LINK.findall(html) + [(url, "row", n) for url, n in ROW_LINK.findall(html)]
+    assert len(links) >= 8
+    stats = {name: int(n) for _, name, n in LINK.findall(html)}
+    assert stats == {"total": 4, "roster": 3, "observation": 1}
+    for url, _, number in links:
+        listed = COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
+        assert listed and int(listed[1]) == int(number), url
+    assert "<svg" in html and "cdn" not in html.lower()
+
+
+def test_dashboard_for_a_village_and_outside_jurisdiction(client, demo, district_data):
+    client.force_login(demo.township1)
+    html = client.get(reverse("ledgers:dashboard"), {"jurisdiction": demo.village_a.pk}).content.decode()
+    assert dict((n, int(v)) for _, n, v in LINK.findall(html))["total"] == 2
+    html = client.get(reverse("ledgers:dashboard"), {"jurisdiction": demo.village_c.pk}).content.decode()
+    assert "所选辖区不在您的管辖范围内" in html
+    html = client.get(reverse("ledgers:dashboard"), {"month_from": "2024-05", "month_to": "2024-01"}).content.decode()
+    assert "不能早于开始月份" in html
+
+
+def test_visits_referrals_and_alerts_figures(client, demo):
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    two_months_ago = (last_month - dt.timedelta(days=1)).replace(day=1)
+    seen = make_household(demo.village_a, head="按时户")
+    missed = make_household(demo.village_a, head="逾期户")
+    seen.created_at = missed.created_at = timezone.now() - dt.timedelta(days=120)
+    for h in (seen, missed):
+        put_on_roster(h, entered_on=two_months_ago)
+    make_visit(seen, demo.caseworker_a, visited_on=last_month + dt.timedelta(days=3))
+    Alert.objects.create(kind=AlertKind.OVERDUE_VISIT, household=missed, reason="逾期", dedupe_key="k1")
+    now = timezone.now()
+    Lead.objects.create(village=demo.village_a, channel="hotline", description="x", received_at=now)
+    Referral.objects.create(household=seen, village=demo.village_a, summary="s", status="eligible",
+                            department=Department.CIVIL_AFFAIRS, assistance_type="dibao",
+                            created_at=now - dt.timedelta(days=4), decided_at=now, submitted_at=now,
+                            deadline=today - dt.timedelta(days=1))
+    client.force_login(demo.township1)
+    response = client.get(reverse("ledgers:dashboard"), {"jurisdiction": demo.village_a.pk,
+                                                         "month_from": f"{last_month:%Y-%m}",
+                                                         "month_to": f"{last_month:%Y-%m}"})
+    data = response.context["data"]
+    row = data["visits"]["rows"][0]
+    assert (row["due"], row["on_time"], row["rate"], row["overdue"]) == (2, 1, 50.0, 1)
+    client.force_login(demo.township1)
+    data = client.get(reverse("ledgers:dashboard")).context["data"]
+    stages = [b.value for b in data["referrals"]["stages"]]
+    assert stages == [1, 1, 1, 1, 1] and data["referrals"]["median_days"] == 4.0
+    assert sum(data["alerts"]["opened"]) == 1
+    cards = client.get(reverse("ledgers:scorecards")).context["cards"]
+    villages = {r["name"]: r for r in cards["levels"][1][1]}
+    assert villages[demo.village_a.name]["leads"] == {"due": 1, "in_time": 0}
+    assert villages[demo.village_a.name]["visits"]["due"] >= 2
+
+
+def test_scorecards_include_sample_results(client, demo):
+    from ledgers import services
+
+    h = make_household(demo.village_a)
+    give_assistance(h, start=dt.date(2024, 2, 1))
+    draw = services.sampling_draw(actor=demo.district_official, district=demo.district, year=2024, quarter=1,
+                                  size_mode="count", size_value=1)
+    services.sample_check(actor=demo.district_official, item=draw.items.get(), result="omission", note="漏报家庭成员")
+    client.force_login(demo.district_official)
+    cards = client.get(reverse("ledgers:scorecards"), {"month_from": "2024-01", "month_to": "2024-03"}).context["cards"]
+    townships = {r["name"]: r for r in cards["levels"][0][1]}
+    assert townships[demo.village_a.parent.name]["samples"]["wrong"] == 1
+    assert townships[demo.village_a.parent.name]["sample_rate"] == 0.0
