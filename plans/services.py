@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,7 +277,32 @@ def plan_item_create(*, actor, household: Household, need: Need, action: str, ow
                                    action=action.strip(), owner=owner, due_date=due_date, created_by=actor,
                                    created_at=now, updated_at=now)
     PlanProgress.objects.create(item=item, status=ItemStatus.PLANNED, note=_("制定措施"), actor=actor, at=now)
+    if policy is not None:
+        _lead_for_policy_item(actor, item, policy, now)
     return item
+
+
+def _lead_for_policy_item(actor, item: PlanItem, policy: Policy, now) -> None:
+    """A measure to help the family apply for a policy it does not receive yet is a lead for the township.
+
+    It shares the policy match's dedupe key, so the nightly match never opens a second lead for it.
+    """
+    from referrals import services as referral_services
+    from referrals.models import LeadChannel
+
+    household = item.household
+    if policy.assistance_type and household.assistance.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=now.date()), type=policy.assistance_type,
+            start_date__lte=now.date()).exists():
+        return
+    lead = referral_services.lead_create(
+        actor=actor, channel=LeadChannel.VISIT, household=household,
+        description=_("一户一策：拟协助申请“%(p)s”。需求：%(n)s；措施：%(a)s；责任人：%(o)s，完成时限 %(d)s。") % {
+            "p": policy.name, "n": item.need.description, "a": item.action, "o": item.owner, "d": item.due_date},
+        dedupe_key=f"policy-match:{policy.pk}:{household.pk}", source_ref=f"plan-item:{item.pk}")
+    note = (_("已向乡镇推送救助线索（编号 %(n)s）") if getattr(lead, "was_created", True)
+            else _("该政策已有救助线索（编号 %(n)s）")) % {"n": lead.pk}
+    PlanProgress.objects.create(item=item, status=item.status, note=note, actor=actor, at=now)
 
 
 @transaction.atomic
