@@ -1,0 +1,42 @@
+"""ID numbers (GB 11643): check digit, birth date, sex, masking."""
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from households import idcard
+
+# The worked example printed in GB 11643-1999 (北京市朝阳区, born 1949-12-31, female, check digit X).
+STANDARD_EXAMPLE = "11010519491231002X"
+
+
+@pytest.mark.parametrize("number", [STANDARD_EXAMPLE, "11010519491231002x", " 1101051949 1231002X ",
+                                    "１１０１０５１９４９１２３１００２Ｘ"])
+def test_real_valid_numbers_are_accepted_and_normalised(number):
+    assert idcard.validate_id_number(number) == STANDARD_EXAMPLE
+
+
+def test_birth_date_and_sex_are_read_from_the_number():
+    assert idcard.birth_date_of(STANDARD_EXAMPLE) == dt.date(1949, 12, 31)
+    assert idcard.sex_of(STANDARD_EXAMPLE) == "F"  # 17th digit 2 is even
+
+
+@pytest.mark.parametrize("number, code, words", [
+    ("110105194912310021", "id_checksum", "校验位错误：最后一位应为 X"),   # one digit off the real example
+    ("110105194912310029", "id_checksum", "校验位"),
+    ("1101051949123100", "id_length", "18位，当前为16位"),
+    ("11010519491231002XX", "id_length", "当前为19位"),
+    ("11010519491231002A", "id_chars", "17位数字"),
+    ("110105194913310025", "id_birth", "出生日期"),                        # month 13
+    ("110105189912310024", "id_birth", "出生日期"),                        # before 1900
+])
+def test_invalid_numbers_are_refused_with_a_chinese_reason(number, code, words):
+    with pytest.raises(ValidationError) as exc:
+        idcard.validate_id_number(number)
+    assert exc.value.code == code
+    assert words in exc.value.messages[0]
+
+
+def test_masking_keeps_first_six_and_last_four():
+    assert idcard.mask_id_number(STANDARD_EXAMPLE) == "110105********002X"
+    assert idcard.mask_id_number("") == ""
