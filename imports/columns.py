@@ -33,6 +33,8 @@ class Column:
     max_length: int = 0
     help: str = ""
     example: str = ""
+    # False for household columns that need filling on one row of the household only.
+    each_row: bool = True
 
     @property
     def header_text(self) -> str:
@@ -230,14 +232,14 @@ def parse_multi(enum: Enumeration, value) -> list[str]:
 L = gettext_lazy
 
 HOUSEHOLD_COLUMNS = [
-    Column("village", L("村/社区"), "village", True, help=L("填写村/社区名称或12位区划代码，须在您的辖区内"),
-           example="华一居委会"),
+    Column("village", L("村/社区"), "village", True, help=L("填写村/社区名称或12位区划代码，须在您的辖区内；同一户只需在户主一行填写"),
+           example="华一居委会", each_row=False),
     Column("group", L("村民小组"), "group", help=L("可不填；填写小组名称或15位代码"), example=""),
     Column("head_id", L("户主身份证号"), "id", True,
            help=L("同一户的每一行都填写户主的身份证号，系统据此把成员归为一户；户主本人一行与“身份证号”相同"),
            example="310105198001010014"),
     Column("residence_address", L("居住地址"), "text", True, max_length=200,
-           help=L("新家庭必填；同一户只需在户主一行填写"), example="华阳路1弄1号101室"),
+           help=L("新家庭必填；同一户只需在户主一行填写"), example="华阳路1弄1号101室", each_row=False),
     Column("hukou_address", L("户籍地址"), max_length=200, help=L("可不填"), example="华阳路1弄1号"),
     Column("hukou_type", L("户籍性质"), "enum", choices=tuple(hh.HukouType.choices), help=L("城镇 或 农村；不填为农村"),
            example="城镇"),

@@ -23,7 +23,8 @@ from .models import ImportKind
 
 
 def _enum_label(key, value) -> str:
-    return ENUMS[key].label_of.get(value or "", "") if value is not None else ""
+    # A blank choice (no disability, not at school) exports blank, as the template asks it to be left.
+    return ENUMS[key].label_of.get(value, "") if value else ""
 
 
 class _ValidatedImportMixin:

@@ -71,8 +71,7 @@ def template_workbook(kind: str) -> bytes:
         if column.kind in ("id", "text", "village", "group", "user"):
             # Text format for the whole column: ID numbers keep all 18 digits and the X.
             data.column_dimensions[letter].number_format = TEXT_FORMAT
-            for row in range(2, 1002):
-                data.cell(row=row, column=position).number_format = TEXT_FORMAT
+            example.number_format = TEXT_FORMAT
         if column.kind in ("enum", "multi"):
             labels = [label for label in ENUMS[column.key].labels if label]
             for index, label in enumerate(labels, start=1):

@@ -234,7 +234,7 @@ class RowParser:
         for column in self.columns:
             raw = cells[column.key]
             if raw is None:
-                if column.required:
+                if column.required and column.each_row:
                     self.errors.add(number, column.header_text, _("必填，不能为空。"))
                 row[column.key] = None
                 continue
