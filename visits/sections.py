@@ -1,0 +1,32 @@
+"""The household page's visits section: visits, alerts, next due date and why the case is still open."""
+from django.utils.translation import gettext_lazy as _
+
+from households.sections import HouseholdSection
+from relief import access
+from relief.access import Action
+
+from .models import Alert, Visit
+from .selectors import case_open_reasons, household_watch
+
+RECENT_VISITS = 12
+RECENT_ALERTS = 10
+
+
+def section(request, household):
+    """A fixed number of queries (watch, visits with visitors, alerts) whatever the household's history."""
+    visits = list(Visit.objects.filter(household=household).select_related("logged_by")
+                  .prefetch_related("visitors").order_by("-visited_on", "-pk")[:RECENT_VISITS])
+    alerts = list(Alert.objects.filter(household=household).order_by("-opened_at", "-pk")[:RECENT_ALERTS])
+    watch = household_watch(household)
+    user = request.user
+    return HouseholdSection(
+        title=str(_("走访与预警")),
+        template="visits/household_section.html",
+        context={
+            "household": household, "visits": visits, "alerts": alerts, "watch": watch,
+            "open_reasons": case_open_reasons(visits, alerts),
+            "may_log": access.can(user, Action.LOG_VISITS, household.village_id),
+            "may_read_visits": access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id),
+        },
+        order=30,
+    )

@@ -1,0 +1,187 @@
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from households.models import Household
+from relief import access
+from relief.access import Action, access_rule
+from relief.audit import AuditEvent, audit_record
+from relief.models import JurisdictionLevel, Role
+
+from . import selectors
+from .forms import AlertCloseForm, AlertFilterForm, VisitForm
+from .models import Alert, TownshipSummary, Visit, VisitPhoto
+from .services import alert_acknowledge, alert_close, visit_log
+
+
+def _household_for(user, pk, action):
+    households = access.scope(Household.objects.select_related("village", "village__parent"), user, action)
+    return get_object_or_404(households, pk=pk)
+
+
+@access_rule(Action.LOG_VISITS, roles=[Role.CASEWORKER, Role.TOWNSHIP])
+def worklist(request):
+    """走访任务: what to visit today, on a phone."""
+    villages = access.villages_for(request.user, Action.LOG_VISITS).select_related("parent")
+    village_ids = access.village_ids_for(request.user, Action.LOG_VISITS)
+    chosen = request.GET.get("village", "")
+    if chosen.isdigit() and int(chosen) in village_ids:
+        village_ids = {int(chosen)}
+    work = selectors.worklist_for(request.user, village_ids=village_ids)
+    return TemplateResponse(request, "visits/worklist.html", {
+        "work": work, "villages": villages if len(villages) > 1 else [], "chosen": chosen,
+    })
+
+
+@access_rule(Action.LOG_VISITS, roles=[Role.CASEWORKER, Role.TOWNSHIP])
+def visit_new(request, household_pk):
+    """登记走访: one form; a double submit or a retry after a dropped connection creates one visit."""
+    household = _household_for(request.user, household_pk, Action.LOG_VISITS)
+    watch = selectors.household_watch(household)
+    if request.method == "POST":
+        form = VisitForm(request.POST, request.FILES, household=household, user=request.user)
+        if form.is_valid():
+            data = {name: form.cleaned_data[name] for name in form.cleaned_data
+                    if name not in ("visitors", "photos", "submission_key")}
+            try:
+                visit, created = visit_log(
+                    actor=request.user, household=household, data=data, visitors=form.cleaned_data["visitors"],
+                    photos=form.cleaned_data["photos"], idempotency_key=form.cleaned_data["submission_key"])
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                if created:
+                    messages.success(request, _("走访记录已保存。"))
+                else:
+                    messages.info(request, _("这条走访记录此前已保存，未重复登记。"))
+                return redirect("visits:visit_detail", pk=visit.pk)
+        messages.error(request, _("走访记录未保存，请按提示修改后重新提交；已填写的内容都保留着。"))
+        status = 400
+    else:
+        form = VisitForm(household=household, user=request.user, initial={
+            "visited_on": timezone.localdate(), "submission_key": uuid.uuid4(), "visitors": [request.user.pk]})
+        status = 200
+    return TemplateResponse(request, "visits/visit_form.html", {
+        "form": form, "household": household, "watch": watch, "today": timezone.localdate(),
+        "check_fields": [form[name] for name in ("food", "housing_safety", "heating_cooling", "medical",
+                                                 "income_change", "care", "schooling")],
+    }, status=status)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """Put the service's errors at their fields (form-wide when the field is not on the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        target = field if field in form.fields else None
+        for error in errors:
+            form.add_error(target, error)
+
+
+@access_rule(Action.VIEW_PERSONAL_DATA)
+def visit_detail(request, pk):
+    visits = access.scope(Visit.objects.select_related("household", "household__village", "logged_by"),
+                          request.user, Action.VIEW_PERSONAL_DATA, field="household__village")
+    visit = get_object_or_404(visits.prefetch_related("visitors", "photos"), pk=pk)
+    audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=request.user, obj=visit, request=request,
+                 description=_("查看巡查记录 %(pk)s") % {"pk": visit.pk}, detail={"household": visit.household_id})
+    return TemplateResponse(request, "visits/visit_detail.html", {"visit": visit, "household": visit.household})
+
+
+@access_rule(Action.VIEW_PERSONAL_DATA)
+def photo(request, pk):
+    """A visit photo, streamed after the jurisdiction check (MEDIA_ROOT is never web-served)."""
+    photos = access.scope(VisitPhoto.objects.select_related("visit"), request.user, Action.VIEW_PERSONAL_DATA,
+                          field="visit__household__village")
+    item = get_object_or_404(photos, pk=pk)
+    try:
+        handle = item.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("照片文件不存在。"))
+    audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=request.user, obj=item, request=request,
+                 description=_("查看走访照片 %(pk)s") % {"pk": item.pk}, detail={"visit": item.visit_id})
+    response = FileResponse(handle, content_type=item.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@access_rule(Action.VIEW)
+def alerts(request):
+    """预警 inbox: the user's jurisdiction, unhandled first by default."""
+    form = AlertFilterForm(request.GET or None)
+    status, kind = "unhandled", ""
+    if form.is_valid():
+        status = form.cleaned_data["status"] or "unhandled"
+        kind = form.cleaned_data["kind"]
+    page = Paginator(selectors.alerts_for(request.user, status, kind).order_by("-opened_at", "-pk"), 30).get_page(
+        request.GET.get("page"))
+    return TemplateResponse(request, "visits/alerts.html", {
+        "form": form, "page": page, "counts": selectors.alert_counts(request.user),
+        "may_handle": access.can_anywhere(request.user, Action.LOG_VISITS),
+    })
+
+
+def _alert_for(user, pk, action=Action.VIEW):
+    qs = access.scope(Alert.objects.select_related("household", "household__village", "caseworker", "rule",
+                                                   "event", "opened_by", "acknowledged_by", "closed_by"),
+                      user, action, field="household__village")
+    return get_object_or_404(qs, pk=pk)
+
+
+@access_rule(Action.VIEW)
+def alert_detail(request, pk):
+    alert = _alert_for(request.user, pk)
+    return TemplateResponse(request, "visits/alert_detail.html", {
+        "alert": alert, "close_form": AlertCloseForm(),
+        "may_handle": access.can(request.user, Action.LOG_VISITS, alert.household.village_id),
+    })
+
+
+@access_rule(Action.LOG_VISITS)
+@require_POST
+def alert_acknowledge_view(request, pk):
+    alert = _alert_for(request.user, pk, Action.LOG_VISITS)
+    try:
+        alert_acknowledge(actor=request.user, alert=alert)
+        messages.success(request, _("已标记为知悉。"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("visits:alert_detail", pk=alert.pk)
+
+
+@access_rule(Action.LOG_VISITS)
+@require_POST
+def alert_close_view(request, pk):
+    alert = _alert_for(request.user, pk, Action.LOG_VISITS)
+    form = AlertCloseForm(request.POST)
+    if form.is_valid():
+        try:
+            alert_close(actor=request.user, alert=alert, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("预警已关闭。"))
+            return redirect("visits:alert_detail", pk=alert.pk)
+    return TemplateResponse(request, "visits/alert_detail.html", {
+        "alert": alert, "close_form": form, "may_handle": True}, status=400)
+
+
+@access_rule(Action.VIEW, roles=[Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN])
+def summaries(request):
+    """乡镇每周走访汇总 for the townships the user may see."""
+    townships = access.jurisdictions_for(request.user, Action.VIEW, JurisdictionLevel.TOWNSHIP)
+    rows = (TownshipSummary.objects.filter(township__in=townships).select_related("township")
+            .order_by("-week_start", "township__code"))
+    page = Paginator(rows, 40).get_page(request.GET.get("page"))
+    return TemplateResponse(request, "visits/summaries.html", {"page": page})
+
