@@ -220,6 +220,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do
     # not receive open a lead for their village, once.
     "plans-match-policies": {"task": "plans.match_policies", "schedule": crontab(minute=10, hour=2)},
+    # Visits (issue 5): overdue-visit alerts every morning, status-change alerts from household events
+    # every half hour, last week's township summary on Monday morning. All idempotent (dedupe keys).
+    "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},
+    "visits-status-change-scan": {"task": "visits.status_change_scan", "schedule": crontab(minute="*/30")},
+    "visits-township-summaries": {"task": "visits.township_summaries",
+                                  "schedule": crontab(minute=30, hour=6, day_of_week="mon")},
 }
 
 CACHES = {
@@ -241,6 +247,7 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "households.home.cards",
     "ledgers.home.cards",
     "plans.home.cards",
+    "visits.home.cards",
 ]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = [
@@ -277,6 +284,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
 RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "referrals.sections.section",
     "plans.sections.section",
+    "visits.sections.section",
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"
