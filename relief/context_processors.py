@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -7,6 +8,8 @@ from .models import Role
 NAVIGATION = [
     ("home", _("首页"), ()),
     ("households:list", _("家庭台账"), ()),
+    ("visits:worklist", _("走访任务"), (Role.CASEWORKER, Role.TOWNSHIP)),
+    ("visits:alerts", _("预警"), (Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT)),
     ("referrals:lead_list", _("线索"), (Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT)),
     ("referrals:list", _("转办"), (Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT)),
     ("audit_log", _("审计日志"), (Role.DISTRICT, Role.ADMIN)),
@@ -19,6 +22,9 @@ NAVIGATION = [
     ("plans:team_list", _("工作队伍"), (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)),
 ]
 
+# url name -> "module.function(user) -> int": a count shown as a badge beside the entry (one cheap query).
+NAV_BADGES = {"visits:alerts": "visits.selectors.open_alert_count"}
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -29,6 +35,7 @@ def navigation(request):
         if roles and user.role not in roles and not user.is_superuser:
             continue
         url = reverse(name)
-        items.append({"url": url, "label": label, "active": request.path == url or (
+        badge = import_string(NAV_BADGES[name])(user) if name in NAV_BADGES else None
+        items.append({"url": url, "label": label, "badge": badge, "active": request.path == url or (
             url != "/" and request.path.startswith(url))})
     return {"nav_items": items}
