@@ -1,0 +1,78 @@
+"""On a phone: a caseworker opens the worklist, logs a visit with a photo, and the overdue alert disappears."""
+import datetime as dt
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "private"
+    return tmp_path
+
+
+def test_caseworker_logs_a_visit_from_the_worklist(transactional_db, demo, browser_login, live_server,
+                                                   private_media):
+    from tests.visits.factories import make_roster
+    from visits.jobs import overdue_scan
+    from visits.models import Alert, AlertStatus, Visit
+
+    household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1), caseworker=demo.caseworker_a,
+                            head="陈秀珍")
+    overdue_scan()
+    assert Alert.objects.get(household=household).status == AlertStatus.OPEN
+    photo = private_media / "visit.jpg"
+    Image.new("RGB", (64, 48), (180, 90, 30)).save(photo, "JPEG")
+
+    page = browser_login("caseworker1")
+    expect(page.locator(".nav a", has_text="预警").locator(".badge")).to_have_text("1")
+    page.click("text=走访任务")
+    overdue = page.get_by_test_id("overdue")
+    expect(overdue).to_contain_text("陈秀珍")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    overdue.locator(f"li[data-household='{household.pk}'] a.visit-button").click()
+
+    expect(page.get_by_test_id("visit-household")).to_contain_text("陈秀珍")
+    for name in ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care", "schooling"):
+        page.check(f"#id_{name}_0")
+    page.fill("#id_situation", "独居，腿脚不便，药品充足。")
+    page.check("input[name=needs][value=care]")
+    page.fill("#id_measures", "联系社区助餐点每日送餐")
+    page.check("#id_situation_clear")
+    page.set_input_files("#id_photos", str(photo))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.click("#visit-submit")
+
+    expect(page.get_by_test_id("visit-outcome")).to_contain_text("本期走访已完成")
+    expect(page.locator(".photos img")).to_have_count(1)
+    # The photo is streamed back through the permission-checked view and decodes as the same image.
+    page.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
+    assert page.evaluate("document.querySelector('.photos img').naturalWidth") == 64
+    assert Visit.objects.filter(household=household).count() == 1
+
+    page.click("text=预警")
+    expect(page.get_by_test_id("count-open")).to_have_text("0")
+    expect(page.get_by_test_id("alert-table")).not_to_contain_text("陈秀珍")
+    expect(page.locator(".nav a", has_text="预警").locator(".badge")).to_have_count(0)
+    assert Alert.objects.get(household=household).status == AlertStatus.CLOSED
+
+
+def test_typed_visit_survives_a_reload(transactional_db, demo, browser_login, live_server, private_media):
+    """Nothing typed is lost when the page is reloaded before submitting (kept in localStorage)."""
+    from tests.visits.factories import make_roster
+
+    household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1))
+    page = browser_login("caseworker1")
+    page.goto(f"{live_server.url}/visits/household/{household.pk}/new/")
+    key = page.input_value("input[name=submission_key]")
+    page.fill("#id_situation", "信号不好，先记下：老人咳嗽两周")
+    page.check("#id_food_1")
+    page.reload()
+    expect(page.locator("#id_situation")).to_have_value("信号不好，先记下：老人咳嗽两周")
+    expect(page.locator("#id_food_1")).to_be_checked()
+    assert page.input_value("input[name=submission_key]") == key
+    expect(page.locator("#draft-note")).to_be_visible()
