@@ -6,7 +6,7 @@ from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
-from .matching import VALUE_CHOICES
+from .matching import VALUE_CHOICES, clean_condition, contradictions
 from .models import (
     ConditionKind, ItemStatus, Need, NeedKind, Policy, PolicyCondition, Project, Resource, TeamMember,
 )
@@ -40,6 +40,9 @@ class ConditionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A row without a condition kind is an unused blank row, not an error.
+        self.fields["group"].required = False
+        self.fields["kind"].required = False
         if self.instance.pk and self.instance.kind in VALUE_DOMAINS:
             domain = VALUE_DOMAINS[self.instance.kind]
             self.initial["values"] = [f"{domain}:{v}" for v in self.instance.values]
@@ -53,15 +56,37 @@ class ConditionForm(forms.ModelForm):
         if wrong and kind:
             self.add_error("values", _("所选取值与条件“%(k)s”不符，请重新选择。") % {"k": ConditionKind(kind).label})
         data["values"] = [v.split(":", 1)[1] for v in raw if v.split(":", 1)[0] == domain]
+        if kind and not self.errors:
+            try:
+                clean_condition(PolicyCondition(**self._condition_fields(data)))
+            except forms.ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    for message in messages:
+                        self.add_error(name if name in self.fields else None, message)
         return data
 
-    def as_condition_data(self) -> dict:
-        d = self.cleaned_data
+    def validate_unique(self):
+        # The model's check constraint (min ≤ max) is reported by clean_condition in Chinese instead.
+        return
+
+    @staticmethod
+    def _condition_fields(d) -> dict:
         return {k: d.get(k) for k in ["group", "kind", "comparison", "factor", "amount", "min_value", "max_value",
                                        "values"]} | {"group": d.get("group") or 1, "comparison": d.get("comparison") or ""}
 
+    def as_condition_data(self) -> dict:
+        return self._condition_fields(self.cleaned_data)
+
 
 class BaseConditionFormSet(forms.BaseFormSet):
+    def clean(self):
+        # Contradictions among the conditions that are valid on their own, shown with their own errors.
+        valid = [f.as_condition_data() for f in self.forms if not f.errors and f.has_changed()
+                 and f.cleaned_data.get("kind") and not f.cleaned_data.get("DELETE")]
+        messages = contradictions([PolicyCondition(**c) for c in valid])
+        if messages:
+            raise forms.ValidationError(messages)
+
     def conditions(self) -> list[dict]:
         return [f.as_condition_data() for f in self.forms
                 if f.has_changed() and f.cleaned_data.get("kind") and not f.cleaned_data.get("DELETE")]
