@@ -188,7 +188,13 @@ class Member(models.Model):
         verbose_name = _("家庭成员")
         verbose_name_plural = _("家庭成员")
         ordering = ["household", "pk"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["name"]),
+            # The list searches names and ID numbers from their start (LIKE 'x%'); on PostgreSQL with a
+            # non-C collation only a pattern-ops index serves that (other databases ignore opclasses).
+            models.Index(fields=["name"], name="member_name_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_number"], name="member_id_number_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self):
         return self.name
