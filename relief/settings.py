@@ -254,6 +254,7 @@ RELIEF_BENCH_SECTIONS: list[str] = [
     "households.bench.seed",
     "households.bench.run",
     "plans.bench.run",
+    "ledgers.bench.run",
 ]
 
 if PRODUCTION:
