@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from households.idcard import mask_id_number
 from households.models import (
-    AssistanceRecord, AssistanceType, Member, MemberStatus, ObservationEntry, Relation, RosterEntry, TargetKind,
+    AssistanceRecord, AssistanceType, Cadence, FocusReason, HukouType, Member, MemberStatus, ObservationEntry, Relation,
+    RosterEntry, Sex, TargetKind,
 )
 from relief import access
 from relief.access import Action
@@ -129,10 +130,25 @@ def active_in(start: dt.date, end: dt.date, prefix: str = "") -> Q:
         Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start}))
 
 
-TYPE_LABELS = dict(AssistanceType.choices)
+def labels(choices) -> dict[str, str]:
+    """Choice labels resolved once per ledger: get_FOO_display() costs a translation lookup per cell."""
+    return {key: str(label) for key, label in choices}
+
+
 
 
 # ---------------------------------------------------------------- ledgers
+def _chunked(iterable, size=CHUNK):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 class Ledger:
     kind: str
     title: str
@@ -196,36 +212,55 @@ class RosterLedger(Ledger):
     def count(self) -> int:
         return self.queryset().count()
 
+    FIELDS = ("pk", "household_id", "household__village_id", "household__village__name",
+              "household__village__parent__name", "household__residence_address", "household__phone",
+              "household__hukou_type", "household__residence_differs", "household__per_capita_income",
+              "target_kind", "cadence", "caseworker__full_name", "caseworker__username",
+              "household__caseworker__full_name", "household__caseworker__username", "entered_on", "exited_on",
+              "exit_reason", "note")
+
     def rows(self) -> Iterator[list]:
+        """Plain tuples, with members, assistance and reasons fetched per chunk: at 100,000 rows building
+        model instances dominated the time."""
         r = self.request
-        qs = self.queryset().select_related(
-            "household__village__parent", "caseworker", "household__caseworker",
-        ).prefetch_related(
-            "reasons",
-            Prefetch("household__members", queryset=Member.objects.order_by("pk")),
-            Prefetch("household__assistance", queryset=AssistanceRecord.objects.filter(
-                active_in(r.start, r.end)).order_by("type", "pk")),
-        ).order_by("household__village__code", "household_id", "pk")
+        types, sexes, hukou = labels(AssistanceType.choices), labels(Sex.choices), labels(HukouType.choices)
+        kinds, cadences, reasons = labels(TargetKind.choices), labels(Cadence.choices), labels(FocusReason.choices)
+        none = _("无")
+        rows = self.queryset().order_by("household__village__code", "household_id", "pk").values_list(*self.FIELDS)
         number = 0
-        for entry in qs.iterator(chunk_size=CHUNK):
-            number += 1
-            household = entry.household
-            village = household.village
-            members = list(household.members.all())
-            head = head_of(members)
-            present = sum(1 for m in members if m.status == MemberStatus.PRESENT)
-            assistance = "、".join(dict.fromkeys(str(TYPE_LABELS.get(a.type, a.type)) for a in household.assistance.all()))
-            caseworker = entry.caseworker or household.caseworker
-            yield [
-                number, village.parent.name if village.parent else "", village.name,
-                head.name if head else "", r.id_number(village.pk, head.id_number) if head else "",
-                head.get_sex_display() if head else "", age_on(head.birth_date, r.end) if head else None,
-                present, household.residence_address, household.phone, household.get_hukou_type_display(),
-                household.residence_differs, household.per_capita_income, assistance or _("无"),
-                entry.get_target_kind_display(), "、".join(str(t) for t in entry.reasons.all()),
-                entry.get_cadence_display(), caseworker.display_name if caseworker else "",
-                entry.entered_on, entry.exited_on, entry.exit_reason, entry.note,
-            ]
+        for chunk in _chunked(rows.iterator(chunk_size=CHUNK)):
+            household_ids = [row[1] for row in chunk]
+            members: dict[int, list] = {}
+            for m in (Member.objects.filter(household_id__in=household_ids).order_by("household_id", "pk")
+                      .values_list("household_id", "name", "relation", "id_number", "birth_date", "sex", "status")):
+                members.setdefault(m[0], []).append(m)
+            assistance: dict[int, list] = {}
+            for household_id, kind in (AssistanceRecord.objects.filter(active_in(r.start, r.end),
+                                                                       household_id__in=household_ids)
+                                       .order_by("type", "pk").values_list("household_id", "type")):
+                assistance.setdefault(household_id, []).append(types.get(kind, kind))
+            entry_reasons: dict[int, list] = {}
+            for entry_id, code in (RosterEntry.reasons.through.objects.filter(rosterentry_id__in=[row[0] for row in chunk])
+                                   .order_by("focusreasontag_id").values_list("rosterentry_id", "focusreasontag__code")):
+                entry_reasons.setdefault(entry_id, []).append(reasons.get(code, code))
+            for (pk, household_id, village_id, village, township, address, phone, hukou_type, differs, income,
+                 target_kind, cadence, cw_name, cw_user, hcw_name, hcw_user, entered, exited, exit_reason,
+                 note) in chunk:
+                number += 1
+                people = members.get(household_id, [])
+                present = [m for m in people if m[6] == MemberStatus.PRESENT] or people
+                head = next((m for m in present if m[2] == Relation.HEAD), present[0] if present else None)
+                caseworker = (cw_name or cw_user) if cw_user else (hcw_name or hcw_user or "")
+                yield [
+                    number, township or "", village, head[1] if head else "",
+                    r.id_number(village_id, head[3]) if head else "", sexes.get(head[5], "") if head else "",
+                    age_on(head[4], r.end) if head else None,
+                    sum(1 for m in people if m[6] == MemberStatus.PRESENT), address, phone,
+                    hukou.get(hukou_type, ""), differs, income,
+                    "、".join(dict.fromkeys(assistance.get(household_id, []))) or none,
+                    kinds.get(target_kind, ""), "、".join(entry_reasons.get(pk, [])), cadences.get(cadence, ""),
+                    caseworker, entered, exited, exit_reason, note,
+                ]
 
     def sheets(self):
         yield Sheet(title=self.title, columns=self.columns, rows=self.rows())
@@ -241,17 +276,6 @@ def _heads(household_ids) -> dict[int, Member]:
     for member in Member.objects.filter(household_id__in=household_ids).order_by("household_id", "pk"):
         by_household.setdefault(member.household_id, []).append(member)
     return {pk: head_of(members) for pk, members in by_household.items()}
-
-
-def _chunked(iterable, size=CHUNK):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 class VisitLedger(Ledger):
@@ -293,15 +317,23 @@ class VisitLedger(Ledger):
         return self.queryset().count()
 
     def visit_cells(self, visit) -> list:
+        if not hasattr(self, "_labels"):
+            from visits.models import Ability, CheckResult, Need, VisitMethod, Willingness
+
+            self._labels = {"method": labels(VisitMethod.choices), "check": labels(CheckResult.choices),
+                            "need": labels(Need.choices), "will": labels(Willingness.choices),
+                            "ability": labels(Ability.choices)}
+        lb = self._labels
         people = [u.display_name for u in visit.visitors.all()]
         if visit.volunteers:
             people.append(visit.volunteers)
         return [
-            visit.visited_on, visit.get_method_display(), "、".join(people), visit.person_seen,
-            visit.not_seen_reason, *[getattr(visit, f"get_{name}_display")() if getattr(visit, name) else ""
+            visit.visited_on, lb["method"].get(visit.method, ""), "、".join(people), visit.person_seen,
+            visit.not_seen_reason, *[lb["check"].get(getattr(visit, name), "") if getattr(visit, name) else ""
                                      for name in self.CHECKS],
-            visit.situation, "、".join(visit.need_labels()), visit.needs_text, visit.get_willingness_display(),
-            visit.get_ability_display(), visit.help_offered, visit.actions_taken, visit.measures,
+            visit.situation, "、".join(lb["need"].get(code, code) for code in (visit.needs or [])), visit.needs_text,
+            lb["will"].get(visit.willingness, ""), lb["ability"].get(visit.ability, ""), visit.help_offered,
+            visit.actions_taken, visit.measures,
             visit.situation_clear, visit.next_follow_up_on, visit.case_open,
         ]
 

@@ -1,0 +1,88 @@
+"""Benchmark of the ledgers (`make bench`; listed last in RELIEF_BENCH_SECTIONS, after the seeding sections).
+
+Writes the key-person roster of the whole district (100,000 households seeded by households.bench) and,
+when the visits section has seeded visits, the visit ledger of the district, as the district official
+would download them: time, rows, file size and peak memory (resident set size sampled every 50 ms,
+above what the process held before the export).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+
+import psutil
+from django.utils import timezone
+
+MIN_VISITS = 1000
+
+
+class PeakMemory:
+    def __init__(self):
+        self.process = psutil.Process(os.getpid())
+        self.baseline = self.peak = self.process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+    @property
+    def added_mb(self) -> float:
+        return (self.peak - self.baseline) / 1024 / 1024
+
+
+def _export(out, name: str, kind: str, user, jurisdiction, start, end) -> None:
+    from .reports import LedgerRequest, ledger_for
+    from .xlsx import write_workbook
+
+    request = LedgerRequest(user=user, kind=kind, jurisdiction=jurisdiction, start=start, end=end)
+    ledger = ledger_for(request)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "ledger.xlsx")
+        started = time.perf_counter()
+        with PeakMemory() as memory:
+            rows = write_workbook(path, title=ledger.title, subtitle=request.subtitle(), sheets=ledger.sheets())
+        seconds = time.perf_counter() - started
+        size = os.path.getsize(path) / 1024 / 1024
+    out.write(f"ledger_{name}_rows: {rows} rows")
+    out.write(f"ledger_{name}_time: {seconds:.1f} s")
+    out.write(f"ledger_{name}_rate: {rows / seconds if seconds else 0:.0f} rows/s")
+    out.write(f"ledger_{name}_peak_memory: {memory.added_mb:.0f} MB")
+    out.write(f"ledger_{name}_file: {size:.1f} MB")
+
+
+def run(out, households: int = 100_000) -> None:
+    from django.apps import apps
+
+    from relief.demo import DISTRICT_CODE
+    from relief.models import Jurisdiction, User
+
+    from .reports import month_start
+
+    district = Jurisdiction.objects.get(code=DISTRICT_CODE)
+    official = User.objects.get(username="district")
+    today = timezone.localdate()
+    _export(out, "roster", "roster", official, district, month_start(today), today)
+    try:
+        Visit = apps.get_model("visits", "Visit")
+    except LookupError:
+        out.write("ledger_visits: skipped (no visits app)")
+        return
+    first = Visit.objects.order_by("visited_on").values_list("visited_on", flat=True).first()
+    if first is None or Visit.objects.count() < MIN_VISITS:
+        out.write("ledger_visits: skipped (the bench database holds no visits)")
+        return
+    _export(out, "visits", "visits", official, district, month_start(first), today)
