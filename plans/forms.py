@@ -203,6 +203,9 @@ class PlanItemForm(forms.Form):
     def __init__(self, *args, household, user, policies, resources, projects, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["need"].queryset = Need.objects.filter(household=household)
+        latest = Need.objects.filter(household=household).order_by("-pk").values_list("pk", flat=True).first()
+        if latest:
+            self.initial.setdefault("need", latest)  # the need just entered is the usual next step
         self.fields["match"].choices = [("", "---------")] + [
             (_("政策"), [(f"policy:{p.pk}", p.name) for p in policies]),
             (_("资源"), [(f"resource:{r.pk}", f"{r.name}（{r.get_service_kind_display()}）") for r in resources]),
