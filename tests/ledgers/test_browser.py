@@ -1,0 +1,33 @@
+"""A district official, on a phone, filters the roster by township and downloads it; the file has the rows."""
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from .factories import make_household, put_on_roster
+from .helpers import table
+
+pytestmark = [pytest.mark.browser]
+
+
+def test_district_official_downloads_a_townships_roster(transactional_db, demo, browser_login, live_server):
+    put_on_roster(make_household(demo.village_a, head="甲户", address="华阳路1号"))
+    put_on_roster(make_household(demo.village_b, head="乙户", address="华阳路2号"))
+    put_on_roster(make_household(demo.village_c, head="丙户", address="江苏路3号"))  # another township
+    page = browser_login("district")
+    page.get_by_role("link", name="台账", exact=True).first.click()
+    page.wait_for_url("**/ledgers/")
+    page.select_option("#id_kind", "roster")
+    page.select_option("#id_jurisdiction", str(demo.township1.jurisdiction.pk))
+    with page.expect_download() as info:
+        page.get_by_role("button", name="生成并下载").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx") and demo.township1.jurisdiction.name in \
+        download.suggested_filename
+    with open(download.path(), "rb") as fh:
+        ws = load_workbook(io.BytesIO(fh.read())).active
+    headers, rows = table(ws)
+    assert headers[3] == "户主姓名"
+    assert sorted(r[3] for r in rows) == ["乙户", "甲户"]
+    assert all("*" in r[4] for r in rows)  # the district official sees masked ID numbers
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
