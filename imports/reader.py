@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import IO, Iterator
@@ -119,6 +120,34 @@ def _detect_text_encoding(handle) -> str:
     raise FileRejected(_("无法识别文件的文字编码（既不是 UTF-8 也不是 GBK）。请用 Excel 另存为 .xlsx 后再上传。"))
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
+
+
+def _xlsx_estimated_rows(handle) -> int:
+    """Rows of the first worksheet from its <dimension> tag, without parsing the sheet.
+
+    openpyxl's `max_row` scans the whole sheet when the tag is missing; files without it are
+    estimated from the sheet's uncompressed size (about 150 bytes a row is typical of rosters).
+    """
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as package:
+            sheets = sorted(n for n in package.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+            if not sheets:
+                return 0
+            name = "xl/worksheets/sheet1.xml" if "xl/worksheets/sheet1.xml" in sheets else sheets[0]
+            with package.open(name) as part:
+                head = part.read(4096)
+            match = _DIMENSION.search(head)
+            if match:
+                return max(int(match.group(1)) - 1, 0)
+            return package.getinfo(name).file_size // 150
+    except (zipfile.BadZipFile, KeyError, ValueError):
+        return 0
+    finally:
+        handle.seek(0)
+
+
 class SheetReader:
     """Iterate over the data rows of the first worksheet (or the one named “数据”)."""
 
@@ -134,11 +163,7 @@ class SheetReader:
             count = sum(chunk.count(b"\n") for chunk in iter(lambda: self.handle.read(1024 * 1024), b""))
             self.handle.seek(0)
             return max(count - 1, 0)
-        sheet = self._sheet()
-        try:
-            return max((sheet.max_row or 0) - 1, 0)
-        except Exception:  # a dimension tag openpyxl cannot parse: size is unknown, assume big
-            return 10**6
+        return _xlsx_estimated_rows(self.handle)
 
     def rows(self) -> Iterator[tuple[int, tuple]]:
         """(1-based spreadsheet row number, values) for every row, header rows included."""

@@ -54,8 +54,14 @@ def _progress_key(batch_id: int) -> str:
 
 
 def progress_set(batch_id: int, phase: str, done: int, total: int) -> None:
-    from django.core.cache import cache
+    from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
 
+    cache = caches["default"]
+    if isinstance(cache, DatabaseCache) and transaction.get_connection().in_atomic_block:
+        # A database cache written inside the import's transaction is invisible until commit (and a
+        # failed write would abort the transaction): without Redis the bar shows the phase only.
+        return
     try:
         cache.set(_progress_key(batch_id), {"phase": phase, "done": done, "total": total}, PROGRESS_TIMEOUT)
     except Exception:  # progress is a courtesy: a cache outage must not fail the import

@@ -305,7 +305,9 @@ def test_large_files_validate_and_import_through_the_task_with_progress(client, 
     assert hh.Member.objects.count() == 20
 
 
-def test_progress_partial_while_running(client, demo):
+def test_progress_partial_while_running(client, demo, settings):
+    # Progress lives in the cache (Redis in production); a database cache inside a transaction is skipped.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     client.force_login(demo.township1)
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(1)))
     batch = ImportBatch.objects.get()

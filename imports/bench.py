@@ -1,0 +1,120 @@
+"""`make bench` section: dry run and import of a 50,000-row household roster (.xlsx), rows/s and peak memory.
+
+The file is generated (write-only openpyxl) with about 2.5 members per household across every village
+of the demo district, uploaded as the district admin, validated (dry run), confirmed and imported in one
+transaction, exactly as the import page does. Peak memory is the process's resident set size, sampled.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import threading
+import time
+
+import psutil
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from households.idcard import check_char
+
+from .validation import HOUSEHOLD_COLUMNS
+
+AREA = "659001"  # an address code the demo and synthetic districts do not use
+
+
+class _PeakRSS:
+    def __init__(self):
+        self.process = psutil.Process(os.getpid())
+        self.peak = self.process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.wait(0.05):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+
+def _id(n: int) -> str:
+    born = dt.date(1930, 1, 1) + dt.timedelta(days=n // 400)
+    first17 = f"{AREA}{born:%Y%m%d}{(n % 400) * 2 + 1:03d}"
+    return first17 + check_char(first17)
+
+
+def write_file(path: str, rows: int, villages: list[str]) -> int:
+    """A roster of `rows` members; returns the number of households."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("数据")
+    sheet.append([c.header_text for c in HOUSEHOLD_COLUMNS])
+    keys = [c.key for c in HOUSEHOLD_COLUMNS]
+    n = households = 0
+    while n < rows:
+        size = min((1, 2, 3, 4)[households % 4], rows - n)
+        head = _id(n)
+        households += 1
+        for i in range(size):
+            member = _id(n + i)
+            born = dt.date(int(member[6:10]), int(member[10:12]), int(member[12:14]))
+            values = {
+                "village": villages[households % len(villages)], "group": "", "head_id": head,
+                "residence_address": f"测试路{households}号" if i == 0 else "", "hukou_address": "",
+                "hukou_type": "城镇", "residence_differs": "否", "per_capita_income": 1000 + households % 900,
+                "medical_expense": 0, "education_expense": 0, "other_expense": 0, "housing": "自有住房",
+                "phone": "", "name": f"成员{n + i}", "relation": "户主" if i == 0 else "子女", "id_number": member,
+                "birth_date": born, "sex": "男", "ethnicity": "汉族", "marital_status": "已婚" if i == 0 else "未婚",
+                "serious_illness": "", "chronic_illness": "高血压" if households % 7 == 0 else "",
+                "disability_type": "", "disability_grade": "", "self_care": "完全自理", "employment": "灵活就业",
+                "school_stage": "", "status": "在户",
+            }
+            sheet.append([values[k] for k in keys])
+        n += size
+    book.save(path)
+    return households
+
+
+def run(out, households: int = 0, rows: int = 50_000, **_kwargs):
+    from relief.demo import load_demo_district
+    from relief.models import JurisdictionLevel, User
+
+    from . import services
+    from .models import ImportStatus
+
+    load_demo_district()
+    admin = User.objects.get(username="admin")
+    villages = list(admin.jurisdiction.children.filter(level=JurisdictionLevel.TOWNSHIP).values_list(
+        "children__code", flat=True)) if admin.jurisdiction else []
+    villages = [v for v in villages if v]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "roster.xlsx")
+        started = time.perf_counter()
+        count = write_file(path, rows, villages)
+        out.write(f"imports_file_write: {time.perf_counter() - started:.1f} s ({rows} rows, {count} households, "
+                  f"{os.path.getsize(path) / 1024 / 1024:.1f} MB)")
+        with open(path, "rb") as handle:
+            content = handle.read()
+    with _PeakRSS() as memory:
+        started = time.perf_counter()
+        batch = services.batch_upload(actor=admin, kind="households", upload=SimpleUploadedFile("roster.xlsx", content))
+        del content
+        batch = services.batch_validate(batch_id=batch.pk)
+        dry = time.perf_counter() - started
+        if batch.status != ImportStatus.READY:
+            out.write(f"imports_error: dry run ended {batch.status}: {batch.message} {batch.errors[:3]}")
+            return
+        started = time.perf_counter()
+        services.batch_confirm(actor=admin, batch=batch)
+        batch = services.batch_import(batch_id=batch.pk)
+        wet = time.perf_counter() - started
+    out.write(f"imports_dry_run_rows_per_s: {batch.total_rows / dry:.0f} rows/s ({batch.total_rows} rows in {dry:.1f} s)")
+    out.write(f"imports_import_rows_per_s: {batch.total_rows / wet:.0f} rows/s ({batch.status}, {wet:.1f} s)")
+    out.write(f"imports_end_to_end_rows_per_s: {batch.total_rows / (dry + wet):.0f} rows/s")
+    out.write(f"imports_peak_rss: {memory.peak / 1024 / 1024:.0f} MB")
