@@ -67,7 +67,10 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
         expected = Subquery(
             RosterEntry.objects.filter(household_id=OuterRef("household_id"), exited_on__isnull=True)
             .annotate(a=assignee_expression()).values("a")[:1])
+        # Only alerts whose caseworker no longer serves the household's village (it moved) or that
+        # have none are re-examined: the common case costs one indexed join, not a subquery per alert.
         moved = (Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT, status__in=UNHANDLED_STATUSES)
+                 .filter(Q(caseworker__isnull=True) | ~Q(caseworker__jurisdiction_id=F("household__village_id")))
                  .annotate(expected=expected)
                  .filter((Q(caseworker__isnull=False, expected__isnull=False) & ~Q(caseworker_id=F("expected")))
                          | Q(caseworker__isnull=True, expected__isnull=False)

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Case, CharField, Count, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, CharField, Count, DateField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
@@ -56,9 +56,12 @@ def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
     cadence_label = Case(*[When(cadence=c, then=Value(str(Cadence(c).label))) for c in CADENCE_MONTHS],
                          default=Value(""), output_field=CharField())
     anchor_text = Cast("anchor", CharField())
+    # The last completing visit as one aggregate over a join (a single hash aggregate on PostgreSQL)
+    # rather than a correlated subquery, which the expressions below would repeat per row.
     return (
         RosterEntry.objects.filter(exited_on__isnull=True)
-        .annotate(last_completing_on=_last_visit("visited_on", completing=True, ref="household_id"))
+        .annotate(last_completing_on=Max("household__visits__visited_on",
+                                         filter=Q(household__visits__completes_period=True)))
         .annotate(anchor=Greatest(Coalesce("last_completing_on", "entered_on"), "entered_on",
                                   output_field=DateField()))
         .filter(overdue)

@@ -1,0 +1,117 @@
+"""Benchmark of the visits jobs (`make bench`, after the households sections in RELIEF_BENCH_SECTIONS).
+
+Seeds 12 months of visits (one a month, a few where the person was not seen, the latest one to
+three months back so that part of the roster is overdue) for the roster households the households
+section seeded, in bulk, then times the overdue scan: a first run (opens the alerts) and a repeated
+run (opens nothing), with their query counts; then the worklist of the busiest caseworker.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import statistics
+import time
+import uuid
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+BATCH = 5000
+
+
+def _count_queries(fn):
+    executed = []
+    with connection.execute_wrapper(lambda execute, sql, params, many, context: (
+            executed.append(sql), execute(sql, params, many, context))[1]):
+        started = time.perf_counter()
+        result = fn()
+        seconds = time.perf_counter() - started
+    return result, seconds, len(executed)
+
+
+def seed_visits(out, months: int = 12) -> int:
+    from households.models import RosterEntry
+
+    from .models import CHECK_FIELDS, Visit
+
+    roster = list(RosterEntry.objects.filter(exited_on__isnull=True).values_list("household_id", flat=True))
+    if not roster:
+        out.write("visits_seed: no roster households (run the households seed section first)")
+        return 0
+    expected = len(roster) * months
+    existing = Visit.objects.count()
+    if existing >= expected * 0.9:
+        out.write(f"visits_seed_rows: {existing} rows (already seeded)")
+        return existing
+    rng = random.Random(20260105)
+    today = timezone.localdate()
+    now = timezone.now()
+    started = time.perf_counter()
+    batch, written = [], 0
+    for household_id in roster:
+        # The latest visit 0-95 days back: about two thirds of the roster is overdue today (a heavy case).
+        latest = today - dt.timedelta(days=rng.randint(0, 95))
+        for month in range(months):
+            day = latest - dt.timedelta(days=30 * month + rng.randint(0, 4))
+            seen = rng.random() > 0.08
+            checks = {name: "normal" if seen else "" for name in CHECK_FIELDS}
+            batch.append(Visit(
+                household_id=household_id, visited_on=day, method="home" if seen else "phone", person_seen=seen,
+                not_seen_reason="" if seen else "家中无人", situation="生活基本正常" if seen else "",
+                situation_clear=seen, completes_period=seen, case_open=not seen,
+                next_follow_up_on=None if seen else day + dt.timedelta(days=7), idempotency_key=uuid.uuid4(),
+                created_at=now, updated_at=now, **checks))
+            if len(batch) >= BATCH:
+                with transaction.atomic():
+                    Visit.objects.bulk_create(batch, batch_size=BATCH)
+                written += len(batch)
+                batch = []
+    if batch:
+        with transaction.atomic():
+            Visit.objects.bulk_create(batch, batch_size=BATCH)
+        written += len(batch)
+    seconds = time.perf_counter() - started
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE visits_visit")
+    out.write(f"visits_seed_rows: {written} rows")
+    out.write(f"visits_seed_roster_households: {len(roster)} households")
+    out.write(f"visits_seed_time: {seconds:.1f} s")
+    return written
+
+
+def run(out, households: int = 100_000) -> None:
+    from relief.access import Action, village_ids_for
+    from relief.models import Role, User
+
+    from .jobs import overdue_scan, status_change_scan
+    from .models import Alert, AlertKind
+    from .selectors import worklist_for
+
+    seed_visits(out)
+    Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT).delete()
+    first, seconds, queries = _count_queries(overdue_scan)
+    out.write(f"overdue_scan_first_time: {seconds:.2f} s")
+    out.write(f"overdue_scan_first_queries: {queries} queries")
+    out.write(f"overdue_scan_first_opened: {first['opened']} alerts")
+    again, seconds, queries = _count_queries(overdue_scan)
+    out.write(f"overdue_scan_repeat_time: {seconds:.2f} s")
+    out.write(f"overdue_scan_repeat_queries: {queries} queries")
+    out.write(f"overdue_scan_repeat_opened: {again['opened']} alerts")
+    _result, seconds, queries = _count_queries(status_change_scan)
+    out.write(f"status_change_scan_time: {seconds:.2f} s")
+    out.write(f"status_change_scan_queries: {queries} queries")
+
+    caseworkers = list(User.objects.filter(role=Role.CASEWORKER, is_active=True, jurisdiction__isnull=False))
+    if caseworkers:
+        from households.models import Household
+
+        busiest = max(caseworkers, key=lambda u: Household.objects.filter(village_id=u.jurisdiction_id).count())
+        village_ids = village_ids_for(busiest, Action.LOG_VISITS)
+        timings = []
+        for _i in range(5):
+            work, seconds, queries = _count_queries(lambda: worklist_for(busiest, village_ids=village_ids))
+            timings.append(seconds * 1000)
+        out.write(f"worklist_watched_households: {work.watched_count} households")
+        out.write(f"worklist_median: {statistics.median(timings):.0f} ms")
+        out.write(f"worklist_queries: {queries} queries")
