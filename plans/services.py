@@ -333,8 +333,8 @@ def plan_item_refer(*, actor, item: PlanItem, summary: str = ""):
     from referrals import services as referral_services
     from referrals.models import OutcomeAssistance
 
-    item = PlanItem.objects.select_for_update().select_related("household", "resource", "project", "need").get(
-        pk=item.pk)
+    item = (PlanItem.objects.select_for_update(of=("self",))
+            .select_related("household", "resource", "project", "need").get(pk=item.pk))
     _check_household_edit(actor, item.household)
     if item.referral_ref:
         raise PlanError(_("该措施已发起转介（编号 %(r)s）。") % {"r": item.referral_ref})
