@@ -241,7 +241,8 @@ def batch_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
 def batch_import(*, batch_id: int) -> ImportBatch:
     """Validate again and write everything in one transaction; idempotent (a done batch is left alone)."""
     with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().select_related("created_by", "confirmed_by").get(pk=batch_id)
+        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("created_by", "confirmed_by").get(
+            pk=batch_id)
         if batch.status not in (ImportStatus.QUEUED, ImportStatus.IMPORTING):
             return batch
         actor = batch.confirmed_by or batch.created_by
