@@ -253,6 +253,7 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
 RELIEF_BENCH_SECTIONS: list[str] = [
     "households.bench.seed",
     "households.bench.run",
+    "imports.bench.run",
     "visits.bench.run",
     "plans.bench.run",
     "ledgers.bench.run",
