@@ -39,6 +39,29 @@ def _celery_eager_by_default(settings):
     yield
 
 
+# Rows that data migrations put in place. A transactional test (live server, real worker) ends with a
+# flush that empties every table, so later tests would find them missing; put them back first.
+REFERENCE_DATA = [
+    ("households.migrations.0002_focus_reason_tags", "add_tags"),
+    ("visits.migrations.0002_default_alert_rules", "add_rules"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows_after_flush(request):
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        yield
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
+    yield
+
+
 @pytest.fixture
 def demo(db):
     """The demo district (长宁区, three streets, twelve communities) and one account per role."""
