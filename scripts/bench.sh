@@ -3,11 +3,12 @@
 # PostgreSQL database on the server of DATABASE_URL when it is set, else a temporary SQLite file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench_db=${BENCH_DB:-relief_bench}
 if [ -n "${DATABASE_URL:-}" ]; then
   base=${DATABASE_URL%/*}
-  export DATABASE_URL="$base/relief_bench"
-  psql "$base/postgres" -qc "DROP DATABASE IF EXISTS relief_bench" >/dev/null
-  psql "$base/postgres" -qc "CREATE DATABASE relief_bench" >/dev/null
+  export DATABASE_URL="$base/$bench_db"
+  psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $bench_db" >/dev/null
+  psql "$base/postgres" -qc "CREATE DATABASE $bench_db" >/dev/null
 else
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
