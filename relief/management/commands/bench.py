@@ -25,7 +25,7 @@ class Command(BaseCommand):
         self.stdout.write(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
         started = time.perf_counter()
         for path in settings.RELIEF_BENCH_SECTIONS:
-            app, _, function = path.partition(".")[0], None, path.rsplit(".", 1)[-1]
+            app, function = path.split(".")[0], path.rsplit(".", 1)[-1]
             # The database is new each time: seeding runs whatever --only says, or nothing has data.
             if only and function != "seed" and app not in only and path not in only:
                 continue
