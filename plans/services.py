@@ -433,17 +433,24 @@ class _PolicyChanged(Exception):
     pass
 
 
-def _open_lead(match: PolicyMatch, policy: Policy, household_village_id: int):
-    """Open the village's lead through referrals.services (idempotent by dedupe key)."""
+def _open_leads(matches: list[PolicyMatch], policy: Policy, reason: str) -> list:
+    """Open the villages' leads for a batch of new matches in one set-based call (referrals.lead_create_many).
+
+    The dedupe key (policy + household) is shared with plan items for the policy, so a household whose
+    caseworker already pushed a lead gets that lead back, not a second one. One bulk audit entry per batch.
+    """
     from referrals import services as referral_services
     from referrals.models import LeadChannel
 
-    lead = referral_services.lead_create(
-        actor=None, channel=LeadChannel.FEED, household=match.household,
-        description=_("政策找人：该家庭可能符合“%(p)s”，但尚未享受。比对依据：%(r)s。请上门核实，宣讲政策，了解申请意愿。") % {
-            "p": policy.name, "r": match.reason},
-        dedupe_key=match.dedupe_key, source_ref=f"policy:{policy.code}:v{match.policy_version}")
-    return lead
+    if not matches:
+        return []
+    description = _("政策找人：该家庭可能符合“%(p)s”，但尚未享受。比对依据：%(r)s。请上门核实，宣讲政策，了解申请意愿。") % {
+        "p": policy.name, "r": reason}
+    drafts = [referral_services.LeadDraft(
+        channel=LeadChannel.FEED, household_id=m.household_id, village_id=m.village_id, description=description,
+        dedupe_key=m.dedupe_key, source_ref=f"policy:{policy.code}:v{m.policy_version}") for m in matches]
+    return referral_services.lead_create_many(actor=None, leads=drafts, audit_detail={
+        "source": "policy_match", "policy": policy.pk, "policy_version": policy.version})
 
 
 def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | None = None) -> MatchStats:
@@ -503,15 +510,17 @@ def _match_group(policy, items, reason, standards, village_ids, batch_size, stat
             # A concurrent run that got there first makes these rows conflict: ignore them, and open
             # leads only for what this run created (the lead's dedupe key guards the rest).
             PolicyMatch.objects.bulk_create(rows, ignore_conflicts=True)
-            created = PolicyMatch.objects.filter(policy=policy, household_id__in=[pk for pk, _v in batch],
-                                                 matched_at=now, lead_ref="").select_related("household__village")
-            opened = 0
-            updates = []
+            created = list(PolicyMatch.objects.filter(
+                policy=policy, household_id__in=[pk for pk, _v in batch], matched_at=now, lead_ref=""))
+            village_of = dict(batch)
             for match in created:
-                lead = _open_lead(match, policy, match.household.village_id)
+                match.village_id = village_of[match.household_id]
+            leads = _open_leads(created, policy, reason[:500])
+            updates = []
+            for match, lead in zip(created, leads):
                 match.lead_ref = str(lead.pk)
                 updates.append(match)
-                opened += int(getattr(lead, "was_created", True))
+            opened = sum(1 for lead in leads if lead.was_created)
             PolicyMatch.objects.bulk_update(updates, ["lead_ref"], batch_size=1000)
             stats.matched += len(updates)
             stats.leads_opened += opened

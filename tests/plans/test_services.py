@@ -81,22 +81,55 @@ def test_match_run_is_batched(demo, std, django_assert_max_num_queries):
     assert stats.matched == 0
 
 
+
+def _match_queries(demo, n, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _i in range(n):
+        factories.household(demo.village_a, income="1000")
+    with CaptureQueriesContext(connection) as ctx:
+        stats = services.policy_match_run()
+    assert stats.matched == n and stats.leads_opened == n
+    return len(ctx.captured_queries)
+
+
+def test_opening_leads_costs_the_same_for_3_or_40_households(demo, std, django_assert_max_num_queries):
+    """Leads open set-based (referrals.lead_create_many): no query per household matched."""
+    from auditlog.models import LogEntry
+
+    save_policy(demo)
+    few = _match_queries(demo, 3, django_assert_max_num_queries)
+    from households.models import Household
+
+    Lead.objects.all().delete()
+    Household.objects.all().delete()  # and their matches: the second round starts from nothing
+    many = _match_queries(demo, 40, django_assert_max_num_queries)
+    assert many == few <= 24  # the whole run: policies, standards, one batch (lock, matches, leads, audit)
+    assert Lead.objects.count() == 40 and not PolicyMatch.objects.filter(lead_ref="").exists()
+    assert {str(pk) for pk in Lead.objects.values_list("pk", flat=True)} == set(
+        PolicyMatch.objects.values_list("lead_ref", flat=True))
+    bulk = [e for e in LogEntry.objects.filter(additional_data__event="bulk_write")
+            if e.additional_data.get("source") == "policy_match"]
+    assert bulk[-1].additional_data["leads_created"] in (3, 40)
+    assert sum(e.additional_data["leads_created"] for e in bulk) == 43
+
 def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, monkeypatch):
     """The batch re-checks the policy version under a row lock; a stale batch rolls back entirely."""
     for _i in range(3):
         factories.household(demo.village_a, income="1000")
     policy = save_policy(demo)
-    original = services._open_lead
+    original = services._open_leads
     calls = {"n": 0}
 
-    def open_then_edit(match, pol, village_id):
-        lead = original(match, pol, village_id)
+    def open_then_edit(matches, pol, reason):
+        leads = original(matches, pol, reason)
         calls["n"] += 1
         if calls["n"] == 1:
             Policy.objects.filter(pk=pol.pk).update(version=pol.version + 1)  # an edit commits meanwhile
-        return lead
+        return leads
 
-    monkeypatch.setattr(services, "_open_lead", open_then_edit)
+    monkeypatch.setattr(services, "_open_leads", open_then_edit)
     # The version changed after the lock in this single-connection test, so force the check to see it:
     stats = services.policy_match_run(batch_size=1)
     # First batch committed under the old version (it held the lock); the next batch saw the new version.
@@ -108,13 +141,13 @@ def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, m
 def test_a_stale_batch_rolls_back_its_matches_and_leads(demo, std, monkeypatch):
     factories.household(demo.village_a, income="1000")
     policy = save_policy(demo)
-    original = services._open_lead
+    original = services._open_leads
 
-    def edit_then_fail(match, pol, village_id):
-        original(match, pol, village_id)
+    def edit_then_fail(matches, pol, reason):
+        original(matches, pol, reason)
         raise services._PolicyChanged()
 
-    monkeypatch.setattr(services, "_open_lead", edit_then_fail)
+    monkeypatch.setattr(services, "_open_leads", edit_then_fail)
     stats = services.policy_match_run()
     assert stats.stale_policies == [policy.pk]
     assert not PolicyMatch.objects.exists() and not Lead.objects.exists()
