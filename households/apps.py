@@ -9,7 +9,7 @@ class HouseholdsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models
+        from . import models, signals  # noqa: F401  (signals keep the list's copies)
 
         # ID numbers never enter the change log in clear.
         auditlog.register(models.Household)

@@ -104,6 +104,12 @@ class MemberStatus(models.TextChoices):
     MOVED_AWAY = "moved_away", _("迁出")
 
 
+class TargetKind(models.TextChoices):
+    MISSING = "missing", _("救助缺失")
+    INSUFFICIENT = "insufficient", _("救助不充分")
+    WARNING = "warning", _("救助预警")
+
+
 class Household(models.Model):
     """Household — 家庭: the unit that is watched, visited and assisted; belongs to its residence village.
 
@@ -141,12 +147,31 @@ class Household(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+    # Copies of what the list filters on, so that filtering 100,000 households reads one table. Kept by
+    # services.household_refresh_flags in the same transaction as every change of assistance, roster or
+    # observation list (model signals cover single saves and deletes; bulk writers call it themselves),
+    # and refreshed every night for assistance that starts or ends by date. Never edited by hand.
+    categories = models.CharField(_("当前救助类别"), max_length=250, blank=True, default="", editable=False,
+                                  help_text=_("今日在享救助类型，形如 ,dibao,medical,"))
+    roster_kind = models.CharField(_("花名册对象类型"), max_length=20, blank=True, default="", editable=False,
+                                   choices=TargetKind.choices, help_text=_("不在花名册上时为空"))
+    roster_reasons = models.CharField(_("花名册关注原因"), max_length=400, blank=True, default="", editable=False,
+                                      help_text=_("形如 ,disabled,elderly_alone,"))
+    observation_review_on = models.DateField(_("观察名单下次复核日期"), null=True, blank=True, editable=False,
+                                             help_text=_("不在观察名单上时为空"))
 
     class Meta:
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
         ordering = ["village", "pk"]
-        indexes = [models.Index(fields=["village", "id"]), models.Index(fields=["per_capita_income"])]
+        indexes = [
+            models.Index(fields=["village", "id"]),
+            models.Index(fields=["per_capita_income"]),
+            # The list's commonest filters, as partial indexes small enough to count from.
+            models.Index(fields=["village", "id"], condition=~Q(roster_kind=""), name="household_on_roster"),
+            models.Index(fields=["observation_review_on", "village"],
+                         condition=Q(observation_review_on__isnull=False), name="household_on_observation"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(per_capita_income__gte=0), name="household_income_not_negative"),
             models.CheckConstraint(
@@ -160,6 +185,24 @@ class Household(models.Model):
     @property
     def rigid_expense_total(self):
         return self.medical_expense + self.education_expense + self.other_expense
+
+    @property
+    def category_codes(self) -> list[str]:
+        """Assistance types running today (from the kept copy), in the order of AssistanceType."""
+        codes = set(filter(None, self.categories.split(",")))
+        return [t for t in AssistanceType.values if t in codes]
+
+    @property
+    def roster_reason_codes(self) -> list[str]:
+        return [c for c in self.roster_reasons.split(",") if c]
+
+    @property
+    def on_roster(self) -> bool:
+        return bool(self.roster_kind)
+
+    @property
+    def on_observation(self) -> bool:
+        return self.observation_review_on is not None
 
 
 class Member(models.Model):
@@ -290,12 +333,6 @@ class FocusReason(models.TextChoices):
     HEAVY_MEDICAL = "heavy_medical", _("医疗自付费用高")
     DISASTER = "disaster", _("受灾/受疫情影响")
     OTHER = "other", _("其他")
-
-
-class TargetKind(models.TextChoices):
-    MISSING = "missing", _("救助缺失")
-    INSUFFICIENT = "insufficient", _("救助不充分")
-    WARNING = "warning", _("救助预警")
 
 
 class Cadence(models.TextChoices):

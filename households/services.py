@@ -45,6 +45,13 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
 
     dibao_standard_set(*, actor, district, monthly_amount, effective_from, area=UNIFIED, source="") -> DibaoStandard
     (reading the standard in force: households.selectors.dibao_standard_for)
+
+    household_refresh_flags(household_ids=None, *, on=None) -> int
+        Recompute the list's kept copies on Household (categories, roster_kind, roster_reasons,
+        observation_review_on) for these households (all when None), set-based, inside the caller's
+        transaction. Single saves and deletes of AssistanceRecord, RosterEntry (and its reasons) and
+        ObservationEntry call it through model signals; code that writes those models with
+        bulk_create / bulk_update / queryset.update() MUST call it with the households it touched.
 """
 from __future__ import annotations
 
@@ -175,6 +182,28 @@ def _touch(household: Household) -> None:
     """Bump the household's version so an editor holding an older copy is told it changed."""
     Household.objects.filter(pk=household.pk).update(version=F("version") + 1, updated_at=timezone.now())
     household.refresh_from_db(fields=["version", "updated_at"])
+
+
+# ------------------------------------------------------------------------------------------ list flags
+@transaction.atomic
+def household_refresh_flags(household_ids=None, *, on: dt.date | None = None) -> int:
+    """Bring the household list's kept copies up to date for these households (all when None)."""
+    from . import flags
+
+    models = {"Household": Household, "AssistanceRecord": AssistanceRecord, "RosterEntry": RosterEntry,
+              "ObservationEntry": ObservationEntry}
+    return flags.refresh(household_ids, on=on or _today(), models=models)
+
+
+def household_refresh_assistance_flags(*, on: dt.date | None = None, days: int = 7) -> int:
+    """Assistance starts and ends by date, without any write: refresh the households whose records
+    began or stopped running in the last `days` days (the nightly job; a missed night heals)."""
+    on = on or _today()
+    since = on - dt.timedelta(days=days)
+    ids = set(AssistanceRecord.objects.filter(
+        Q(start_date__gt=since, start_date__lte=on) | Q(end_date__gte=since - dt.timedelta(days=1), end_date__lt=on)
+    ).values_list("household_id", flat=True))
+    return household_refresh_flags(ids, on=on) if ids else 0
 
 
 # ------------------------------------------------------------------------------------------ events
