@@ -281,6 +281,7 @@ LOGGING = {
 RELIEF_DEMO_LOADERS: list[str] = [
     "households.demo.load",
     "plans.demo.load",
+    "referrals.demo.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

@@ -1,0 +1,193 @@
+"""Demo data for leads and referrals (appended to RELIEF_DEMO_LOADERS after households and plans).
+
+Leads from several channels and referrals at every kind of step, made through referrals.services exactly as
+staff make them, so the timelines, household events, observation list and alerts are the real ones:
+new, looked-into, closed and referred leads; referrals in draft, submitted, assigned (one past its deadline,
+with its alert), decided eligible (assistance written back), ineligible (onto the observation list),
+escalated to the district, in public notice, and an emergency helped first.
+
+Some steps are dated weeks back (the service clock is moved for them) so that the lists read like a living
+office and one referral is overdue. Idempotent: everything is written in one transaction, and a second run
+finds the first demo lead's key and does nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from households.models import Household
+from relief.models import Jurisdiction, Role, User
+
+from . import services
+from .models import Department, LeadChannel, OutcomeAssistance, Referral, Urgency
+
+KEY = "demo-referrals:"
+# The first four communities of 华阳路街道 (township1) and two of 江苏路街道 (township2).
+VILLAGES = ["310105001001", "310105001002", "310105001003", "310105001004", "310105002002", "310105002003"]
+
+
+@contextmanager
+def _days_ago(days: int):
+    """Run service steps as if on an earlier day (their timestamps, date checks and deadlines follow)."""
+    real_now, real_today = services._now, services._today
+    shift = dt.timedelta(days=days)
+    services._now = lambda: real_now() - shift
+    services._today = lambda: real_today() - shift
+    try:
+        yield
+    finally:
+        services._now, services._today = real_now, real_today
+
+
+class _Office:
+    """The demo staff and a supply of households without leads or referrals, village by village."""
+
+    def __init__(self, villages: list[Jurisdiction]):
+        self.villages = {v.code: v for v in villages}
+        staff = User.objects.filter(jurisdiction__in=[*villages, *{v.parent for v in villages}], is_active=True,
+                                    role__in=[Role.CASEWORKER, Role.TOWNSHIP]).order_by("pk")
+        self.caseworker = {u.jurisdiction_id: u for u in reversed(staff) if u.role == Role.CASEWORKER}
+        self.township = {u.jurisdiction_id: u for u in reversed(staff) if u.role == Role.TOWNSHIP}
+        self.used: set[int] = set()
+
+    def household(self, code: str, *, unassisted: bool = False) -> Household:
+        village = self.villages[code]
+        qs = (Household.objects.filter(village=village, leads__isnull=True, referrals__isnull=True)
+              .exclude(pk__in=self.used).order_by("pk"))
+        if unassisted:
+            qs = qs.filter(assistance__isnull=True)
+        household = qs.first()
+        if household is None:
+            raise LookupError(code)
+        self.used.add(household.pk)
+        return household
+
+    def cw(self, code):
+        return self.caseworker[self.villages[code].pk]
+
+    def tw(self, code):
+        return self.township[self.villages[code].parent_id]
+
+
+def _lead(office, n, code, channel, description, household=None, actor=None, **kw):
+    return services.lead_create(actor=actor or office.cw(code), channel=channel, description=description,
+                                village=office.villages[code], household=household, dedupe_key=f"{KEY}{n}", **kw)
+
+
+def _referral(office, n, code, channel, description, *, unassisted=False, urgency=Urgency.NORMAL,
+              requested=OutcomeAssistance.DIBAO, study=True, submit=True):
+    """A lead linked to a household, turned into a referral, studied and submitted as far as asked."""
+    cw = office.cw(code)
+    household = office.household(code, unassisted=unassisted)
+    lead = _lead(office, n, code, channel, description, household=household, urgency=urgency)
+    services.lead_start(actor=cw, lead=lead)
+    referral = services.lead_to_referral(actor=cw, lead=lead, requested=requested)
+    if study:
+        referral = services.referral_study(actor=cw, referral=referral, meeting_date=services._today(),
+                                           participants="村（居）委会主任、社会救助协理员、居民代表 共5人",
+                                           conclusion="情况属实，同意报街道（乡镇）民政办")
+    if submit:
+        referral = services.referral_submit(actor=cw, referral=referral)
+    return referral
+
+
+def load(stdout=None) -> None:
+    villages = list(Jurisdiction.objects.filter(code__in=VILLAGES).select_related("parent"))
+    if len(villages) < len(VILLAGES) or not Household.objects.filter(village__in=villages).exists():
+        return  # the households demo has not run (or another district is loaded)
+    if services.Lead.objects.filter(dedupe_key__startswith=KEY).exists():
+        return
+    with transaction.atomic():
+        counts = _load(_Office(villages))
+    if stdout is not None:
+        stdout.write(f"演示线索与转办：线索 {counts['leads']} 条，转办 {counts['referrals']} 件（含超期 1 件）")
+
+
+def _load(office: _Office) -> dict:
+    v1, v2, v3, v4, v5, v6 = VILLAGES
+    today = timezone.localdate()
+
+    # ---- leads only: a hotline call, a walk-in, a volunteer's report (closed), a street patrol
+    with _days_ago(3):
+        _lead(office, 1, v1, LeadChannel.HOTLINE, "12345热线转来：长宁路某弄独居老人近期摔伤，无人照料，子女在外地。",
+              actor=office.tw(v1), reporter_name="热线工单", reporter_contact="12345",
+              subject_name="钱阿婆", subject_address="华阳路街道长宁路1027弄", urgency=Urgency.URGENT,
+              source_ref="12345-2026-0311")
+    walk_in = _lead(office, 2, v2, LeadChannel.WALK_IN, "到社区事务受理中心咨询：丈夫失业三个月，孩子读初中，房租压力大。",
+                    household=office.household(v2), reporter_name="本人")
+    services.lead_start(actor=office.cw(v2), lead=walk_in)
+    with _days_ago(12):
+        report = _lead(office, 3, v3, LeadChannel.REPORT, "网格员反映：该户近期常去菜场捡菜叶，疑似生活困难。",
+                       household=office.household(v3), reporter_name="网格员 周敏", reporter_contact="13817000031")
+        services.lead_start(actor=office.cw(v3), lead=report)
+        services.lead_close(actor=office.cw(v3), lead=report,
+                            reason="经入户核实，该户已享受低保，老人有捡菜习惯，生活无困难；已告知网格员。")
+    _lead(office, 4, v5, LeadChannel.PATROL, "夜间巡查发现一名流浪人员在公园长椅过夜，自述原住本社区，身份证遗失。",
+          actor=office.tw(v5), subject_name="陈某（自述）", subject_address="江苏路街道 中山公园附近",
+          urgency=Urgency.URGENT)
+
+    # ---- referrals, from the village draft to the decision
+    _referral(office, 5, v1, LeadChannel.VISIT, "走访发现：老两口均患慢性病，药费支出大，收入仅一份养老金。",
+                      requested=OutcomeAssistance.MEDICAL, study=False, submit=False)
+    _referral(office, 6, v2, LeadChannel.FEED, "部门数据比对：户主残疾证（二级）新近办理，家庭未享受任何救助。",
+                          requested=OutcomeAssistance.LOW_INCOME)
+    assigned = _referral(office, 7, v3, LeadChannel.VISIT, "走访发现：租住房屋漏雨，墙体开裂，存在安全隐患。",
+                         requested=OutcomeAssistance.HOUSING)
+    services.referral_accept(actor=office.tw(v3), referral=assigned, department=Department.HOUSING,
+                             deadline=today + dt.timedelta(days=12), comment="请住建部门核查房屋安全并提出意见")
+    with _days_ago(28):
+        overdue = _referral(office, 8, v4, LeadChannel.REPORT, "邻里反映：母亲重病住院，孩子高二，家庭收入骤降。",
+                            requested=OutcomeAssistance.EDUCATION)
+        services.referral_accept(actor=office.tw(v4), referral=overdue, department=Department.EDUCATION,
+                                 deadline=services._today() + dt.timedelta(days=15),
+                                 comment="请教育部门核定助学金")
+    with _days_ago(20):
+        eligible = _referral(office, 9, v1, LeadChannel.VISIT,
+                             "走访发现：户主失业，配偶无劳动能力，月人均收入低于低保标准。", unassisted=True)
+        services.referral_accept(actor=office.tw(v1), referral=eligible, department=Department.CIVIL_AFFAIRS,
+                                 deadline=services._today() + dt.timedelta(days=20))
+    services.referral_decide_eligible(actor=office.tw(v1), referral=eligible, assistance_type=OutcomeAssistance.DIBAO,
+                                      amount=Decimal("1330.00"), start_date=today.replace(day=1),
+                                      comment="经济状况核对通过，纳入低保")
+    with _days_ago(15):
+        ineligible = _referral(office, 10, v2, LeadChannel.HOTLINE,
+                               "热线反映：独居老人退休金不高，患高血压，行动不便。", requested=OutcomeAssistance.DIBAO)
+        services.referral_accept(actor=office.tw(v2), referral=ineligible, department=Department.CIVIL_AFFAIRS,
+                                 deadline=services._today() + dt.timedelta(days=20))
+    services.referral_decide_ineligible(
+        actor=office.tw(v2), referral=ineligible, real_difficulty=True,
+        reason="老人每月养老金高于本市低保标准，暂不符合低保条件；可申请居家养老服务补贴。",
+        difficulty="行动不便，独居，需要助餐和定期探访", family_informed=False)
+    with _days_ago(10):
+        escalated = _referral(office, 11, v5, LeadChannel.WALK_IN,
+                              "来访反映：外省户籍随迁老人在本社区长期居住，突发重病，医疗费用无力承担。",
+                              requested=OutcomeAssistance.MEDICAL, urgency=Urgency.URGENT)
+    services.referral_escalate(actor=office.tw(v5), referral=escalated,
+                               reason="户籍不在本区，医疗救助须由区医保、民政部门协调，超出街道权限。")
+    with _days_ago(9):
+        notice = _referral(office, 12, v6, LeadChannel.VISIT,
+                           "走访发现：孤老，无子女，无劳动能力，无生活来源，拟申请特困供养。",
+                           requested=OutcomeAssistance.TEKUN, unassisted=True)
+        tw6 = office.tw(v6)
+        services.referral_accept(actor=tw6, referral=notice, department=Department.CIVIL_AFFAIRS,
+                                 deadline=services._today() + dt.timedelta(days=30))
+        services.referral_review(actor=tw6, referral=notice, review_date=services._today(),
+                                 participants="街道民政办、社区事务受理中心、居委会主任",
+                                 conclusion="符合特困供养条件，予以公示")
+    services.referral_notice_start(actor=tw6, referral=notice, start=today - dt.timedelta(days=2),
+                                   end=today + dt.timedelta(days=5), place="居委会公示栏")
+    emergency = _referral(office, 13, v6, LeadChannel.REPORT, "邻居报告：家中失火，一家三口无处居住，急需临时救助。",
+                          requested=OutcomeAssistance.TEMPORARY, urgency=Urgency.EMERGENCY, study=False)
+    services.referral_help_first(actor=tw6, referral=emergency, amount=Decimal("3000"),
+                                 paperwork_due=today + dt.timedelta(days=10),
+                                 comment="火灾致基本生活困难，先行发放临时救助金3000元，安排临时住所")
+    # The morning job opens the overdue referral's alert; run it now so the demo shows it.
+    from .tasks import deadline_alerts
+
+    deadline_alerts()
+    return {"leads": services.Lead.objects.filter(dedupe_key__startswith=KEY).count(),
+            "referrals": Referral.objects.filter(lead__dedupe_key__startswith=KEY).count()}
