@@ -278,13 +278,36 @@ def _heads(household_ids) -> dict[int, Member]:
     return {pk: head_of(members) for pk, members in by_household.items()}
 
 
+def _head_values(household_ids) -> dict[int, tuple[str, str]]:
+    """(name, ID number) of the head of each household, as plain values (one query for a chunk): the head
+    among present members, else the first present member, else the first member."""
+    by_household: dict[int, list[tuple]] = {}
+    for row in (Member.objects.filter(household_id__in=household_ids).order_by("household_id", "pk")
+                .values_list("household_id", "name", "relation", "id_number", "status")):
+        by_household.setdefault(row[0], []).append(row)
+    heads = {}
+    for household_id, people in by_household.items():
+        present = [m for m in people if m[4] == MemberStatus.PRESENT] or people
+        head = next((m for m in present if m[2] == Relation.HEAD), present[0])
+        heads[household_id] = (head[1], head[3])
+    return heads
+
+
 class VisitLedger(Ledger):
-    """巡查记录台账 (seed 002 attachment 2): one row per visit in the period."""
+    """巡查记录台账 (seed 002 attachment 2): one row per visit in the period.
+
+    Rows are plain tuples from values_list().iterator(), with heads of household and visitors fetched
+    per chunk: 360,000 visits cost three queries per chunk and no model instances."""
 
     kind = LedgerKind.VISITS
     title = str(LedgerKind.VISITS.label)
     sources = ("visits.Visit",)
+    chunk_size = CHUNK
     CHECKS = ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care", "schooling")
+    FIELDS = ("pk", "household_id", "household__village_id", "household__residence_address", "visited_on", "method",
+              "volunteers", "person_seen", "not_seen_reason", *CHECKS, "situation", "needs", "needs_text",
+              "willingness", "ability", "help_offered", "actions_taken", "measures", "situation_clear",
+              "next_follow_up_on", "case_open")
     lead_columns = [Column("序号", 6, "int"), Column("乡镇（街道）", 14), Column("村（社区）", 16),
                     Column("户主姓名", 10), Column("身份证号", 21), Column("居住地址", 26)]
     visit_columns = [
@@ -316,43 +339,66 @@ class VisitLedger(Ledger):
     def count(self) -> int:
         return self.queryset().count()
 
-    def visit_cells(self, visit) -> list:
-        if not hasattr(self, "_labels"):
-            from visits.models import Ability, CheckResult, Need, VisitMethod, Willingness
+    def records(self) -> Iterator[tuple[tuple, tuple[str, str] | None, list[str]]]:
+        """(visit values in FIELDS order, (head name, head ID number) or None, visitor names) per visit, in
+        ledger order: village code, household, date."""
+        from visits.models import Visit
 
-            self._labels = {"method": labels(VisitMethod.choices), "check": labels(CheckResult.choices),
-                            "need": labels(Need.choices), "will": labels(Willingness.choices),
-                            "ability": labels(Ability.choices)}
-        lb = self._labels
-        people = [u.display_name for u in visit.visitors.all()]
-        if visit.volunteers:
-            people.append(visit.volunteers)
-        return [
-            visit.visited_on, lb["method"].get(visit.method, ""), "、".join(people), visit.person_seen,
-            visit.not_seen_reason, *[lb["check"].get(getattr(visit, name), "") if getattr(visit, name) else ""
-                                     for name in self.CHECKS],
-            visit.situation, "、".join(lb["need"].get(code, code) for code in (visit.needs or [])), visit.needs_text,
-            lb["will"].get(visit.willingness, ""), lb["ability"].get(visit.ability, ""), visit.help_offered,
-            visit.actions_taken, visit.measures,
-            visit.situation_clear, visit.next_follow_up_on, visit.case_open,
-        ]
+        rows = (self.queryset().order_by("household__village__code", "household_id", "visited_on", "pk")
+                .values_list(*self.FIELDS))
+        users = Visit.visitors.through.objects
+        for chunk in _chunked(rows.iterator(chunk_size=self.chunk_size), self.chunk_size):
+            heads = _head_values({row[1] for row in chunk})
+            visitors: dict[int, list[str]] = {}
+            for visit_id, full_name, username in (users.filter(visit_id__in=[row[0] for row in chunk])
+                                                  .order_by("pk").values_list("visit_id", "user__full_name",
+                                                                              "user__username")):
+                visitors.setdefault(visit_id, []).append(full_name or username)
+            for row in chunk:
+                yield row, heads.get(row[1]), visitors.get(row[0], [])
 
-    def ordered(self):
-        return self.queryset().select_related("household__village__parent").prefetch_related("visitors").order_by(
-            "household__village__code", "household_id", "visited_on", "pk")
+    def cell_maker(self):
+        """A function turning one record into the visit columns, with every choice label resolved once."""
+        from visits.models import Ability, CheckResult, Need, VisitMethod, Willingness
 
-    def rows(self):
+        methods, checks, needs = labels(VisitMethod.choices), labels(CheckResult.choices), labels(Need.choices)
+        checks[""] = ""  # an unanswered check is a blank cell, not "未了解"
+        wills, abilities = labels(Willingness.choices), labels(Ability.choices)
+        n_checks = len(self.CHECKS)
+
+        def cells(row, people: list[str]) -> list:
+            (_pk, _household, _village, _address, visited_on, method, volunteers, seen, not_seen_reason,
+             *rest) = row
+            results, rest = rest[:n_checks], rest[n_checks:]
+            (situation, need_codes, needs_text, willingness, ability, help_offered, actions_taken, measures,
+             clear, follow_up, case_open) = rest
+            if volunteers:
+                people = [*people, volunteers]
+            return [
+                visited_on, methods.get(method, ""), "、".join(people), seen, not_seen_reason,
+                *[checks.get(result, result) for result in results],
+                situation, "、".join(needs.get(code, code) for code in (need_codes or [])), needs_text,
+                wills.get(willingness, ""), abilities.get(ability, ""), help_offered, actions_taken, measures,
+                clear, follow_up, case_open,
+            ]
+
+        return cells
+
+    def village_names(self) -> dict[int, tuple[str, str]]:
+        """(township name, village name) per village of the request: one query instead of a join per row."""
+        return {v.pk: (v.parent.name if v.parent else "", v.name) for v in _villages_in_order(self.request)}
+
+    def rows(self) -> Iterator[list]:
         r = self.request
+        cells = self.cell_maker()
+        names = self.village_names()
         number = 0
-        for chunk in _chunked(self.ordered().iterator(chunk_size=CHUNK)):
-            heads = _heads({v.household_id for v in chunk})
-            for visit in chunk:
-                number += 1
-                household, village = visit.household, visit.household.village
-                head = heads.get(household.pk)
-                yield [number, village.parent.name if village.parent else "", village.name,
-                       head.name if head else "", r.id_number(village.pk, head.id_number) if head else "",
-                       household.residence_address, *self.visit_cells(visit)]
+        for row, head, people in self.records():
+            number += 1
+            village_id = row[2]
+            township, village = names.get(village_id, ("", ""))
+            yield [number, township, village, head[0] if head else "",
+                   r.id_number(village_id, head[1]) if head else "", row[3], *cells(row, people)]
 
     def sheets(self):
         yield Sheet(title=self.title, columns=self.columns, rows=self.rows())
@@ -377,22 +423,19 @@ class VisitByHouseholdLedger(VisitLedger):
 
     def sheets(self):
         r = self.request
-        visits = list(self.ordered())
-        heads = _heads({v.household_id for v in visits})
+        cells = self.cell_maker()
         by_household: dict[int, list] = {}
-        for visit in visits:
-            by_household.setdefault(visit.household_id, []).append(visit)
+        for record in self.records():  # at most MAX_HOUSEHOLDS households of one village
+            by_household.setdefault(record[0][1], []).append(record)
         columns = [Column("序号", 6, "int")] + self.visit_columns
-        for household_id, household_visits in by_household.items():
-            household = household_visits[0].household
-            head = heads.get(household_id)
-            name = head.name if head else str(household_id)
-            number = r.id_number(household.village_id, head.id_number) if head else ""
+        for household_id, records in by_household.items():
+            first, head, _people = records[0]
+            name = head[0] if head else str(household_id)
+            number = r.id_number(first[2], head[1]) if head else ""
             yield Sheet(
                 title=f"{name}-{household_id}", columns=columns,
-                heading=_("巡查记录台账（一户一页）：%(n)s　%(id)s　%(a)s") % {
-                    "n": name, "id": number, "a": household.residence_address},
-                rows=([i, *self.visit_cells(v)] for i, v in enumerate(household_visits, start=1)))
+                heading=_("巡查记录台账（一户一页）：%(n)s　%(id)s　%(a)s") % {"n": name, "id": number, "a": first[3]},
+                rows=([i, *cells(row, people)] for i, (row, _head, people) in enumerate(records, start=1)))
 
     def filename(self):
         return super().filename().replace(self.title, self.title + "_一户一页")
