@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
@@ -219,12 +219,15 @@ def _check_household_edit(actor, household: Household) -> None:
 
 @transaction.atomic
 def need_create(*, actor, household: Household, kind: str, description: str, source: str = "entered",
-                source_ref: str = "") -> Need:
-    """Add a need to the household's needs list (需求清单). A visit's need is added once (source_ref)."""
+                source_ref: str = "", created_by=None) -> Need:
+    """Add a need to the household's needs list (需求清单). A visit's need is added once (source_ref).
+
+    `actor` None is a system copy (needs_from_visit); `created_by` then names who found the need.
+    """
     if actor is not None:
         _check_household_edit(actor, household)
     need = Need(household=household, kind=kind, description=(description or "").strip(), source=source,
-                source_ref=(source_ref or "").strip(), created_by=actor)
+                source_ref=(source_ref or "").strip(), created_by=actor or created_by)
     if not need.description:
         raise PlanError({"description": _("请写明需求内容。")})
     if need.source_ref:
@@ -233,12 +236,58 @@ def need_create(*, actor, household: Household, kind: str, description: str, sou
         if existing is not None:
             return existing
     try:
-        need.full_clean()
+        need.full_clean(exclude=["created_by"])
     except ValidationError as exc:
         raise PlanError(exc.message_dict)
     need.save()
     return need
 
+
+
+# A visit's need categories (visits.models.Need) → the needs list's kinds (plans.models.NeedKind).
+VISIT_NEED_KIND = {
+    "basic_living": "basic_living", "medical": "medical", "housing": "housing", "education": "education",
+    "employment": "employment", "care": "care", "heating_cooling": "basic_living", "emergency": "basic_living",
+    "psychological": "psychological", "other": "other",
+}
+
+
+def needs_from_visit(*, visit_id: int) -> list[Need]:
+    """Copy the needs a visit found into the household's needs list (需求清单), once per visit and kind.
+
+    Called after a visit is committed (plans.apps registers it on Visit post_save) so a caseworker finds the
+    needs on the household's plan without typing them again. The visit was authorised when it was logged, so
+    no actor is checked here; `created_by` is the visit's logger. Running it again adds nothing (need_create
+    returns the need already copied for this visit and kind; the database constraint backs it up).
+    """
+    from visits.models import Need as VisitNeed, Visit
+
+    visit = Visit.objects.select_related("household", "logged_by").filter(pk=visit_id).first()
+    if visit is None or not visit.has_needs():
+        return []
+    codes = [c for c in (visit.needs or []) if c in VISIT_NEED_KIND] or ["other"]
+    labels: dict[str, list[str]] = {}
+    for code in codes:
+        label = str(VisitNeed(code).label) if code in VisitNeed.values else code
+        labels.setdefault(VISIT_NEED_KIND[code], [])
+        if label not in labels[VISIT_NEED_KIND[code]]:
+            labels[VISIT_NEED_KIND[code]].append(label)
+    text = " ".join((visit.needs_text or "").split())
+    needs = []
+    for kind, names in labels.items():
+        description = _("%(d)s走访发现：%(n)s") % {"d": visit.visited_on.isoformat(), "n": "、".join(names)}
+        if text:
+            description = f"{description}。{text}"
+        if len(description) > 300:
+            description = description[:299] + "…"
+        try:
+            with transaction.atomic():
+                need = need_create(actor=None, household=visit.household, kind=kind, description=description,
+                                   source="visit", source_ref=str(visit.pk), created_by=visit.logged_by)
+        except IntegrityError:  # a concurrent copy of the same visit won the race
+            need = Need.objects.get(household=visit.household, kind=kind, source="visit", source_ref=str(visit.pk))
+        needs.append(need)
+    return needs
 
 @transaction.atomic
 def plan_item_create(*, actor, household: Household, need: Need, action: str, owner, due_date: dt.date | None,
