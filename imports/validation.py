@@ -8,10 +8,17 @@ validate in seconds with memory bounded by what the import itself must keep.
 `validate(kind, rows, context)` returns an Outcome: counts (new / updated / unchanged / error), the
 errors by row and column (capped), the first rows as they will be stored, and — when asked — the plan
 that `imports.services` writes in one transaction.
+
+A validation is a pure function of the file, the context (the importer's villages, groups and
+caseworkers, today's date) and a handful of set-based database reads, each made through `Reads`.
+`Reads` keeps a short digest of every answer, so a confirm can ask the same questions again in a
+few queries (`Reads.still_hold`) and, if every answer is the same, reuse the dry run's plan instead
+of reading and validating the whole file a second time.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -101,6 +108,18 @@ class Context:
             self._groups = groups
         return self._groups
 
+    def snapshot(self) -> dict:
+        """What this validation took from the context, to compare with a later one (see `matches`)."""
+        return {"village_ids": sorted(self.village_ids), "today": self.today, "villages": self._villages,
+                "groups": self._groups, "caseworkers": self._caseworkers}
+
+    def matches(self, snapshot: dict) -> bool:
+        """Would a validation in this context see what the snapshotted one saw? (Loads the same lookups.)"""
+        if snapshot.get("village_ids") != sorted(self.village_ids) or snapshot.get("today") != self.today:
+            return False
+        loaders = {"villages": self.villages, "groups": self.groups, "caseworkers": self.caseworkers}
+        return all(snapshot.get(name) is None or loader() == snapshot[name] for name, loader in loaders.items())
+
     def caseworkers(self) -> dict:
         if self._caseworkers is None:
             people: dict = {}
@@ -112,6 +131,82 @@ class Context:
                     people[full_name] = None if full_name in people and people[full_name] != pk else pk
             self._caseworkers = people
         return self._caseworkers
+
+
+# ---------------------------------------------------------------- database reads, recorded
+def _read_members(keys, fields) -> dict:
+    return {values["id_number"]: values for values in hh.Member.objects.filter(id_number__in=keys).values(
+        "pk", "id_number", "household_id", "household__village_id", *fields)}
+
+
+def _read_households(keys) -> dict:
+    return {values.pop("pk"): values for values in hh.Household.objects.filter(pk__in=keys).values(
+        "pk", *HOUSEHOLD_FIELDS)}
+
+
+def _read_roster_heads(keys) -> dict:
+    return {id_number: (household_pk, village_pk) for id_number, household_pk, village_pk in hh.Member.objects.filter(
+        id_number__in=keys, relation=hh.Relation.HEAD).values_list("id_number", "household_id", "household__village_id")}
+
+
+def _read_open_entries(keys) -> dict:
+    entries = {}
+    for entry in hh.RosterEntry.objects.filter(household__in=keys, exited_on__isnull=True).values(
+            "pk", "household_id", "target_kind", "cadence", "caseworker_id", "note"):
+        entry["reasons"] = []
+        entries[entry["household_id"]] = entry
+    through = hh.RosterEntry.reasons.through
+    for household_pk, code in through.objects.filter(rosterentry__in=[e["pk"] for e in entries.values()]).values_list(
+            "rosterentry__household_id", "focusreasontag__code"):
+        entries[household_pk]["reasons"].append(code)
+    for entry in entries.values():
+        entry["reasons"].sort()  # a stable order, so the same reasons give the same digest
+    return entries
+
+
+def _read_feed_members(keys, village_ids) -> dict:
+    # Matched only within the importer's villages: people registered elsewhere are not theirs to act on.
+    return {id_number: (pk, household_pk, village_pk) for id_number, pk, household_pk, village_pk in
+            hh.Member.objects.filter(id_number__in=keys, household__village__in=village_ids).values_list(
+                "id_number", "pk", "household_id", "household__village_id")}
+
+
+READERS = {"members": _read_members, "households": _read_households, "roster_heads": _read_roster_heads,
+           "open_entries": _read_open_entries, "feed_members": _read_feed_members}
+RECHECK_CHUNK = 5000
+
+
+def _digest(value) -> bytes:
+    # 8 bytes of BLAKE2b over the answer's repr: values()/values_list() give the same repr for the same row.
+    return b"" if value is None else hashlib.blake2b(repr(value).encode(), digest_size=8).digest()
+
+
+class Reads:
+    """The database reads a validation depended on: {(reader, params): {key: digest of the answer}}."""
+
+    def __init__(self, seen: dict | None = None):
+        self.seen: dict[tuple, dict] = seen if seen is not None else {}
+
+    def fetch(self, name: str, params: tuple, keys) -> dict:
+        keys = list(keys)
+        if not keys:
+            return {}
+        result = READERS[name](keys, *params)
+        store = self.seen.setdefault((name, params), {})
+        for key in keys:
+            store[key] = _digest(result.get(key))
+        return result
+
+    def still_hold(self) -> bool:
+        """Ask every question again, in chunks: True if every answer is what the validation saw."""
+        for (name, params), store in self.seen.items():
+            keys = list(store)
+            for start in range(0, len(keys), RECHECK_CHUNK):
+                part = keys[start:start + RECHECK_CHUNK]
+                result = READERS[name](part, *params)
+                if any(store[key] != _digest(result.get(key)) for key in part):
+                    return False
+        return True
 
 
 @dataclass
@@ -130,6 +225,7 @@ class Outcome:
     preview_headers: list = field(default_factory=list)
     preview: list = field(default_factory=list)
     plan: object = None
+    reads: Reads | None = None
 
     @property
     def ok(self) -> bool:
@@ -314,6 +410,7 @@ class _Validator:
         self.keep_plan = keep_plan
         self.outcome = Outcome(kind=self.kind)
         self.errors = _Errors(self.outcome)
+        self.reads = self.outcome.reads = Reads()
 
     def run(self, rows: Iterable[tuple[int, tuple]]) -> Outcome:
         try:
@@ -450,11 +547,8 @@ class HouseholdValidator(_Validator):
     def check_chunk(self, chunk):
         ids = {row["id_number"] for _n, row in chunk if row.get("id_number")}
         heads = {row["head_id"] for _n, row in chunk if row.get("head_id")} - set(self.existing_heads)
-        existing = {}
-        member_fields = sorted(set(f for f in MEMBER_FIELDS if f in self.present) | {"relation", "birth_date", "sex"})
-        for values in hh.Member.objects.filter(id_number__in=ids | heads).values(
-                "pk", "id_number", "household_id", "household__village_id", *member_fields):
-            existing[values["id_number"]] = values
+        member_fields = tuple(sorted(set(f for f in MEMBER_FIELDS if f in self.present) | {"relation", "birth_date", "sex"}))
+        existing = self.reads.fetch("members", (member_fields,), sorted(ids | heads))
         for head_id in heads:
             found = existing.get(head_id)
             self.existing_heads[head_id] = None if found is None else (
@@ -466,8 +560,7 @@ class HouseholdValidator(_Validator):
     def _load_households(self, pks):
         missing = pks - set(self.household_values)
         if missing:
-            for values in hh.Household.objects.filter(pk__in=missing).values("pk", *HOUSEHOLD_FIELDS):
-                self.household_values[values.pop("pk")] = values
+            self.household_values.update(self.reads.fetch("households", (), sorted(missing)))
 
     def _check_against_database(self, number, row, existing):
         member_id, head_id = row.get("id_number"), row.get("head_id")
@@ -568,21 +661,8 @@ class RosterValidator(_Validator):
 
     def check_chunk(self, chunk):
         heads = {row["head_id"] for _n, row in chunk if row.get("head_id")}
-        households = {}
-        for id_number, household_pk, village_pk in hh.Member.objects.filter(
-                id_number__in=heads, relation=hh.Relation.HEAD).values_list(
-                "id_number", "household_id", "household__village_id"):
-            households[id_number] = (household_pk, village_pk)
-        open_entries = {}
-        entries = hh.RosterEntry.objects.filter(
-            household__in=[v[0] for v in households.values()], exited_on__isnull=True)
-        for entry in entries.values("pk", "household_id", "target_kind", "cadence", "caseworker_id", "note"):
-            entry["reasons"] = []
-            open_entries[entry["household_id"]] = entry
-        through = hh.RosterEntry.reasons.through
-        for entry_id, code in through.objects.filter(rosterentry__in=[e["pk"] for e in open_entries.values()]).values_list(
-                "rosterentry__household_id", "focusreasontag__code"):
-            open_entries[entry_id]["reasons"].append(code)
+        households = self.reads.fetch("roster_heads", (), sorted(heads))
+        open_entries = self.reads.fetch("open_entries", (), sorted({v[0] for v in households.values()}))
         for number, row in chunk:
             head_id = row.get("head_id")
             if not head_id:
@@ -651,13 +731,7 @@ class FeedValidator(_Validator):
 
     def check_chunk(self, chunk):
         ids = {row["id_number"] for _n, row in chunk if row.get("id_number")}
-        # Matched only within the importer's villages: people registered elsewhere are not theirs to act on.
-        members = {
-            id_number: (pk, household_pk, village_pk)
-            for id_number, pk, household_pk, village_pk in hh.Member.objects.filter(
-                id_number__in=ids, household__village__in=self.context.village_ids).values_list(
-                "id_number", "pk", "household_id", "household__village_id")
-        }
+        members = self.reads.fetch("feed_members", (frozenset(self.context.village_ids),), sorted(ids))
         for number, row in chunk:
             if self.errors.has(number) or not row.get("id_number"):
                 continue
