@@ -280,6 +280,7 @@ LOGGING = {
 # Demo data loaders run by `manage.py load_demo` after the jurisdictions and staff (idempotent).
 RELIEF_DEMO_LOADERS: list[str] = [
     "households.demo.load",
+    "visits.demo.load",
     "plans.demo.load",
     "referrals.demo.load",
 ]

@@ -1,0 +1,58 @@
+"""Demo visits: a living worklist for `make run` — a realistic spread, valid visits, alerts, idempotent."""
+import pytest
+from django.utils import timezone
+
+from households import demo as households_demo
+from households.models import Household
+from visits import demo as visits_demo
+from visits.models import Alert, AlertKind, TownshipSummary, Visit
+from visits.selectors import worklist_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_visits_spread_alerts_and_idempotent(demo, monkeypatch):
+    monkeypatch.setattr(households_demo, "DEMO_HOUSEHOLDS", 400)
+    households_demo.load()
+    visits_demo.load()
+    visits = Visit.objects.count()
+    alerts = Alert.objects.count()
+    assert visits > 100
+
+    today = timezone.localdate()
+    # Every visit obeys the model's rules: dates not in the future nor before the household existed,
+    # a not-seen visit never completes the period and always carries a follow-up date.
+    for visit in Visit.objects.select_related("household").prefetch_related("visitors"):
+        assert visit.visited_on <= today
+        assert visit.visited_on >= timezone.localdate(visit.household.created_at)
+        assert visit.completes_period == visit.person_seen
+        if not visit.person_seen:
+            assert visit.next_follow_up_on and visit.not_seen_reason
+        assert [u.jurisdiction_id for u in visit.visitors.all()] == [visit.household.village_id]
+        if visit.has_needs() and not visit.measures:
+            assert visit.case_open
+
+    # The spread a caseworker meets: up to date, overdue, not seen last time — across the district.
+    overdue = up_to_date = not_seen = 0
+    for user in demo.users.values():
+        if user.role != "caseworker":
+            continue
+        work = worklist_for(user)
+        overdue += len(work.overdue)
+        not_seen += len(work.not_seen)
+        up_to_date += sum(1 for i in work.overdue + work.due_this_period if i.due_on >= today)
+    watched = Household.objects.filter(roster_entries__exited_on__isnull=True).count()
+    assert overdue > 0 and not_seen > 0
+    assert overdue < watched  # most households are visited on time
+    # The jobs ran: overdue alerts for the overdue roster households, the weekly summary per township.
+    assert Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT).exists()
+    assert TownshipSummary.objects.count() == len(demo.townships)
+
+    visits_demo.load()
+    assert Visit.objects.count() == visits
+    assert Alert.objects.count() == alerts
+
+
+def test_demo_loader_without_demo_district_does_nothing(db):
+    visits_demo.load()
+    assert not Visit.objects.exists()

@@ -1,0 +1,169 @@
+"""Demo visits (appended to RELIEF_DEMO_LOADERS after households, before plans): a living worklist.
+
+For each household of the demo district on the key-person roster or the observation list, a history
+of visits at its cadence, spread so that `make run` shows every case a caseworker meets: most
+families visited on time, some overdue, some where the person was not seen last time (with a
+follow-up date, some already past), some never visited since they were entered. Each visit passes
+`Visit.clean()` (the three don'ts) and is logged by the caseworker serving the household's village.
+Then the overdue scan, the status-change scan and last week's township summary run once, so the
+alert inbox and the township's home cards have something in them.
+
+Idempotent: visits are created only when the demo district has none; the jobs are idempotent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
+from relief.demo import DISTRICT_CODE
+from relief.models import Jurisdiction, JurisdictionLevel, Role, User
+
+from .cadence import add_months, months_for
+from .models import CHECK_FIELDS, Ability, CheckResult, Need, Visit, VisitMethod, Willingness
+
+DEMO_SEED = 2026
+# Share of watched households per profile (the rest were never visited since they were entered).
+UP_TO_DATE, OVERDUE, NOT_SEEN = 0.58, 0.20, 0.12
+HISTORY = 6  # visits at most per household
+
+SITUATIONS = [
+    "老人独居，子女每周探望一次，降压药按时服用。",
+    "夫妻二人均患慢性病，靠低保金和子女接济生活，家中整洁。",
+    "户主腿脚不便，日常由邻居帮忙买菜，饮食正常。",
+    "一家三口，丈夫打零工收入不稳定，孩子在读初中。",
+    "重度残疾人由母亲照料，护理补贴按月到账。",
+    "租住老旧公房，屋顶有渗水，已报物业维修。",
+    "刚出院在家休养，医药费负担较重。",
+]
+NOT_SEEN_REASONS = ["家中无人，电话未接通", "外出务工，家人称月底回来", "住院治疗中，家属不在家", "门卫称老人去女儿家小住"]
+NEEDS = [
+    (Need.MEDICAL, "medical", "住院自付费用较高", "协助申请医疗救助，告知大病保险报销流程"),
+    (Need.CARE, "care", "独居，行动不便，做饭困难", "联系社区助餐点每日送餐"),
+    (Need.HOUSING, "housing_safety", "屋顶渗水，墙面开裂", "已报街道房管部门查勘，跟进维修进度"),
+    (Need.BASIC_LIVING, "income_change", "家庭收入明显下降", "指导申请临时救助，核对家庭经济状况"),
+    (Need.EDUCATION, "schooling", "孩子学杂费负担重", "转介教育部门落实学生资助"),
+]
+
+
+def _villages():
+    return list(Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE, code__startswith=DISTRICT_CODE[:6])
+                .order_by("code"))
+
+
+def _watched(villages):
+    """(household, first possible visit day, cadence) of the demo district's watched households."""
+    from households.models import Household, ObservationEntry, RosterEntry
+
+    roster = {pk: (entered, cadence) for pk, entered, cadence in RosterEntry.objects.filter(
+        household__village__in=villages, exited_on__isnull=True).values_list("household_id", "entered_on", "cadence")}
+    observed = {pk: (decided, cadence) for pk, decided, cadence in ObservationEntry.objects.filter(
+        household__village__in=villages, removed_on__isnull=True).values_list("household_id", "decided_on", "cadence")}
+    for household in Household.objects.filter(pk__in=[*roster, *observed]).order_by("pk"):
+        since, cadence = roster.get(household.pk) or observed[household.pk]
+        yield household, max(timezone.localdate(household.created_at), since), cadence
+
+
+def _visit(rng, household, day, caseworker, seen: bool) -> Visit:
+    visit = Visit(household=household, visited_on=day, logged_by=caseworker, idempotency_key=uuid.uuid4(),
+                  created_at=timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 16), 30))))
+    visit.updated_at = visit.created_at
+    if not seen:
+        visit.method = rng.choice([VisitMethod.HOME, VisitMethod.PHONE])
+        visit.person_seen = False
+        visit.not_seen_reason = rng.choice(NOT_SEEN_REASONS)
+        visit.actions_taken = "留下联系卡，约定再次上门"
+        return visit
+    visit.method = rng.choices([VisitMethod.HOME, VisitMethod.PHONE, VisitMethod.WALK_IN], [80, 15, 5])[0]
+    for name in CHECK_FIELDS:
+        setattr(visit, name, CheckResult.NOT_APPLICABLE if name == "schooling" else CheckResult.NORMAL)
+    visit.situation = rng.choice(SITUATIONS)
+    visit.willingness = Willingness.NOT_ASKED
+    visit.ability = Ability.NOT_APPLICABLE
+    visit.actions_taken = "宣讲社会救助政策，了解近期生活情况"
+    roll = rng.random()
+    if roll < 0.2:
+        need, check, text, measures = rng.choice(NEEDS)
+        setattr(visit, check, CheckResult.CONCERN)
+        visit.needs, visit.needs_text = [str(need)], text
+        visit.willingness = rng.choice([Willingness.WANTS, Willingness.UNDECIDED])
+        # Three don'ts: most needs get a measure; a few are left open for the worklist to show.
+        visit.measures = measures if rng.random() < 0.8 else ""
+        if visit.willingness == Willingness.WANTS and rng.random() < 0.5:
+            visit.ability, visit.help_offered = Ability.NEEDS_HELP, "协理员代为准备申请材料，陪同到受理中心"
+    if roll > 0.9:
+        # Not everything learned this time: the situation is not yet clear.
+        setattr(visit, rng.choice(["medical", "income_change", "care"]), CheckResult.NOT_CHECKED)
+        visit.situation_clear = False
+    else:
+        visit.situation_clear = True
+    return visit
+
+
+def _history(rng, household, start, cadence, caseworker, today) -> list[Visit]:
+    """The household's visits, oldest first, following its profile."""
+    months = months_for(cadence)
+    period = (add_months(today, months) - today).days
+    roll = rng.random()
+    if roll < UP_TO_DATE:
+        last, last_seen = today - dt.timedelta(days=rng.randint(0, max(period - 5, 1))), True
+    elif roll < UP_TO_DATE + OVERDUE:
+        last, last_seen = today - dt.timedelta(days=period + rng.randint(3, 70)), True
+    elif roll < UP_TO_DATE + OVERDUE + NOT_SEEN:
+        last, last_seen = today - dt.timedelta(days=rng.randint(1, 14)), False
+    else:
+        return []
+    days, day = [], last
+    for _i in range(HISTORY):
+        if day < start:
+            break
+        days.append(day)
+        day = add_months(day, -months) - dt.timedelta(days=rng.randint(0, 4))
+    visits = []
+    for index, day in enumerate(reversed(days)):
+        newest = index == len(days) - 1
+        visits.append(_visit(rng, household, day, caseworker, seen=last_seen if newest else rng.random() > 0.05))
+    return visits
+
+
+def load(stdout=None) -> None:
+    from .jobs import overdue_scan, status_change_scan, township_summaries
+
+    villages = _villages()
+    if not villages:
+        return
+    created = 0
+    if not Visit.objects.filter(household__village__in=villages).exists():
+        created = _create_visits(villages)
+    overdue = overdue_scan()
+    changes = status_change_scan()
+    township_summaries()
+    if stdout is not None:
+        stdout.write(f"演示走访：新建巡查记录 {created} 条；逾期预警新增 {overdue['opened']} 条，"
+                     f"情况变化预警新增 {changes['opened']} 条")
+
+
+def _create_visits(villages) -> int:
+    rng = random.Random(DEMO_SEED)
+    today = timezone.localdate()
+    caseworkers = {}
+    for user in User.objects.filter(role=Role.CASEWORKER, is_active=True, jurisdiction__in=villages).order_by("pk"):
+        caseworkers.setdefault(user.jurisdiction_id, user)
+    visits: list[Visit] = []
+    for household, start, cadence in _watched(villages):
+        caseworker = caseworkers.get(household.village_id)
+        for visit in _history(rng, household, start, cadence, caseworker, today):
+            # The same rules as a visit logged through the form (the three don'ts, dates).
+            visit.clean_fields(exclude=["household", "logged_by", "idempotency_key"])
+            visit.clean()
+            visits.append(visit)
+    with transaction.atomic():
+        Visit.objects.bulk_create(visits, batch_size=1000)
+        through = Visit.visitors.through
+        through.objects.bulk_create(
+            [through(visit_id=v.pk, user_id=v.logged_by_id) for v in visits if v.logged_by_id and v.pk],
+            batch_size=1000)
+    return len(visits)
