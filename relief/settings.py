@@ -210,6 +210,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs. Later issues add theirs here; django-celery-beat copies them into its tables.
 CELERY_BEAT_SCHEDULE: dict = {
+    # The household list's current categories follow assistance that starts or ends by date (households).
+    "households-refresh-assistance-flags": {"task": "households.refresh_assistance_flags",
+                                            "schedule": crontab(minute=5, hour=0)},
     # Monthly closing (seed 004): runs on days 28-31 at 23:30 and acts on the month's last day only.
     "ledgers-close-month": {"task": "ledgers.close_month", "schedule": crontab(minute=30, hour=23, day_of_month="28-31")},
     "ledgers-purge-expired-exports": {"task": "ledgers.purge_expired_exports", "schedule": crontab(minute=15, hour=3)},
