@@ -46,8 +46,12 @@ class HouseholdFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、身份证号或地址"),
                                                       "autocomplete": "off"}))
-    village = forms.ModelChoiceField(label=_("村/社区"), required=False, queryset=Jurisdiction.objects.none(),
-                                     empty_label=_("全部"))
+    township = forms.ModelChoiceField(
+        label=_("乡镇/街道"), required=False, queryset=Jurisdiction.objects.none(), empty_label=_("全部"),
+        error_messages={"invalid_choice": _("未找到该乡镇/街道，或它不在您的辖区内，请从列表中选择。")})
+    village = forms.ModelChoiceField(
+        label=_("村/社区"), required=False, queryset=Jurisdiction.objects.none(), empty_label=_("全部"),
+        error_messages={"invalid_choice": _("未找到该村/社区，或它不在您的辖区内，请从列表中选择。")})
     category = forms.ChoiceField(label=_("救助类别"), required=False,
                                  choices=[("", _("全部"))] + list(AssistanceType.choices))
     reason = forms.ChoiceField(label=_("关注原因"), required=False, choices=[("", _("全部"))] + list(FocusReason.choices))
@@ -60,15 +64,32 @@ class HouseholdFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["township"].queryset = access.jurisdictions_for(
+            user, Action.VIEW, JurisdictionLevel.TOWNSHIP).order_by("code")
+        if not (user.is_superuser or access.ROLE_LEVEL.get(user.role) == JurisdictionLevel.DISTRICT):
+            # Serving one township or village there is nothing to choose; a link may still carry it.
+            self.fields["township"].widget = forms.HiddenInput()
         self.fields["village"].queryset = access.villages_for(user, Action.VIEW).order_by("code")
 
-    def filters(self) -> dict:
-        if not self.is_valid():
+    def clean(self):
+        data = super().clean()
+        township, village = data.get("township"), data.get("village")
+        if township and village and village.parent_id != township.pk:
+            self.add_error("village", _("所选村/社区不属于所选乡镇/街道。"))
+        return data
+
+    def filters(self) -> dict | None:
+        """The list's filters; None when the input is invalid (the page then lists nothing rather
+        than more than was asked for, and shows the error at the field)."""
+        if not self.is_bound:
             return {}
+        if not self.is_valid():
+            return None
         data = self.cleaned_data
         yes_no = {"1": True, "0": False, "": None}
         return {
-            "q": data["q"], "village": data["village"], "category": data["category"], "reason": data["reason"],
+            "q": data["q"], "township": data["township"], "village": data["village"],
+            "category": data["category"], "reason": data["reason"],
             "target_kind": data["target_kind"], "on_roster": yes_no[data["on_roster"]],
             "on_observation": yes_no[data["on_observation"]], "review_due": data["review_due"], "sort": data["sort"],
         }

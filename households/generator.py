@@ -27,7 +27,7 @@ from .models import (
     HouseholdEvent, HousingSituation, HukouType, MaritalStatus, Member, ObservationEntry, Relation, RosterChange,
     RosterChangeKind, RosterEntry, SchoolStage, SelfCare, TargetKind,
 )
-from .services import default_cadence, next_review_date
+from .services import default_cadence, household_refresh_flags, next_review_date
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁"
             "任沈姚卢钟姜崔谭陆范汪廖石金贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙史陶贺毛郝顾龚邵万钱戴严孔汤")
@@ -403,3 +403,5 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
                                      occurred_at=_dt(entry.decided_on), data={"entry": entry.pk}))
     HouseholdEvent.objects.bulk_create(events, batch_size=2000)
     stats.events += len(events)
+    # Bulk writes send no signals: bring the list's kept copies up to date for this batch.
+    household_refresh_flags([h.pk for h in households], on=today)

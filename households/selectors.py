@@ -2,9 +2,11 @@
 
     households_for(user, action=Action.VIEW) -> QuerySet[Household]       every household the user may act on
     household_get(user, pk, action=Action.VIEW) -> Household                 404 outside the user's villages
-    household_list(user, *, q="", village=None, category="", reason="", target_kind="", on_roster=None,
-                   on_observation=None, review_due=False, sort="") -> QuerySet[Household]
-    with_list_details(queryset, on=None) -> QuerySet                          prefetches what a list row shows
+    household_list(user, *, q="", township=None, village=None, category="", reason="", target_kind="",
+                   on_roster=None, on_observation=None, review_due=False, sort="") -> QuerySet[Household]
+        Filters read the kept copies on Household (categories, roster_kind, roster_reasons,
+        observation_review_on; see services.household_refresh_flags), not the records themselves.
+    with_list_details(queryset) -> QuerySet                                    what a list row shows
     running_assistance(on=None) -> Q                                          AssistanceRecord running on a date
     current_categories(household, on=None) -> list[str]                       AssistanceType values running today
     dibao_standard_for(household, on=None) -> DibaoStandard | None            the standard in force
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,15 +30,17 @@ from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import (
-    AssistanceRecord, AssistanceType, DibaoStandard, Household, HukouType, Member, MemberStatus,
-    ObservationEntry, Relation, RosterEntry, StandardArea,
+    AssistanceRecord, AssistanceType, DibaoStandard, Household, HukouType, Member, MemberStatus, Relation,
+    StandardArea,
 )
 
 ID_QUERY = re.compile(r"^\d{6,17}[\dXx]?$")
 
+# By village id, not by the village's code: ("village_id", "id") walks the (village, id) indexes, while
+# ordering by the code joins and sorts every matching household before the first page.
 SORTS = {
-    "": ("village", "id"),
-    "village": ("village", "id"),
+    "": ("village_id", "id"),
+    "village": ("village_id", "id"),
     "-updated": ("-updated_at", "-id"),
     "-created": ("-created_at", "-id"),
     "income": ("per_capita_income", "id"),
@@ -71,33 +75,37 @@ def household_get(user, pk, action: str = Action.VIEW) -> Household:
 
 
 def household_list(
-    user, *, q: str = "", village: Jurisdiction | int | None = None, category: str = "", reason: str = "",
-    target_kind: str = "", on_roster: bool | None = None, on_observation: bool | None = None,
-    review_due: bool = False, sort: str = "", on: dt.date | None = None,
+    user, *, q: str = "", township: Jurisdiction | int | None = None, village: Jurisdiction | int | None = None,
+    category: str = "", reason: str = "", target_kind: str = "", on_roster: bool | None = None,
+    on_observation: bool | None = None, review_due: bool = False, sort: str = "", on: dt.date | None = None,
 ) -> QuerySet[Household]:
-    """Households the user may see, searched and filtered as on the list page."""
+    """Households the user may see, searched and filtered as on the list page.
+
+    `township` (a Jurisdiction or its pk) narrows to its villages; it never widens the user's scope.
+    """
     on = on or timezone.localdate()
     qs = households_for(user, Action.VIEW)
+    if township:
+        township_id = getattr(township, "pk", township)
+        qs = qs.filter(village__in=Jurisdiction.objects.filter(parent_id=township_id,
+                                                              level=JurisdictionLevel.VILLAGE).values("pk"))
     if village:
         qs = qs.filter(village=village)
     q = (q or "").strip()
     if q:
         qs = qs.filter(search_filter(q))
     if category:
-        qs = qs.filter(Exists(AssistanceRecord.objects.filter(running_assistance(on), household=OuterRef("pk"),
-                                                              type=category)))
-    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
+        qs = qs.filter(categories__contains=f",{category},")
     if reason:
-        qs = qs.filter(Exists(open_roster.filter(reasons__code=reason)))
+        qs = qs.filter(roster_reasons__contains=f",{reason},")
     if target_kind:
-        qs = qs.filter(Exists(open_roster.filter(target_kind=target_kind)))
+        qs = qs.filter(roster_kind=target_kind)
     if on_roster is not None:
-        qs = qs.filter(Exists(open_roster)) if on_roster else qs.exclude(Exists(open_roster))
-    open_observation = ObservationEntry.objects.filter(household=OuterRef("pk"), removed_on__isnull=True)
+        qs = qs.exclude(roster_kind="") if on_roster else qs.filter(roster_kind="")
     if on_observation is not None:
-        qs = qs.filter(Exists(open_observation)) if on_observation else qs.exclude(Exists(open_observation))
+        qs = qs.filter(observation_review_on__isnull=not on_observation)
     if review_due:
-        qs = qs.filter(Exists(open_observation.filter(next_review_on__lte=on)))
+        qs = qs.filter(observation_review_on__lte=on)
     return qs.order_by(*SORTS.get(sort, SORTS[""]))
 
 
@@ -115,20 +123,13 @@ def search_filter(q: str) -> Q:
 
 def with_list_details(queryset: QuerySet[Household], on: dt.date | None = None) -> QuerySet[Household]:
     """What a row of the household list shows, in a fixed number of queries whatever the page size:
-    present members (head first), running assistance, the open roster entry with reasons, the open
-    observation entry."""
-    on = on or timezone.localdate()
-    return queryset.select_related("village", "caseworker").prefetch_related(
+    the village and the present members (head first). Categories, roster and observation come from the
+    kept copies on the row itself (Household.category_codes, roster_kind, roster_reason_codes,
+    observation_review_on)."""
+    return queryset.select_related("village").prefetch_related(
         Prefetch("members", to_attr="present_members",
                  queryset=Member.objects.filter(status=MemberStatus.PRESENT).only(
-                     "id", "household_id", "name", "relation", "id_number", "birth_date", "sex").order_by("pk")),
-        Prefetch("assistance", to_attr="running_assistance",
-                 queryset=AssistanceRecord.objects.filter(running_assistance(on)).only(
-                     "id", "household_id", "type", "start_date", "end_date")),
-        Prefetch("roster_entries", to_attr="open_roster",
-                 queryset=RosterEntry.objects.filter(exited_on__isnull=True).prefetch_related("reasons")),
-        Prefetch("observation_entries", to_attr="open_observation",
-                 queryset=ObservationEntry.objects.filter(removed_on__isnull=True)),
+                     "id", "household_id", "name", "relation", "id_number").order_by("pk")),
     )
 
 

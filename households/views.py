@@ -26,7 +26,7 @@ from .forms import (
     ObservationAddForm, ObservationRemoveForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
 )
 from .idcard import mask_id_number
-from .models import AssistanceType, Cadence, FocusReason, MemberStatus, RosterChange, TargetKind
+from .models import AssistanceType, Cadence, FocusReason, Household, MemberStatus, RosterChange, TargetKind
 from .sections import household_sections
 
 PAGE_SIZES = (20, 50, 100)
@@ -45,8 +45,12 @@ def household_list(request):
     """The registry: search, filters, sort and pagination, ID numbers masked."""
     form = HouseholdFilterForm(request.GET or None, user=request.user)
     filters = form.filters()
-    queryset = selectors.with_list_details(selectors.household_list(request.user, **filters))
+    if filters is None:
+        queryset = Household.objects.none()
+    else:
+        queryset = selectors.with_list_details(selectors.household_list(request.user, **filters))
     page = Paginator(queryset, _page_size(request)).get_page(request.GET.get("page"))
+    today = timezone.localdate()
     rows = []
     for household in page.object_list:
         head = selectors.head_of(household)
@@ -55,11 +59,13 @@ def household_list(request):
             "head": head,
             "masked_id": mask_id_number(head.id_number) if head else "",
             "size": len(household.present_members),
-            "categories": [AssistanceType(c).label for c in selectors.current_categories(household)],
-            "roster": household.open_roster[0] if household.open_roster else None,
-            "observation": household.open_observation[0] if household.open_observation else None,
+            "categories": [AssistanceType(c).label for c in household.category_codes],
+            "roster_kind": TargetKind(household.roster_kind).label if household.roster_kind else "",
+            "roster_reasons": "、".join(str(FocusReason(c).label) for c in household.roster_reason_codes
+                                       if c in FocusReason.values),
+            "review_due": household.on_observation and household.observation_review_on <= today,
         })
-    context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": timezone.localdate(),
+    context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": today,
                "can_create": access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS)}
     return TemplateResponse(request, "households/list.html", context)
 

@@ -592,6 +592,9 @@ def write_roster(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> 
     _flush(through, links)
     _flush(hh.RosterChange, changes)
     _flush(hh.HouseholdEvent, events)
+    # Bulk writes send no signals: the household list's kept copies (roster kind and reasons) follow here.
+    from households.services import household_refresh_flags
+    household_refresh_flags([row[0] for row in plan.new_entries] + [row[1] for row in plan.changed_entries])
 
 
 def _json(value):
