@@ -111,13 +111,17 @@ def _villages(user, jurisdiction: Jurisdiction | None) -> list[Jurisdiction]:
 
 
 def household_list_url(user, jurisdiction: Jurisdiction | None, **params) -> str:
-    """The households list filtered as the number was counted (its GET parameters: village, category,
-    target_kind, on_roster, on_observation). The list filters by village only, so a figure for part of
-    the user's jurisdiction above village level gets no link rather than a link to a different number."""
-    if jurisdiction is not None and jurisdiction.level == JurisdictionLevel.VILLAGE:
-        params["village"] = jurisdiction.pk
-    elif jurisdiction is not None and jurisdiction.pk != user.jurisdiction_id:
-        return ""
+    """The households list filtered as the number was counted (its GET parameters: township, village,
+    category, target_kind, on_roster, on_observation). A figure for a village or a township carries that
+    filter; one for the user's whole jurisdiction none. Any other scope (a district that is not the user's)
+    gets no link rather than a link to a different number."""
+    if jurisdiction is not None:
+        if jurisdiction.level == JurisdictionLevel.VILLAGE:
+            params["village"] = jurisdiction.pk
+        elif jurisdiction.level == JurisdictionLevel.TOWNSHIP:
+            params["township"] = jurisdiction.pk
+        elif jurisdiction.pk != user.jurisdiction_id:
+            return ""
     return url_or_blank("households:list", params)
 
 
@@ -148,6 +152,32 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
         "category_chart": hbar_chart(categories, title=_("按救助类别统计的家庭数")),
         "kind_chart": hbar_chart(kinds, title=_("按对象类型统计的家庭数")),
     }
+
+
+def area_figures(user, villages: list[Jurisdiction]) -> dict | None:
+    """Households, roster and observation list per township when the villages lie in several townships,
+    else per village; each number links to the household list filtered to that township or village.
+    One grouped query whatever the number of villages."""
+    if not villages:
+        return None
+    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
+    open_observation = ObservationEntry.objects.filter(household=OuterRef("pk"), removed_on__isnull=True)
+    counts = {row["village"]: row for row in (
+        Household.objects.filter(village__in=[v.pk for v in villages]).values("village").order_by()
+        .annotate(total=Count("pk"), roster=Count("pk", filter=Exists(open_roster)),
+                  observation=Count("pk", filter=Exists(open_observation))))}
+    by_township = len({v.parent_id for v in villages}) > 1
+    areas: dict[int, dict] = {}
+    for village in villages:
+        area = village.parent if by_township and village.parent else village
+        row = areas.setdefault(area.pk, {"area": area, "total": 0, "roster": 0, "observation": 0})
+        for key in ("total", "roster", "observation"):
+            row[key] += counts.get(village.pk, {}).get(key, 0)
+    for row in areas.values():
+        row["total_url"] = household_list_url(user, row["area"])
+        row["roster_url"] = household_list_url(user, row["area"], on_roster="1")
+        row["observation_url"] = household_list_url(user, row["area"], on_observation="1")
+    return {"level": _("乡镇（街道）") if by_township else _("村（社区）"), "rows": list(areas.values())}
 
 
 def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date) -> dict:
@@ -182,6 +212,7 @@ def dashboard(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: d
     villages = _villages(user, jurisdiction)
     data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
             "households": household_figures(user, jurisdiction, villages),
+            "areas": area_figures(user, villages),
             "monthly": monthly_new(villages, start, end)}
     from . import activity
 
