@@ -5,25 +5,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Case, CharField, Count, DateField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, CharField, Count, DateField, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
+from households.models import Cadence, Household, Member, Relation, RosterEntry
 from relief import access
 from relief.access import Action
 
 from .cadence import CADENCE_MONTHS, due_date, overdue_threshold, period_end
 from .models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES, Visit
-
-
-def _last_visit(field_name: str, completing: bool = False, ref: str = "pk"):
-    visits = Visit.objects.filter(household=OuterRef(ref))
-    if completing:
-        visits = visits.filter(completes_period=True)
-    return Subquery(visits.order_by("-visited_on", "-pk").values(field_name)[:1])
 
 
 def assignee_expression(prefix: str = "") -> Case:
@@ -83,18 +76,31 @@ def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
 
 # ---------------------------------------------------------------- worklist and household page
 
+# The worklist's front page shows this many households per section; "查看全部" pages through the rest.
+WORKLIST_PREVIEW = 10
+WORKLIST_PAGE_SIZE = 30
+
+
 @dataclass
 class WatchItem:
-    """One watched household on the worklist, with its due date and why it is listed."""
+    """One watched household on the worklist, with its due date and why it is listed.
 
-    household: Household
+    The worklist computes these for every watched household of the user's villages from one
+    grouped query; `household` and `head_name` are attached only to the items a page shows
+    (see attach_households), so a village of thousands costs one light query, not thousands of rows
+    of model objects.
+    """
+
+    household_id: int
     cadence: str
     due_on: dt.date
     anchor: dt.date | None
     last_visit_on: dt.date | None
     last_seen: bool | None
     follow_up_on: dt.date | None
-    head_name: str
+    household: Household | None = None
+    head_name: str = ""
+    overdue_days: int = 0
     alerts: list = field(default_factory=list)
 
     @property
@@ -105,48 +111,112 @@ class WatchItem:
         return (today - self.due_on).days
 
 
-def watched_households(village_ids) -> QuerySet[Household]:
-    """Households on the roster or the observation list in these villages, annotated in one query."""
-    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
-    open_observation = ObservationEntry.objects.filter(household=OuterRef("pk"), removed_on__isnull=True)
-    head = Member.objects.filter(household=OuterRef("pk")).order_by(
-        Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1)), "pk")
+def watch_rows(village_ids=None, household_ids=None):
+    """Per watched household (open roster or observation entry), in ONE grouped query:
+    (household id, roster cadence, roster entry date, observation cadence, observation decision date,
+    observation review date, last completing visit, last visit, last visit where the person was not seen).
+
+    The open roster and observation entries are at most one each per household (unique partial
+    constraints), so joining them beside the visits multiplies nothing and the visit dates are plain
+    MAX aggregates over the visit_household_date index: no correlated subquery per household.
+    """
+    qs = Household.objects.annotate(
+        open_roster=FilteredRelation("roster_entries", condition=Q(roster_entries__exited_on__isnull=True)),
+        open_observation=FilteredRelation("observation_entries",
+                                          condition=Q(observation_entries__removed_on__isnull=True)),
+    )
+    if village_ids is not None:
+        qs = qs.filter(village__in=village_ids)
+    if household_ids is not None:
+        qs = qs.filter(pk__in=household_ids)
     return (
-        Household.objects.filter(village__in=village_ids)
-        .filter(Exists(open_roster) | Exists(open_observation))
-        .select_related("village")
+        qs.filter(Q(open_roster__isnull=False) | Q(open_observation__isnull=False))
+        .order_by()
+        .values_list("pk", "open_roster__cadence", "open_roster__entered_on", "open_observation__cadence",
+                     "open_observation__decided_on", "open_observation__next_review_on")
         .annotate(
-            roster_cadence=Subquery(open_roster.values("cadence")[:1]),
-            roster_entered_on=Subquery(open_roster.values("entered_on")[:1]),
-            observation_cadence=Subquery(open_observation.values("cadence")[:1]),
-            observation_decided_on=Subquery(open_observation.values("decided_on")[:1]),
-            observation_review_on=Subquery(open_observation.values("next_review_on")[:1]),
-            last_completing_on=_last_visit("visited_on", completing=True),
-            last_visit_on=_last_visit("visited_on"),
-            last_seen=_last_visit("person_seen"),
-            last_follow_up_on=_last_visit("next_follow_up_on"),
-            head_name=Subquery(head.values("name")[:1]),
+            last_completing_on=Max("visits__visited_on", filter=Q(visits__completes_period=True)),
+            last_visit_on=Max("visits__visited_on"),
+            last_not_seen_on=Max("visits__visited_on", filter=Q(visits__completes_period=False)),
         )
-        .order_by("pk")
     )
 
 
-def due_of(household) -> tuple[dt.date | None, str, dt.date | None]:
-    """(due date, cadence, anchor) of an annotated watched household: the earliest of its watches."""
+def due_of(roster_cadence, roster_entered_on, observation_cadence, observation_decided_on, observation_review_on,
+           last_completing_on) -> tuple[dt.date | None, str, dt.date | None]:
+    """(due date, cadence, anchor) of a watched household: the earliest of its watches.
+
+    Month arithmetic (clamped to the month's end) is done here rather than in SQL, where
+    PostgreSQL and SQLite disagree about 31 January + 1 month; it costs microseconds per household.
+    """
     candidates = []
-    last = household.last_completing_on
-    if household.roster_cadence:
-        anchor = max(last, household.roster_entered_on) if last else household.roster_entered_on
-        candidates.append((due_date(anchor, household.roster_cadence), household.roster_cadence, anchor))
-    if household.observation_cadence:
-        if last and last >= household.observation_decided_on:
-            candidates.append((due_date(last, household.observation_cadence), household.observation_cadence, last))
+    last = last_completing_on
+    if roster_cadence:
+        anchor = max(last, roster_entered_on) if last else roster_entered_on
+        candidates.append((due_date(anchor, roster_cadence), roster_cadence, anchor))
+    if observation_cadence:
+        if last and last >= observation_decided_on:
+            candidates.append((due_date(last, observation_cadence), observation_cadence, last))
         else:
-            candidates.append((household.observation_review_on, household.observation_cadence,
-                               household.observation_decided_on))
+            candidates.append((observation_review_on, observation_cadence, observation_decided_on))
     if not candidates:
         return None, "", None
     return min(candidates, key=lambda c: c[0])
+
+
+def watch_items(village_ids=None, household_ids=None) -> list[WatchItem]:
+    """WatchItems of the watched households: one grouped query, plus one for the follow-up dates of
+    households whose latest visit did not see the person (only when there are any)."""
+    items = []
+    not_seen: dict[int, WatchItem] = {}
+    for pk, r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, last_not_seen in watch_rows(
+            village_ids, household_ids):
+        due_on, cadence, anchor = due_of(r_cadence, r_entered, o_cadence, o_decided, o_review, completing)
+        if due_on is None:
+            continue
+        # A visit where the person was not seen after the last one where they were: "not seen last
+        # time". (completes_period is exactly person_seen, a check constraint.) On one day with both,
+        # the person was seen that day.
+        seen = None if last is None else not (last_not_seen and (completing is None or last_not_seen > completing))
+        item = WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
+                         last_seen=seen, follow_up_on=None)
+        if seen is False:
+            not_seen[pk] = item
+        items.append(item)
+    if not_seen:
+        _attach_follow_ups(not_seen, village_ids)
+    return items
+
+
+def _attach_follow_ups(not_seen: dict[int, WatchItem], village_ids) -> None:
+    """The follow-up date set on each household's latest not-seen visit, in one query."""
+    visits = Visit.objects.filter(completes_period=False,
+                                  visited_on__gte=min(i.last_visit_on for i in not_seen.values()))
+    # Filtering by village keeps the statement short for thousands of households; by id otherwise.
+    visits = visits.filter(household__village__in=village_ids) if village_ids is not None else \
+        visits.filter(household_id__in=list(not_seen))
+    for household_id, visited_on, follow_up in visits.order_by("visited_on", "pk").values_list(
+            "household_id", "visited_on", "next_follow_up_on"):
+        item = not_seen.get(household_id)
+        if item is not None and visited_on == item.last_visit_on:
+            item.follow_up_on = follow_up
+
+
+def attach_households(items: list[WatchItem]) -> list[WatchItem]:
+    """Fill in `household` (with its village) and `head_name` of the items a page shows: one query."""
+    missing = [i for i in items if i.household is None]
+    if missing:
+        head = Member.objects.filter(household=OuterRef("pk")).order_by(
+            Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1)), "pk")
+        households = Household.objects.select_related("village").annotate(
+            head_name=Subquery(head.values("name")[:1])).in_bulk([i.household_id for i in missing])
+        for item in missing:
+            item.household = households.get(item.household_id)
+            item.head_name = getattr(item.household, "head_name", None) or ""
+    return items
+
+
+WORKLIST_SECTIONS = ("overdue", "due", "not_seen")
 
 
 @dataclass
@@ -157,47 +227,59 @@ class Worklist:
     not_seen: list[WatchItem]
     new_alerts: list[Alert]
     watched_count: int
+    new_alert_count: int = 0
+
+    def section(self, name: str) -> list[WatchItem]:
+        return {"overdue": self.overdue, "due": self.due_this_period, "not_seen": self.not_seen}[name]
 
 
-def worklist_for(user, today: dt.date | None = None, village_ids=None) -> Worklist:
+NEW_ALERTS_SHOWN = 20
+
+
+def worklist_for(user, today: dt.date | None = None, village_ids=None, with_alerts: bool = True) -> Worklist:
     """The caseworker's worklist: overdue (oldest first), due this month, not seen last time, new alerts.
 
-    A fixed number of queries whatever the number of households: one for the watched households
-    with their last visits, one for the unhandled alerts.
+    A fixed number of queries whatever the number of households: one grouped query for the watched
+    households and their visit dates, one for the follow-up dates of households not seen last time,
+    two for the new alerts (the newest few and their count). Households themselves are loaded only for
+    the items a page shows (attach_households).
     """
     today = today or timezone.localdate()
     if village_ids is None:
         village_ids = access.village_ids_for(user, Action.LOG_VISITS)
-    items = []
-    for household in watched_households(village_ids):
-        due_on, cadence, anchor = due_of(household)
-        if due_on is None:
-            continue
-        items.append(WatchItem(household=household, cadence=cadence, due_on=due_on, anchor=anchor,
-                               last_visit_on=household.last_visit_on, last_seen=household.last_seen,
-                               follow_up_on=household.last_follow_up_on, head_name=household.head_name or ""))
+    items = watch_items(village_ids)
     end = period_end(today)
-    overdue = sorted((i for i in items if i.due_on < today), key=lambda i: (i.due_on, i.household.pk))
-    due = sorted((i for i in items if today <= i.due_on <= end), key=lambda i: (i.due_on, i.household.pk))
+    overdue = sorted((i for i in items if i.due_on < today), key=lambda i: (i.due_on, i.household_id))
+    for item in overdue:
+        item.overdue_days = (today - item.due_on).days
+    due = sorted((i for i in items if today <= i.due_on <= end), key=lambda i: (i.due_on, i.household_id))
     not_seen = sorted((i for i in items if i.last_seen is False),
-                      key=lambda i: (i.follow_up_on or today, i.household.pk))
-    alerts = list(
-        Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
-        .select_related("household", "household__village").order_by("-opened_at", "-pk")[:50]
-    )
+                      key=lambda i: (i.follow_up_on or today, i.household_id))
+    alerts, alert_count = [], 0
+    if with_alerts:
+        new = Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
+        alerts = list(new.select_related("household", "household__village").order_by("-opened_at", "-pk")
+                      [:NEW_ALERTS_SHOWN])
+        alert_count = new.count()
     return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
-                    watched_count=len(items))
+                    watched_count=len(items), new_alert_count=alert_count)
 
 
-def household_watch(household: Household) -> WatchItem | None:
-    """Due date and last visit of one household (None when it is neither on the roster nor observed)."""
-    row = watched_households([household.village_id]).filter(pk=household.pk).first()
-    if row is None:
+def household_watch(household: Household, with_head: bool = False) -> WatchItem | None:
+    """Due date and last visit of one household (None when it is neither on the roster nor observed).
+
+    with_head also reads the head's name (one more query), for pages that do not list the members.
+    """
+    items = watch_items(household_ids=[household.pk])
+    if not items:
         return None
-    due_on, cadence, anchor = due_of(row)
-    return WatchItem(household=household, cadence=cadence, due_on=due_on, anchor=anchor,
-                     last_visit_on=row.last_visit_on, last_seen=row.last_seen, follow_up_on=row.last_follow_up_on,
-                     head_name=row.head_name or "")
+    item = items[0]
+    item.household = household
+    if with_head:
+        item.head_name = (Member.objects.filter(household=household)
+                          .order_by(Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1)), "pk")
+                          .values_list("name", flat=True).first() or "")
+    return item
 
 
 def case_open_reasons(visits: list[Visit], alerts: list[Alert]) -> list[str]:
@@ -223,8 +305,12 @@ def open_alert_count(user) -> int:
     return Alert.objects.within(access.village_ids_for(user, Action.VIEW)).filter(status=AlertStatus.OPEN).count()
 
 
-def alerts_for(user, status: str = "unhandled", kind: str = "") -> QuerySet[Alert]:
+def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) -> QuerySet[Alert]:
+    """The alerts the user may see, filtered. `village` (a Jurisdiction or pk) narrows within that scope:
+    a village outside it yields nothing, never another jurisdiction's alerts."""
     qs = access.scope(Alert.objects.all(), user, Action.VIEW, field="household__village")
+    if village is not None:
+        qs = qs.filter(household__village=village)
     if status == "unhandled":
         qs = qs.unhandled()
     elif status in AlertStatus.values:
@@ -234,8 +320,10 @@ def alerts_for(user, status: str = "unhandled", kind: str = "") -> QuerySet[Aler
     return qs.select_related("household", "household__village", "caseworker", "acknowledged_by", "closed_by")
 
 
-def alert_counts(user) -> dict[str, int]:
+def alert_counts(user, village=None) -> dict[str, int]:
     qs = access.scope(Alert.objects.all(), user, Action.VIEW, field="household__village")
+    if village is not None:
+        qs = qs.filter(household__village=village)
     row = qs.aggregate(
         open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
         acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),

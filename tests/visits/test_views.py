@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from visits.cadence import due_date
 from visits.jobs import overdue_scan, township_summaries
 from visits.models import Alert, AlertKind, AlertStatus, Visit
 from visits.services import alert_open, visit_log
@@ -54,19 +55,102 @@ def test_worklist_sections_and_query_count(client, demo, django_assert_max_num_q
         make_roster(demo.village_a, entered_on=today - dt.timedelta(days=40))
     client.force_login(demo.caseworker_a)
     # A fixed number whatever the number of households (25 here): session, user, grants, the
-    # watched households with their last visits, alerts, villages, the navigation badge, base page.
-    with django_assert_max_num_queries(14):
+    # watched households with their visit dates, follow-up dates, new alerts and their count, the
+    # shown households, villages, the navigation badge, base page (the constancy itself is proven by
+    # test_worklist_query_count_does_not_grow_with_the_village).
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("visits:worklist"))
     assert response.status_code == 200
     work = response.context["work"]
-    assert [i.household.pk for i in work.overdue][:2] == [overdue_old.pk, overdue_new.pk]
+    assert [i.household_id for i in work.overdue][:2] == [overdue_old.pk, overdue_new.pk]
     assert len(work.overdue) == 22
-    assert [i.household.pk for i in work.not_seen] == [not_seen.pk]
+    assert work.overdue[0].overdue_days == (today - due_date(today - dt.timedelta(days=120), "monthly")).days
+    assert [i.household_id for i in work.not_seen] == [not_seen.pk]
+    assert work.not_seen[0].follow_up_on == today - dt.timedelta(days=1) + dt.timedelta(days=7)
     assert len(work.due_this_period) >= 1
     html = response.content.decode()
     assert "外村户" not in html and "李阿婆" in html
     assert reverse("visits:visit_new", args=[overdue_old.pk]) in html
     assert "成员失业" in html
+    # The front page shows the first ten overdue households and links to all 22.
+    overdue_section = html.split('data-testid="overdue"')[1].split("</section>")[0]
+    assert overdue_section.count("<li ") == 10
+    assert "查看全部 22 户" in overdue_section and "?show=overdue" in overdue_section
+
+
+def _worklist_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context), response
+
+
+def test_worklist_query_count_does_not_grow_with_the_village(client, demo):
+    """The worklist costs the same queries for 6 households as for 60, visits and not-seen ones included."""
+    today = timezone.localdate()
+
+    def add(n):
+        for i in range(n):
+            household = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=100))
+            seen = i % 3 != 0
+            visit_log(actor=demo.caseworker_a, household=household, data=visit_data(
+                today - dt.timedelta(days=35 + i % 20), person_seen=seen, situation_clear=seen,
+                not_seen_reason="" if seen else "家中无人"))
+            if i % 2 == 0:
+                alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="收入下降", dedupe_key=f"q{n}{i}")
+
+    client.force_login(demo.caseworker_a)
+    add(6)
+    small, _ = _worklist_queries(client, reverse("visits:worklist"))
+    small_page, _ = _worklist_queries(client, reverse("visits:worklist") + "?show=overdue&page=2")
+    add(54)
+    large, response = _worklist_queries(client, reverse("visits:worklist"))
+    large_page, page_response = _worklist_queries(client, reverse("visits:worklist") + "?show=overdue&page=2")
+    assert response.context["work"].watched_count == 60
+    assert large == small and large_page == small_page
+    # The worklist lists the newest 20 of the 30 new alerts and counts them all.
+    assert response.context["work"].new_alert_count == 30 and len(response.context["work"].new_alerts) == 20
+    assert "查看全部 30 条新预警" in response.content.decode()
+
+
+def test_worklist_pages_through_one_section(client, demo):
+    today = timezone.localdate()
+    households = [make_roster(demo.village_a, entered_on=today - dt.timedelta(days=200 - i), head=f"户主{i:02d}")
+                  for i in range(35)]
+    client.force_login(demo.caseworker_a)
+    url = reverse("visits:worklist")
+    first = client.get(url + "?show=overdue")
+    page = first.context["page"]
+    assert page.paginator.count == 35 and page.paginator.num_pages == 2
+    # Oldest due date first, and every shown item carries its household for the template.
+    assert [i.household_id for i in page.object_list] == [h.pk for h in households[:30]]
+    html = first.content.decode()
+    assert "户主00" in html and "户主30" not in html
+    assert 'aria-current="page"' in html and "第 1 / 2 页" in html
+    second = client.get(url + "?show=overdue&page=2").content.decode()
+    assert "户主30" in second and "户主34" in second and "户主00" not in second
+    # An unknown section falls back to the front page.
+    assert client.get(url + "?show=everything").context["show"] == ""
+
+
+def test_township_worklist_filters_one_village(client, demo):
+    today = timezone.localdate()
+    make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), head="甲村户")
+    make_roster(demo.village_b, entered_on=today - dt.timedelta(days=90), head="乙村户")
+    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=90), head="外乡镇户")
+    client.force_login(demo.township1)
+    url = reverse("visits:worklist")
+    html = client.get(url).content.decode()
+    assert "甲村户" in html and "乙村户" in html and "外乡镇户" not in html
+    only_b = client.get(url, {"village": demo.village_b.pk, "show": "overdue"}).content.decode()
+    assert "乙村户" in only_b and "甲村户" not in only_b
+    # A village outside the township is ignored: the township's own villages are shown, no other.
+    outside = client.get(url, {"village": demo.village_c.pk}).content.decode()
+    assert "外乡镇户" not in outside and "甲村户" in outside
 
 
 def test_worklist_is_for_caseworkers_and_townships(client, demo):
@@ -156,6 +240,42 @@ def test_alert_inbox_badge_acknowledge_and_close(client, demo, django_assert_max
     assert alert.status == AlertStatus.CLOSED and alert.close_note == "已慰问，协助办理丧葬补助"
     client.force_login(demo.township1)
     assert "家庭成员死亡" in client.get(reverse("visits:alerts") + "?status=all").content.decode()
+
+
+def test_alert_inbox_filters_by_village_within_the_jurisdiction(client, demo, django_assert_max_num_queries):
+    """?village=<pk>&kind=overdue_visit, as the ledgers dashboard links overdue visits per village."""
+    in_a = make_roster(demo.village_a, entered_on=D(2024, 1, 1))
+    in_b = make_roster(demo.village_b, entered_on=D(2024, 1, 1))
+    in_c = make_roster(demo.village_c, entered_on=D(2024, 1, 1))
+    overdue_scan(timezone.localdate())
+    alert_open(kind=AlertKind.STATUS_CHANGE, household=in_a, reason="家庭成员失业", dedupe_key="v1")
+    url = reverse("visits:alerts")
+    client.force_login(demo.township1)
+    with django_assert_max_num_queries(15):
+        response = client.get(url, {"kind": "overdue_visit", "village": demo.village_a.pk})
+    assert response.status_code == 200
+    assert [a.household_id for a in response.context["page"]] == [in_a.pk]
+    assert response.context["counts"] == {"open": 2, "acknowledged": 0, "overdue": 1}
+    html = response.content.decode()
+    assert f'href="?status=open&amp;village={demo.village_a.pk}"' in html
+    assert "家庭成员失业" not in html  # kind kept
+    both = client.get(url, {"village": demo.village_b.pk})
+    assert [a.household_id for a in both.context["page"]] == [in_b.pk]
+    # No filter: the whole township, never township 2.
+    everything = client.get(url, {"kind": "overdue_visit"})
+    assert {a.household_id for a in everything.context["page"]} == {in_a.pk, in_b.pk}
+    # A village of another township is refused at the field and shows nothing of it.
+    outside = client.get(url, {"kind": "overdue_visit", "village": demo.village_c.pk})
+    assert outside.status_code == 200
+    assert "所选村/社区不存在或不在您的辖区内。" in outside.content.decode()
+    assert in_c.pk not in {a.household_id for a in outside.context["page"]}
+    assert {a.household_id for a in outside.context["page"]} == {in_a.pk, in_b.pk}  # kind still applies
+    assert client.get(url, {"village": "abc"}).status_code == 200
+    # The district official sees every township's villages, named with their township.
+    client.force_login(demo.district_official)
+    response = client.get(url, {"village": demo.village_c.pk, "kind": "overdue_visit"})
+    assert [a.household_id for a in response.context["page"]] == [in_c.pk]
+    assert demo.village_c.parent.name in response.content.decode()
 
 
 def test_household_page_shows_visits_alerts_due_date_and_why_open(client, demo):
