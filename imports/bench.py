@@ -81,6 +81,18 @@ def write_file(path: str, rows: int, villages: list[str]) -> int:
     return households
 
 
+def _remove_earlier_run() -> None:
+    """Households of an earlier run on the same database (their ID numbers use AREA), so runs repeat."""
+    from households.models import Household, HouseholdEvent, Member
+
+    households = Household.objects.filter(members__id_number__startswith=AREA).values("pk")
+    for queryset in (HouseholdEvent.objects.filter(household__in=households),
+                     Member.objects.filter(household__in=households), Household.objects.filter(pk__in=households)):
+        # Raw deletes: these synthetic households have nothing else attached, and the collector would
+        # load and audit-log tens of thousands of rows.
+        queryset._raw_delete(queryset.db)
+
+
 def run(out, households: int = 0, rows: int = 50_000, **_kwargs):
     from relief.demo import load_demo_district
     from relief.models import JurisdictionLevel, User
@@ -89,6 +101,7 @@ def run(out, households: int = 0, rows: int = 50_000, **_kwargs):
     from .models import ImportStatus
 
     load_demo_district()
+    _remove_earlier_run()
     admin = User.objects.get(username="admin")
     villages = list(admin.jurisdiction.children.filter(level=JurisdictionLevel.TOWNSHIP).values_list(
         "children__code", flat=True)) if admin.jurisdiction else []

@@ -33,12 +33,14 @@ from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import User
 
+from .bulk import insert_rows
 from .models import FEED_DEFAULT_DEPARTMENT, FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
 from .reader import FileRejected, SheetReader, sniff
 from .validation import Context, Outcome, Reads, validate
 
 log = logging.getLogger(__name__)
 WRITE_BATCH = 1000
+INSERT_CHUNK = 10_000  # rows built and inserted at a time: bounds the memory of a 50,000-row import
 DEFAULT_SYNC_MAX_ROWS = 1000
 DEFAULT_UPLOAD_TTL_HOURS = 24
 PROGRESS_TIMEOUT = 6 * 3600
@@ -479,12 +481,11 @@ def write_households(*, batch: ImportBatch, actor: User, plan, on_progress=None)
     # New households first (their pks are needed by their members).
     head_to_pk: dict[str, int] = {}
     heads = list(plan.new_households.items())
-    for start in range(0, len(heads), WRITE_BATCH):
-        part = heads[start:start + WRITE_BATCH]
-        objects = [hh.Household(created_at=now, updated_at=now, **fields) for _head, fields in part]
-        hh.Household.objects.bulk_create(objects, batch_size=WRITE_BATCH)
-        for (head_id, _fields), household in zip(part, objects):
-            head_to_pk[head_id] = household.pk
+    for start in range(0, len(heads), INSERT_CHUNK):
+        part = heads[start:start + INSERT_CHUNK]
+        pks = insert_rows(hh.Household, [{**fields, "created_at": now, "updated_at": now} for _head, fields in part],
+                          return_ids=True)
+        head_to_pk.update(zip((head_id for head_id, _fields in part), pks))
 
     # Changed households: one bulk_update per set of changed fields keeps untouched columns as they are.
     by_fields: dict[tuple, list] = {}
@@ -504,16 +505,23 @@ def write_households(*, batch: ImportBatch, actor: User, plan, on_progress=None)
     _flush(hh.HouseholdEvent, events)
 
     # New members, with a “member added” event each.
-    members: list = []
-    done = 0
-    for household_pk, head_id, member_id, fields in plan.new_members:
-        members.append(hh.Member(household_id=household_pk or head_to_pk[head_id], id_number=member_id,
-                                 created_at=now, updated_at=now, **fields))
-        if len(members) >= WRITE_BATCH:
-            done += _write_members(members, actor, ref, now)
-            if on_progress:
-                on_progress(done)
-    done += _write_members(members, actor, ref, now)
+    new_members = plan.new_members
+    for start in range(0, len(new_members), INSERT_CHUNK):
+        members = [{**fields, "household_id": household_pk or head_to_pk[head_id], "id_number": member_id,
+                    "created_at": now, "updated_at": now}
+                   for household_pk, head_id, member_id, fields in new_members[start:start + INSERT_CHUNK]]
+        pks = insert_rows(hh.Member, members, return_ids=True)
+        insert_rows(hh.HouseholdEvent, [
+            {"household_id": member["household_id"], "member_id": pk, "kind": hh.EventKind.MEMBER_ADDED,
+             "new_value": member["name"], "source": hh.EventSource.IMPORT, "source_ref": ref, "actor_id": actor.pk,
+             "occurred_at": now} for member, pk in zip(members, pks)])
+        if on_progress:
+            on_progress(start + len(members))
+    # Households that gained members changed too: an editor holding an older copy must be told.
+    grown = {household_pk for household_pk, *_rest in new_members if household_pk} - set(plan.changed_households)
+    grown |= {household_pk for _pk, household_pk, _changes, _old in plan.changed_members} - set(plan.changed_households)
+    if grown:
+        hh.Household.objects.filter(pk__in=grown).update(version=F("version") + 1, updated_at=now)
 
     # Changed members, grouped by the set of changed fields.
     by_fields = {}
@@ -533,19 +541,6 @@ def write_households(*, batch: ImportBatch, actor: User, plan, on_progress=None)
     for fields, objects in by_fields.items():
         hh.Member.objects.bulk_update(objects, [*fields, "updated_at"], batch_size=WRITE_BATCH)
     _flush(hh.HouseholdEvent, events)
-
-
-def _write_members(members: list, actor, ref: str, now) -> int:
-    if not members:
-        return 0
-    hh.Member.objects.bulk_create(members, batch_size=WRITE_BATCH)
-    events = [hh.HouseholdEvent(household_id=m.household_id, member_id=m.pk, kind=hh.EventKind.MEMBER_ADDED,
-                                new_value=m.name, source=hh.EventSource.IMPORT, source_ref=ref, actor=actor,
-                                occurred_at=now) for m in members]
-    hh.HouseholdEvent.objects.bulk_create(events, batch_size=WRITE_BATCH)
-    count = len(members)
-    members.clear()
-    return count
 
 
 def write_roster(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
