@@ -288,6 +288,27 @@ class ObservationAddForm(forms.ModelForm):
         """The service validates the entry (dates, one open entry per household)."""
 
 
+class ObservationReviewForm(forms.Form):
+    reviewed_on = forms.DateField(label=_("复核日期"), widget=DateInput(), initial=timezone.localdate,
+                                  error_messages={"required": _("请填写复核日期。"),
+                                                  "invalid": _("请按“年-月-日”填写日期。")})
+    note = forms.CharField(label=_("复核情况"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("家庭收入、支出、健康、就业等有无变化，是否仍有实际困难，是否需要申请救助。"),
+                           error_messages={"required": _("请填写复核情况。")})
+    cadence = forms.ChoiceField(label=_("走访频次"), choices=Cadence.choices)
+    next_review_on = forms.DateField(label=_("下次复核日期"), widget=DateInput(),
+                                     error_messages={"required": _("请填写下次复核日期。"),
+                                                     "invalid": _("请按“年-月-日”填写日期。")})
+
+    def __init__(self, *args, entry, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import next_review_date
+
+        if not self.is_bound:
+            today = timezone.localdate()
+            self.initial.update({"cadence": entry.cadence, "next_review_on": next_review_date(today, entry.cadence)})
+
+
 class ObservationRemoveForm(forms.Form):
     reason = forms.CharField(label=_("移出原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("请填写移出原因。")})

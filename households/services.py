@@ -40,7 +40,10 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
     observation_add(*, actor, household, reason_not_eligible, difficulty="", member=None,
                     cadence=Cadence.QUARTERLY, decided_on=None, next_review_on=None,
                     source=EDIT, source_ref="") -> ObservationEntry
-    observation_review(*, actor, entry, next_review_on, note="", source=EDIT, source_ref="") -> ObservationEntry
+    observation_review(*, actor, entry, next_review_on, note="", reviewed_on=None, cadence=None, source=EDIT,
+                       source_ref="") -> ObservationEntry
+        A review (复核): findings, the review date (today by default), the next review date (after today),
+        optionally a new cadence. Event: OTHER with field "observation_review" (data: note, dates).
     observation_remove(*, actor, entry, reason, removed_on=None, source=EDIT, source_ref="") -> ObservationEntry
 
     dibao_standard_set(*, actor, district, monthly_amount, effective_from, area=UNIFIED, source="") -> DibaoStandard
@@ -725,21 +728,44 @@ def observation_add(
 
 @transaction.atomic
 def observation_review(
-    *, actor, entry: ObservationEntry, next_review_on: dt.date, note: str = "", source: str = EventSource.EDIT,
-    source_ref: str = "",
+    *, actor, entry: ObservationEntry, next_review_on: dt.date, note: str = "", reviewed_on: dt.date | None = None,
+    cadence: str | None = None, source: str = EventSource.EDIT, source_ref: str = "",
 ) -> ObservationEntry:
-    """Record a review of an observation entry and set the next review date."""
+    """Record a review (复核) of an observation entry: what was found, the date, the next review date
+    and, optionally, a new visit cadence. Kept as a household event (field "observation_review")."""
     current = ObservationEntry.objects.select_for_update().select_related("household").get(pk=entry.pk)
     if not current.is_open:
-        raise ValidationError(_("该家庭已移出观察名单。"))
-    if not next_review_on or next_review_on <= _today():
-        raise ValidationError({"next_review_on": _("下次复核日期应晚于今天。")})
-    old = current.next_review_on
+        raise ValidationError(_("该家庭已移出观察名单，不能再复核。"))
+    today = _today()
+    reviewed_on = reviewed_on or today
+    errors = {}
+    if reviewed_on > today:
+        errors["reviewed_on"] = _("复核日期不能晚于今天。")
+    elif reviewed_on < current.decided_on:
+        errors["reviewed_on"] = _("复核日期不能早于认定日期（%(d)s）。") % {"d": current.decided_on}
+    if not next_review_on:
+        errors["next_review_on"] = _("请填写下次复核日期。")
+    elif next_review_on <= today:
+        errors["next_review_on"] = _("下次复核日期应晚于今天。")
+    if cadence and cadence not in Cadence.values:
+        errors["cadence"] = _("请选择走访频次。")
+    if errors:
+        raise ValidationError(errors)
+    note = (note or "").strip()
+    old_date, old_cadence = current.next_review_on, current.cadence
     current.next_review_on = next_review_on
-    current.save(update_fields=["next_review_on"])
+    current.cadence = cadence or current.cadence
+    current.save(update_fields=["next_review_on", "cadence"])
+    data = {"entry": current.pk, "note": note, "reviewed_on": reviewed_on.isoformat(),
+            "next_review_on": next_review_on.isoformat()}
+    if current.cadence != old_cadence:
+        data["cadence"] = [old_cadence, current.cadence]
     event_record(household=current.household, kind=EventKind.OTHER, actor=actor, source=source,
-                 source_ref=source_ref, field="observation_review", old_value=str(old), new_value=str(next_review_on),
-                 data={"entry": current.pk, "note": note})
+                 source_ref=source_ref, field="observation_review",
+                 old_value=_("观察名单复核（原定 %(d)s）") % {"d": old_date},
+                 new_value=_("%(note)s；下次复核 %(d)s") % {"note": note[:150] or _("已复核"), "d": next_review_on},
+                 data=data)
+    _touch(current.household)
     entry.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current
 

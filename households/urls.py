@@ -19,5 +19,6 @@ urlpatterns = [
     path("<int:pk>/roster/change/", views.roster_change, name="roster_change"),
     path("<int:pk>/roster/exit/", views.roster_exit, name="roster_exit"),
     path("<int:pk>/observation/new/", views.observation_add, name="observation_add"),
+    path("<int:pk>/observation/review/", views.observation_review, name="observation_review"),
     path("<int:pk>/observation/remove/", views.observation_remove, name="observation_remove"),
 ]

@@ -23,7 +23,7 @@ from relief.models import User
 from . import selectors, services
 from .forms import (
     AssistanceEndForm, AssistanceForm, HouseholdFilterForm, HouseholdForm, MemberForm, MemberStatusForm,
-    ObservationAddForm, ObservationRemoveForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
+    ObservationAddForm, ObservationRemoveForm, ObservationReviewForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
 )
 from .idcard import mask_id_number
 from .models import AssistanceType, Cadence, FocusReason, Household, MemberStatus, RosterChange, TargetKind
@@ -130,6 +130,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
             roster_history.append(change)
     roster_history.sort(key=lambda c: (c.at, c.pk), reverse=True)
     observations = list(household.observation_entries.select_related("decided_by", "removed_by", "member"))
+    observation_reviews = list(household.events.filter(field="observation_review").select_related("actor")[:20])
     standard = selectors.dibao_standard_for(household, today)
     band = selectors.income_band(household, today, standard=standard)
     present = [m for m in members if m.status == MemberStatus.PRESENT]
@@ -152,6 +153,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
         "roster_history": roster_history,
         "open_observation": next((o for o in observations if o.is_open), None),
         "observations": observations,
+        "observation_reviews": observation_reviews,
         "events": list(household.events.select_related("actor", "member")[:50]),
         "band": band,
         "can_edit": can_edit,
@@ -378,6 +380,26 @@ def observation_add(request, pk: int):
             return _done(request, household, _("已列入救助观察名单。"))
     return _form_page(request, form=form, title=_("列入救助观察名单"), household=household, submit=_("列入"),
                       intro=_("经认定暂不符合救助条件、但确有实际困难的，列入观察名单持续跟踪。"))
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS)
+def observation_review(request, pk: int):
+    """Record a review (复核) of the household's observation-list entry and set the next review date."""
+    household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
+    entry = get_object_or_404(household.observation_entries.select_related("household"), removed_on__isnull=True)
+    form = ObservationReviewForm(request.POST or None, entry=entry)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.observation_review(actor=request.user, entry=entry, **form.cleaned_data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            return _done(request, household, _("已记录复核，下次复核日期为 %(d)s。") % {"d": entry.next_review_on})
+    return _form_page(
+        request, form=form, title=_("观察名单复核"), household=household, submit=_("保存复核"),
+        intro=_("列入观察名单：%(d)s；未纳入原因：%(r)s；原定复核日期：%(n)s。仍有困难的继续观察；"
+                "困难情形已消除或已纳入救助的，请使用“移出观察名单”。") % {
+            "d": entry.decided_on, "r": entry.reason_not_eligible, "n": entry.next_review_on})
 
 
 @access_rule(Action.EDIT_HOUSEHOLDS)

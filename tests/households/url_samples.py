@@ -47,5 +47,6 @@ OUTSIDE_OBJECT_KWARGS = {
     "households:roster_change": _on_roster,
     "households:roster_exit": _on_roster,
     "households:observation_add": lambda demo: {"pk": _household(demo).pk},
+    "households:observation_review": _on_observation,
     "households:observation_remove": _on_observation,
 }
