@@ -5,13 +5,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import (
-    Case, CharField, Count, DateField, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+    Case, CharField, Count, DateField, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When, Window,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Cadence, Household, Member, Relation, RosterEntry
+from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
 from relief import access
 from relief.access import Action
 
@@ -85,8 +85,8 @@ WORKLIST_PAGE_SIZE = 30
 class WatchItem:
     """One watched household on the worklist, with its due date and why it is listed.
 
-    The worklist computes these for every watched household of the user's villages from one
-    grouped query; `household` and `head_name` are attached only to the items a page shows
+    The worklist computes these for every watched household of the user's villages from two
+    light queries; `household` and `head_name` are attached only to the items a page shows
     (see attach_households), so a village of thousands costs one light query, not thousands of rows
     of model objects.
     """
@@ -111,35 +111,41 @@ class WatchItem:
         return (today - self.due_on).days
 
 
-def watch_rows(village_ids=None, household_ids=None):
-    """Per watched household (open roster or observation entry), in ONE grouped query:
-    (household id, roster cadence, roster entry date, observation cadence, observation decision date,
-    observation review date, last completing visit, last visit, last visit where the person was not seen).
+def _last_visit_on(completing: bool = False) -> Subquery:
+    """The household's latest visit date (optionally of visits that completed the period), read from
+    the covering index visit_household_date / visit_completing: one index probe per household."""
+    visits = Visit.objects.filter(household=OuterRef("household_id"))
+    if completing:
+        visits = visits.filter(completes_period=True)
+    return Subquery(visits.order_by("-visited_on").values("visited_on")[:1])
 
-    The open roster and observation entries are at most one each per household (unique partial
-    constraints), so joining them beside the visits multiplies nothing and the visit dates are plain
-    MAX aggregates over the visit_household_date index: no correlated subquery per household.
+
+def watch_rows(village_ids=None, household_ids=None) -> dict[int, list]:
+    """Per watched household: [roster cadence, roster entry date, observation cadence, observation
+    decision date, observation review date, last completing visit, last visit], in TWO queries (the
+    open roster entries, the open observation entries), whatever the number of households.
+
+    Each entry is read with its household's two visit dates as index-only probes. Reading the
+    entries directly (rather than households OR-joined to both lists) keeps PostgreSQL's row estimate
+    right, so the plan stays cheap and below the JIT threshold, and no GROUP BY over the visits table
+    is needed (measured on 2,700 households: ~80 ms against ~400 ms for a grouped join).
     """
-    qs = Household.objects.annotate(
-        open_roster=FilteredRelation("roster_entries", condition=Q(roster_entries__exited_on__isnull=True)),
-        open_observation=FilteredRelation("observation_entries",
-                                          condition=Q(observation_entries__removed_on__isnull=True)),
-    )
-    if village_ids is not None:
-        qs = qs.filter(village__in=village_ids)
-    if household_ids is not None:
-        qs = qs.filter(pk__in=household_ids)
-    return (
-        qs.filter(Q(open_roster__isnull=False) | Q(open_observation__isnull=False))
-        .order_by()
-        .values_list("pk", "open_roster__cadence", "open_roster__entered_on", "open_observation__cadence",
-                     "open_observation__decided_on", "open_observation__next_review_on")
-        .annotate(
-            last_completing_on=Max("visits__visited_on", filter=Q(visits__completes_period=True)),
-            last_visit_on=Max("visits__visited_on"),
-            last_not_seen_on=Max("visits__visited_on", filter=Q(visits__completes_period=False)),
-        )
-    )
+    rows: dict[int, list] = {}
+    for model, closed, fields, offset in (
+            (RosterEntry, "exited_on__isnull", ("cadence", "entered_on"), 0),
+            (ObservationEntry, "removed_on__isnull", ("cadence", "decided_on", "next_review_on"), 2)):
+        qs = model.objects.filter(**{closed: True})
+        if village_ids is not None:
+            qs = qs.filter(household__village__in=village_ids)
+        if household_ids is not None:
+            qs = qs.filter(household_id__in=household_ids)
+        qs = qs.annotate(last_completing_visit_on=_last_visit_on(completing=True), last_visit_on=_last_visit_on())
+        for pk, *values, completing, last in qs.order_by().values_list(
+                "household_id", *fields, "last_completing_visit_on", "last_visit_on"):
+            row = rows.setdefault(pk, [None] * 7)
+            row[offset:offset + len(values)] = values
+            row[5], row[6] = completing, last
+    return rows
 
 
 def due_of(roster_cadence, roster_entered_on, observation_cadence, observation_decided_on, observation_review_on,
@@ -165,36 +171,34 @@ def due_of(roster_cadence, roster_entered_on, observation_cadence, observation_d
 
 
 def watch_items(village_ids=None, household_ids=None) -> list[WatchItem]:
-    """WatchItems of the watched households: one grouped query, plus one for the follow-up dates of
-    households whose latest visit did not see the person (only when there are any)."""
+    """WatchItems of the watched households: two queries (watch_rows), plus one for the follow-up dates
+    of households whose latest visit did not see the person (only when there are any)."""
     items = []
     not_seen: dict[int, WatchItem] = {}
-    for pk, r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, last_not_seen in watch_rows(
-            village_ids, household_ids):
+    for pk, (r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last) in sorted(
+            watch_rows(village_ids, household_ids).items()):
         due_on, cadence, anchor = due_of(r_cadence, r_entered, o_cadence, o_decided, o_review, completing)
         if due_on is None:
             continue
-        # A visit where the person was not seen after the last one where they were: "not seen last
-        # time". (completes_period is exactly person_seen, a check constraint.) On one day with both,
-        # the person was seen that day.
-        seen = None if last is None else not (last_not_seen and (completing is None or last_not_seen > completing))
+        # The latest visit did not see the person when it is later than the last completing visit
+        # (completes_period is exactly person_seen, a check constraint). On a day with both, the
+        # person was seen that day.
+        seen = None if last is None else (completing is not None and completing >= last)
         item = WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
                          last_seen=seen, follow_up_on=None)
         if seen is False:
             not_seen[pk] = item
         items.append(item)
     if not_seen:
-        _attach_follow_ups(not_seen, village_ids)
+        _attach_follow_ups(not_seen)
     return items
 
 
-def _attach_follow_ups(not_seen: dict[int, WatchItem], village_ids) -> None:
+def _attach_follow_ups(not_seen: dict[int, WatchItem]) -> None:
     """The follow-up date set on each household's latest not-seen visit, in one query."""
-    visits = Visit.objects.filter(completes_period=False,
+    # By household id: index probes on visit_household_date for the (few) households not seen.
+    visits = Visit.objects.filter(completes_period=False, household_id__in=list(not_seen),
                                   visited_on__gte=min(i.last_visit_on for i in not_seen.values()))
-    # Filtering by village keeps the statement short for thousands of households; by id otherwise.
-    visits = visits.filter(household__village__in=village_ids) if village_ids is not None else \
-        visits.filter(household_id__in=list(not_seen))
     for household_id, visited_on, follow_up in visits.order_by("visited_on", "pk").values_list(
             "household_id", "visited_on", "next_follow_up_on"):
         item = not_seen.get(household_id)
@@ -239,9 +243,9 @@ NEW_ALERTS_SHOWN = 20
 def worklist_for(user, today: dt.date | None = None, village_ids=None, with_alerts: bool = True) -> Worklist:
     """The caseworker's worklist: overdue (oldest first), due this month, not seen last time, new alerts.
 
-    A fixed number of queries whatever the number of households: one grouped query for the watched
-    households and their visit dates, one for the follow-up dates of households not seen last time,
-    two for the new alerts (the newest few and their count). Households themselves are loaded only for
+    A fixed number of queries whatever the number of households: two for the watched households and
+    their visit dates, one for the follow-up dates of households not seen last time,
+    one for the newest alerts with their count. Households themselves are loaded only for
     the items a page shows (attach_households).
     """
     today = today or timezone.localdate()
@@ -257,10 +261,11 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
                       key=lambda i: (i.follow_up_on or today, i.household_id))
     alerts, alert_count = [], 0
     if with_alerts:
-        new = Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
-        alerts = list(new.select_related("household", "household__village").order_by("-opened_at", "-pk")
-                      [:NEW_ALERTS_SHOWN])
-        alert_count = new.count()
+        # The newest few with the count of all in one statement (a window count over the same rows).
+        alerts = list(Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
+                      .select_related("household", "household__village")
+                      .annotate(total=Window(Count("pk"))).order_by("-opened_at", "-pk")[:NEW_ALERTS_SHOWN])
+        alert_count = alerts[0].total if alerts else 0
     return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
                     watched_count=len(items), new_alert_count=alert_count)
 
