@@ -40,6 +40,10 @@ def refresh(household_ids: Iterable[int] | None, *, on: dt.date, models) -> int:
     through = RosterEntry.reasons.through
     updated = 0
     for chunk in _chunks(ids):
+        # Lock the rows first: a concurrent writer refreshing the same household waits here, then reads
+        # the records after this transaction committed, so the last refresh always sees every write.
+        current_rows = list(Household.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+                            .values_list("pk", *FLAG_FIELDS))
         categories: dict[int, set[str]] = {}
         for household_id, kind in (AssistanceRecord.objects.filter(household_id__in=chunk, start_date__lte=on)
                                    .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
@@ -55,7 +59,7 @@ def refresh(household_ids: Iterable[int] | None, *, on: dt.date, models) -> int:
         reviews = dict(ObservationEntry.objects.filter(household_id__in=chunk, removed_on__isnull=True)
                        .values_list("household_id", "next_review_on"))
         changed = []
-        for pk, *current in Household.objects.filter(pk__in=chunk).values_list("pk", *FLAG_FIELDS):
+        for pk, *current in current_rows:
             wanted = (compact(categories.get(pk, ())), kinds.get(pk, ""), compact(reasons.get(pk, ())),
                       reviews.get(pk))
             if tuple(current) != wanted:
