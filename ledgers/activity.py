@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import RosterEntry
+from relief.models import JurisdictionLevel
 
 from .charts import Bar, funnel, grouped_columns, hbar_chart
 from .models import CheckResult, SampleItem
@@ -96,16 +97,25 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
     overdue = dict(Alert.objects.unhandled().filter(kind=AlertKind.OVERDUE_VISIT, household__village__in=[
         v.pk for v in villages]).values("household__village").annotate(n=Count("pk"))
         .values_list("household__village", "n"))
-    alerts_url = url_or_blank("visits:alerts", {"kind": AlertKind.OVERDUE_VISIT}) if whole_scope else ""
+    # The alert inbox (unhandled by default) filters by kind and village: the whole scope and each village
+    # link to it; a township that is only part of the user's scope has no such list, so its total is unlinked.
+    overdue_kind = {"kind": AlertKind.OVERDUE_VISIT}
+    if whole_scope:
+        alerts_url = url_or_blank("visits:alerts", overdue_kind)
+    elif jurisdiction is not None and jurisdiction.level == JurisdictionLevel.VILLAGE:
+        alerts_url = url_or_blank("visits:alerts", {**overdue_kind, "village": jurisdiction.pk})
+    else:
+        alerts_url = ""
     rows, ontime_bars, overdue_bars = [], [], []
     for village in villages:
         t = timeliness[village.pk]
         rate = round(t["on_time"] * 100 / t["due"], 1) if t["due"] else None
+        village_url = url_or_blank("visits:alerts", {**overdue_kind, "village": village.pk})
         rows.append({"village": village, "due": t["due"], "on_time": t["on_time"], "rate": rate,
                      "rate_display": "—" if rate is None else f"{rate}%", "overdue": overdue.get(village.pk, 0),
-                     "overdue_url": alerts_url if len(villages) == 1 else ""})
+                     "overdue_url": village_url})
         ontime_bars.append(Bar(village.name, rate or 0, display="—" if rate is None else f"{rate}%"))
-        overdue_bars.append(Bar(village.name, overdue.get(village.pk, 0)))
+        overdue_bars.append(Bar(village.name, overdue.get(village.pk, 0), village_url))
     return {"rows": rows, "overdue_total": sum(overdue.values()), "overdue_url": alerts_url,
             "ontime_chart": hbar_chart(ontime_bars, title=_("按时走访率"), max_value=100),
             "overdue_chart": hbar_chart(overdue_bars, title=_("逾期未走访（未处理预警）"), color="#c0392b")}

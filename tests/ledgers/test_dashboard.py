@@ -16,6 +16,17 @@ pytestmark = pytest.mark.django_db
 COUNT = re.compile(r'data-testid="household-count">共 (\d+) 户')
 LINK = re.compile(r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-(\w+)">(\d+)</span>')
 ROW_LINK = re.compile(r'<td><a href="(/households/[^"]*)"[^>]*>(\d+)</a></td>')
+ALERT_LINK = re.compile(r'<a href="(/visits/alerts/\?[^"]*)"[^>]*>(\d+)</a>')
+ALERT_ROW = re.compile(r'href="/visits/alerts/\d+/"')
+
+
+def assert_links_match_lists(client, html, pattern=ROW_LINK):
+    """Every number the pattern finds equals the count of the list it links to; returns the links."""
+    links = pattern.findall(html)
+    for url, number in links:
+        listed = COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
+        assert listed and int(listed[1]) == int(number), url
+    return links
 
 
 @pytest.fixture
@@ -39,6 +50,50 @@ def test_dashboard_numbers_equal_the_lists_they_link_to(client, demo, district_d
         listed = COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
         assert listed and int(listed[1]) == int(number), url
     assert "<svg" in html and "cdn" not in html.lower()
+
+
+def test_township_and_village_numbers_link_to_filtered_lists(client, demo, district_data):
+    """The district sees one row per township, a township one row per village; each number is the count of
+    the household list filtered to that township or village, and the cards of a chosen township link there."""
+    client.force_login(demo.district_official)
+    html = client.get(reverse("ledgers:dashboard")).content.decode()
+    links = assert_links_match_lists(client, html)
+    township1 = demo.village_a.parent
+    by_url = {url.replace("&amp;", "&"): int(n) for url, n in links}
+    assert by_url[f"/households/?township={township1.pk}"] == 4
+    assert by_url[f"/households/?on_roster=1&township={township1.pk}"] == 3
+    assert by_url[f"/households/?on_observation=1&township={township1.pk}"] == 1
+    assert by_url[f"/households/?township={demo.village_c.parent.pk}"] == 1
+    html = client.get(reverse("ledgers:dashboard"), {"jurisdiction": township1.pk}).content.decode()
+    stats = LINK.findall(html)
+    assert {name: int(n) for _, name, n in stats} == {"total": 4, "roster": 3, "observation": 1}
+    assert all(f"township={township1.pk}" in url for url, _, _ in stats)
+    for url, _, number in stats:
+        listed = COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
+        assert listed and int(listed[1]) == int(number), url
+    villages = assert_links_match_lists(client, html)
+    assert f"/households/?village={demo.village_a.pk}" in {url for url, _ in villages}
+    areas = html.split('data-testid="area-stats"')[1].split("</table>")[0]
+    assert demo.village_a.name in areas and demo.village_c.name not in areas
+
+
+def test_overdue_numbers_link_to_the_village_alert_inbox(client, demo, django_assert_max_num_queries):
+    for village, n in ((demo.village_a, 2), (demo.village_b, 1), (demo.village_c, 1)):
+        for i in range(n):
+            h = make_household(village, head=f"逾期{village.pk}-{i}")
+            put_on_roster(h)
+            Alert.objects.create(kind=AlertKind.OVERDUE_VISIT, household=h, reason="逾期未走访",
+                                 dedupe_key=f"overdue-{h.pk}")
+    client.force_login(demo.township1)
+    with django_assert_max_num_queries(30):
+        html = client.get(reverse("ledgers:dashboard")).content.decode()
+    links = {url.replace("&amp;", "&"): int(n) for url, n in ALERT_LINK.findall(html)}
+    assert links[f"/visits/alerts/?kind=overdue_visit&village={demo.village_a.pk}"] == 2
+    assert links[f"/visits/alerts/?kind=overdue_visit&village={demo.village_b.pk}"] == 1
+    assert links["/visits/alerts/?kind=overdue_visit"] == 3  # the township's total
+    for url, number in links.items():
+        listed = ALERT_ROW.findall(client.get(url).content.decode())
+        assert len(listed) == number, url
 
 
 def test_dashboard_for_a_village_and_outside_jurisdiction(client, demo, district_data):
