@@ -119,6 +119,8 @@ class HouseholdMemberResource(_ValidatedImportMixin, resources.ModelResource):
 
     def export(self, queryset=None, **kwargs):
         queryset = queryset if queryset is not None else self.get_queryset()
+        if queryset.model is hh.Household:  # the household admin exports its (scoped) changelist's members
+            queryset = hh.Member.objects.filter(household__in=queryset.values("pk")).order_by("household_id", "pk")
         queryset = queryset.select_related("household__village", "household__group")
         if self.heads is None:
             # One query for every head's ID number instead of one per row.

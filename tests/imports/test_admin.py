@@ -65,3 +65,37 @@ def test_only_admins_and_district_officials_with_staff_accounts_see_the_records(
     client.force_login(official)
     response = client.get(listing)
     assert response.status_code == 200 and "外区名单.xlsx" not in response.content.decode()
+
+
+def test_the_household_admin_exports_its_scoped_members_masked_by_role_and_audited(demo, records, make_staff, rf):
+    import datetime as dt
+
+    from auditlog.models import LogEntry
+    from django.contrib import admin as django_admin
+
+    from households import models as hh
+
+    from .helpers import HOUSEHOLD_HEADERS, id_for
+
+    outside_village = Jurisdiction.objects.create(code="320102001001", name="外区社区", level=JurisdictionLevel.VILLAGE,
+                                                  parent=records["outside"].jurisdiction)
+    for n, village in ((1, demo.village_a), (3, demo.village_c), (5, outside_village)):
+        household = hh.Household.objects.create(village=village, residence_address=f"地址{n}")
+        hh.Member.objects.create(household=household, name=f"户主{n}", id_number=id_for(n), relation=hh.Relation.HEAD,
+                                 birth_date=dt.date(1950, 1, 1), sex="M")
+    model_admin = django_admin.site._registry[hh.Household]
+    official = make_staff(Role.DISTRICT, demo.admin.jurisdiction, is_staff=True)
+    for user, masked in ((demo.admin, False), (official, True)):
+        request = rf.get("/admin/households/household/export/")
+        request.user = user
+        assert model_admin.has_export_permission(request)
+        data = model_admin.get_data_for_export(request, model_admin.get_queryset(request))
+        assert data.headers == HOUSEHOLD_HEADERS
+        ids = [row[HOUSEHOLD_HEADERS.index("身份证号")] for row in data]
+        expected = [id_for(1), id_for(3)]
+        assert ids == ([i[:6] + "********" + i[-4:] for i in expected] if masked else expected)
+        entry = LogEntry.objects.filter(additional_data__event="export", actor=user).get()
+        assert entry.additional_data["rows"] == 2 and entry.additional_data["masked"] is masked
+    request = rf.get("/")
+    request.user = demo.caseworker_a
+    assert not model_admin.has_import_permission(request) and not model_admin.has_export_permission(request)
