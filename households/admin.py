@@ -2,6 +2,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from imports.admin import RegistryImportExportAdmin
+from imports.resources import HouseholdMemberResource
 from relief.admin import ScopedAdminMixin
 
 from .models import (
@@ -23,8 +25,9 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class HouseholdAdmin(ScopedAdminMixin, RegistryImportExportAdmin):
     jurisdiction_field = "village"
+    resource_classes = [HouseholdMemberResource]  # import/export with members, through imports' validated path
     list_display = ["pk", "residence_address", "village", "hukou_type", "per_capita_income", "caseworker", "updated_at"]
     list_filter = ["hukou_type", "housing", "residence_differs"]
     search_fields = ["residence_address", "hukou_address"]
