@@ -567,12 +567,15 @@ def write_roster(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> 
                                         actor=actor, occurred_at=now))
 
     by_fields: dict[tuple, list] = {}
+    # Entries whose reasons change lose their old links in one query (not one per entry).
+    relinked = [entry_pk for entry_pk, _h, _v, _o, reasons in plan.changed_entries if reasons is not None]
+    for start in range(0, len(relinked), WRITE_BATCH):
+        through.objects.filter(rosterentry_id__in=relinked[start:start + WRITE_BATCH]).delete()
     for entry_pk, household_pk, values, old, reasons in plan.changed_entries:
         if values:
             by_fields.setdefault(tuple(sorted(values)), []).append(
                 hh.RosterEntry(pk=entry_pk, updated_at=now, version=F("version") + 1, **values))
         if reasons is not None:
-            through.objects.filter(rosterentry_id=entry_pk).delete()
             links.extend(through(rosterentry_id=entry_pk, focusreasontag_id=tags[code]) for code in reasons)
         diff = {k: [_json(old.get(k)), _json(v)] for k, v in values.items()}
         if reasons is not None:
@@ -599,24 +602,24 @@ def _json(value):
 def write_feed(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
     now = timezone.now()
     ref = batch.source_ref
-    records, events = [], []
-    kind_label = batch.get_feed_kind_display()
-    for values, member_pk, household_pk in plan.records:
-        records.append(FeedRecord(batch=batch, member_id=member_pk, household_id=household_pk,
-                                  match=FeedMatch.MATCHED if member_pk else FeedMatch.UNMATCHED, **values))
-        if member_pk:
-            events.append(hh.HouseholdEvent(
-                household_id=household_pk, member_id=member_pk, kind=hh.EventKind.FEED_MATCH, field="feed_kind",
-                new_value=str(kind_label), source=hh.EventSource.FEED, source_ref=ref, actor=actor, occurred_at=now,
-                data={"feed_kind": batch.feed_kind, "department": batch.source_department,
-                      "data_date": batch.data_date.isoformat() if batch.data_date else None,
+    kind_label = str(batch.get_feed_kind_display())
+    data_date = batch.data_date.isoformat() if batch.data_date else None
+    for start in range(0, len(plan.records), INSERT_CHUNK):
+        part = plan.records[start:start + INSERT_CHUNK]
+        insert_rows(FeedRecord, [
+            {**values, "batch_id": batch.pk, "member_id": member_pk, "household_id": household_pk,
+             "match": FeedMatch.MATCHED if member_pk else FeedMatch.UNMATCHED}
+            for values, member_pk, household_pk in part])
+        insert_rows(hh.HouseholdEvent, [
+            {"household_id": household_pk, "member_id": member_pk, "kind": hh.EventKind.FEED_MATCH,
+             "field": "feed_kind", "new_value": kind_label, "source": hh.EventSource.FEED, "source_ref": ref,
+             "actor_id": actor.pk, "occurred_at": now,
+             "data": {"feed_kind": batch.feed_kind, "department": batch.source_department, "data_date": data_date,
                       "detail": values["detail"], "occurred_on": _json(values["occurred_on"]),
-                      "row": values["row_number"]}))
-        if len(records) >= WRITE_BATCH:
-            _flush(FeedRecord, records)
-            _flush(hh.HouseholdEvent, events)
-    _flush(FeedRecord, records)
-    _flush(hh.HouseholdEvent, events)
+                      "row": values["row_number"]}}
+            for values, member_pk, household_pk in part if member_pk])
+        if on_progress:
+            on_progress(start + len(part))
 
 
 WRITERS = {ImportKind.HOUSEHOLDS: write_households, ImportKind.ROSTER: write_roster, ImportKind.FEED: write_feed}
