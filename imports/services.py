@@ -234,15 +234,23 @@ def _load_plan(batch: ImportBatch) -> dict | None:
     if not data.startswith(PLAN_MAGIC) or not constant_time_compare(signature, _plan_signature(payload)):
         log.warning("the plan of import %s fails its signature; validating the file again", batch.pk)
         return None
-    saved = pickle.loads(zlib.decompress(payload))
-    if (saved.get("batch"), saved.get("sha256"), saved.get("kind")) != (batch.pk, batch.sha256, batch.kind):
+    try:
+        saved = pickle.loads(zlib.decompress(payload))
+    except Exception:  # signed by us but written by another release of the code: validate the file again
+        log.warning("the plan of import %s cannot be read; validating the file again", batch.pk, exc_info=True)
+        return None
+    if not isinstance(saved, dict) or (saved.get("batch"), saved.get("sha256"), saved.get("kind")) != (
+            batch.pk, batch.sha256, batch.kind):
         return None
     return saved
 
 
 def _plan_still_holds(saved: dict, context: Context) -> bool:
     """Nothing the dry run depended on has changed: same context, every recorded read answers the same."""
-    return context.matches(saved["context"]) and Reads(saved["reads"]).still_hold()
+    try:
+        return context.matches(saved["context"]) and Reads(saved["reads"]).still_hold()
+    except (KeyError, TypeError):  # a plan from another release of the code asks other questions
+        return False
 
 
 def estimated_rows(batch: ImportBatch) -> int:
