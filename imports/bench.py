@@ -11,39 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-import threading
 import time
 
-import psutil
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from households.idcard import check_char
 
+from relief.benchmarking import PeakMemory
+
 from .validation import HOUSEHOLD_COLUMNS
 
 AREA = "659001"  # an address code the demo and synthetic districts do not use
-
-
-class _PeakRSS:
-    def __init__(self):
-        self.process = psutil.Process(os.getpid())
-        self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self):
-        while not self._stop.wait(0.05):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
 
 
 def _id(n: int) -> str:
@@ -118,7 +97,7 @@ def run(out, households: int = 0, rows: int = 50_000, **_kwargs):
                   f"{os.path.getsize(path) / 1024 / 1024:.1f} MB)")
         with open(path, "rb") as handle:
             content = handle.read()
-    with _PeakRSS() as memory:
+    with PeakMemory() as memory:
         started = time.perf_counter()
         batch = services.batch_upload(actor=admin, kind="households", upload=SimpleUploadedFile("roster.xlsx", content))
         del content

@@ -3,23 +3,11 @@ from celery import shared_task
 from django.utils.translation import gettext as _
 
 
-def _fresh_content_types() -> None:
-    # Permission checks (guardian) look content types up through a per-process cache; a long-lived
-    # worker must not act on ids from before the content-type table was rebuilt (test flushes,
-    # restores from backup), or an importer's villages would silently come back empty.
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.shortcuts import clear_ct_cache
-
-    ContentType.objects.clear_cache()
-    clear_ct_cache()
-
-
 @shared_task(name="imports.validate_batch", acks_late=True)
 def validate_batch(batch_id: int) -> str:
     """Dry run of a large file. Running it twice is harmless: a batch already checked is left alone."""
     from .services import batch_fail, batch_validate
 
-    _fresh_content_types()
     try:
         return batch_validate(batch_id=batch_id).status
     except Exception:
@@ -32,7 +20,6 @@ def import_batch(batch_id: int) -> str:
     """The confirmed import, in one transaction. A re-delivered task finds the batch done and stops."""
     from .services import batch_fail, batch_import
 
-    _fresh_content_types()
     try:
         return batch_import(batch_id=batch_id).status
     except Exception:

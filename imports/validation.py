@@ -256,7 +256,6 @@ def read_header(rows: Iterable[tuple[int, tuple]], columns: list[Column]):
 
     Returns (iterator over the remaining rows, {column key: cell index}).
     """
-    from .reader import HEADER_SCAN_ROWS
 
     iterator = iter(rows)
     by_header = {normalize_header(c.header): c for c in columns}

@@ -16,40 +16,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-import psutil
 from django.db import connection
 from django.utils import timezone
 
+from relief.benchmarking import PeakMemory
+
 MIN_VISITS = 1000
-
-
-class PeakMemory:
-    def __init__(self):
-        self.process = psutil.Process(os.getpid())
-        self.baseline = self.peak = self.process.memory_info().rss
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            self._stop.wait(0.05)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
-
-    @property
-    def added_mb(self) -> float:
-        return (self.peak - self.baseline) / 1024 / 1024
 
 
 def _export(out, name: str, kind: str, start: dt.date, end: dt.date) -> None:

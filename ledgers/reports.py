@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 

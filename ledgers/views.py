@@ -1,7 +1,6 @@
 """Ledger downloads, export jobs, the monthly closing, supervision sampling, dashboards and scorecards."""
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError

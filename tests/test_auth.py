@@ -115,3 +115,13 @@ def test_admin_site_manages_users_within_district(client, demo):
     response = client.get("/admin/relief/user/")
     assert response.status_code == 200
     assert "caseworker1" in response.content.decode()
+
+
+def test_demo_admin_reaches_household_admin_with_import_export(client, demo):
+    """The admin role manages rosters in the Django admin (import/export), as issue 4 describes."""
+    client.force_login(demo.admin)
+    response = client.get("/admin/households/household/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "导入" in body or "Import" in body
+    assert client.get("/admin/households/household/import/").status_code == 200

@@ -1,6 +1,5 @@
 """On a phone: a caseworker opens the worklist, logs a visit with a photo, and the overdue alert disappears."""
 import datetime as dt
-import io
 
 import pytest
 from PIL import Image

@@ -52,9 +52,11 @@ def test_check_results_per_township(client, demo, recipients):
     client.force_login(demo.district_official)
     items = list(draw.items.all())
     url = lambda item: reverse("ledgers:sample_check", kwargs={"pk": item.pk})
-    response = client.post(url(items[0]), {f"i{items[0].pk}-result": "error", f"i{items[0].pk}-note": ""})
+    response = client.post(url(items[0]), {f"i{items[0].pk}-result": "error", f"i{items[0].pk}-note": ""},
+                           follow=True)
     items[0].refresh_from_db()
     assert items[0].result == CheckResult.PENDING  # an error needs a note
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
     client.post(url(items[0]), {f"i{items[0].pk}-result": "error", f"i{items[0].pk}-note": "收入超标"})
     client.post(url(items[1]), {f"i{items[1].pk}-result": "correct"})
     items[0].refresh_from_db()

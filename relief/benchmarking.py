@@ -1,0 +1,42 @@
+"""Helpers shared by the `make bench` sections of each app."""
+from __future__ import annotations
+
+import os
+import threading
+
+import psutil
+
+
+class PeakMemory:
+    """Sample this process's resident set size every 50 ms while the block runs.
+
+    `peak` is the largest size seen; `added_mb` how far it rose above the size at the start.
+    """
+
+    def __init__(self, interval: float = 0.05):
+        self.process = psutil.Process(os.getpid())
+        self.baseline = self.peak = self.process.memory_info().rss
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self):
+        while not self._stop.wait(self.interval):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.process.memory_info().rss)
+
+    @property
+    def peak_mb(self) -> float:
+        return self.peak / 1024 / 1024
+
+    @property
+    def added_mb(self) -> float:
+        return (self.peak - self.baseline) / 1024 / 1024
