@@ -65,7 +65,9 @@ def household_list(request):
                                        if c in FocusReason.values),
             "review_due": household.on_observation and household.observation_review_on <= today,
         })
+    filters_in_use = any(request.GET.get(name) for name in form.fields if name != "q") or bool(form.errors)
     context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": today,
+               "filters_in_use": filters_in_use,
                "can_create": access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS)}
     return TemplateResponse(request, "households/list.html", context)
 
