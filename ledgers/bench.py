@@ -13,33 +13,22 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 import tempfile
 import time
 
 from django.db import connection
 from django.utils import timezone
 
-from relief.benchmarking import PeakMemory
+from relief.benchmarking import LineWriter, PeakMemory, in_fresh_process
 
 MIN_VISITS = 1000
 
 
 def _export(out, name: str, kind: str, start: dt.date, end: dt.date) -> None:
     """Measure one district ledger in a fresh process and relay its figures."""
-    from django.conf import settings
-
-    code = (f"from ledgers.bench import export_here; "
-            f"export_here({name!r}, {kind!r}, {start.isoformat()!r}, {end.isoformat()!r})")
-    result = subprocess.run([sys.executable, str(settings.BASE_DIR / "manage.py"), "shell", "-c", code],
-                            capture_output=True, text=True, env=os.environ.copy())
-    for line in result.stdout.splitlines():
-        if line.startswith("ledger_"):
-            out.write(line)
-    if result.returncode:
-        error = (result.stderr.strip().splitlines() or ["?"])[-1]
-        out.write(f"ledger_{name}: failed ({error})")
+    in_fresh_process(out, f"from ledgers.bench import export_here; "
+                          f"export_here({name!r}, {kind!r}, {start.isoformat()!r}, {end.isoformat()!r})",
+                     prefix="ledger_")
 
 
 def export_here(name: str, kind: str, start: str, end: str) -> None:
@@ -47,12 +36,7 @@ def export_here(name: str, kind: str, start: str, end: str) -> None:
     from relief.demo import DISTRICT_CODE
     from relief.models import Jurisdiction, User
 
-    class Out:
-        @staticmethod
-        def write(line):
-            print(line, flush=True)
-
-    _measure(Out, name, kind, User.objects.get(username="district"), Jurisdiction.objects.get(code=DISTRICT_CODE),
+    _measure(LineWriter, name, kind, User.objects.get(username="district"), Jurisdiction.objects.get(code=DISTRICT_CODE),
              dt.date.fromisoformat(start), dt.date.fromisoformat(end))
 
 

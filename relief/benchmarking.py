@@ -40,3 +40,33 @@ class PeakMemory:
     @property
     def added_mb(self) -> float:
         return (self.peak - self.baseline) / 1024 / 1024
+
+
+class LineWriter:
+    """What a bench section writes to, inside a child process: plain lines on stdout."""
+
+    @staticmethod
+    def write(line: str) -> None:
+        print(line, flush=True)
+
+
+def in_fresh_process(out, call: str, prefix: str) -> None:
+    """Run `call` (Python code, e.g. "from imports.bench import measure_here; measure_here(50000)") in a new
+    `manage.py shell`, and relay the lines it prints that start with `prefix`.
+
+    The bench process has grown by hundreds of MB while seeding; memory Python keeps without the resident
+    size moving would hide (or inflate) what the measured work itself needs.
+    """
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    result = subprocess.run([sys.executable, str(settings.BASE_DIR / "manage.py"), "shell", "-c", call],
+                            capture_output=True, text=True, env=os.environ.copy())
+    for line in result.stdout.splitlines():
+        if line.startswith(prefix):
+            out.write(line)
+    if result.returncode:
+        error = (result.stderr.strip().splitlines() or ["?"])[-1]
+        out.write(f"{prefix}failed: {error}")
