@@ -188,6 +188,18 @@ def _form_page(request, *, form, title, household=None, submit=None, intro="", f
     })
 
 
+def _written(request, form, write) -> bool:
+    """Run `write()` for a valid posted form; what the service refuses goes back to the form's fields."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        write()
+    except ValidationError as exc:
+        attach_errors(form, exc)
+        return False
+    return True
+
+
 def _done(request, household, message):
     messages.success(request, message)
     return redirect("households:detail", pk=household.pk)
@@ -224,14 +236,10 @@ def household_create(request):
 def household_edit(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     form = HouseholdForm(request.POST or None, instance=household, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(actor=request.user, household=household,
-                                      version=form.cleaned_data.get("version") or 0, **form.service_fields())
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("家庭信息已保存。"))
+    if _written(request, form, lambda: services.household_update(
+            actor=request.user, household=household, version=form.cleaned_data.get("version") or 0,
+            **form.service_fields())):
+        return _done(request, household, _("家庭信息已保存。"))
     return _form_page(request, form=form, title=_("修改家庭信息"), household=household)
 
 
@@ -243,13 +251,9 @@ def _member_of(household, member_pk):
 def member_add(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     form = MemberForm(request.POST or None, initial={"relation": "child"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            member = services.member_add(actor=request.user, household=household, **form.service_fields())
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已添加成员“%(name)s”。") % {"name": member.name})
+    if _written(request, form, lambda: services.member_add(
+            actor=request.user, household=household, **form.service_fields())):
+        return _done(request, household, _("已添加成员“%(name)s”。") % {"name": form.cleaned_data["name"]})
     return _form_page(request, form=form, title=_("添加家庭成员"), household=household, submit=_("添加"))
 
 
@@ -262,13 +266,9 @@ def member_edit(request, pk: int, member_pk: int):
         # The edit form shows the full ID number.
         audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=request.user, obj=member, request=request,
                      description=f"{member.name}（{member.masked_id_number}）", detail={"page": "member_edit"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_update(actor=request.user, member=member, **form.service_fields())
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("成员信息已保存。"))
+    if _written(request, form, lambda: services.member_update(
+            actor=request.user, member=member, **form.service_fields())):
+        return _done(request, household, _("成员信息已保存。"))
     return _form_page(request, form=form, title=_("修改成员信息：%(name)s") % {"name": member.name},
                       household=household)
 
@@ -278,13 +278,9 @@ def member_status(request, pk: int, member_pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     member = _member_of(household, member_pk)
     form = MemberStatusForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.member_status_change(actor=request.user, member=member, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已登记成员变动。"))
+    if _written(request, form, lambda: services.member_status_change(
+            actor=request.user, member=member, **form.cleaned_data)):
+        return _done(request, household, _("已登记成员变动。"))
     return _form_page(request, form=form, title=_("成员变动：%(name)s") % {"name": member.name}, household=household,
                       intro=_("成员死亡或迁出后，其个人享受的救助同日终止；该记录保留在家庭动态中。"))
 
@@ -293,13 +289,9 @@ def member_status(request, pk: int, member_pk: int):
 def assistance_add(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     form = AssistanceForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assistance_add(actor=request.user, household=household, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已登记享受救助情况。"))
+    if _written(request, form, lambda: services.assistance_add(
+            actor=request.user, household=household, **form.cleaned_data)):
+        return _done(request, household, _("已登记享受救助情况。"))
     return _form_page(request, form=form, title=_("登记享受救助情况"), household=household)
 
 
@@ -308,13 +300,9 @@ def assistance_end(request, pk: int, record_pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     record = get_object_or_404(household.assistance.all(), pk=record_pk)
     form = AssistanceEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.assistance_end(actor=request.user, record=record, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("救助已终止。"))
+    if _written(request, form, lambda: services.assistance_end(
+            actor=request.user, record=record, **form.cleaned_data)):
+        return _done(request, household, _("救助已终止。"))
     return _form_page(request, form=form, household=household,
                       title=_("终止救助：%(t)s（%(d)s 起）") % {"t": record.get_type_display(), "d": record.start_date})
 
@@ -323,13 +311,9 @@ def assistance_end(request, pk: int, record_pk: int):
 def roster_enter(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     form = RosterEnterForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.roster_enter(actor=request.user, household=household, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已纳入重点人群花名册。"))
+    if _written(request, form, lambda: services.roster_enter(
+            actor=request.user, household=household, **form.cleaned_data)):
+        return _done(request, household, _("已纳入重点人群花名册。"))
     return _form_page(request, form=form, title=_("纳入重点人群花名册"), household=household, submit=_("纳入"))
 
 
@@ -342,15 +326,8 @@ def roster_change(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     entry = _open_roster(household)
     form = RosterChangeForm(request.POST or None, entry=entry)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            services.roster_change(actor=request.user, entry=entry, reason=data.pop("reason"),
-                                   version=data.pop("version"), **data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("花名册已调整，原内容保留在调整记录中。"))
+    if _written(request, form, lambda: services.roster_change(actor=request.user, entry=entry, **form.cleaned_data)):
+        return _done(request, household, _("花名册已调整，原内容保留在调整记录中。"))
     return _form_page(request, form=form, title=_("调整花名册"), household=household)
 
 
@@ -359,13 +336,9 @@ def roster_exit(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     entry = _open_roster(household)
     form = RosterExitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.roster_exit(actor=request.user, entry=entry, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("该家庭已退出花名册。"))
+    if _written(request, form, lambda: services.roster_exit(
+            actor=request.user, entry=entry, **form.cleaned_data)):
+        return _done(request, household, _("该家庭已退出花名册。"))
     return _form_page(request, form=form, title=_("退出花名册"), household=household, submit=_("确认退出"))
 
 
@@ -373,13 +346,9 @@ def roster_exit(request, pk: int):
 def observation_add(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     form = ObservationAddForm(request.POST or None, household=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.observation_add(actor=request.user, household=household, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已列入救助观察名单。"))
+    if _written(request, form, lambda: services.observation_add(
+            actor=request.user, household=household, **form.cleaned_data)):
+        return _done(request, household, _("已列入救助观察名单。"))
     return _form_page(request, form=form, title=_("列入救助观察名单"), household=household, submit=_("列入"),
                       intro=_("经认定暂不符合救助条件、但确有实际困难的，列入观察名单持续跟踪。"))
 
@@ -390,13 +359,9 @@ def observation_review(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     entry = get_object_or_404(household.observation_entries.select_related("household"), removed_on__isnull=True)
     form = ObservationReviewForm(request.POST or None, entry=entry)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.observation_review(actor=request.user, entry=entry, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已记录复核，下次复核日期为 %(d)s。") % {"d": entry.next_review_on})
+    if _written(request, form, lambda: services.observation_review(
+            actor=request.user, entry=entry, **form.cleaned_data)):
+        return _done(request, household, _("已记录复核，下次复核日期为 %(d)s。") % {"d": entry.next_review_on})
     return _form_page(
         request, form=form, title=_("观察名单复核"), household=household, submit=_("保存复核"),
         intro=_("列入观察名单：%(d)s；未纳入原因：%(r)s；原定复核日期：%(n)s。仍有困难的继续观察；"
@@ -409,11 +374,7 @@ def observation_remove(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     entry = get_object_or_404(household.observation_entries.select_related("household"), removed_on__isnull=True)
     form = ObservationRemoveForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.observation_remove(actor=request.user, entry=entry, **form.cleaned_data)
-        except ValidationError as exc:
-            attach_errors(form, exc)
-        else:
-            return _done(request, household, _("已移出救助观察名单。"))
+    if _written(request, form, lambda: services.observation_remove(
+            actor=request.user, entry=entry, **form.cleaned_data)):
+        return _done(request, household, _("已移出救助观察名单。"))
     return _form_page(request, form=form, title=_("移出救助观察名单"), household=household, submit=_("确认移出"))
