@@ -36,6 +36,11 @@ def navigation(request):
             continue
         url = reverse(name)
         badge = import_string(NAV_BADGES[name])(user) if name in NAV_BADGES else None
-        items.append({"url": url, "label": label, "badge": badge, "active": request.path == url or (
-            url != "/" and request.path.startswith(url))})
+        items.append({"url": url, "label": label, "badge": badge, "active": False})
+    # The entry whose address is the longest prefix of this page is the one we are in
+    # (/ledgers/dashboard/ belongs to 统计, not to 台账 at /ledgers/).
+    current = [item for item in items if request.path == item["url"] or (
+        item["url"] != "/" and request.path.startswith(item["url"]))]
+    if current:
+        max(current, key=lambda item: len(item["url"]))["active"] = True
     return {"nav_items": items}

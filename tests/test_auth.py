@@ -125,3 +125,10 @@ def test_demo_admin_reaches_household_admin_with_import_export(client, demo):
     body = response.content.decode()
     assert "导入" in body or "Import" in body
     assert client.get("/admin/households/household/import/").status_code == 200
+
+
+def test_navigation_marks_only_the_most_specific_entry(client, demo):
+    client.force_login(demo.township1)
+    response = client.get("/ledgers/dashboard/")
+    active = [item["label"] for item in response.context["nav_items"] if item["active"]]
+    assert [str(label) for label in active] == ["统计"]
