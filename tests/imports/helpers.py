@@ -67,3 +67,12 @@ def csv_bytes(headers, rows, encoding="utf-8") -> bytes:
 
 def upload(content: bytes, name="名单.xlsx") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content)
+
+
+def family(head_n, members=2, village="华一居委会", **household):
+    """A household of `members` rows: its head first, then the others (village and address left blank)."""
+    head = id_for(head_n)
+    rows = [household_row(head, village=village, **household)]
+    rows += [household_row(head, id_for(head_n + i), name=f"成员{head_n + i}", village="", address="")
+             for i in range(1, members)]
+    return rows

@@ -13,17 +13,9 @@ from households import models as hh
 from imports import services
 from imports.models import ImportBatch, ImportStatus
 
-from .helpers import HOUSEHOLD_HEADERS, ROSTER_HEADERS, household_row, id_for, upload, xlsx_bytes
+from .helpers import HOUSEHOLD_HEADERS, ROSTER_HEADERS, family, id_for, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def _family(head_n, members=2, village="华一居委会", **household):
-    head = id_for(head_n)
-    rows = [household_row(head, village=village, **household)]
-    rows += [household_row(head, id_for(head_n + i), name=f"成员{head_n + i}", village="", address="")
-             for i in range(1, members)]
-    return rows
 
 
 def _upload(client, rows, kind="households", headers=HOUSEHOLD_HEADERS) -> ImportBatch:
@@ -55,7 +47,7 @@ def test_the_confirm_reuses_the_plan_without_reading_the_file(client, demo, monk
     client.force_login(demo.township1)
     rows = []
     for n in range(0, 60, 3):
-        rows += _family(100 + n, 3)
+        rows += family(100 + n, 3)
     batch = _upload(client, rows)
     assert batch.status == ImportStatus.READY and batch.new_count == 60
     plan = services.plan_name(batch.file.name)
@@ -78,7 +70,7 @@ def test_the_recheck_takes_a_few_queries_whatever_the_size(client, demo, django_
     for count in (10, 300):
         rows = []
         for n in range(0, count, 2):
-            rows += _family(1000 * count + n, 2)
+            rows += family(1000 * count + n, 2)
         batch = _upload(client, rows)
         services.batch_confirm(actor=demo.township1, batch=batch)
         saved = services._load_plan(batch)
@@ -89,7 +81,7 @@ def test_the_recheck_takes_a_few_queries_whatever_the_size(client, demo, django_
 
 def test_an_id_taken_since_the_dry_run_is_caught_at_its_row(client, demo, django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    batch = _upload(client, _family(1, 2) + _family(5, 2))
+    batch = _upload(client, family(1, 2) + family(5, 2))
     assert batch.status == ImportStatus.READY
     other = hh.Household.objects.create(village=demo.village_b, residence_address="别处")
     hh.Member.objects.create(household=other, name="别人", id_number=id_for(6), birth_date="1950-01-01", sex="M")
@@ -104,7 +96,7 @@ def test_an_id_taken_since_the_dry_run_is_caught_at_its_row(client, demo, django
 def test_a_member_edited_since_the_dry_run_sends_the_confirm_back_to_the_file(client, demo,
                                                                               django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    rows = _family(1, 2, **{"家庭月人均收入（元）": "800"})
+    rows = family(1, 2, **{"家庭月人均收入（元）": "800"})
     _confirm(client, _upload(client, rows), django_capture_on_commit_callbacks)
     rows[0]["家庭月人均收入（元）"] = "900"
     batch = _upload(client, rows)
@@ -122,7 +114,7 @@ def test_a_member_edited_since_the_dry_run_sends_the_confirm_back_to_the_file(cl
 def test_a_household_changed_since_the_dry_run_is_not_overwritten_blindly(client, demo,
                                                                           django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    rows = _family(1, 1, **{"家庭月人均收入（元）": "800"})
+    rows = family(1, 1, **{"家庭月人均收入（元）": "800"})
     _confirm(client, _upload(client, rows), django_capture_on_commit_callbacks)
     rows[0]["家庭月人均收入（元）"] = "900"
     batch = _upload(client, rows)
@@ -136,7 +128,7 @@ def test_a_household_changed_since_the_dry_run_is_not_overwritten_blindly(client
 
 def test_a_caseworker_deactivated_since_the_dry_run_is_caught(client, demo, django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    _confirm(client, _upload(client, _family(1, 1)), django_capture_on_commit_callbacks)
+    _confirm(client, _upload(client, family(1, 1)), django_capture_on_commit_callbacks)
     rows = [{"户主身份证号": id_for(1), "对象类型": "救助预警", "关注原因": "独居老人", "责任协理员": "张丽"}]
     batch = _upload(client, rows, kind="roster", headers=ROSTER_HEADERS)
     assert batch.status == ImportStatus.READY
@@ -150,7 +142,7 @@ def test_a_caseworker_deactivated_since_the_dry_run_is_caught(client, demo, djan
 def test_a_roster_entry_changed_since_the_dry_run_is_caught(client, demo, monkeypatch,
                                                             django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    _confirm(client, _upload(client, _family(1, 1) + _family(3, 1)), django_capture_on_commit_callbacks)
+    _confirm(client, _upload(client, family(1, 1) + family(3, 1)), django_capture_on_commit_callbacks)
     rows = [{"户主身份证号": id_for(1), "对象类型": "救助预警", "关注原因": "独居老人"},
             {"户主身份证号": id_for(3), "对象类型": "救助缺失", "关注原因": "低保边缘"}]
     batch = _confirm(client, _upload(client, rows, kind="roster", headers=ROSTER_HEADERS),
@@ -170,7 +162,7 @@ def test_a_roster_entry_changed_since_the_dry_run_is_caught(client, demo, monkey
 
 def test_a_tampered_plan_is_never_unpickled(client, demo, monkeypatch, django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    batch = _upload(client, _family(1, 2))
+    batch = _upload(client, family(1, 2))
     plan = services.plan_name(batch.file.name)
     forged = zlib.compress(pickle.dumps({"batch": batch.pk, "sha256": batch.sha256, "kind": batch.kind}))
     default_storage.delete(plan)
@@ -186,7 +178,7 @@ def test_a_tampered_plan_is_never_unpickled(client, demo, monkeypatch, django_ca
 
 def test_cancel_and_expiry_delete_the_plan_with_the_upload(client, demo, django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    first, second = _upload(client, _family(1)), _upload(client, _family(3))
+    first, second = _upload(client, family(1)), _upload(client, family(3))
     plans = [services.plan_name(b.file.name) for b in (first, second)]
     assert all(default_storage.exists(p) for p in plans)
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,7 +191,7 @@ def test_cancel_and_expiry_delete_the_plan_with_the_upload(client, demo, django_
 
 def test_an_invalid_file_keeps_no_plan(client, demo):
     client.force_login(demo.township1)
-    rows = _family(1, 2)
+    rows = family(1, 2)
     rows[1]["身份证号"] = "123"
     batch = _upload(client, rows)
     assert batch.status == ImportStatus.INVALID

@@ -15,7 +15,7 @@ from imports import services
 from imports.models import ImportBatch, ImportStatus
 from imports.resources import HouseholdMemberResource
 
-from .helpers import HOUSEHOLD_HEADERS, csv_bytes, household_row, id_for, upload, xlsx_bytes
+from .helpers import HOUSEHOLD_HEADERS, csv_bytes, family, household_row, id_for, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,18 +24,10 @@ def _post(client, content, name="名单.xlsx", kind="households", **extra):
     return client.post(reverse("imports:index"), {"kind": kind, "file": upload(content, name), **extra})
 
 
-def _family(head_n, members=2, village="华一居委会", **household):
-    head = id_for(head_n)
-    rows = [household_row(head, village=village, **household)]
-    rows += [household_row(head, id_for(head_n + i), name=f"成员{head_n + i}", village="", address="")
-             for i in range(1, members)]
-    return rows
-
-
 def test_upload_preview_confirm(client, demo, django_capture_on_commit_callbacks):
     """Nothing is written before confirmation; confirming writes households, members, events and one audit entry."""
     client.force_login(demo.township1)
-    rows = _family(1, 3, **{"家庭月人均收入（元）": "1,200.5", "住房情况": "租房", "户籍性质": "城镇"})
+    rows = family(1, 3, **{"家庭月人均收入（元）": "1,200.5", "住房情况": "租房", "户籍性质": "城镇"})
     response = _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))
     batch = ImportBatch.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("imports:detail", kwargs={"pk": batch.pk})
@@ -72,7 +64,7 @@ def test_an_error_in_the_last_of_1000_rows_writes_nothing(client, demo):
     client.force_login(demo.township1)
     rows = []
     for n in range(0, 1000, 2):
-        rows += _family(10_000 + n, 2)
+        rows += family(10_000 + n, 2)
     rows[-1]["身份证号"] = rows[-1]["身份证号"][:-1] + ("0" if rows[-1]["身份证号"][-1] != "0" else "1")
     _post(client, csv_bytes(HOUSEHOLD_HEADERS, rows), "名单.csv")
     batch = ImportBatch.objects.get()
@@ -88,7 +80,7 @@ def test_an_error_in_the_last_of_1000_rows_writes_nothing(client, demo):
 def test_changes_between_dry_run_and_confirm_are_caught_and_nothing_is_written(client, demo):
     """The import validates again inside its transaction: a clash found then rolls everything back."""
     client.force_login(demo.township1)
-    rows = _family(1, 2) + _family(5, 2)
+    rows = family(1, 2) + family(5, 2)
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.READY
@@ -106,7 +98,7 @@ def test_ids_already_registered_or_repeated_in_the_file(client, demo):
     other = hh.Household.objects.create(village=demo.village_b, residence_address="别处")
     hh.Member.objects.create(household=other, name="别人", id_number=id_for(3), birth_date=dt.date(1950, 1, 1), sex="M",
                              relation=hh.Relation.HEAD)
-    rows = _family(1, 2) + [household_row(id_for(1), id_for(2), name="重复", village="", address=""),
+    rows = family(1, 2) + [household_row(id_for(1), id_for(2), name="重复", village="", address=""),
                             household_row(id_for(1), id_for(3), name="别人", village="", address="")]
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))
     batch = ImportBatch.objects.get()
@@ -116,9 +108,9 @@ def test_ids_already_registered_or_repeated_in_the_file(client, demo):
 
 def test_enumerations_and_villages_by_label_code_and_jurisdiction(client, demo):
     client.force_login(demo.township1)
-    rows = (_family(1, 1, village=demo.village_b.code, **{"住房情况": "豪宅"})
-            + _family(3, 1, village=demo.village_c.name) + _family(5, 1, village=demo.village_c.code)
-            + _family(7, 1, village="不存在村"))
+    rows = (family(1, 1, village=demo.village_b.code, **{"住房情况": "豪宅"})
+            + family(3, 1, village=demo.village_c.name) + family(5, 1, village=demo.village_c.code)
+            + family(7, 1, village="不存在村"))
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))
     batch = ImportBatch.objects.get()
     errors = {}
@@ -133,7 +125,7 @@ def test_enumerations_and_villages_by_label_code_and_jurisdiction(client, demo):
 def test_a_township_user_cannot_import_into_or_see_another_township(client, demo):
     """township1 cannot see, confirm or cancel township 2's import, nor update its households."""
     client.force_login(demo.township2)
-    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(1, 2, village=demo.village_c.name)))
+    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(1, 2, village=demo.village_c.name)))
     theirs = ImportBatch.objects.get()
     client.post(reverse("imports:confirm", kwargs={"pk": theirs.pk}))
     assert hh.Household.objects.get().village == demo.village_c
@@ -142,7 +134,7 @@ def test_a_township_user_cannot_import_into_or_see_another_township(client, demo
     for name in ("imports:detail", "imports:error_report"):
         assert client.get(reverse(name, kwargs={"pk": theirs.pk})).status_code == 404
     # Importing the same head into township 1 is refused at the row.
-    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(1, 2)))
+    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(1, 2)))
     mine = ImportBatch.objects.exclude(pk=theirs.pk).get()
     assert mine.status == ImportStatus.INVALID and "其他辖区" in mine.errors[0][2]
     assert mine.duplicate_of is None  # township 2's upload is not theirs to know about
@@ -158,7 +150,7 @@ def test_a_township_user_cannot_import_into_or_see_another_township(client, demo
 
 def test_reimport_updates_changed_rows_with_events(client, demo):
     client.force_login(demo.township1)
-    rows = _family(1, 2, **{"家庭月人均收入（元）": "800"})
+    rows = family(1, 2, **{"家庭月人均收入（元）": "800"})
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))
     client.post(reverse("imports:confirm", kwargs={"pk": ImportBatch.objects.get().pk}))
     rows[0]["家庭月人均收入（元）"] = "1500"
@@ -222,8 +214,8 @@ def test_round_trip_template_filled_imported_exported(client, demo):
 
 def test_cancel_and_expiry_delete_the_uploaded_file(client, demo, django_capture_on_commit_callbacks):
     client.force_login(demo.township1)
-    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(1)))
-    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(3)))
+    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(1)))
+    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(3)))
     first, second = ImportBatch.objects.order_by("pk")
     names = first.file.name, second.file.name
     assert all(default_storage.exists(n) for n in names)
@@ -242,7 +234,7 @@ def test_cancel_and_expiry_delete_the_uploaded_file(client, demo, django_capture
 
 def test_error_report_is_the_file_with_an_error_column_and_is_audited(client, demo):
     client.force_login(demo.township1)
-    rows = _family(1, 2)
+    rows = family(1, 2)
     rows[1]["身份证号"] = "123"
     rows[1]["居住地址"] = "=HYPERLINK(\"http://x\")"
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))
@@ -264,9 +256,9 @@ def test_record_pages_are_visible_to_admins_and_district_with_bounded_queries(cl
                                                                               django_assert_max_num_queries):
     client.force_login(demo.township1)
     for n in range(5):
-        _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(1 + n * 3)))
+        _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(1 + n * 3)))
     client.force_login(demo.township2)
-    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(50, village=demo.village_c.name)))
+    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(50, village=demo.village_c.name)))
     for user, expected in ((demo.district_official, 6), (demo.admin, 6), (demo.township1, 5), (demo.township2, 1)):
         client.force_login(user)
         with django_assert_max_num_queries(10):
@@ -285,7 +277,7 @@ def test_large_files_validate_and_import_through_the_task_with_progress(client, 
     client.force_login(demo.township1)
     rows = []
     for n in range(0, 20, 2):
-        rows += _family(100 + n, 2)
+        rows += family(100 + n, 2)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         _post(client, csv_bytes(HOUSEHOLD_HEADERS, rows), "名单.csv")
     assert len(callbacks) == 1  # the dry run was queued as a task
@@ -309,7 +301,7 @@ def test_progress_partial_while_running(client, demo, settings):
     # Progress lives in the cache (Redis in production); a database cache inside a transaction is skipped.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     client.force_login(demo.township1)
-    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, _family(1)))
+    _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, family(1)))
     batch = ImportBatch.objects.get()
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportStatus.IMPORTING, total_rows=200)
     services.progress_set(batch.pk, "import", 50, 200)
