@@ -27,6 +27,9 @@ def pytest_configure(config):
 
     # Hashing speed is not under test; demo accounts are created in many tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from tests.template_checks import install
+
+    install()
 
 
 @pytest.fixture(autouse=True)

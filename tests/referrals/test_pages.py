@@ -179,6 +179,19 @@ def test_lead_list_scoped_with_bounded_queries(client, demo):
     assert counts[0] == counts[1] and counts[0] <= 16, counts
 
 
+def test_lead_list_shows_a_lead_that_has_no_household(client, demo):
+    """A hotline lead about a family nobody has registered yet: listed with the name and address reported."""
+    services.lead_create(actor=demo.township1, channel="hotline", village=demo.village_a, subject_name="无户线索人",
+                         subject_address="华阳路 1 号", description="独居老人")
+    services.lead_create(actor=demo.township1, channel="hotline", village=demo.village_a, subject_name="无址线索人",
+                         description="只知道姓名")
+    client.force_login(demo.township1)
+    response = client.get(reverse("referrals:lead_list"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "无户线索人 华阳路 1 号" in page and "无址线索人" in page
+
+
 def test_lead_to_referral_through_the_pages(client, demo):
     household = make_household(demo.village_a)
     lead = services.lead_create(actor=demo.caseworker_a, channel="visit", household=household,
