@@ -1,0 +1,29 @@
+"""Every page every role is shown, on the demo district `make run` loads: no error, no refusal.
+
+One demo user of each role starts at the home page and follows every link, hx-get and GET form it is
+shown. A page that raises or answers 5xx fails, and so does a link that answers 403 or 404 to the very
+user it was shown to: a link a user may not follow is a defect too.
+"""
+import pytest
+
+from .crawler import crawl
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "caseworker1",  # 华阳路街道
+    "caseworker5",  # 江苏路街道
+    "township1",
+    "township2",
+    "district",
+    "admin",
+]
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_every_page_shown_to_the_user_opens(client, demo_district, username):
+    client.force_login(demo_district[username])
+    result = crawl(client, limit=300)
+    assert not result.failures, "\n".join(result.failures)
+    # The crawl reached the app, not only the home page.
+    assert len(result.visited) > 30, sorted(result.visited)
