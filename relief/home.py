@@ -16,6 +16,9 @@ class HomeCard:
     url: str = ""
     note: str = ""
     urgent: bool = False
+    # A count is the number of rows of the list at `url`. A figure that is a sum (visits logged last week)
+    # names instead the element of the page at `url` that shows the same total.
+    total_testid: str = ""
 
 
 def home_cards(user) -> list[HomeCard]:

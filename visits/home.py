@@ -18,9 +18,10 @@ def cards(user) -> list[HomeCard]:
     if user.role == Role.CASEWORKER and access.can_anywhere(user, Action.LOG_VISITS):
         work = worklist_for(user)
         url = reverse("visits:worklist")
-        result.append(HomeCard(title=_("逾期未走访"), count=len(work.overdue), url=url, urgent=bool(work.overdue)))
-        result.append(HomeCard(title=_("本月应走访"), count=len(work.due_this_period), url=url))
-        result.append(HomeCard(title=_("上次未见到本人"), count=len(work.not_seen), url=url))
+        result.append(HomeCard(title=_("逾期未走访"), count=len(work.overdue), url=f"{url}?show=overdue",
+                               urgent=bool(work.overdue)))
+        result.append(HomeCard(title=_("本月应走访"), count=len(work.due_this_period), url=f"{url}?show=due"))
+        result.append(HomeCard(title=_("上次未见到本人"), count=len(work.not_seen), url=f"{url}?show=not_seen"))
     counts = alert_counts(user)
     result.append(HomeCard(title=_("新预警"), count=counts["open"], url=reverse("visits:alerts"),
                            note=_("已知悉待处理 %(n)d 条") % {"n": counts["acknowledged"]}, urgent=bool(counts["open"])))
@@ -30,12 +31,13 @@ def cards(user) -> list[HomeCard]:
                   .values_list("week_start", flat=True).first())
         if latest:
             rows = list(TownshipSummary.objects.filter(township__in=townships, week_start=latest))
-            url = reverse("visits:summaries")
+            url = f"{reverse('visits:summaries')}?week={latest.isoformat()}"
             note = _("%(d)s 起一周，%(n)d 个乡镇/街道") % {"d": latest.isoformat(), "n": len(rows)}
             result.append(HomeCard(title=_("上周走访次数"), count=sum(r.visits_logged for r in rows), url=url,
-                                   note=note))
-            result.append(HomeCard(title=_("上周新增预警"), count=sum(r.new_alerts for r in rows), url=url, note=note))
+                                   note=note, total_testid="total-visits-logged"))
+            result.append(HomeCard(title=_("上周新增预警"), count=sum(r.new_alerts for r in rows), url=url, note=note,
+                                   total_testid="total-new-alerts"))
             overdue = sum(r.overdue_visits for r in rows)
             result.append(HomeCard(title=_("走访逾期户数（周报）"), count=overdue, url=url, note=note,
-                                   urgent=bool(overdue)))
+                                   urgent=bool(overdue), total_testid="total-overdue-visits"))
     return result

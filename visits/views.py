@@ -4,10 +4,12 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -209,10 +211,20 @@ def alert_close_view(request, pk):
 
 @access_rule(Action.VIEW, roles=[Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN])
 def summaries(request):
-    """乡镇每周走访汇总 for the townships the user may see."""
+    """乡镇每周走访汇总 for the townships the user may see; `?week=` one week, with its totals."""
     townships = access.jurisdictions_for(request.user, Action.VIEW, JurisdictionLevel.TOWNSHIP)
     rows = (TownshipSummary.objects.filter(township__in=townships).select_related("township")
             .order_by("-week_start", "township__code"))
+    try:
+        week = parse_date(request.GET.get("week") or "")
+    except ValueError:
+        week = None
+    totals = None
+    if week is not None:
+        rows = rows.filter(week_start=week)
+        totals = rows.aggregate(visits_logged=Sum("visits_logged"), households_visited=Sum("households_visited"),
+                                overdue_visits=Sum("overdue_visits"), new_alerts=Sum("new_alerts"),
+                                unhandled_alerts=Sum("unhandled_alerts"))
     page = Paginator(rows, 40).get_page(request.GET.get("page"))
-    return TemplateResponse(request, "visits/summaries.html", {"page": page})
+    return TemplateResponse(request, "visits/summaries.html", {"page": page, "week": week, "totals": totals})
 
