@@ -163,6 +163,31 @@ def scope(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str 
 
 # ---- view decorators: every routed view states its access rule (tests/test_urls.py checks) ----
 
+def rule_allows(user: User, rule: dict) -> bool:
+    """Whether a view's declared rule lets this signed-in user open it at all (objects are checked after)."""
+    if rule.get("public"):
+        return True
+    if not user.is_authenticated:
+        return False
+    if rule.get("roles") and user.role not in rule["roles"] and not user.is_superuser:
+        return False
+    return not rule.get("action") or can_anywhere(user, rule["action"])
+
+
+def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
+    """Whether the page at `url_name` would let this user in: links are shown only where this is true.
+
+    Decided by the very rule the view declares with @access_rule, so a link and its page never disagree.
+    """
+    from django.urls import resolve, reverse
+
+    view = resolve(reverse(url_name, args=args or None, kwargs=kwargs or None)).func
+    rule = getattr(view, "access_rule", None)
+    if rule is None:  # Django's own views (the admin) decide for themselves
+        return True
+    return rule_allows(user, rule)
+
+
 def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None):
     """Logged-in staff who may perform `action` somewhere (and, if given, hold one of `roles`).
 
@@ -181,7 +206,7 @@ def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None
                 return redirect_to_login(request.get_full_path())
             if allowed_roles and user.role not in allowed_roles and not user.is_superuser:
                 raise PermissionDenied(_("您的角色不能使用此功能。"))
-            if action and not can_anywhere(user, action):
+            if not rule_allows(user, wrapped.access_rule):
                 raise PermissionDenied(_("您没有此项操作的权限。"))
             return view(request, *args, **kwargs)
 

@@ -86,3 +86,22 @@ def test_unknown_url_gets_the_chinese_404_page(client, demo):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+@pytest.mark.parametrize("username", ["caseworker1", "township1", "district", "admin"])
+def test_may_open_agrees_with_the_page_for_every_role(client, demo, username):
+    """Links are shown by access.may_open; it must answer as the page itself does (403 or not)."""
+    from relief import access
+
+    user = demo.users[username]
+    client.force_login(user)
+    disagreements = []
+    for name, route, entry in own_urls():
+        if entry.pattern.converters or getattr(entry.callback, "access_rule", {}).get("public"):
+            continue
+        if name in ("logout",):
+            continue
+        response = client.get(reverse(name))
+        if access.may_open(user, name) != (response.status_code != 403):
+            disagreements.append(f"{name}: may_open={access.may_open(user, name)}, GET={response.status_code}")
+    assert not disagreements, disagreements
