@@ -1,5 +1,6 @@
 """Follow every link a signed-in user is shown, GET only, as a user clicking through the app would."""
 import html.parser
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
@@ -10,6 +11,8 @@ from django.urls import Resolver404, resolve
 SKIPPED_PREFIXES = ("/accounts/logout/", "/admin/logout/", "/static/", "/media/")
 # Many rows lead to the same page with another id; a handful of each kind shows whether it works.
 PER_KIND = 6
+# ...and one page with its filters and sort orders combined twenty ways shows it as well as a hundred.
+PER_VIEW = 20
 # A select in a GET filter form is tried with this many of its options.
 OPTIONS_PER_SELECT = 4
 
@@ -86,6 +89,7 @@ def _kind(url: str) -> tuple:
 @dataclass
 class CrawlResult:
     visited: dict[str, int] = field(default_factory=dict)  # url -> status
+    seconds: dict[str, float] = field(default_factory=dict)  # url -> time to answer, to find slow pages
     failures: list[str] = field(default_factory=list)
 
 
@@ -94,8 +98,10 @@ def crawl(client, start="/", limit=300) -> CrawlResult:
     queue: deque[tuple[str, str]] = deque([(start, "(start)")])
     queued = {start}
     per_kind: Counter = Counter()
+    per_view: Counter = Counter()
     while queue and len(result.visited) < limit:
         url, found_on = queue.popleft()
+        started = time.perf_counter()
         try:
             response = client.get(url, follow=True)
         except Exception as error:  # the page raised: the user would see a 500
@@ -103,6 +109,7 @@ def crawl(client, start="/", limit=300) -> CrawlResult:
             result.visited[url] = 500
             continue
         result.visited[url] = response.status_code
+        result.seconds[url] = time.perf_counter() - started
         if response.status_code >= 400:
             result.failures.append(f"{url} (linked from {found_on}) answered {response.status_code}")
             continue
@@ -118,9 +125,10 @@ def crawl(client, start="/", limit=300) -> CrawlResult:
             if link is None or link in queued:
                 continue
             kind = _kind(link)
-            if per_kind[kind] >= PER_KIND:
+            if per_kind[kind] >= PER_KIND or per_view[kind[0]] >= PER_VIEW:
                 continue
             per_kind[kind] += 1
+            per_view[kind[0]] += 1
             queued.add(link)
             queue.append((link, url))
     return result
