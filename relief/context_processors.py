@@ -24,8 +24,9 @@ NAVIGATION = [
     ("plans:team_list", _("工作队伍"), (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)),
 ]
 
-# url name -> "module.function(user) -> int": a count shown as a badge beside the entry (one cheap query).
-NAV_BADGES = {"visits:alerts": "visits.selectors.open_alert_count"}
+# url name -> "module.function(user) -> int": a count shown as a badge beside the entry (one cheap query),
+# the number of rows the entry's page lists when opened.
+NAV_BADGES = {"visits:alerts": "visits.selectors.unhandled_alert_count"}
 
 
 def navigation(request):

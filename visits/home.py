@@ -23,7 +23,7 @@ def cards(user) -> list[HomeCard]:
         result.append(HomeCard(title=_("本月应走访"), count=len(work.due_this_period), url=f"{url}?show=due"))
         result.append(HomeCard(title=_("上次未见到本人"), count=len(work.not_seen), url=f"{url}?show=not_seen"))
     counts = alert_counts(user)
-    result.append(HomeCard(title=_("新预警"), count=counts["open"], url=reverse("visits:alerts"),
+    result.append(HomeCard(title=_("新预警"), count=counts["open"], url=f"{reverse('visits:alerts')}?status=open",
                            note=_("已知悉待处理 %(n)d 条") % {"n": counts["acknowledged"]}, urgent=bool(counts["open"])))
     if user.role in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
         townships = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.TOWNSHIP)

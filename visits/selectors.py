@@ -305,9 +305,10 @@ def case_open_reasons(visits: list[Visit], alerts: list[Alert]) -> list[str]:
     return reasons
 
 
-def open_alert_count(user) -> int:
-    """New (not yet acknowledged) alerts in the user's jurisdiction: the navigation badge, one query."""
-    return Alert.objects.within(access.village_ids_for(user, Action.VIEW)).filter(status=AlertStatus.OPEN).count()
+def unhandled_alert_count(user) -> int:
+    """Alerts not yet closed in the user's jurisdiction (new or acknowledged), as the alert inbox lists them
+    by default: the navigation badge, one query."""
+    return Alert.objects.within(access.village_ids_for(user, Action.VIEW)).unhandled().count()
 
 
 def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) -> QuerySet[Alert]:

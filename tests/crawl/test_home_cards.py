@@ -52,3 +52,18 @@ def test_each_home_card_count_equals_the_rows_of_its_list(client, demo_district,
         if rows != card.count:
             problems.append(f"{card.title}: card says {card.count}, {card.url} lists {rows}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_each_navigation_badge_equals_the_rows_of_its_page(client, demo_district, username):
+    from django.test import RequestFactory
+
+    from relief.context_processors import navigation
+
+    user = demo_district[username]
+    client.force_login(user)
+    request = RequestFactory().get("/")
+    request.user = user
+    badges = [item for item in navigation(request)["nav_items"] if item["badge"] is not None]
+    for item in badges:
+        assert listed_rows(client.get(item["url"])) == item["badge"], item
