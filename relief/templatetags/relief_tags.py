@@ -10,3 +10,20 @@ def query_replace(context, **changes) -> str:
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def duration_zh(value) -> str:
+    """A timedelta in words: "15 分钟", "1 小时 30 分钟" (django-axes hands templates ISO 8601, "PT15M")."""
+    from datetime import timedelta
+
+    from django.utils.translation import gettext as _
+
+    if not isinstance(value, timedelta):
+        return ""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, _("天")), (hours, _("小时")), (minutes, _("分钟"))]
+    words = " ".join(f"{n} {unit}" for n, unit in parts if n)
+    return words or _("1 分钟")
