@@ -40,7 +40,9 @@ def _secret_key() -> str:
 
 
 PRODUCTION = env_bool("RELIEF_PRODUCTION")
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless a developer asks (`DEBUG=1 make run`): with it on, a township would see Django's English
+# technical pages and the URL list on a 404 or 500 instead of the project's own pages.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
