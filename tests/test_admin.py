@@ -127,3 +127,11 @@ def test_setting_a_password_in_the_admin_is_chinese_and_works(client, demo):
     assert done.status_code == 302
     demo.caseworker_a.refresh_from_db()
     assert demo.caseworker_a.check_password("Xin-mima-2027!") and not demo.caseworker_a.check_password(DEMO_PASSWORD)
+
+
+def test_the_admin_reaches_the_django_admin_from_the_navigation_and_others_do_not(client, demo):
+    client.force_login(demo.admin)
+    assert '<a href="/admin/">管理后台</a>' in client.get(reverse("home")).content.decode()
+    for user in (demo.caseworker_a, demo.township1, demo.district_official):
+        client.force_login(user)
+        assert "管理后台" not in client.get(reverse("home")).content.decode()
