@@ -427,7 +427,8 @@ class RosterChange(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+        # Local date: the name is kept in the audit log; in UTC it is the day before until 08:00.
+        return f"{self.get_kind_display()} {timezone.localtime(self.at):%Y-%m-%d}"
 
 
 class ObservationEntry(models.Model):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relief import access
 from relief.access import Action
-from relief.admin import ScopedAdminMixin
+from relief.admin import ChineseExportForm, ScopedAdminMixin
 from relief.audit import AuditEvent, audit_record
 from relief.models import Role
 
@@ -102,6 +102,8 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
     of the admin's (already scoped) changelist, ID numbers masked unless the user's role may see them,
     and goes to the audit log like every export.
     """
+
+    export_form_class = ChineseExportForm
 
     def __init__(self, *args, **kwargs):
         from .resources import HouseholdMemberResource

@@ -299,4 +299,5 @@ class ReferralStep(models.Model):
         indexes = [models.Index(fields=["referral", "at"])]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+        # Local time: the name is kept in the audit log, read in Shanghai, not in UTC.
+        return f"{self.get_action_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"

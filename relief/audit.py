@@ -71,3 +71,184 @@ def event_label(entry: LogEntry) -> str:
         LogEntry.Action.UPDATE: _("修改"),
         LogEntry.Action.DELETE: _("删除"),
     }.get(entry.action, _("访问"))
+
+
+# ---------------------------------------------------------------- reading the log (审计日志页面)
+# django-auditlog stores each change as {field name: [old, new]} of str() values (None as "None",
+# foreign keys as their pk, datetimes as naive UTC) and also walks reverse relations ("x.Y.None").
+# The page turns that into sentences: who did what to which record, with field labels and values a
+# person reads (空, choice labels, the related record's name, Asia/Shanghai times).
+
+EMPTY_VALUES = {None, "", "None", "[]", "{}"}
+
+# Keys of our own entries' `additional_data` worth showing, in words; the rest are technical.
+DETAIL_LABELS = {
+    "username": _("用户名"), "rows": _("行数"), "masked": _("身份证号遮蔽"), "ledger": _("台账"),
+    "households": _("家庭数"), "members": _("人数"), "population": _("抽样总体"), "sampled": _("抽中"),
+    "leads_created": _("新建线索"), "leads_existing": _("已有线索"), "leads_opened": _("新建线索"),
+    "errors": _("错误行数"), "new": _("新增"), "updated": _("更新"), "unchanged": _("未变"),
+    "what": _("内容"), "file_name": _("文件名"),
+}
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() in EMPTY_VALUES)
+
+
+def _shown_fields(model) -> dict:
+    """Concrete fields a person cares about: no reverse relations, ids, timestamps or version counters."""
+    fields = {}
+    for field in model._meta.get_fields():
+        if not getattr(field, "concrete", False) or field.primary_key:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False) or field.name == "version":
+            continue
+        fields[field.name] = field
+    return fields
+
+
+def _datetime_text(raw: str) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=dt.UTC)  # auditlog keeps datetimes as naive UTC
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+def _structure_text(value) -> str:
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{_structure_text(v)}" for k, v in value.items() if not _empty(v)) or str(_("空"))
+    if isinstance(value, list | tuple):
+        return "、".join(_structure_text(v) for v in value) or str(_("空"))
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    return str(value)
+
+
+class _Resolver:
+    """Names of related records for a page of entries, fetched once per model."""
+
+    def __init__(self):
+        self.wanted: dict = {}
+        self.names: dict = {}
+
+    def want(self, model, pk: str) -> None:
+        self.wanted.setdefault(model, set()).add(pk)
+
+    def fetch(self) -> None:
+        for model, pks in self.wanted.items():
+            ids = [pk for pk in pks if str(pk).isdigit()]
+            found = model._default_manager.in_bulk([int(pk) for pk in ids]) if ids else {}
+            for pk in pks:
+                obj = found.get(int(pk)) if str(pk).isdigit() else None
+                self.names[(model, pk)] = str(obj) if obj is not None else str(_("#%(pk)s（已删除）") % {"pk": pk})
+
+    def name(self, model, pk: str) -> str:
+        return self.names.get((model, pk), pk)
+
+
+def _value_text(field, raw, resolver: _Resolver) -> str:
+    if _empty(raw):
+        return str(_("空"))
+    if field.many_to_one or field.one_to_one:
+        return resolver.name(field.related_model, str(raw))
+    if field.choices:
+        labels = {str(k): v for k, v in field.flatchoices}
+        return str(labels.get(str(raw), raw))
+    kind = field.get_internal_type()
+    if kind == "BooleanField":
+        return str(_("是") if str(raw) == "True" else _("否"))
+    if kind == "DateTimeField":
+        return _datetime_text(str(raw))
+    if kind == "JSONField":
+        import json
+
+        try:
+            return _structure_text(json.loads(raw)) if isinstance(raw, str) else _structure_text(raw)
+        except ValueError:
+            return str(raw)
+    return str(raw)
+
+
+def _model_changes(entry: LogEntry, model, resolver: _Resolver):
+    """[(label, old, new)] of a create/update/delete; old is None for a create."""
+    fields = _shown_fields(model) if model is not None else {}
+    rows = []
+    for name, values in (entry.changes_dict or {}).items():
+        field = fields.get(name)
+        if field is None:
+            continue
+        if isinstance(values, dict) and values.get("type") == "m2m":  # a many-to-many change
+            verb = _("添加") if values.get("operation") == "add" else _("移除")
+            rows.append((str(field.verbose_name), None, f"{verb}：{_structure_text(values.get('objects') or [])}"))
+            continue
+        old, new = (list(values) + [None, None])[:2]
+        if entry.action == LogEntry.Action.CREATE:
+            if _empty(new) or (new == "False" and field.get_internal_type() == "BooleanField"):
+                continue  # a new record: what it has, not every switch left off
+            rows.append((str(field.verbose_name), None, _value_text(field, new, resolver)))
+        elif entry.action == LogEntry.Action.DELETE:
+            if _empty(old):
+                continue
+            rows.append((str(field.verbose_name), _value_text(field, old, resolver), None))
+        else:
+            rows.append((str(field.verbose_name), _value_text(field, old, resolver),
+                         _value_text(field, new, resolver)))
+    return rows
+
+
+ACCESS_SENTENCES = {
+    AuditEvent.LOGIN: _("%(actor)s 登录"),
+    AuditEvent.LOGOUT: _("%(actor)s 退出登录"),
+    AuditEvent.LOGIN_FAILED: _("用户名“%(record)s”登录失败（密码错误或账号已锁定）"),
+    AuditEvent.VIEW_PERSONAL_DATA: _("%(actor)s 查看了%(model)s“%(record)s”的完整个人信息"),
+    AuditEvent.EXPORT: _("%(actor)s 导出了%(model)s“%(record)s”"),
+    AuditEvent.IMPORT: _("%(actor)s 导入了%(model)s“%(record)s”"),
+    AuditEvent.BULK_WRITE: _("%(actor)s 批量写入%(model)s：%(record)s"),
+}
+ACTION_SENTENCES = {
+    LogEntry.Action.CREATE: _("%(actor)s 新增了%(model)s“%(record)s”"),
+    LogEntry.Action.UPDATE: _("%(actor)s 修改了%(model)s“%(record)s”"),
+    LogEntry.Action.DELETE: _("%(actor)s 删除了%(model)s“%(record)s”"),
+}
+
+
+def describe_entries(entries) -> None:
+    """Give each entry of a page `sentence` and `change_rows` [(label, old, new)] for the audit log page."""
+    entries = list(entries)
+    resolver = _Resolver()
+    for entry in entries:
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        if model is None or entry.action == LogEntry.Action.ACCESS:
+            continue
+        fields = _shown_fields(model)
+        for name, values in (entry.changes_dict or {}).items():
+            field = fields.get(name)
+            if field is not None and (field.many_to_one or field.one_to_one) and isinstance(values, list):
+                for raw in values:
+                    if not _empty(raw):
+                        resolver.want(field.related_model, str(raw))
+    resolver.fetch()
+    for entry in entries:
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        model_name = str(model._meta.verbose_name) if model is not None else str(_("记录"))
+        words = {"actor": str(entry.actor) if entry.actor_id else str(_("系统")), "model": model_name,
+                 "record": entry.object_repr}
+        data = entry.additional_data or {}
+        if entry.action == LogEntry.Action.ACCESS:
+            event = data.get("event")
+            template = ACCESS_SENTENCES.get(event, _("%(actor)s 访问了%(model)s“%(record)s”"))
+            entry.sentence = str(template) % words
+            entry.change_rows = [(str(DETAIL_LABELS[k]), None, _structure_text(v)) for k, v in data.items()
+                                 if k in DETAIL_LABELS and not _empty(v) and not (event == "login_failed"
+                                                                                   and k == "username")]
+        else:
+            entry.sentence = str(ACTION_SENTENCES.get(entry.action, ACTION_SENTENCES[LogEntry.Action.UPDATE])) % words
+            entry.change_rows = _model_changes(entry, model, resolver) if model is not None else []
+        entry.event_label = event_label(entry)

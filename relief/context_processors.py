@@ -22,6 +22,8 @@ NAVIGATION = [
     ("plans:policy_list", _("政策库"), ()),
     ("plans:resource_list", _("资源库"), ()),
     ("plans:team_list", _("工作队伍"), (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)),
+    # Staff accounts, jurisdictions and the household import live in the Django admin (系统管理员 only).
+    ("admin:index", _("管理后台"), (Role.ADMIN,)),
 ]
 
 # url name -> "module.function(user) -> int": a count shown as a badge beside the entry (one cheap query),

@@ -3,12 +3,10 @@
 Idempotent: running it again updates nothing that exists and creates nothing twice.
 """
 from django.conf import settings
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
-from django.db.models import Q
 
-from .access import grant_role_permissions
 from .models import Jurisdiction, Role, User
+from .services import staff_apply_role
 
 DEMO_PASSWORD = "jiuzhu2026"
 DISTRICT_CODE = "310105000000"
@@ -34,24 +32,9 @@ DEMO_STAFF = [
     ("caseworker12", "郭涛", Role.CASEWORKER, "310105102004"),
 ]
 
-# Model permissions that let the admin role manage staff and jurisdictions in the Django admin and import
-# or export household rosters there (what they see stays limited to their district: see relief/admin.py).
-ADMIN_MODEL_PERMISSIONS = [
-    ("relief", "add_user"), ("relief", "change_user"), ("relief", "view_user"),
-    ("relief", "add_jurisdiction"), ("relief", "change_jurisdiction"), ("relief", "view_jurisdiction"),
-    ("households", "view_household"), ("households", "add_household"), ("households", "change_household"),
-    ("households", "view_member"), ("households", "view_dibaostandard"), ("households", "add_dibaostandard"),
-    ("households", "change_dibaostandard"), ("imports", "view_importbatch"),
-]
-
-
 def load_demo_district(stdout=None) -> list[User]:
     call_command("loaddata", str(settings.BASE_DIR / "fixtures" / "jurisdictions.json"), verbosity=0)
     jurisdictions = {j.code: j for j in Jurisdiction.objects.filter(code__in={row[3] for row in DEMO_STAFF})}
-    wanted = Q()
-    for app_label, codename in ADMIN_MODEL_PERMISSIONS:
-        wanted |= Q(content_type__app_label=app_label, codename=codename)
-    admin_perms = list(Permission.objects.filter(wanted))
     users = []
     for username, full_name, role, code in DEMO_STAFF:
         user, created = User.objects.get_or_create(
@@ -62,8 +45,8 @@ def load_demo_district(stdout=None) -> list[User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            grant_role_permissions(user)
-        if role == Role.ADMIN:
-            user.user_permissions.add(*admin_perms)
+            staff_apply_role(user)
+        elif role == Role.ADMIN:
+            staff_apply_role(user)  # the admin's model permissions, also for a demo loaded before they grew
         users.append(user)
     return users

@@ -1,49 +1,103 @@
+"""Staff accounts — 工作人员账号: create, move, and the rule that ties a role to its jurisdiction's level.
+
+The app's own code and the Django admin (relief/admin.py) go through the same functions, so the admin
+cannot give a role a jurisdiction of the wrong level, and the role alone decides whether the account
+may use the Django admin (系统管理员 only) and with which model permissions.
+"""
+from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.db.models import Q
 
 from .access import ROLE_LEVEL, grant_role_permissions
-from .models import Jurisdiction, User
+from .models import Jurisdiction, JurisdictionLevel, Role, User
+
+# Model permissions that let the admin role manage staff and jurisdictions in the Django admin and import
+# or export household rosters there (what they see stays limited to their district: see relief/admin.py).
+ADMIN_MODEL_PERMISSIONS = [
+    ("relief", "add_user"), ("relief", "change_user"), ("relief", "view_user"),
+    ("relief", "add_jurisdiction"), ("relief", "change_jurisdiction"), ("relief", "view_jurisdiction"),
+    ("households", "view_household"), ("households", "add_household"), ("households", "change_household"),
+    ("households", "view_member"), ("households", "view_dibaostandard"), ("households", "add_dibaostandard"),
+    ("households", "change_dibaostandard"), ("imports", "view_importbatch"),
+]
 
 
 class StaffError(ValueError):
     pass
 
 
-def _check_level(role: str, jurisdiction: Jurisdiction | None) -> None:
+def staff_check_assignment(*, role: str, jurisdiction: Jurisdiction | None) -> None:
+    """Each role serves one jurisdiction of its own level (caseworker → village, township staff → township…).
+
+    Raises StaffError with a message for the user; the admin's forms show it on the jurisdiction field.
+    """
     from django.utils.translation import gettext as _
 
+    if role not in ROLE_LEVEL:
+        raise StaffError(_("请选择角色。"))
     if jurisdiction is None:
         raise StaffError(_("请为工作人员选择所属辖区。"))
     expected = ROLE_LEVEL[role]
     if jurisdiction.level != expected:
-        from .models import JurisdictionLevel
-
         raise StaffError(
-            _("该角色应配属到“%(level)s”一级的辖区。") % {"level": JurisdictionLevel(expected).label}
+            _("%(role)s应配属到“%(level)s”一级的辖区，“%(name)s”是%(actual)s。") % {
+                "role": Role(role).label, "level": JurisdictionLevel(expected).label, "name": jurisdiction.name,
+                "actual": JurisdictionLevel(jurisdiction.level).label}
         )
+
+
+def _admin_permissions() -> list[Permission]:
+    wanted = Q()
+    for app_label, codename in ADMIN_MODEL_PERMISSIONS:
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    return list(Permission.objects.filter(wanted))
+
+
+def staff_apply_role(user: User) -> None:
+    """Grants on the jurisdiction, and the Django admin's model permissions for the admin role only."""
+    grant_role_permissions(user)
+    if user.role == Role.ADMIN:
+        user.user_permissions.add(*_admin_permissions())
+    else:
+        user.user_permissions.remove(*_admin_permissions())
 
 
 @transaction.atomic
 def staff_create(
     *, actor: User | None, username: str, password: str, role: str, jurisdiction: Jurisdiction,
-    full_name: str = "", phone: str = "", is_staff: bool = False,
+    full_name: str = "", phone: str = "", is_staff: bool | None = None,
 ) -> User:
-    """Create a staff account and grant its role's permissions on its jurisdiction."""
-    _check_level(role, jurisdiction)
-    user = User(username=username, role=role, jurisdiction=jurisdiction, full_name=full_name,
-                phone=phone, is_staff=is_staff)
+    """Create a staff account and grant its role's permissions on its jurisdiction.
+
+    `is_staff` (the Django admin's door) follows the role unless given.
+    """
+    user = User(username=username, role=role, jurisdiction=jurisdiction, full_name=full_name, phone=phone)
     user.set_password(password)
+    return staff_save(actor=actor, user=user, is_staff=is_staff)
+
+
+@transaction.atomic
+def staff_save(*, actor: User | None, user: User, is_staff: bool | None = None) -> User:
+    """Save an account made or edited elsewhere (the admin's forms): the same rule, then its grants.
+
+    Superusers (made with `createsuperuser`, for the people who run the installation) stand outside the roles.
+    """
+    if not user.is_superuser:
+        staff_check_assignment(role=user.role, jurisdiction=user.jurisdiction)
+    user.is_staff = (user.role == Role.ADMIN) if is_staff is None else is_staff
     user.full_clean()
     user.save()
-    grant_role_permissions(user)
+    staff_apply_role(user)
     return user
 
 
 @transaction.atomic
 def staff_assign(*, actor: User | None, user: User, role: str, jurisdiction: Jurisdiction) -> User:
     """Move a user to another jurisdiction or role: old grants go, the new ones come."""
-    _check_level(role, jurisdiction)
+    staff_check_assignment(role=role, jurisdiction=jurisdiction)
     user.role = role
     user.jurisdiction = jurisdiction
-    user.save(update_fields=["role", "jurisdiction"])
-    grant_role_permissions(user)
+    user.is_staff = role == Role.ADMIN
+    user.save(update_fields=["role", "jurisdiction", "is_staff"])
+    staff_apply_role(user)
     return user

@@ -40,7 +40,9 @@ def _secret_key() -> str:
 
 
 PRODUCTION = env_bool("RELIEF_PRODUCTION")
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless a developer asks (`DEBUG=1 make run`): with it on, a township would see Django's English
+# technical pages and the URL list on a 404 or 500 instead of the project's own pages.
+DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -167,7 +169,9 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# Chinese only: the source strings are Chinese, so a browser asking for English would get Django's own
+# texts (admin, form errors) in English between Chinese ones. locale/ adds what Django's zh_Hans lacks.
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

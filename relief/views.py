@@ -4,7 +4,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from .access import Action, access_rule, jurisdictions_for, public
-from .audit import event_label
+from .audit import describe_entries
 from .forms import AuditFilterForm, LoginForm
 from .home import home_cards
 from .models import JurisdictionLevel, Role
@@ -37,8 +37,8 @@ def audit_log(request):
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries_filtered(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    for entry in page:
-        entry.event_label = event_label(entry)
+    page.object_list = list(page.object_list)
+    describe_entries(page.object_list)
     return TemplateResponse(request, "relief/audit_log.html", {"form": form, "page": page})
 
 

@@ -13,6 +13,8 @@ if [ -n "${REDIS_URL:-}" ]; then
 else
   echo "REDIS_URL is not set: background jobs run in-process (no worker, no schedule)."
 fi
+# With DEBUG off (the default) runserver serves no static files; whitenoise serves them from var/static.
+.venv/bin/python manage.py collectstatic --noinput -v0
 echo
 .venv/bin/python manage.py load_demo | sed -n '1,40p'
 echo

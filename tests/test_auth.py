@@ -42,6 +42,26 @@ def test_repeated_failures_lock_the_account(client, settings, demo):
     assert other.status_code == 302
 
 
+def test_lockout_says_how_long_in_minutes_not_an_iso_duration(client, settings, demo):
+    """The lockout page says "请 15 分钟 后再试", not the ISO 8601 "PT15M" django-axes hands it."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "caseworker3", "password": "wrong"})
+    body = client.post(reverse("login"), {"username": "caseworker3", "password": "wrong"}).content.decode()
+    assert "15 分钟" in body
+    assert "PT15M" not in body
+
+
+@pytest.mark.parametrize("minutes,expected", [
+    (15, "15 分钟"), (60, "1 小时"), (90, "1 小时 30 分钟"), (1, "1 分钟"), (24 * 60 + 5, "1 天 5 分钟"),
+])
+def test_durations_read_in_days_hours_and_minutes(minutes, expected):
+    import datetime as dt
+
+    from relief.templatetags.relief_tags import duration_zh
+
+    assert duration_zh(dt.timedelta(minutes=minutes)) == expected
+
+
 @pytest.mark.parametrize("username,expected", [
     ("caseworker1", "村社会救助协理员"), ("township1", "乡镇民政办"), ("district", "区县民政局"), ("admin", "系统管理员"),
 ])

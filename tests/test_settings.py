@@ -28,3 +28,67 @@ def test_secret_key_is_generated_once_into_var(tmp_path):
     second = run_manage("shell", "-c", code, env_extra=env).stdout.strip().splitlines()[-1]
     assert len(first) > 40 and first == second
     assert (tmp_path / "secret_key").read_text().strip() == first
+
+
+def test_debug_is_off_unless_a_developer_asks(tmp_path):
+    code = "from django.conf import settings; print(settings.DEBUG)"
+    env = {"RELIEF_VAR_DIR": str(tmp_path)}
+    plain = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    result = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, env={**plain, **env})
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr
+    asked = run_manage("shell", "-c", code, env_extra={**env, "DEBUG": "1"})
+    assert asked.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_make_run_serves_the_project_404_page_and_static_files(tmp_path):
+    """`make run` (scripts/run.sh) serves with the project's own error pages, and CSS still loads.
+
+    The server is started exactly as scripts/run.sh starts it (collectstatic, then runserver, no DEBUG in
+    the environment) on a scratch database and var/ directory.
+    """
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    run_sh = (ROOT / "scripts" / "run.sh").read_text()
+    assert "collectstatic" in run_sh and "DEBUG=" not in run_sh
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "REDIS_URL"}}
+    env.update(RELIEF_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    collected = subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT,
+                               env=env, capture_output=True, text=True)
+    assert collected.returncode == 0, collected.stderr
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path):
+        try:
+            with urllib.request.urlopen(base + path, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                status, body = get("/no-such-page/")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        assert status == 404
+        assert "页面不存在" in body or "找不到" in body, body[:500]
+        assert "URLconf" not in body and "DEBUG = True" not in body and "Page not found" not in body
+        status, css = get("/static/css/relief.css")
+        assert status == 200 and "{" in css
+        status, _ = get("/static/vendor/htmx.min.js")
+        assert status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -18,3 +18,20 @@ def may_open(context, url_name, *args) -> bool:
     from relief import access
 
     return access.may_open(context["request"].user, url_name, *args)
+
+
+@register.filter
+def duration_zh(value) -> str:
+    """A timedelta in words: "15 分钟", "1 小时 30 分钟" (django-axes hands templates ISO 8601, "PT15M")."""
+    from datetime import timedelta
+
+    from django.utils.translation import gettext as _
+
+    if not isinstance(value, timedelta):
+        return ""
+    minutes = max(int(value.total_seconds() // 60), 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, _("天")), (hours, _("小时")), (minutes, _("分钟"))]
+    words = " ".join(f"{n} {unit}" for n, unit in parts if n)
+    return words or _("1 分钟")

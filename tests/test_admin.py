@@ -1,0 +1,137 @@
+"""The Django admin's staff pages: Chinese, no superuser/staff/group switches, the app's own staff rule."""
+import re
+
+import pytest
+from django.urls import reverse
+
+from relief import access
+from relief.access import Action
+from relief.demo import DEMO_PASSWORD
+from relief.models import Role, User
+
+pytestmark = pytest.mark.django_db
+
+ENGLISH = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]{2,}){2,}")  # three English words in a row
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def add_user(client, **fields):
+    data = {"username": "xin_xieliyuan", "password1": "Xieli-2026-mima", "password2": "Xieli-2026-mima",
+            "full_name": "钱多多", "phone": "13800000000", "role": Role.CASEWORKER, **fields}
+    return client.post(reverse("admin:relief_user_add"), data)
+
+
+def test_staff_pages_of_the_admin_are_chinese(client, demo):
+    client.force_login(demo.admin)
+    pages = [reverse("admin:relief_user_add"), reverse("admin:relief_user_changelist"),
+             reverse("admin:relief_user_change", args=[demo.caseworker_a.pk]),
+             reverse("admin:auth_user_password_change", args=[demo.caseworker_a.pk]),
+             reverse("admin:households_household_export")]
+    for url in pages:
+        text = visible_text(client.get(url).content.decode())
+        assert not ENGLISH.findall(text), (url, ENGLISH.findall(text))
+    add_page = client.get(pages[0]).content.decode()
+    assert "After you" not in add_page and "保存后该账号即可登录" in add_page
+    # The admin's JavaScript strings ("Choose all %s" showed as "Choose all 组") come translated.
+    catalog = client.get("/admin/jsi18n/").content.decode()
+    for msgid in ("Choose all %s", "Remove all %s", "Choose selected %s", "Remove selected %s"):
+        assert f'"{msgid}"' in catalog, msgid
+
+
+def test_a_browser_asking_for_english_still_gets_chinese(client, demo):
+    client.force_login(demo.admin)
+    body = client.get(reverse("admin:relief_user_add"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "保存" in body and "Save and add another" not in body
+
+
+def test_superuser_staff_status_and_groups_are_not_offered(client, demo):
+    client.force_login(demo.admin)
+    for url in (reverse("admin:relief_user_add"), reverse("admin:relief_user_change", args=[demo.caseworker_a.pk]),
+                reverse("admin:relief_user_changelist")):
+        body = client.get(url).content.decode()
+        for name in ("is_superuser", "is_staff", "groups", "user_permissions"):
+            assert f'name="{name}' not in body and f"{name}__exact" not in body, (url, name)
+    assert client.get("/admin/auth/group/").status_code == 404
+    # Posting them anyway changes nothing.
+    change = reverse("admin:relief_user_change", args=[demo.caseworker_a.pk])
+    response = client.post(change, {"username": "caseworker1", "full_name": "张丽", "phone": "",
+                                     "role": Role.CASEWORKER, "jurisdiction": demo.village_a.pk, "is_active": "on",
+                                     "is_superuser": "on", "is_staff": "on", "date_joined_0": "2026-01-01",
+                                     "date_joined_1": "08:00:00"})
+    assert response.status_code == 302
+    demo.caseworker_a.refresh_from_db()
+    assert not demo.caseworker_a.is_superuser and not demo.caseworker_a.is_staff
+
+
+def test_admin_creates_a_caseworker_who_can_log_in_and_sees_their_village(client, demo):
+    client.force_login(demo.admin)
+    response = add_user(client, jurisdiction=demo.village_b.pk)
+    assert response.status_code == 302, response.content.decode()
+    user = User.objects.get(username="xin_xieliyuan")
+    assert user.check_password("Xieli-2026-mima") and not user.is_staff and not user.is_superuser
+    assert access.village_ids_for(user, Action.VIEW) == {demo.village_b.pk}
+    client.logout()
+    assert client.post(reverse("login"), {"username": "xin_xieliyuan", "password": "Xieli-2026-mima"}).status_code == 302
+
+
+def test_admin_created_admin_may_use_the_admin(client, demo):
+    client.force_login(demo.admin)
+    response = add_user(client, username="xin_guanli", role=Role.ADMIN, jurisdiction=demo.district.pk)
+    assert response.status_code == 302
+    user = User.objects.get(username="xin_guanli")
+    assert user.is_staff
+    client.force_login(user)
+    assert client.get(reverse("admin:relief_user_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize("role,level_label", [
+    (Role.CASEWORKER, "村/社区"), (Role.TOWNSHIP, "乡镇/街道"), (Role.DISTRICT, "区/县"),
+])
+def test_the_admin_refuses_a_jurisdiction_of_the_wrong_level(client, demo, role, level_label):
+    client.force_login(demo.admin)
+    wrong = demo.townships[0] if role != Role.TOWNSHIP else demo.village_a
+    response = add_user(client, role=role, jurisdiction=wrong.pk)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["jurisdiction"]
+    assert errors == [f"{Role(role).label}应配属到“{level_label}”一级的辖区，“{wrong.name}”是{wrong.get_level_display()}。"]
+    assert not User.objects.filter(username="xin_xieliyuan").exists()
+
+
+def test_moving_a_user_in_the_admin_follows_the_same_rule_and_moves_their_access(client, demo):
+    client.force_login(demo.admin)
+    change = reverse("admin:relief_user_change", args=[demo.caseworker_a.pk])
+    data = {"username": "caseworker1", "full_name": "张丽", "phone": "", "role": Role.CASEWORKER, "is_active": "on"}
+    refused = client.post(change, {**data, "jurisdiction": demo.townships[1].pk})
+    assert refused.status_code == 200 and "应配属到“村/社区”一级的辖区" in refused.content.decode()
+    demo.caseworker_a.refresh_from_db()
+    assert demo.caseworker_a.jurisdiction == demo.village_a
+    moved = client.post(change, {**data, "jurisdiction": demo.village_c.pk})
+    assert moved.status_code == 302
+    user = User.objects.get(pk=demo.caseworker_a.pk)
+    assert access.village_ids_for(user, Action.VIEW) == {demo.village_c.pk}
+
+
+def test_setting_a_password_in_the_admin_is_chinese_and_works(client, demo):
+    client.force_login(demo.admin)
+    url = reverse("admin:auth_user_password_change", args=[demo.caseworker_a.pk])
+    page = client.get(url).content.decode()
+    assert "usable_password" not in page and "If disabled" not in page and "设置新密码" in page
+    short = client.post(url, {"password1": "a1", "password2": "a1"})
+    assert short.status_code == 200
+    assert "密码太短，至少需要 8 个字符" in short.content.decode()
+    done = client.post(url, {"password1": "Xin-mima-2027!", "password2": "Xin-mima-2027!"})
+    assert done.status_code == 302
+    demo.caseworker_a.refresh_from_db()
+    assert demo.caseworker_a.check_password("Xin-mima-2027!") and not demo.caseworker_a.check_password(DEMO_PASSWORD)
+
+
+def test_the_admin_reaches_the_django_admin_from_the_navigation_and_others_do_not(client, demo):
+    client.force_login(demo.admin)
+    assert '<a href="/admin/">管理后台</a>' in client.get(reverse("home")).content.decode()
+    for user in (demo.caseworker_a, demo.township1, demo.district_official):
+        client.force_login(user)
+        assert "管理后台" not in client.get(reverse("home")).content.decode()

@@ -1,0 +1,83 @@
+"""The audit log page reads as sentences, on entries made by real service calls and requests."""
+import datetime as dt
+import re
+
+import pytest
+from auditlog.context import set_actor
+from auditlog.models import LogEntry
+from django.urls import reverse
+from django.utils import timezone
+
+from ledgers.models import SampleItem
+from referrals.models import ReferralStep
+from tests.ledgers.factories import give_assistance, make_household
+from tests.households.factories import make_household as registered_household
+from tests.referrals.helpers import draft
+
+pytestmark = pytest.mark.django_db
+
+RAW = re.compile(r"\{'|\['|'\]|\.None\b|\bNone\b|\bTrue\b|\bFalse\b")
+
+
+def page_text(client, **params) -> str:
+    html = client.get(reverse("audit_log"), params).content.decode()
+    html = re.sub(r"<script.*?</script>|<select.*?</select>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_a_sampling_check_reads_as_a_sentence_with_labels_names_and_local_times(client, demo):
+    for i in range(3):
+        give_assistance(make_household(demo.village_a, head=f"对象{i}"), "dibao", start=dt.date(2024, 2, 1 + i))
+    client.force_login(demo.district_official)
+    client.post(reverse("ledgers:sampling"), {"year": 2024, "quarter": 1, "size_mode": "count", "size_value": 1})
+    item = SampleItem.objects.get()
+    client.post(reverse("ledgers:sample_check", kwargs={"pk": item.pk}),
+                {f"i{item.pk}-result": "omission", f"i{item.pk}-note": "漏报家庭成员"})
+    item.refresh_from_db()
+    text = page_text(client, q=str(item.household))
+    assert f"周建国 修改了抽查对象“{item.household} · 漏报”" in text
+    assert "核查人： 空 → 周建国" in text
+    assert "核查结果： 待核查 → 漏报" in text
+    assert f"核查时间： 空 → {timezone.localtime(item.checked_at):%Y-%m-%d %H:%M}" in text
+    # The draw itself: a new record listing what it holds, with its district by name.
+    text = page_text(client, event="create")
+    assert "周建国 新增了随机抽查“长宁区 2024年第1季度抽查”" in text
+    assert "区/县： 长宁区" in text and "抽取人： 周建国" in text and "季度： 第一季度" in text
+    assert not RAW.findall(text), RAW.findall(text)
+
+
+def test_record_names_carry_shanghai_time_not_utc(client, demo):
+    with set_actor(demo.caseworker_a):
+        referral = draft(demo)
+    step = ReferralStep.objects.filter(referral=referral).first()
+    entry = LogEntry.objects.get_for_object(step).get(action=LogEntry.Action.CREATE)
+    assert entry.object_repr.endswith(f"{timezone.localtime(step.at):%Y-%m-%d %H:%M}")
+    assert f"{step.at:%H:%M}" != f"{timezone.localtime(step.at):%H:%M}"  # UTC would read differently
+    client.force_login(demo.district_official)
+    text = page_text(client, actor="caseworker1")
+    assert f"张丽 新增了转办流程记录“{entry.object_repr}”" in text
+    assert not RAW.findall(text), RAW.findall(text)
+
+
+def test_household_changes_show_labels_and_keep_id_numbers_masked(client, demo):
+    with set_actor(demo.caseworker_a):
+        household = registered_household(demo.village_a, head_name="王建设")
+    head = household.members.get()
+    client.force_login(demo.district_official)
+    text = page_text(client, actor="caseworker1")
+    assert f"张丽 新增了家庭成员“王建设”" in text
+    assert f"家庭： {household}" in text and "姓名： 王建设" in text
+    assert head.id_number not in text and head.id_number[-4:] in text
+    assert "村/社区： 华一居委会" in text
+    assert not RAW.findall(text), RAW.findall(text)
+
+
+def test_logins_and_failed_logins_are_sentences(client, demo):
+    client.post(reverse("login"), {"username": "caseworker1", "password": "wrong"})
+    client.force_login(demo.district_official)
+    from relief.audit import AuditEvent, audit_record
+
+    audit_record(event=AuditEvent.LOGIN, actor=demo.caseworker_a, obj=demo.caseworker_a)
+    text = page_text(client)
+    assert "用户名“caseworker1”登录失败" in text
+    assert "张丽 登录" in text
