@@ -410,6 +410,13 @@ class _Validator:
         self.outcome = Outcome(kind=self.kind)
         self.errors = _Errors(self.outcome)
         self.reads = self.outcome.reads = Reads()
+        # Each data row's bucket (new / updated / unchanged, or matched / unmatched for a feed). The counts
+        # are taken from it at the end, leaving out rows with errors, since an error can be found after the
+        # row was classified (a household is checked as a whole once all its rows are read).
+        self.buckets: dict[int, str] = {}
+
+    def classify(self, number: int, bucket: str) -> None:
+        self.buckets[number] = bucket
 
     def run(self, rows: Iterable[tuple[int, tuple]]) -> Outcome:
         try:
@@ -440,11 +447,25 @@ class _Validator:
         if chunk:
             self.check_chunk(chunk)
         self.finish()
+        self._count()
         if self.outcome.total_rows == 0 and not self.outcome.file_error:
             self.outcome.file_error = _("文件中只有表头，没有数据行。")
         self.outcome.preview.sort(key=lambda r: r[0])
         self.outcome.errors.sort(key=lambda e: e[0])
         return self.outcome
+
+    def _count(self) -> None:
+        """Every data row in exactly one bucket: an error row counts only as an error."""
+        with_errors = self.errors.rows_with_errors
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "matched": 0, "unmatched": 0}
+        for number, bucket in self.buckets.items():
+            if number not in with_errors:
+                counts[bucket] += 1
+        outcome = self.outcome
+        outcome.error_rows = len(with_errors)
+        outcome.matched, outcome.unmatched = counts["matched"], counts["unmatched"]
+        outcome.new = counts["new"] + counts["matched"] + counts["unmatched"]
+        outcome.updated, outcome.unchanged = counts["updated"], counts["unchanged"]
 
     def label(self, column: Column, value) -> str:
         if value is not None and column.kind == "village":
@@ -486,7 +507,7 @@ class HouseholdValidator(_Validator):
         self.existing_heads: dict[str, tuple | None] = {}  # head id → (household pk, village pk) or None
         self.plan = HouseholdPlan()
         self.household_values: dict[int, dict] = {}  # household pk → current field values
-        self.unchanged_rows: dict[str, int] = {}  # head id → rows counted unchanged
+        self.unchanged_rows: dict[str, list[int]] = {}  # head id → rows whose member is unchanged
 
     def check_row(self, number, row):
         member_id, head_id = row.get("id_number"), row.get("head_id")
@@ -587,20 +608,20 @@ class HouseholdValidator(_Validator):
         member["birth_date"] = birth_date_of(member_id)
         member["sex"] = sex_of(member_id)
         if found is None:
-            self.outcome.new += 1
+            self.classify(number, "new")
             if self.keep_plan and not self.errors.has(number):
                 self.plan.new_members.append((head[0] if head else None, head_id, member_id,
                                               {**MEMBER_DEFAULTS, **member}))
             return
         changes = {k: v for k, v in member.items() if found.get(k) != v}
         if changes:
-            self.outcome.updated += 1
+            self.classify(number, "updated")
             if self.keep_plan and not self.errors.has(number):
                 self.plan.changed_members.append(
                     (found["pk"], found["household_id"], changes, {k: found.get(k) for k in changes}))
         else:
-            self.outcome.unchanged += 1
-            self.unchanged_rows[head_id] = self.unchanged_rows.get(head_id, 0) + 1
+            self.classify(number, "unchanged")
+            self.unchanged_rows.setdefault(head_id, []).append(number)
 
     def finish(self):
         for head_id, group in self.groups.items():
@@ -623,9 +644,8 @@ class HouseholdValidator(_Validator):
             changes = {k: v for k, v in fields.items() if current.get(k) != v}
             if changes:
                 # A row whose member is unchanged still changes its household: it counts as updated.
-                moved = self.unchanged_rows.get(head_id, 0)
-                self.outcome.unchanged -= moved
-                self.outcome.updated += moved
+                for number in self.unchanged_rows.get(head_id, ()):
+                    self.classify(number, "updated")
                 if self.keep_plan:
                     self.plan.changed_households[household_pk] = (changes, {k: current.get(k) for k in changes})
         if self.keep_plan:
@@ -679,7 +699,7 @@ class RosterValidator(_Validator):
             reasons = row.get("reasons") or []
             entry = open_entries.get(found[0])
             if entry is None:
-                self.outcome.new += 1
+                self.classify(number, "new")
                 if self.keep_plan:
                     values.setdefault("cadence", hh.Cadence.MONTHLY)
                     values["entered_on"] = row.get("entered_on") or self.context.today
@@ -688,7 +708,7 @@ class RosterValidator(_Validator):
                 changes = {k: v for k, v in values.items() if entry.get(k) != v}
                 reasons_changed = sorted(reasons) != sorted(entry["reasons"])
                 if changes or reasons_changed:
-                    self.outcome.updated += 1
+                    self.classify(number, "updated")
                     if self.keep_plan:
                         old = {k: entry.get(k) for k in changes}
                         if reasons_changed:
@@ -696,7 +716,7 @@ class RosterValidator(_Validator):
                         self.plan.changed_entries.append(
                             (entry["pk"], found[0], changes, old, reasons if reasons_changed else None))
                 else:
-                    self.outcome.unchanged += 1
+                    self.classify(number, "unchanged")
 
     def finish(self):
         if self.keep_plan:
@@ -735,11 +755,7 @@ class FeedValidator(_Validator):
             if self.errors.has(number) or not row.get("id_number"):
                 continue
             found = members.get(row["id_number"])
-            self.outcome.new += 1
-            if found:
-                self.outcome.matched += 1
-            else:
-                self.outcome.unmatched += 1
+            self.classify(number, "matched" if found else "unmatched")
             if self.keep_plan:
                 record = {"row_number": number, "name": row["name"], "id_number": row["id_number"],
                           "village_id": found[2] if found else row.get("village"), "phone": row.get("phone") or "",
