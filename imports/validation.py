@@ -38,6 +38,11 @@ from .models import ImportKind
 
 CHUNK = 2000
 PREVIEW_ROWS = 20
+# Rows with errors past the first PREVIEW_ROWS are added to the preview too, up to this many, so the
+# importer sees the bad row itself and not only its number.
+PREVIEW_ERROR_ROWS = 20
+# The key under which a parsed row keeps the text of cells that failed to parse, for the preview.
+RAW = "_raw"
 DEFAULT_MAX_ERRORS = 2000
 
 COLUMNS = {ImportKind.HOUSEHOLDS: HOUSEHOLD_COLUMNS, ImportKind.ROSTER: ROSTER_COLUMNS,
@@ -338,6 +343,9 @@ class RowParser:
             except CellError as exc:
                 self.errors.add(number, column.header_text, str(exc))
                 row[column.key] = None
+                # What the cell held, for the preview (ID numbers masked there as everywhere).
+                text = text_of(raw)
+                row.setdefault(RAW, {})[column.key] = mask_id_number(text) if column.kind == "id" else text
         return row
 
     def parse_cell(self, column: Column, raw):
@@ -429,23 +437,23 @@ class _Validator:
         self.parser = RowParser(self.columns, index, self.context, self.errors)
         self.outcome.preview_headers = [c.header_text for c in self.columns if c.key in index]
         chunk: list[tuple[int, dict]] = []
+        self.previewed: set[int] = set()
         for number, values in iterator:
             row = self.parser.parse(number, values)
             if row is None:
                 continue
             self.outcome.total_rows += 1
             if len(self.outcome.preview) < PREVIEW_ROWS:
-                self.outcome.preview.append(
-                    [number] + [self.label(c, row.get(c.key)) for c in self.columns if c.key in index])
+                self._preview(number, row)
             self.check_row(number, row)
             chunk.append((number, row))
             if len(chunk) >= CHUNK:
-                self.check_chunk(chunk)
+                self._check(chunk)
                 chunk = []
                 if self.context.on_progress:
                     self.context.on_progress(self.outcome.total_rows)
         if chunk:
-            self.check_chunk(chunk)
+            self._check(chunk)
         self.finish()
         self._count()
         if self.outcome.total_rows == 0 and not self.outcome.file_error:
@@ -453,6 +461,22 @@ class _Validator:
         self.outcome.preview.sort(key=lambda r: r[0])
         self.outcome.errors.sort(key=lambda e: e[0])
         return self.outcome
+
+    def _check(self, chunk) -> None:
+        self.check_chunk(chunk)
+        added = len(self.previewed) - min(len(self.previewed), PREVIEW_ROWS)
+        for number, row in chunk:
+            if added >= PREVIEW_ERROR_ROWS:
+                break
+            if number not in self.previewed and self.errors.has(number):
+                self._preview(number, row)
+                added += 1
+
+    def _preview(self, number: int, row: dict) -> None:
+        raw = row.get(RAW, {})
+        self.previewed.add(number)
+        self.outcome.preview.append([number] + [
+            raw[c.key] if c.key in raw else self.label(c, row.get(c.key)) for c in self.columns if c.key in self.index])
 
     def _count(self) -> None:
         """Every data row in exactly one bucket: an error row counts only as an error."""
@@ -539,7 +563,7 @@ class HouseholdValidator(_Validator):
         if member_id == head_id:
             group["head_row"] = number
         village = row.get("village")
-        group_name = row.pop("group", None)
+        group_name = row.get("group")
         values = {}
         for key in ("village", "residence_address", "hukou_address", "hukou_type", "residence_differs",
                     "per_capita_income", "medical_expense", "education_expense", "other_expense", "housing", "phone"):
