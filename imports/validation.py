@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households import models as hh
 from households.idcard import birth_date_of, mask_id_number, sex_of
+from households.validators import validate_person_name
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from .columns import (
@@ -35,6 +37,7 @@ from .columns import (
     parse_date, parse_decimal, parse_id, parse_multi, text_of,
 )
 from .models import ImportKind
+from .reader import Formula
 
 CHUNK = 2000
 PREVIEW_ROWS = 20
@@ -318,6 +321,10 @@ class RowParser:
         for column in self.columns:
             position = self.index[column.key]
             raw = values[position] if position < size else None
+            if isinstance(raw, Formula):  # never empty: its stored value is checked below
+                cells[column.key] = raw
+                empty = False
+                continue
             if raw is not None and raw != "":
                 if isinstance(raw, str):
                     raw = raw.strip()
@@ -333,6 +340,14 @@ class RowParser:
         row = {}
         for column in self.columns:
             raw = cells[column.key]
+            if isinstance(raw, Formula):
+                try:
+                    raw = self.formula_value(column, raw)
+                except CellError as exc:
+                    self.errors.add(number, column.header_text, str(exc))
+                    row[column.key] = None
+                    row.setdefault(RAW, {})[column.key] = cells[column.key].text
+                    continue
             if raw is None:
                 if column.required and column.each_row:
                     self.errors.add(number, column.header_text, _("必填，不能为空。"))
@@ -348,8 +363,32 @@ class RowParser:
                 row.setdefault(RAW, {})[column.key] = mask_id_number(text) if column.kind == "id" else text
         return row
 
+    def formula_value(self, column: Column, formula: Formula):
+        """The value a formula cell stands for: the result Excel stored with it. Refused for a person's
+        name, which is typed, never computed, and when the file holds no result (nothing here evaluates
+        formulas): the message names the formula, so the importer finds it."""
+        value = formula.value
+        if column.kind == "name":
+            message = _("单元格中是公式 %(formula)s，不是姓名本身。姓名须直接填写文字；"
+                        "请在 Excel 中复制该列后“选择性粘贴 → 数值”，再重新上传。")
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            message = _("单元格中是公式 %(formula)s，文件中没有保存它的计算结果（本系统不计算公式）。"
+                        "请把公式改成数值（“选择性粘贴 → 数值”），或在 Excel 中打开并保存文件后重新上传。")
+        else:
+            return value.strip() if isinstance(value, str) else value
+        raise CellError(message % {"formula": formula.text})
+
     def parse_cell(self, column: Column, raw):
         kind = column.kind
+        if kind == "name":
+            text = text_of(raw)
+            if column.max_length and len(text) > column.max_length:
+                raise CellError(_("最多 %(n)d 个字，当前 %(m)d 个。") % {"n": column.max_length, "m": len(text)})
+            try:
+                validate_person_name(text)
+            except ValidationError as exc:
+                raise CellError(exc.messages[0]) from None
+            return text
         if kind == "text":
             text = text_of(raw)
             if column.max_length and len(text) > column.max_length:
