@@ -111,7 +111,11 @@ class _KeepsTheFile:
 
 
 class KeptXLSX(_KeepsTheFile, base_formats.XLSX):
-    pass
+    def export_data(self, dataset, **kwargs):
+        # tablib would write a value such as "=HYPERLINK(...)" (an address, a note) as a live formula.
+        from .spreadsheets import table_workbook
+
+        return table_workbook(dataset.headers or [], dataset, dataset.title or "")
 
 
 class KeptCSV(_KeepsTheFile, base_formats.CSV):
@@ -136,6 +140,8 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
 
     # The formats the imports page reads; the file itself goes to its reader (see _KeepsTheFile).
     import_formats = [KeptXLSX, KeptCSV]
+    # Exports as .xlsx only, every string a text cell: a CSV opened in Excel runs = + - @ as formulas.
+    export_formats = [KeptXLSX]
 
     def has_import_permission(self, request):
         return request.user.is_superuser or access.can_anywhere(request.user, Action.IMPORT_DATA)

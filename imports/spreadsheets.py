@@ -55,6 +55,18 @@ def _value_cell(sheet, value, refused: bool = False):
     return _text_cell(sheet, value)
 
 
+def table_workbook(headers, rows, title: str = "") -> bytes:
+    """A plain sheet of headers and rows (the Django admin's export), every string a text cell."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet((title or _("导出"))[:31])
+    sheet.append([_text_cell(sheet, header, font=Font(bold=True)) for header in headers])
+    for row in rows:
+        sheet.append([_value_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 def template_workbook(kind: str) -> bytes:
     """Data sheet (headers, one example row, dropdowns), an explanation sheet and a hidden options sheet."""
     columns: list[Column] = COLUMNS[kind]

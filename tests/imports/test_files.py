@@ -1,6 +1,5 @@
 """Bad and unusual files: each gets a clear Chinese message, is recorded, and writes nothing."""
 import io
-import re
 import zipfile
 
 import pytest
