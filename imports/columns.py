@@ -216,16 +216,25 @@ ENUMS = {
         "unemployed": ["失业"], "disaster": ["受灾"], "serious_illness": ["重病"]})),
 }
 
-MULTI_SEPARATORS = re.compile(r"[、，,；;/\s]+")
+MULTI_SEPARATORS = re.compile(r"[、，,；;\s]+")
 
 
 def parse_multi(enum: Enumeration, value) -> list[str]:
-    parts = [part for part in MULTI_SEPARATORS.split(text_of(value)) if part]
+    """Several labels in one cell. A slash separates them too, except inside a label that has one
+    (失业/灵活就业, 脱贫不稳定/返贫风险): a part is read whole first, then split at its slashes."""
     values = []
-    for part in parts:
-        parsed = enum.parse(part)
-        if parsed not in values:
-            values.append(parsed)
+    for part in MULTI_SEPARATORS.split(text_of(value)):
+        if not part:
+            continue
+        try:
+            parsed = [enum.parse(part)]
+        except CellError:
+            if "/" not in part:
+                raise
+            parsed = [enum.parse(piece) for piece in part.split("/") if piece]
+        for each in parsed:
+            if each not in values:
+                values.append(each)
     return values
 
 

@@ -105,3 +105,20 @@ def test_the_page_shows_counts_that_add_up(client, demo):
     for testid, value in (("count-total", 7), ("count-new", 6), ("count-updated", 0), ("count-unchanged", 0),
                           ("count-errors", 1)):
         assert f'data-testid="{testid}">{value}<' in page, testid
+
+
+def test_roster_reasons_whose_label_has_a_slash_are_read_whole(client, demo):
+    """“失业/灵活就业” is one option of the template's list, not 失业 and 灵活就业; a slash still separates others."""
+    registered = _dry_run(demo.township1, "households", xlsx_bytes(HOUSEHOLD_HEADERS, family(1, 1) + family(3, 1)))
+    client.force_login(demo.township1)
+    client.post(reverse("imports:confirm", kwargs={"pk": registered.pk}))
+    roster = [{"户主身份证号": id_for(1), "对象类型": "救助预警", "关注原因": "失业/灵活就业、脱贫不稳定/返贫风险"},
+              {"户主身份证号": id_for(3), "对象类型": "救助预警", "关注原因": "独居老人/大重病"}]
+    batch = _dry_run(demo.township1, "roster", xlsx_bytes(ROSTER_HEADERS, roster))
+    assert batch.status == ImportStatus.READY, batch.errors
+    client.post(reverse("imports:confirm", kwargs={"pk": batch.pk}))
+    from households.models import RosterEntry
+
+    reasons = {entry.household.members.get(relation="head").id_number: sorted(t.code for t in entry.reasons.all())
+               for entry in RosterEntry.objects.all()}
+    assert reasons == {id_for(1): ["relapse_risk", "unemployed"], id_for(3): ["elderly_alone", "serious_illness"]}
