@@ -168,7 +168,8 @@ def error_workbook(rows, errors: list, truncated: bool) -> bytes:
         if messages:
             for cell in cells:
                 cell.fill = ERROR_FILL
-            cells.append(_text_cell(sheet, "；".join(messages), font=Font(color="C00000")))
+            text = "；".join(message.rstrip("。") for message in messages) + "。"
+            cells.append(_text_cell(sheet, text, font=Font(color="C00000")))
         sheet.append(cells)
     if truncated:
         sheet.append([_text_cell(sheet, _("错误太多，只列出了前 %(n)d 条；请先改正这些再重新上传。") % {"n": len(errors)})])
