@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from relief.models import Jurisdiction
 
 from .idcard import mask_id_number
+from .validators import validate_person_name
 
 
 class HukouType(models.TextChoices):
@@ -209,7 +210,7 @@ class Member(models.Model):
     """Member — 家庭成员. An ID number belongs to one person in the whole database."""
 
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="members")
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(_("姓名"), max_length=50, validators=[validate_person_name])
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.HEAD)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
     birth_date = models.DateField(_("出生日期"))

@@ -8,6 +8,7 @@ is the imports page's own download, which checks the jurisdiction and writes the
 from django.contrib import admin
 from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
@@ -94,6 +95,33 @@ class ImportBatchAdmin(ScopedAdminMixin, admin.ModelAdmin):
                            _("下载带错误说明的文件（记入审计日志）"))
 
 
+class _KeepsTheFile:
+    """An import format that keeps the uploaded file on the dataset it reads (`dataset.relief_source`).
+
+    django-import-export reads an .xlsx with openpyxl's `data_only=True`, which turns a formula into
+    its stored result or into nothing; the resources then import the file itself through
+    `imports.reader`, which sees the formula, so the admin refuses what the import page refuses.
+    """
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        content = in_stream.encode("utf-8") if isinstance(in_stream, str) else bytes(in_stream)
+        dataset.relief_source = (content, self.get_extension())
+        return dataset
+
+
+class KeptXLSX(_KeepsTheFile, base_formats.XLSX):
+    def export_data(self, dataset, **kwargs):
+        # tablib would write a value such as "=HYPERLINK(...)" (an address, a note) as a live formula.
+        from .spreadsheets import table_workbook
+
+        return table_workbook(dataset.headers or [], dataset, dataset.title or "")
+
+
+class KeptCSV(_KeepsTheFile, base_formats.CSV):
+    pass
+
+
 class RegistryImportExportAdmin(ImportExportModelAdmin):
     """Import/export of households with their members for the registry's admin pages (households.admin).
 
@@ -111,6 +139,11 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
         if not getattr(self, "resource_classes", None):
             self.resource_classes = [HouseholdMemberResource]
         super().__init__(*args, **kwargs)
+
+    # The formats the imports page reads; the file itself goes to its reader (see _KeepsTheFile).
+    import_formats = [KeptXLSX, KeptCSV]
+    # Exports as .xlsx only, every string a text cell: a CSV opened in Excel runs = + - @ as formulas.
+    export_formats = [KeptXLSX]
 
     def has_import_permission(self, request):
         return request.user.is_superuser or access.can_anywhere(request.user, Action.IMPORT_DATA)

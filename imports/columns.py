@@ -27,7 +27,7 @@ class CellError(Exception):
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text, id, date, decimal, enum, multi, bool, village, group, user
+    kind: str = "text"  # text, name (a person's name), id, date, decimal, enum, multi, bool, village, group, user
     required: bool = False
     choices: tuple = ()  # (value, label) pairs for enum / multi
     max_length: int = 0
@@ -216,16 +216,25 @@ ENUMS = {
         "unemployed": ["失业"], "disaster": ["受灾"], "serious_illness": ["重病"]})),
 }
 
-MULTI_SEPARATORS = re.compile(r"[、，,；;/\s]+")
+MULTI_SEPARATORS = re.compile(r"[、，,；;\s]+")
 
 
 def parse_multi(enum: Enumeration, value) -> list[str]:
-    parts = [part for part in MULTI_SEPARATORS.split(text_of(value)) if part]
+    """Several labels in one cell. A slash separates them too, except inside a label that has one
+    (失业/灵活就业, 脱贫不稳定/返贫风险): a part is read whole first, then split at its slashes."""
     values = []
-    for part in parts:
-        parsed = enum.parse(part)
-        if parsed not in values:
-            values.append(parsed)
+    for part in MULTI_SEPARATORS.split(text_of(value)):
+        if not part:
+            continue
+        try:
+            parsed = [enum.parse(part)]
+        except CellError:
+            if "/" not in part:
+                raise
+            parsed = [enum.parse(piece) for piece in part.split("/") if piece]
+        for each in parsed:
+            if each not in values:
+                values.append(each)
     return values
 
 
@@ -251,7 +260,7 @@ HOUSEHOLD_COLUMNS = [
     Column("housing", L("住房情况"), "enum", choices=tuple(hh.HousingSituation.choices), help=L("从下拉列表选择"),
            example="自有住房"),
     Column("phone", L("联系电话"), max_length=30, help=L("可不填"), example="13800000000"),
-    Column("name", L("姓名"), "text", True, max_length=50, help=L("成员姓名"), example="张三"),
+    Column("name", L("姓名"), "name", True, max_length=50, help=L("成员姓名；直接填写文字，不能用公式"), example="张三"),
     Column("relation", L("与户主关系"), "enum", True, choices=tuple(hh.Relation.choices),
            help=L("户主本人填“户主”"), example="户主"),
     Column("id_number", L("身份证号"), "id", True, help=L("18位，单元格设为文本格式，最后一位可为X"),
@@ -290,7 +299,7 @@ ROSTER_COLUMNS = [
 ]
 
 FEED_COLUMNS = [
-    Column("name", L("姓名"), "text", True, max_length=50, example="王五"),
+    Column("name", L("姓名"), "name", True, max_length=50, help=L("直接填写文字，不能用公式"), example="王五"),
     Column("id_number", L("身份证号"), "id", True, help=L("18位，单元格设为文本格式"), example="310105198001010014"),
     Column("village", L("村/社区"), "village", help=L("可不填；填写时须在您的辖区内"), example="华一居委会"),
     Column("phone", L("联系电话"), max_length=30, help=L("可不填"), example=""),

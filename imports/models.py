@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households.validators import validate_person_name
 from relief.models import Jurisdiction
 
 
@@ -145,7 +146,7 @@ class FeedRecord(models.Model):
     batch = models.ForeignKey(ImportBatch, verbose_name=_("导入批次"), on_delete=models.CASCADE,
                               related_name="feed_records")
     row_number = models.PositiveIntegerField(_("行号"))
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(_("姓名"), max_length=50, validators=[validate_person_name])
     id_number = models.CharField(_("身份证号"), max_length=18, db_index=True)
     village = models.ForeignKey(Jurisdiction, verbose_name=_("村/社区"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")

@@ -1,8 +1,10 @@
 """Reading uploaded spreadsheets: .xlsx (openpyxl read-only, stored values) and CSV (UTF-8 / GBK detected).
 
 Nothing here knows about households; it turns a file into (row number, tuple of cell values) and says
-in Chinese what is wrong with a file it cannot read. Formulas are never evaluated: a formula cell gives
-the value Excel stored when it last saved the file (as openpyxl's `data_only=True` does).
+in Chinese what is wrong with a file it cannot read. Formulas are never evaluated: a formula cell of an
+.xlsx gives a `Formula`, holding the formula's text and the value Excel stored when it last saved the file
+(what openpyxl's `data_only=True` gives, None if the file was saved without results); the validation
+decides whether that stored value may stand in for the cell.
 
 Worksheets are read by `XlsxStream`, one lxml pass over the sheet's XML with openpyxl's rules for
 numbers, dates (by the cell's number format), shared and inline strings: the same values as openpyxl's
@@ -29,6 +31,28 @@ HEADER_SCAN_ROWS = 5
 
 class FileRejected(Exception):
     """The file cannot be read as a spreadsheet; the message says why, in Chinese."""
+
+
+class Formula:
+    """A formula cell: its text as typed (with the leading “=”) and the value stored with it, if any."""
+
+    __slots__ = ("text", "value")
+
+    def __init__(self, text: str, value=None):
+        self.text = text
+        self.value = value
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Formula({self.text!r}, {self.value!r})"
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Formula) and (self.text, self.value) == (other.text, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.value))
 
 
 def max_upload_bytes() -> int:
@@ -224,6 +248,7 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _ROW, _CELL, _VALUE = f"{{{_MAIN}}}row", f"{{{_MAIN}}}c", f"{{{_MAIN}}}v"
 _TEXT, _PHONETIC, _INLINE = f"{{{_MAIN}}}t", f"{{{_MAIN}}}rPh", f"{{{_MAIN}}}is"
+_FORMULA = f"{{{_MAIN}}}f"
 
 
 def _parser():
@@ -304,11 +329,33 @@ class XlsxStream:
     def close(self) -> None:
         self.package.close()
 
+    def _formula(self, element, reference: str | None, shared: dict) -> str:
+        """The formula's text; a cell of a shared formula carries only its group's id, so the group's
+        first formula is moved to this cell the way Excel fills a formula down (openpyxl's Translator)."""
+        text = element.text or ""
+        if element.get("t") != "shared":
+            return f"={text}"
+        group = element.get("si")
+        if text:
+            shared[group] = (reference, f"={text}")
+            return f"={text}"
+        origin = shared.get(group)
+        if origin is None:
+            return "="
+        from openpyxl.formula.translate import Translator
+
+        try:
+            return Translator(origin[1], origin=origin[0]).translate_formula(reference)
+        except Exception:  # a formula openpyxl cannot parse: its group's text still says what it is
+            return origin[1]
+
     def rows(self):
         from lxml import etree
+        from openpyxl.utils import get_column_letter
         from openpyxl.utils.datetime import from_excel, from_ISO8601
 
         strings, date_styles, columns = self.strings, self.date_styles, {}
+        shared: dict = {}
         number = 0
         # Rows are padded to the sheet's width (its <dimension>, else the widest row so far) like openpyxl's.
         with self.package.open(self.sheet_path) as part:
@@ -350,6 +397,9 @@ class XlsxStream:
                             elif kind == "d":
                                 value = from_ISO8601(value)
                             # "str" (a formula's stored text) and "e" (an error such as #N/A) stay text.
+                    if len(cell) and cell[0].tag == _FORMULA:  # <f> comes first in a cell (ECMA-376 18.3.1.4)
+                        value = Formula(self._formula(cell[0], reference or f"{get_column_letter(position)}{number}",
+                                                      shared), value)
                     if value is not None:
                         if position > len(values):
                             values.extend([None] * (position - len(values)))

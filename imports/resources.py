@@ -22,6 +22,14 @@ from .columns import ENUMS, HOUSEHOLD_COLUMNS, ROSTER_COLUMNS
 from .models import ImportKind
 
 
+class ImportProblem(Exception):
+    """A refusal of the validated import, as django-import-export's `Error` wants it (an exception)."""
+
+
+def _error(message) -> Error:
+    return Error(ImportProblem(str(message)))
+
+
 def _enum_label(key, value) -> str:
     # A blank choice (no disability, not at school) exports blank, as the template asks it to be left.
     return ENUMS[key].label_of.get(value, "") if value else ""
@@ -40,16 +48,21 @@ class _ValidatedImportMixin:
         result.diff_headers = list(dataset.headers or [])
         user = kwargs.get("user")
         if user is None:
-            result.append_base_error(Error(_("导入需要知道操作人及其辖区。")))
+            result.append_base_error(_error(_("导入需要知道操作人及其辖区。")))
             return result
-        upload = SimpleUploadedFile(kwargs.get("file_name") or "admin-import.xlsx", dataset.export("xlsx"))
+        source = getattr(dataset, "relief_source", None)
+        if source is not None:  # the uploaded file itself (imports.admin keeps it): formulas and all
+            content, extension = source
+            upload = SimpleUploadedFile(kwargs.get("file_name") or f"admin-import.{extension}", content)
+        else:
+            upload = SimpleUploadedFile(kwargs.get("file_name") or "admin-import.xlsx", dataset.export("xlsx"))
         batch = services.batch_upload(actor=user, kind=self.import_kind, upload=upload)
         if batch.status == "validating":
             batch = services.batch_validate(batch_id=batch.pk)
         if batch.message:
-            result.append_base_error(Error(batch.message))
+            result.append_base_error(_error(batch.message))
         for row, column, message in batch.errors:
-            result.append_base_error(Error(_("第 %(row)s 行 %(column)s：%(message)s") % {
+            result.append_base_error(_error(_("第 %(row)s 行 %(column)s：%(message)s") % {
                 "row": row, "column": column, "message": message}))
         if batch.status == "ready":
             if dry_run:
@@ -58,7 +71,7 @@ class _ValidatedImportMixin:
                 services.batch_confirm(actor=user, batch=batch)
                 batch = services.batch_import(batch_id=batch.pk)
                 if batch.status != "done":
-                    result.append_base_error(Error(batch.message))
+                    result.append_base_error(_error(batch.message))
         elif batch.status == "invalid":
             services.batch_cancel(actor=user, batch=batch)
         result.totals.update({"new": batch.new_count, "update": batch.updated_count,

@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .columns import ENUMS, Column
+from .columns import ENUMS, Column, normalize_header
+from .reader import Formula
 from .validation import COLUMNS
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE8F5")
@@ -36,7 +37,13 @@ def _text_cell(sheet, value, **style):
     return cell
 
 
-def _value_cell(sheet, value):
+def _value_cell(sheet, value, refused: bool = False):
+    if isinstance(value, Formula):
+        # A formula the import refused is copied as its text, so the importer sees what the cell held; one
+        # it accepted, as the value it stood for. Written as text or value, never as a formula.
+        if refused or value.value is None:
+            return _text_cell(sheet, value.text)
+        value = value.value
     if isinstance(value, bool) or value is None:
         return _text_cell(sheet, "" if value is None else value)
     if isinstance(value, (int, float, Decimal)):
@@ -46,6 +53,18 @@ def _value_cell(sheet, value):
         cell.number_format = "yyyy-mm-dd"
         return cell
     return _text_cell(sheet, value)
+
+
+def table_workbook(headers, rows, title: str = "") -> bytes:
+    """A plain sheet of headers and rows (the Django admin's export), every string a text cell."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet((title or _("导出"))[:31])
+    sheet.append([_text_cell(sheet, header, font=Font(bold=True)) for header in headers])
+    for row in rows:
+        sheet.append([_value_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def template_workbook(kind: str) -> bytes:
@@ -68,7 +87,7 @@ def template_workbook(kind: str) -> bytes:
         example.value = str(column.example)
         example.data_type = "s"
         data.column_dimensions[letter].width = max(12, len(column.header_text) * 2 + 2)
-        if column.kind in ("id", "text", "village", "group", "user"):
+        if column.kind in ("id", "text", "name", "village", "group", "user"):
             # Text format for the whole column: ID numbers keep all 18 digits and the X.
             data.column_dimensions[letter].number_format = TEXT_FORMAT
             example.number_format = TEXT_FORMAT
@@ -100,7 +119,8 @@ def template_workbook(kind: str) -> bytes:
         _("日期可写成 2024-03-05、2024/3/5、2024年3月5日，或使用 Excel 日期格式。"),
         _("身份证号请保持“文本”格式，否则 Excel 会把18位号码的末几位变成0。"),
         _("村/社区可填写名称或12位区划代码，只能是您辖区内的村/社区。"),
-        _("含公式的单元格按文件中保存的计算结果导入；含宏的文件（.xlsm）不予接收。"),
+        _("含公式的单元格按文件中保存的计算结果导入，没有保存计算结果的公式不予导入；姓名须直接填写文字，不能用公式。"),
+        _("含宏的文件（.xlsm）不予接收。"),
         _("一行有错，整个文件都不会导入；请按错误报告修改后重新上传。"),
     ):
         notes.append([line])
@@ -117,16 +137,29 @@ def error_workbook(rows, errors: list, truncated: bool) -> bytes:
     """A copy of the uploaded rows with an “错误说明” column; rows with errors are highlighted.
 
     `rows` yields (row number, values) as read from the upload; `errors` is [[row, column, message]].
+    Every row of the file is copied, the rows with errors among them; each cell is written as text or a
+    value, never as a formula (a formula is copied as its text when the import refused it).
     """
     by_row: dict[int, list[str]] = {}
+    columns_of: dict[int, set[str]] = {}
     for row, column, message in errors:
         by_row.setdefault(int(row), []).append(f"{column}：{message}" if column else message)
+        if column:
+            columns_of.setdefault(int(row), set()).add(normalize_header(column))
+    named = set().union(*columns_of.values()) if columns_of else set()
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("错误报告"))
     header_done = False
+    headers: list[str] = []  # of the header row: which column a refused cell is in
     for number, values in rows:
         messages = by_row.get(number)
-        cells = [_value_cell(sheet, value) for value in values]
+        if not headers and named:
+            texts = [normalize_header(value) for value in values]
+            if named & set(texts):
+                headers = texts
+        flagged = columns_of.get(number, set())
+        cells = [_value_cell(sheet, value, refused=position < len(headers) and headers[position] in flagged)
+                 for position, value in enumerate(values)]
         if not header_done:
             header_done = True
             cells.append(_text_cell(sheet, _("错误说明"), font=Font(bold=True, color="C00000")))
@@ -135,7 +168,8 @@ def error_workbook(rows, errors: list, truncated: bool) -> bytes:
         if messages:
             for cell in cells:
                 cell.fill = ERROR_FILL
-            cells.append(_text_cell(sheet, "；".join(messages), font=Font(color="C00000")))
+            text = "；".join(message.rstrip("。") for message in messages) + "。"
+            cells.append(_text_cell(sheet, text, font=Font(color="C00000")))
         sheet.append(cells)
     if truncated:
         sheet.append([_text_cell(sheet, _("错误太多，只列出了前 %(n)d 条；请先改正这些再重新上传。") % {"n": len(errors)})])

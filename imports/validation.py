@@ -23,11 +23,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households import models as hh
 from households.idcard import birth_date_of, mask_id_number, sex_of
+from households.validators import validate_person_name
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from .columns import (
@@ -35,9 +37,15 @@ from .columns import (
     parse_date, parse_decimal, parse_id, parse_multi, text_of,
 )
 from .models import ImportKind
+from .reader import Formula
 
 CHUNK = 2000
 PREVIEW_ROWS = 20
+# Rows with errors past the first PREVIEW_ROWS are added to the preview too, up to this many, so the
+# importer sees the bad row itself and not only its number.
+PREVIEW_ERROR_ROWS = 20
+# The key under which a parsed row keeps the text of cells that failed to parse, for the preview.
+RAW = "_raw"
 DEFAULT_MAX_ERRORS = 2000
 
 COLUMNS = {ImportKind.HOUSEHOLDS: HOUSEHOLD_COLUMNS, ImportKind.ROSTER: ROSTER_COLUMNS,
@@ -313,6 +321,10 @@ class RowParser:
         for column in self.columns:
             position = self.index[column.key]
             raw = values[position] if position < size else None
+            if isinstance(raw, Formula):  # never empty: its stored value is checked below
+                cells[column.key] = raw
+                empty = False
+                continue
             if raw is not None and raw != "":
                 if isinstance(raw, str):
                     raw = raw.strip()
@@ -328,6 +340,14 @@ class RowParser:
         row = {}
         for column in self.columns:
             raw = cells[column.key]
+            if isinstance(raw, Formula):
+                try:
+                    raw = self.formula_value(column, raw)
+                except CellError as exc:
+                    self.errors.add(number, column.header_text, str(exc))
+                    row[column.key] = None
+                    row.setdefault(RAW, {})[column.key] = cells[column.key].text
+                    continue
             if raw is None:
                 if column.required and column.each_row:
                     self.errors.add(number, column.header_text, _("必填，不能为空。"))
@@ -338,10 +358,37 @@ class RowParser:
             except CellError as exc:
                 self.errors.add(number, column.header_text, str(exc))
                 row[column.key] = None
+                # What the cell held, for the preview (ID numbers masked there as everywhere).
+                text = text_of(raw)
+                row.setdefault(RAW, {})[column.key] = mask_id_number(text) if column.kind == "id" else text
         return row
+
+    def formula_value(self, column: Column, formula: Formula):
+        """The value a formula cell stands for: the result Excel stored with it. Refused for a person's
+        name, which is typed, never computed, and when the file holds no result (nothing here evaluates
+        formulas): the message names the formula, so the importer finds it."""
+        value = formula.value
+        if column.kind == "name":
+            message = _("单元格中是公式 %(formula)s，不是姓名本身。姓名须直接填写文字；"
+                        "请在 Excel 中复制该列后“选择性粘贴 → 数值”，再重新上传。")
+        elif value is None or (isinstance(value, str) and not value.strip()):
+            message = _("单元格中是公式 %(formula)s，文件中没有保存它的计算结果（本系统不计算公式）。"
+                        "请把公式改成数值（“选择性粘贴 → 数值”），或在 Excel 中打开并保存文件后重新上传。")
+        else:
+            return value.strip() if isinstance(value, str) else value
+        raise CellError(message % {"formula": formula.text})
 
     def parse_cell(self, column: Column, raw):
         kind = column.kind
+        if kind == "name":
+            text = text_of(raw)
+            if column.max_length and len(text) > column.max_length:
+                raise CellError(_("最多 %(n)d 个字，当前 %(m)d 个。") % {"n": column.max_length, "m": len(text)})
+            try:
+                validate_person_name(text)
+            except ValidationError as exc:
+                raise CellError(exc.messages[0]) from None
+            return text
         if kind == "text":
             text = text_of(raw)
             if column.max_length and len(text) > column.max_length:
@@ -410,6 +457,13 @@ class _Validator:
         self.outcome = Outcome(kind=self.kind)
         self.errors = _Errors(self.outcome)
         self.reads = self.outcome.reads = Reads()
+        # Each data row's bucket (new / updated / unchanged, or matched / unmatched for a feed). The counts
+        # are taken from it at the end, leaving out rows with errors, since an error can be found after the
+        # row was classified (a household is checked as a whole once all its rows are read).
+        self.buckets: dict[int, str] = {}
+
+    def classify(self, number: int, bucket: str) -> None:
+        self.buckets[number] = bucket
 
     def run(self, rows: Iterable[tuple[int, tuple]]) -> Outcome:
         try:
@@ -422,29 +476,59 @@ class _Validator:
         self.parser = RowParser(self.columns, index, self.context, self.errors)
         self.outcome.preview_headers = [c.header_text for c in self.columns if c.key in index]
         chunk: list[tuple[int, dict]] = []
+        self.previewed: set[int] = set()
         for number, values in iterator:
             row = self.parser.parse(number, values)
             if row is None:
                 continue
             self.outcome.total_rows += 1
             if len(self.outcome.preview) < PREVIEW_ROWS:
-                self.outcome.preview.append(
-                    [number] + [self.label(c, row.get(c.key)) for c in self.columns if c.key in index])
+                self._preview(number, row)
             self.check_row(number, row)
             chunk.append((number, row))
             if len(chunk) >= CHUNK:
-                self.check_chunk(chunk)
+                self._check(chunk)
                 chunk = []
                 if self.context.on_progress:
                     self.context.on_progress(self.outcome.total_rows)
         if chunk:
-            self.check_chunk(chunk)
+            self._check(chunk)
         self.finish()
+        self._count()
         if self.outcome.total_rows == 0 and not self.outcome.file_error:
             self.outcome.file_error = _("文件中只有表头，没有数据行。")
         self.outcome.preview.sort(key=lambda r: r[0])
         self.outcome.errors.sort(key=lambda e: e[0])
         return self.outcome
+
+    def _check(self, chunk) -> None:
+        self.check_chunk(chunk)
+        added = len(self.previewed) - min(len(self.previewed), PREVIEW_ROWS)
+        for number, row in chunk:
+            if added >= PREVIEW_ERROR_ROWS:
+                break
+            if number not in self.previewed and self.errors.has(number):
+                self._preview(number, row)
+                added += 1
+
+    def _preview(self, number: int, row: dict) -> None:
+        raw = row.get(RAW, {})
+        self.previewed.add(number)
+        self.outcome.preview.append([number] + [
+            raw[c.key] if c.key in raw else self.label(c, row.get(c.key)) for c in self.columns if c.key in self.index])
+
+    def _count(self) -> None:
+        """Every data row in exactly one bucket: an error row counts only as an error."""
+        with_errors = self.errors.rows_with_errors
+        counts = {"new": 0, "updated": 0, "unchanged": 0, "matched": 0, "unmatched": 0}
+        for number, bucket in self.buckets.items():
+            if number not in with_errors:
+                counts[bucket] += 1
+        outcome = self.outcome
+        outcome.error_rows = len(with_errors)
+        outcome.matched, outcome.unmatched = counts["matched"], counts["unmatched"]
+        outcome.new = counts["new"] + counts["matched"] + counts["unmatched"]
+        outcome.updated, outcome.unchanged = counts["updated"], counts["unchanged"]
 
     def label(self, column: Column, value) -> str:
         if value is not None and column.kind == "village":
@@ -486,7 +570,7 @@ class HouseholdValidator(_Validator):
         self.existing_heads: dict[str, tuple | None] = {}  # head id → (household pk, village pk) or None
         self.plan = HouseholdPlan()
         self.household_values: dict[int, dict] = {}  # household pk → current field values
-        self.unchanged_rows: dict[str, int] = {}  # head id → rows counted unchanged
+        self.unchanged_rows: dict[str, list[int]] = {}  # head id → rows whose member is unchanged
 
     def check_row(self, number, row):
         member_id, head_id = row.get("id_number"), row.get("head_id")
@@ -518,7 +602,7 @@ class HouseholdValidator(_Validator):
         if member_id == head_id:
             group["head_row"] = number
         village = row.get("village")
-        group_name = row.pop("group", None)
+        group_name = row.get("group")
         values = {}
         for key in ("village", "residence_address", "hukou_address", "hukou_type", "residence_differs",
                     "per_capita_income", "medical_expense", "education_expense", "other_expense", "housing", "phone"):
@@ -587,20 +671,20 @@ class HouseholdValidator(_Validator):
         member["birth_date"] = birth_date_of(member_id)
         member["sex"] = sex_of(member_id)
         if found is None:
-            self.outcome.new += 1
+            self.classify(number, "new")
             if self.keep_plan and not self.errors.has(number):
                 self.plan.new_members.append((head[0] if head else None, head_id, member_id,
                                               {**MEMBER_DEFAULTS, **member}))
             return
         changes = {k: v for k, v in member.items() if found.get(k) != v}
         if changes:
-            self.outcome.updated += 1
+            self.classify(number, "updated")
             if self.keep_plan and not self.errors.has(number):
                 self.plan.changed_members.append(
                     (found["pk"], found["household_id"], changes, {k: found.get(k) for k in changes}))
         else:
-            self.outcome.unchanged += 1
-            self.unchanged_rows[head_id] = self.unchanged_rows.get(head_id, 0) + 1
+            self.classify(number, "unchanged")
+            self.unchanged_rows.setdefault(head_id, []).append(number)
 
     def finish(self):
         for head_id, group in self.groups.items():
@@ -623,9 +707,8 @@ class HouseholdValidator(_Validator):
             changes = {k: v for k, v in fields.items() if current.get(k) != v}
             if changes:
                 # A row whose member is unchanged still changes its household: it counts as updated.
-                moved = self.unchanged_rows.get(head_id, 0)
-                self.outcome.unchanged -= moved
-                self.outcome.updated += moved
+                for number in self.unchanged_rows.get(head_id, ()):
+                    self.classify(number, "updated")
                 if self.keep_plan:
                     self.plan.changed_households[household_pk] = (changes, {k: current.get(k) for k in changes})
         if self.keep_plan:
@@ -679,7 +762,7 @@ class RosterValidator(_Validator):
             reasons = row.get("reasons") or []
             entry = open_entries.get(found[0])
             if entry is None:
-                self.outcome.new += 1
+                self.classify(number, "new")
                 if self.keep_plan:
                     values.setdefault("cadence", hh.Cadence.MONTHLY)
                     values["entered_on"] = row.get("entered_on") or self.context.today
@@ -688,7 +771,7 @@ class RosterValidator(_Validator):
                 changes = {k: v for k, v in values.items() if entry.get(k) != v}
                 reasons_changed = sorted(reasons) != sorted(entry["reasons"])
                 if changes or reasons_changed:
-                    self.outcome.updated += 1
+                    self.classify(number, "updated")
                     if self.keep_plan:
                         old = {k: entry.get(k) for k in changes}
                         if reasons_changed:
@@ -696,7 +779,7 @@ class RosterValidator(_Validator):
                         self.plan.changed_entries.append(
                             (entry["pk"], found[0], changes, old, reasons if reasons_changed else None))
                 else:
-                    self.outcome.unchanged += 1
+                    self.classify(number, "unchanged")
 
     def finish(self):
         if self.keep_plan:
@@ -735,11 +818,7 @@ class FeedValidator(_Validator):
             if self.errors.has(number) or not row.get("id_number"):
                 continue
             found = members.get(row["id_number"])
-            self.outcome.new += 1
-            if found:
-                self.outcome.matched += 1
-            else:
-                self.outcome.unmatched += 1
+            self.classify(number, "matched" if found else "unmatched")
             if self.keep_plan:
                 record = {"row_number": number, "name": row["name"], "id_number": row["id_number"],
                           "village_id": found[2] if found else row.get("village"), "phone": row.get("phone") or "",

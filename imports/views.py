@@ -74,9 +74,30 @@ def detail(request, pk):
     batch = _batch(request, pk)
     can_act = access.can(request.user, Action.IMPORT_DATA, batch.jurisdiction_id)
     errors = batch.errors[:200]
-    context = {"batch": batch, "can_act": can_act, "errors": errors, "more_errors": len(batch.errors) - len(errors),
+    preview = _preview(batch)
+    previewed = {row["number"] for row in preview}
+    context = {"batch": batch, "can_act": can_act, "more_errors": len(batch.errors) - len(errors),
+               "errors": [{"row": row, "column": column, "message": message, "in_preview": row in previewed}
+                          for row, column, message in errors],
+               "preview": preview, "preview_has_errors": any(row["errors"] for row in preview),
                "progress": _progress(batch)}
     return TemplateResponse(request, "imports/detail.html", context)
+
+
+def _preview(batch) -> list[dict]:
+    """The preview rows, each with its errors, and every cell with the error found in it (if any)."""
+    headers = batch.preview.get("headers") or []
+    by_row: dict[int, list] = {}
+    for row, column, message in batch.errors:
+        by_row.setdefault(row, []).append((column, message))
+    rows = []
+    for values in batch.preview.get("rows") or []:
+        number, cells = values[0], values[1:]
+        problems = by_row.get(number, [])
+        rows.append({"number": number, "errors": [{"column": c, "message": m} for c, m in problems], "cells": [
+            {"value": value, "error": "；".join(m for c, m in problems if c == header)}
+            for header, value in zip(headers, cells)]})
+    return rows
 
 
 def _progress(batch) -> dict:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import AssistanceType, Household
+from households.validators import validate_person_name
 from relief.models import Jurisdiction
 
 
@@ -388,7 +389,7 @@ class TeamMember(models.Model):
     township = models.ForeignKey(Jurisdiction, verbose_name=_("乡镇/街道"), on_delete=models.PROTECT,
                                  related_name="team_members", limit_choices_to={"level": "township"})
     role = models.CharField(_("职责"), max_length=20, choices=TeamRole.choices)
-    name = models.CharField(_("姓名"), max_length=50)
+    name = models.CharField(_("姓名"), max_length=50, validators=[validate_person_name])
     sex = models.CharField(_("性别"), max_length=1, choices=[("M", _("男")), ("F", _("女"))], blank=True)
     position = models.CharField(_("现任职务"), max_length=100, blank=True,
                                 help_text=_("如村两委委员、公益性岗位、民政专干、社工"))

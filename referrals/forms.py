@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
+from households.validators import validate_person_name
 
 from .models import Department, LeadChannel, LeadStatus, OutcomeAssistance, ReferralStatus, StepAction, Urgency
 
@@ -21,10 +22,11 @@ class LeadForm(forms.Form):
                                      error_messages={"required": _("请选择困难群众所在的村/社区。"),
                                                      "invalid_choice": _("请选择您辖区内的村/社区。")})
     channel = forms.ChoiceField(label=_("线索来源"), choices=LeadChannel.choices, initial=LeadChannel.HOTLINE)
-    reporter_name = forms.CharField(label=_("反映人"), max_length=50, required=False)
+    reporter_name = forms.CharField(label=_("反映人"), max_length=50, required=False, validators=[validate_person_name])
     reporter_contact = forms.CharField(label=_("反映人联系方式"), max_length=50, required=False,
                                        widget=forms.TextInput(attrs={"type": "tel"}))
-    subject_name = forms.CharField(label=_("困难群众姓名"), max_length=50, required=False)
+    subject_name = forms.CharField(label=_("困难群众姓名"), max_length=50, required=False,
+                                   validators=[validate_person_name])
     subject_address = forms.CharField(label=_("困难群众住址"), max_length=200, required=False)
     description = forms.CharField(label=_("反映情况"), widget=forms.Textarea(attrs={"rows": 4}),
                                   error_messages={"required": _("请写明反映的困难情况。")})

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from households.models import Household
+from households.validators import validate_person_name
 from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role
@@ -267,6 +268,7 @@ def lead_create(*, actor, channel: str, description: str, village: Jurisdiction 
     if urgency not in Urgency.values:
         raise ReferralError({"urgency": _("请选择紧急程度。")})
     description = _required(description, "description", _("请写明反映的困难情况。"))
+    _check_names(reporter_name=reporter_name, subject_name=subject_name)
     if household is None and not (subject_name.strip() or subject_address.strip()):
         raise ReferralError({"subject_name": _("未关联家庭时，请至少填写困难群众姓名或住址。")})
     lead = Lead(
@@ -308,6 +310,15 @@ class LeadDraft:
     source_ref: str = ""
 
 
+def _check_names(**names) -> None:
+    """People's names are refused as the model field refuses them (households.validators)."""
+    for field, value in names.items():
+        try:
+            validate_person_name((value or "").strip())
+        except ValidationError as exc:
+            raise ReferralError({field: exc.messages[0]}) from None
+
+
 def _bulk_refuse(index: int, field: str | None, message: str):
     text = _("第%(n)s条线索：%(m)s") % {"n": index + 1, "m": message}
     raise ReferralError({field: text} if field else text)
@@ -335,6 +346,11 @@ def lead_create_many(*, actor, leads: list[LeadDraft], audit_detail: dict | None
             _bulk_refuse(i, "urgency", _("请选择紧急程度。"))
         if not (d.description or "").strip():
             _bulk_refuse(i, "description", _("请写明反映的困难情况。"))
+        try:
+            _check_names(reporter_name=d.reporter_name, subject_name=d.subject_name)
+        except ReferralError as exc:
+            field, message = next(iter(exc.message_dict.items()))
+            _bulk_refuse(i, field, message[0])
         if d.household_id is None and not ((d.subject_name or "").strip() or (d.subject_address or "").strip()):
             _bulk_refuse(i, "subject_name", _("未关联家庭时，请至少填写困难群众姓名或住址。"))
         if d.village_id is None and d.household_id is None:

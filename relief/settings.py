@@ -293,6 +293,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "visits.demo.load",
     "plans.demo.load",
     "referrals.demo.load",
+    "imports.demo.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

@@ -1,6 +1,8 @@
 """Building spreadsheets for import tests."""
 import csv
 import io
+import re
+import zipfile
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
@@ -76,3 +78,20 @@ def family(head_n, members=2, village="华一居委会", **household):
     rows += [household_row(head, id_for(head_n + i), name=f"成员{head_n + i}", village="", address="")
              for i in range(1, members)]
     return rows
+
+
+def with_cached_values(content: bytes, cached: dict[str, str]) -> bytes:
+    """openpyxl writes formulas without results; add the (text) values Excel would have stored."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode()
+                for ref, value in cached.items():
+                    text, n = re.subn(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(</v>)?',
+                                      rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>', text)
+                    assert n == 1, ref
+                data = text.encode()
+            target.writestr(item, data)
+    return buffer.getvalue()

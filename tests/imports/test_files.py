@@ -1,6 +1,5 @@
 """Bad and unusual files: each gets a clear Chinese message, is recorded, and writes nothing."""
 import io
-import re
 import zipfile
 
 import pytest
@@ -10,7 +9,7 @@ from households.models import Household, Member
 from imports import services
 from imports.models import ImportBatch, ImportStatus
 
-from .helpers import HOUSEHOLD_HEADERS, csv_bytes, household_row, id_for, upload, xlsx_bytes
+from .helpers import HOUSEHOLD_HEADERS, csv_bytes, household_row, id_for, upload, with_cached_values, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -83,23 +82,6 @@ def test_macro_workbooks_are_refused_by_name_and_by_content(demo):
     assert batch.status == ImportStatus.REJECTED and "宏" in batch.message
 
 
-def _with_cached_formula_values(content: bytes, cached: dict[str, str]) -> bytes:
-    """openpyxl writes formulas without results; add the values Excel would have stored."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = data.decode()
-                for ref, value in cached.items():
-                    text, n = re.subn(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*/?>(</v>)?',
-                                      rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>', text)
-                    assert n == 1, ref
-                data = text.encode()
-            target.writestr(item, data)
-    return buffer.getvalue()
-
-
 def test_formulas_are_read_as_their_stored_values_never_evaluated(demo):
     """A formula cell imports as the value Excel stored; the formula itself is never run."""
     rows = _good_rows()
@@ -117,7 +99,7 @@ def test_formulas_are_read_as_their_stored_values_never_evaluated(demo):
     sheet[f"{letter}3"] = '=HYPERLINK("http://evil.example/","x")'
     buffer = io.BytesIO()
     book.save(buffer)
-    content = _with_cached_formula_values(buffer.getvalue(), {f"{letter}2": "华阳路9号", f"{letter}3": "华阳路9号"})
+    content = with_cached_values(buffer.getvalue(), {f"{letter}2": "华阳路9号", f"{letter}3": "华阳路9号"})
     batch = _run(demo, content)
     assert batch.status == ImportStatus.READY, batch.errors
     services.batch_confirm(actor=demo.township1, batch=batch)
