@@ -151,6 +151,8 @@ def _alerts_part(villages, start, end) -> dict | None:
     from visits.models import Alert
 
     ids = [v.pk for v in villages]
+    # Weeks to come have no alerts yet: the chart stops at the current week.
+    end = min(end, timezone.localdate())
     # The last twelve weeks of the period: a chart of 26 weeks is unreadable on a phone.
     first = max(start, end - dt.timedelta(weeks=12))
     first = first - dt.timedelta(days=first.weekday())

@@ -125,8 +125,23 @@ def household_list_url(user, jurisdiction: Jurisdiction | None, **params) -> str
     return url_or_blank("households:list", params)
 
 
-def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
-    """Households by current assistance category and by target kind (open roster entries), today."""
+def period_params(jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
+    """The dashboard's own GET parameters for a scope and period (for lists that count within both)."""
+    return {"jurisdiction": jurisdiction.pk if jurisdiction is not None else "", "month_from": f"{start:%Y-%m}",
+            "month_to": f"{end:%Y-%m}"}
+
+
+def roster_exits(villages: list[Jurisdiction], start: dt.date, end: dt.date):
+    """Roster entries that ended in the period (本期退出花名册): the households that the period's roster ledger
+    lists apart from those still on it."""
+    return RosterEntry.objects.filter(household__village__in=[v.pk for v in villages],
+                                      exited_on__range=(start, end))
+
+
+def household_figures(user, jurisdiction, villages: list[Jurisdiction], start: dt.date | None = None,
+                      end: dt.date | None = None) -> dict:
+    """Households by current assistance category and by target kind (open roster entries), today; and the
+    roster exits of the period."""
     today = timezone.localdate()
     households = Household.objects.filter(village__in=[v.pk for v in villages])
     running = AssistanceRecord.objects.filter(
@@ -144,8 +159,12 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
                   for t, label in AssistanceType.choices if counts[f"c_{t}"] or t in ("dibao", "tekun", "low_income")]
     kinds = [Bar(label, counts[f"k_{k}"], household_list_url(user, jurisdiction, target_kind=k))
              for k, label in TargetKind.choices]
+    if start is not None and end is not None:
+        counts["exits"] = roster_exits(villages, start, end).count()
     return {
         "counts": counts, "categories": categories, "kinds": kinds,
+        "exits_url": url_or_blank("ledgers:roster_exits", period_params(jurisdiction, start, end))
+        if start is not None and end is not None else "",
         "total_url": household_list_url(user, jurisdiction),
         "roster_url": household_list_url(user, jurisdiction, on_roster="1"),
         "observation_url": household_list_url(user, jurisdiction, on_observation="1"),
@@ -211,13 +230,23 @@ def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date) -> d
 def dashboard(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
     villages = _villages(user, jurisdiction)
     data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
-            "households": household_figures(user, jurisdiction, villages),
+            "households": household_figures(user, jurisdiction, villages, start, end),
             "areas": area_figures(user, villages),
             "monthly": monthly_new(villages, start, end)}
     from . import activity
 
     data.update(activity.dashboard_parts(user, jurisdiction, villages, start, end))
     return data
+
+
+def roster_exit_list(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> list:
+    villages = _villages(user, jurisdiction)
+    entries = list(roster_exits(villages, start, end).select_related("household__village", "exited_by")
+                   .order_by("-exited_on", "household__village__code", "pk"))
+    heads = head_names([e.household_id for e in entries])
+    for entry in entries:
+        entry.head_name = heads.get(entry.household_id, "")
+    return entries
 
 
 def scorecards(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:

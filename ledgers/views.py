@@ -237,6 +237,20 @@ def dashboard(request):
 
 
 @access_rule(Action.VIEW)
+@require_GET
+def roster_exits(request):
+    """本期退出花名册: the list behind the dashboard's exits figure, in the same scope and period."""
+    form = DashboardForm(request.GET or None, user=request.user)
+    if request.GET and not form.is_valid():
+        entries = None
+    else:
+        cleaned = form.cleaned_data if request.GET else form.clean_defaults()
+        entries = selectors.roster_exit_list(request.user, jurisdiction=cleaned.get("jurisdiction"),
+                                             start=cleaned["start"], end=cleaned["end"])
+    return TemplateResponse(request, "ledgers/roster_exits.html", {"form": form, "entries": entries})
+
+
+@access_rule(Action.VIEW)
 def scorecards(request):
     form = DashboardForm(request.GET or None, user=request.user)
     if request.GET and not form.is_valid():

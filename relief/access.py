@@ -163,6 +163,30 @@ def scope(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str 
 
 # ---- view decorators: every routed view states its access rule (tests/test_urls.py checks) ----
 
+def _rule_refusal(user: User, action: str | None, roles: frozenset[str]) -> str:
+    """Why a view's rule keeps this logged-in user out ("" when it lets them in)."""
+    if roles and user.role not in roles and not user.is_superuser:
+        return _("您的角色不能使用此功能。")
+    if action and not can_anywhere(user, action):
+        return _("您没有此项操作的权限。")
+    return ""
+
+
+def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
+    """Would the view behind this URL let the user in (its @access_rule, before any object check)?
+    Pages use it to show only the links a user can follow, by the same rule the view applies."""
+    from django.urls import resolve, reverse
+
+    if not user.is_authenticated:
+        return False
+    rule = getattr(resolve(reverse(url_name, args=args or None, kwargs=kwargs or None)).func, "access_rule", None)
+    if rule is None:
+        return False
+    if rule.get("public"):
+        return True
+    return not _rule_refusal(user, rule["action"], frozenset(rule["roles"]))
+
+
 def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None):
     """Logged-in staff who may perform `action` somewhere (and, if given, hold one of `roles`).
 
@@ -179,10 +203,9 @@ def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None
                 from django.contrib.auth.views import redirect_to_login
 
                 return redirect_to_login(request.get_full_path())
-            if allowed_roles and user.role not in allowed_roles and not user.is_superuser:
-                raise PermissionDenied(_("您的角色不能使用此功能。"))
-            if action and not can_anywhere(user, action):
-                raise PermissionDenied(_("您没有此项操作的权限。"))
+            refusal = _rule_refusal(user, action, allowed_roles)
+            if refusal:
+                raise PermissionDenied(refusal)
             return view(request, *args, **kwargs)
 
         wrapped.access_rule = {"action": action, "roles": sorted(allowed_roles)}

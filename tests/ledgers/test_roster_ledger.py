@@ -53,7 +53,7 @@ def test_township_roster_cell_by_cell(client, demo, roster):
     wb = open_xlsx(response)
     ws = wb.active
     assert ws.title == "重点人群花名册"
-    assert ws["A1"].value == "重点人群花名册"
+    assert ws["A1"].value == "重点人群花名册（期末在册）"
     subtitle = ws["A2"].value
     assert demo.township1.jurisdiction.name in subtitle and "李秀英" in subtitle and "生成时间" in subtitle
     assert ws.freeze_panes == "A4"
