@@ -153,3 +153,28 @@ def test_scorecards_include_sample_results(client, demo):
     townships = {r["name"]: r for r in cards["levels"][0][1]}
     assert townships[demo.village_a.parent.name]["samples"]["wrong"] == 1
     assert townships[demo.village_a.parent.name]["sample_rate"] == 0.0
+
+
+def test_weekly_alerts_chart_stops_at_the_current_week(client, demo):
+    """The default period runs to the end of this month; the weeks after this one have no alerts yet."""
+    client.force_login(demo.township1)
+    weeks = client.get(reverse("ledgers:dashboard")).context["data"]["alerts"]["weeks"]
+    today = timezone.localdate()
+    assert weeks and weeks[-1] == today - dt.timedelta(days=today.weekday())
+
+
+TAB = re.compile(r'<a class="button secondary" href="(/ledgers/[^"]*)">([^<]+)</a>')
+
+
+@pytest.mark.parametrize("username,shown", [
+    ("caseworker1", ["统计图表", "考核评分"]),
+    ("township1", ["台账下载", "月结报送", "统计图表", "考核评分"]),
+    ("district", ["台账下载", "月结报送", "统计图表", "考核评分", "随机抽查"]),
+    ("admin", ["台账下载", "月结报送", "统计图表", "考核评分"]),
+])
+def test_ledger_tabs_show_only_pages_the_role_may_open(client, demo, username, shown):
+    client.force_login(demo.users[username])
+    tabs = TAB.findall(client.get(reverse("ledgers:dashboard")).content.decode())
+    assert [label for _, label in tabs] == shown
+    for url, label in tabs:
+        assert client.get(url).status_code == 200, label
