@@ -28,11 +28,11 @@ def _shown(bar: Bar) -> str:
 
 def hbar_chart(bars: list[Bar], *, title: str, max_value: float | None = None, color: str = PALETTE[0]) -> str:
     """Horizontal bars, one per row: fits a 360-px phone whatever the number of categories."""
-    row_h, label_w, width = 26, 124, 150
+    row_h, label_w, width = 26, 116, 140
     height = max(1, len(bars)) * row_h + 8
     top = max_value if max_value is not None else max([b.value for b in bars] + [1])
     top = top or 1
-    parts = [_open_svg(width + label_w + 50, height, title)]
+    parts = [_open_svg(width + label_w + 44, height, title)]
     for i, bar in enumerate(bars):
         y = i * row_h + 4
         w = 0 if bar.value <= 0 else max(2, round(bar.value / top * width))
@@ -40,7 +40,7 @@ def hbar_chart(bars: list[Bar], *, title: str, max_value: float | None = None, c
             '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>'
             '<rect x="{}" y="{}" width="{}" height="{}" rx="2" fill="{}"></rect>'
             '<text x="{}" y="{}" class="chart-value">{}</text>',
-            label_w - 6, y + 16, bar.label[:10], label_w, y + 3, w, row_h - 8, color,
+            label_w - 6, y + 16, bar.label[:9], label_w, y + 3, w, row_h - 8, color,
             label_w + w + 4, y + 16, _shown(bar))
         if bar.url:
             inner = format_html('<a href="{}"><title>{}：{}</title>{}</a>', bar.url, bar.label, _shown(bar), inner)
@@ -62,12 +62,12 @@ def grouped_columns(labels: list[str], series: list[tuple[str, list[float], list
     """Vertical columns per period (months, weeks), one colour per series, with a legend."""
     n = max(1, len(labels))
     groups = len(series) or 1
-    group_w = max(24, min(60, 290 // n))
+    group_w = max(22, min(60, 264 // n))
     bar_w = max(6, (group_w - 6) // groups)
-    plot_h, base, left = 150, 180, 30
+    plot_h, base, left = 150, 180, 24
     width = left + n * group_w + 10
     top = max([v for _, values, _ in series for v in values] + [1])
-    parts = [_open_svg(max(width, 300), base + 46, title)]
+    parts = [_open_svg(max(width, 280), base + 46, title)]
     parts.append(format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#9aa5b1"></line>', left, base,
                              width, base))
     for s, (name, values, urls) in enumerate(series):
