@@ -75,10 +75,12 @@ def grouped_columns(labels: list[str], series: list[tuple[str, list[float], list
         for i, value in enumerate(values):
             h = 0 if value <= 0 else max(1, round(value / top * plot_h))
             x = left + i * group_w + s * bar_w + 3
+            # A zero has no column to label: side by side, the zeros of narrow columns ran together ("00").
             inner = format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"></rect>'
                 '<text x="{}" y="{}" text-anchor="middle" class="chart-value">{}</text>',
-                x, base - h, bar_w - 1, h, color, x + bar_w / 2, base - h - 3, f"{value:g}")
+                x, base - h, bar_w - 1, h, color, x + bar_w / 2, base - h - 3, f"{value:g}") if value else \
+                format_html('<rect x="{}" y="{}" width="{}" height="0" fill="{}"></rect>', x, base, bar_w - 1, color)
             url = urls[i] if i < len(urls) else ""
             if url:
                 inner = format_html('<a href="{}"><title>{} {}：{}</title>{}</a>', url, labels[i], name,

@@ -178,3 +178,12 @@ def test_ledger_tabs_show_only_pages_the_role_may_open(client, demo, username, s
     assert [label for _, label in tabs] == shown
     for url, label in tabs:
         assert client.get(url).status_code == 200, label
+
+
+@pytest.mark.parametrize("username", ["caseworker1", "township1", "district", "admin"])
+def test_every_navigation_link_opens_for_the_user_it_is_shown_to(client, demo, username):
+    client.force_login(demo.users[username])
+    nav = client.get(reverse("ledgers:dashboard")).context["nav_items"]
+    assert nav
+    for item in nav:
+        assert client.get(item["url"]).status_code == 200, item["url"]
