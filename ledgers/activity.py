@@ -121,7 +121,7 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
             "overdue_chart": hbar_chart(overdue_bars, title=_("逾期未走访（未处理预警）"), color="#c0392b")}
 
 
-def _referrals_part(villages, start, end) -> dict | None:
+def _referrals_part(villages, start, end, jurisdiction=None) -> dict | None:
     if model_or_none("referrals.Referral") is None or model_or_none("referrals.Lead") is None:
         return None
     from referrals.models import Lead, Referral, ReferralStatus
@@ -138,9 +138,13 @@ def _referrals_part(villages, start, end) -> dict | None:
         (decided - created).total_seconds() / 86400
         for created, decided in Referral.objects.filter(village__in=ids, decided_at__date__range=(start, end))
         .values_list("created_at", "decided_at")]
-    stages = [Bar(_("受理线索"), leads, url_or_blank("referrals:lead_list")), Bar(_("发起转办"), counts["referred"]),
-              Bar(_("报送乡镇"), counts["submitted"]), Bar(_("作出决定"), counts["decided"]),
-              Bar(_("符合条件·已救助"), counts["eligible"])]
+    from .selectors import figure_url
+
+    stages = [Bar(_("受理线索"), leads, figure_url("leads", jurisdiction, start, end)),
+              Bar(_("发起转办"), counts["referred"], figure_url("referred", jurisdiction, start, end)),
+              Bar(_("报送乡镇"), counts["submitted"], figure_url("submitted", jurisdiction, start, end)),
+              Bar(_("作出决定"), counts["decided"], figure_url("decided", jurisdiction, start, end)),
+              Bar(_("符合条件·已救助"), counts["eligible"], figure_url("eligible", jurisdiction, start, end))]
     return {"stages": stages, "median_days": round(median(durations), 1) if durations else None,
             "decided_in_period": len(durations), "funnel_chart": funnel(stages, title=_("线索转办漏斗"))}
 
@@ -151,8 +155,10 @@ def _alerts_part(villages, start, end) -> dict | None:
     from visits.models import Alert
 
     ids = [v.pk for v in villages]
-    # The last twelve weeks of the period: a chart of 26 weeks is unreadable on a phone.
-    first = max(start, end - dt.timedelta(weeks=12))
+    # Weeks to come have no alerts yet: the chart stops at the current week.
+    end = min(end, timezone.localdate())
+    # The last twelve weeks of the period: more do not fit a 360-px phone at a readable size.
+    first = max(start, end - dt.timedelta(weeks=11))
     first = first - dt.timedelta(days=first.weekday())
     weeks = []
     cursor = first
@@ -179,7 +185,7 @@ def dashboard_parts(user, jurisdiction, villages, start, end) -> dict:
     whole_scope = jurisdiction is None or jurisdiction.pk == user.jurisdiction_id
     return {"visits": _visits_part(user, jurisdiction, villages, start, end, whole_scope),
             "alerts": _alerts_part(villages, start, end),
-            "referrals": _referrals_part(villages, start, end), "missing_sources": missing}
+            "referrals": _referrals_part(villages, start, end, jurisdiction), "missing_sources": missing}
 
 
 def sample_results_by(villages, start, end) -> dict:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -184,7 +185,9 @@ class Ledger:
 
 
 class RosterLedger(Ledger):
-    """重点人群花名册 (seed 002 attachment 1): every household on the roster at some time in the period."""
+    """重点人群花名册 (seed 002 attachment 1): every household on the roster at some time in the period, in two
+    sheets: those still on it at the period's end (在册: the dashboard's roster figure for the current month)
+    and those who left it during the period (本期退出), so each sheet's rows match a figure."""
 
     kind = LedgerKind.ROSTER
     title = str(LedgerKind.ROSTER.label)
@@ -209,6 +212,13 @@ class RosterLedger(Ledger):
                 active_in(r.start, r.end), household=OuterRef("household"), type=r.category)))
         return qs
 
+    def current(self):
+        """Entries still open at the end of the period (an exit after it is a later event)."""
+        return self.queryset().filter(Q(exited_on__isnull=True) | Q(exited_on__gt=self.request.end))
+
+    def exited(self):
+        return self.queryset().filter(exited_on__range=(self.request.start, self.request.end))
+
     def count(self) -> int:
         return self.queryset().count()
 
@@ -219,14 +229,14 @@ class RosterLedger(Ledger):
               "household__caseworker__full_name", "household__caseworker__username", "entered_on", "exited_on",
               "exit_reason", "note")
 
-    def rows(self) -> Iterator[list]:
+    def rows(self, queryset) -> Iterator[list]:
         """Plain tuples, with members, assistance and reasons fetched per chunk: at 100,000 rows building
         model instances dominated the time."""
         r = self.request
         types, sexes, hukou = labels(AssistanceType.choices), labels(Sex.choices), labels(HukouType.choices)
         kinds, cadences, reasons = labels(TargetKind.choices), labels(Cadence.choices), labels(FocusReason.choices)
         none = _("无")
-        rows = self.queryset().order_by("household__village__code", "household_id", "pk").values_list(*self.FIELDS)
+        rows = queryset.order_by("household__village__code", "household_id", "pk").values_list(*self.FIELDS)
         number = 0
         for chunk in _chunked(rows.iterator(chunk_size=CHUNK)):
             household_ids = [row[1] for row in chunk]
@@ -263,7 +273,14 @@ class RosterLedger(Ledger):
                 ]
 
     def sheets(self):
-        yield Sheet(title=self.title, columns=self.columns, rows=self.rows())
+        current, exited = self.current().count(), self.exited().count()
+        yield Sheet(title=self.title, columns=self.columns, rows=self.rows(self.current()),
+                    heading=_("%(t)s（期末在册）") % {"t": self.title},
+                    notes=[_("期末在册 %(n)s 户；本期退出花名册 %(m)s 户，见“本期退出”工作表。") % {
+                        "n": current, "m": exited}])
+        yield Sheet(title=_("本期退出"), columns=self.columns, rows=self.rows(self.exited()),
+                    heading=_("%(t)s（本期退出）") % {"t": self.title},
+                    notes=[_("本期退出花名册 %(m)s 户。") % {"m": exited}])
 
 
 def _villages_in_order(request: LedgerRequest):
@@ -481,13 +498,26 @@ class MonthlyLedger(Ledger):
                                                decided_on__range=(r.start, r.end))
 
     def _unfinished(self):
-        """Referrals open at the end of the period (made by then, not decided by then)."""
-        from referrals.models import OPEN_STATUSES, Referral
+        """Referrals open at the end of the period (made by then, not decided by then), each with `late`:
+        overdue by the period's end, or by today while the period runs (the rule of referrals.models)."""
+        from referrals.models import Referral, referral_overdue_q
 
         r = self.request
-        end_of_day = timezone.make_aware(dt.datetime.combine(r.end + dt.timedelta(days=1), dt.time()))
-        return Referral.objects.filter(village_id__in=r.village_ids, created_at__lt=end_of_day).filter(
-            Q(status__in=OPEN_STATUSES) | Q(decided_at__gte=end_of_day))
+        return Referral.objects.filter(village_id__in=r.village_ids).open_on(r.end).annotate(
+            late=ExpressionWrapper(referral_overdue_q(r.end), output_field=BooleanField()))
+
+    def _closed(self):
+        """Referrals closed in the period (已办结): decided, and the family told — an eligible decision grants
+        the assistance; an ineligible one is closed once the family is informed (at the decision or by the
+        later 告知家庭 step)."""
+        from referrals.models import DECIDED_STATUSES, Referral, ReferralStatus, ReferralStep, StepAction
+
+        r = self.request
+        informed = ReferralStep.objects.filter(referral=OuterRef("pk"), action=StepAction.INFORM).order_by("at")
+        return (Referral.objects.filter(village_id__in=r.village_ids, status__in=DECIDED_STATUSES)
+                .filter(Q(status=ReferralStatus.ELIGIBLE) | Q(family_informed=True))
+                .annotate(closed_at=Coalesce(Subquery(informed.values("at")[:1]), "decided_at"))
+                .filter(closed_at__date__range=(r.start, r.end)))
 
     def count(self) -> int:
         return (self._leads().count() + self._decided().count() + self._observed().count()
@@ -532,11 +562,7 @@ class MonthlyLedger(Ledger):
             Column("序号", 6, "int"), Column("村（社区）", 16), Column("接收时间", 16, "datetime"),
             Column("线索来源", 14), Column("困难群众", 10), Column("住址", 24), Column("反映情况", 36),
             Column("紧急程度", 10), Column("状态", 8), Column("关闭原因", 20)],
-            rows=([i, lead.village.name, lead.received_at, lead.get_channel_display(), lead.subject_name,
-                   lead.subject_address, lead.description, lead.get_urgency_display(), lead.get_status_display(),
-                   lead.close_reason]
-                  for i, lead in enumerate(self._leads().select_related("village").order_by("received_at", "pk")
-                                           .iterator(chunk_size=CHUNK), start=1)))
+            rows=self.lead_rows())
         decided = list(self._decided().select_related("village", "household").order_by("decided_at", "pk"))
         heads = _heads({x.household_id for x in decided})
         yield Sheet(title="转办决定", columns=[
@@ -566,9 +592,24 @@ class MonthlyLedger(Ledger):
             Column("序号", 6, "int"), Column("村（社区）", 16), Column("户主姓名", 10), Column("承办部门", 12),
             Column("当前状态", 14), Column("办结期限", 11, "date"), Column("是否超期", 8), Column("未办结原因", 40)],
             rows=([i, x.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
-                   x.get_department_display(), x.get_status_display(), x.deadline,
-                   bool(x.deadline and x.deadline < r.end), self.reason(x)]
+                   x.get_department_display(), x.get_status_display(), x.deadline, x.late, self.reason(x)]
                   for i, x in enumerate(unfinished, start=1)))
+
+    def lead_rows(self) -> Iterator[list]:
+        """The leads of the period; a lead linked to a household and naming no one of its own shows the
+        household's head and residence address."""
+        leads = (self._leads().select_related("village", "household").order_by("received_at", "pk")
+                 .iterator(chunk_size=CHUNK))
+        number = 0
+        for chunk in _chunked(leads):
+            heads = _head_values({lead.household_id for lead in chunk if lead.household_id})
+            for lead in chunk:
+                number += 1
+                head = heads.get(lead.household_id)
+                name = lead.subject_name or (head[0] if head else "")
+                address = lead.subject_address or (lead.household.residence_address if lead.household else "")
+                yield [number, lead.village.name, lead.received_at, lead.get_channel_display(), name, address,
+                       lead.description, lead.get_urgency_display(), lead.get_status_display(), lead.close_reason]
 
     def reason(self, referral) -> str:
         steps = list(referral.steps.all())
@@ -600,8 +641,6 @@ class SummaryLedger(MonthlyLedger):
         return len(self.groups())
 
     def sheets(self):
-        from referrals.models import DECIDED_STATUSES
-
         level = "乡镇（街道）" if self.request.jurisdiction.level == JurisdictionLevel.DISTRICT else "村（社区）"
         headers = [level, "受理线索", "转办决定", *[label for _, label in OUTCOME_COLUMNS], "不符合条件",
                    "列入观察名单", "已办结", "未办结", "其中超期"]
@@ -609,8 +648,9 @@ class SummaryLedger(MonthlyLedger):
         observed = dict(self._observed().values("household__village").annotate(n=Count("pk"))
                         .values_list("household__village", "n"))
         decided = list(self._decided().values("village", "department", "assistance_type", "status"))
-        unfinished = list(self._unfinished().values("village", "deadline"))
-        end = self.request.end
+        closed = dict(self._closed().values("village").order_by("village").annotate(n=Count("pk"))
+                      .values_list("village", "n"))
+        unfinished = list(self._unfinished().values("village", "late"))
 
         class Row:
             def __init__(self, d):
@@ -624,8 +664,7 @@ class SummaryLedger(MonthlyLedger):
                    *[sum(1 for d in mine if d["status"] == "eligible" and outcome_column(Row(d)) == key)
                      for key, _ in OUTCOME_COLUMNS],
                    sum(1 for d in mine if d["status"] == "ineligible"), sum(observed.get(i, 0) for i in ids),
-                   sum(1 for d in mine if d["status"] in DECIDED_STATUSES), len(open_items),
-                   sum(1 for u in open_items if u["deadline"] and u["deadline"] < end)]
+                   sum(closed.get(i, 0) for i in ids), len(open_items), sum(1 for u in open_items if u["late"])]
             rows.append(row)
             totals = row[1:] if totals is None else [a + b for a, b in zip(totals, row[1:])]
         if totals is not None:

@@ -125,8 +125,27 @@ def household_list_url(user, jurisdiction: Jurisdiction | None, **params) -> str
     return url_or_blank("households:list", params)
 
 
-def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
-    """Households by current assistance category and by target kind (open roster entries), today."""
+def period_params(jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
+    """The dashboard's own GET parameters for a scope and period (for lists that count within both)."""
+    return {"jurisdiction": jurisdiction.pk if jurisdiction is not None else "", "month_from": f"{start:%Y-%m}",
+            "month_to": f"{end:%Y-%m}"}
+
+
+def figure_url(figure: str, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> str:
+    """The list of the rows a period figure counts (ledgers/figures.py), in the dashboard's scope."""
+    return url_or_blank("ledgers:figure_rows", {"figure": figure, **period_params(jurisdiction, start, end)})
+
+
+def figure_count(figure: str, villages: list[Jurisdiction], start: dt.date, end: dt.date) -> int:
+    from .figures import FIGURES
+
+    return FIGURES[figure].rows([v.pk for v in villages], start, end).count()
+
+
+def household_figures(user, jurisdiction, villages: list[Jurisdiction], start: dt.date | None = None,
+                      end: dt.date | None = None) -> dict:
+    """Households by current assistance category and by target kind (open roster entries), today; and the
+    roster exits of the period."""
     today = timezone.localdate()
     households = Household.objects.filter(village__in=[v.pk for v in villages])
     running = AssistanceRecord.objects.filter(
@@ -144,8 +163,11 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction]) -> dict:
                   for t, label in AssistanceType.choices if counts[f"c_{t}"] or t in ("dibao", "tekun", "low_income")]
     kinds = [Bar(label, counts[f"k_{k}"], household_list_url(user, jurisdiction, target_kind=k))
              for k, label in TargetKind.choices]
+    if start is not None and end is not None:
+        counts["exits"] = figure_count("roster_exits", villages, start, end)
     return {
         "counts": counts, "categories": categories, "kinds": kinds,
+        "exits_url": figure_url("roster_exits", jurisdiction, start, end) if start is not None else "",
         "total_url": household_list_url(user, jurisdiction),
         "roster_url": household_list_url(user, jurisdiction, on_roster="1"),
         "observation_url": household_list_url(user, jurisdiction, on_observation="1"),
@@ -180,7 +202,7 @@ def area_figures(user, villages: list[Jurisdiction]) -> dict | None:
     return {"level": _("乡镇（街道）") if by_township else _("村（社区）"), "rows": list(areas.values())}
 
 
-def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date) -> dict:
+def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date, jurisdiction=None) -> dict:
     """New recipients (assistance started) vs observation-list entries, per month."""
     ids = [v.pk for v in villages]
     months = []
@@ -204,20 +226,32 @@ def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date) -> d
     ]
     return {"months": months, "new": [new.get(m, 0) for m in months],
             "observed": [observed.get(m, 0) for m in months],
-            "rows": list(zip(months, [new.get(m, 0) for m in months], [observed.get(m, 0) for m in months])),
+            "rows": [{"month": m, "new": new.get(m, 0), "observed": observed.get(m, 0),
+                      "new_url": figure_url("new_assistance", jurisdiction, m, add_months(m, 1) - dt.timedelta(days=1)),
+                      "observed_url": figure_url("observed", jurisdiction, m, add_months(m, 1) - dt.timedelta(days=1))}
+                     for m in months],
             "chart": grouped_columns(labels, series, title=_("每月新增救助与列入观察名单"))}
 
 
 def dashboard(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
     villages = _villages(user, jurisdiction)
     data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
-            "households": household_figures(user, jurisdiction, villages),
+            "households": household_figures(user, jurisdiction, villages, start, end),
             "areas": area_figures(user, villages),
-            "monthly": monthly_new(villages, start, end)}
+            "monthly": monthly_new(villages, start, end, jurisdiction)}
     from . import activity
 
     data.update(activity.dashboard_parts(user, jurisdiction, villages, start, end))
     return data
+
+
+def figure_rows(user, *, figure: str, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> list:
+    from .figures import FIGURES, household_id_of, row_of
+
+    villages = _villages(user, jurisdiction)
+    records = list(FIGURES[figure].rows([v.pk for v in villages], start, end))
+    heads = head_names([pk for pk in (household_id_of(figure, r) for r in records) if pk])
+    return [row_of(figure, record, heads) for record in records]
 
 
 def scorecards(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:

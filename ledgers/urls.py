@@ -15,5 +15,6 @@ urlpatterns = [
     path("sampling/<int:pk>/", views.sampling_detail, name="sampling_detail"),
     path("sampling/items/<int:pk>/check/", views.sample_check, name="sample_check"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/rows/", views.figure_rows, name="figure_rows"),
     path("scorecards/", views.scorecards, name="scorecards"),
 ]

@@ -237,6 +237,28 @@ def dashboard(request):
 
 
 @access_rule(Action.VIEW)
+@require_GET
+def figure_rows(request):
+    """The rows behind one of the dashboard's period figures, in the same scope and period."""
+    from .figures import FIGURES
+
+    figure = FIGURES.get(request.GET.get("figure", ""))
+    if figure is None or (figure.source and selectors.model_or_none(figure.source) is None):
+        raise Http404(_("没有这项统计。"))
+    params = request.GET.copy()
+    params.pop("figure")
+    form = DashboardForm(params or None, user=request.user)
+    if params and not form.is_valid():
+        rows = None
+    else:
+        cleaned = form.cleaned_data if params else form.clean_defaults()
+        rows = selectors.figure_rows(request.user, figure=request.GET["figure"], jurisdiction=cleaned.get(
+            "jurisdiction"), start=cleaned["start"], end=cleaned["end"])
+    return TemplateResponse(request, "ledgers/figure_rows.html", {"form": form, "rows": rows, "figure": figure,
+                                                                  "figure_key": request.GET["figure"]})
+
+
+@access_rule(Action.VIEW)
 def scorecards(request):
     form = DashboardForm(request.GET or None, user=request.user)
     if request.GET and not form.is_valid():

@@ -9,7 +9,7 @@ from relief.access import Action
 from relief.home import HomeCard
 from relief.models import Role
 
-from .models import OPEN_STATUSES, Lead, LeadStatus, Referral, ReferralStatus as S
+from .models import Lead, LeadStatus, Referral, ReferralStatus as S, referral_overdue_q
 
 
 def cards(user) -> list[HomeCard]:
@@ -21,7 +21,7 @@ def cards(user) -> list[HomeCard]:
     counts = access.scope(Referral.objects.all(), user, Action.VIEW).aggregate(
         village=Count("pk", filter=Q(status__in=[S.DRAFT, S.STUDIED])),
         submitted=Count("pk", filter=Q(status=S.SUBMITTED)),
-        overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+        overdue=Count("pk", filter=referral_overdue_q()),
         escalated=Count("pk", filter=Q(status=S.ESCALATED)),
         paperwork=Count("pk", filter=Q(paperwork_due__lt=today, paperwork_done_on__isnull=True,
                                        help_first_on__isnull=False)),

@@ -5,6 +5,8 @@ or turned into a referral (转办). A referral climbs the ladder village → tow
 through the transition functions in referrals/services.py; every step writes a ReferralStep row (who, when,
 comment), so the referral page shows the whole timeline.
 """
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -144,6 +146,36 @@ class DecisionLevel(models.TextChoices):
     DISTRICT = "district", _("区县")
 
 
+def overdue_cutoff(period_end: dt.date | None = None) -> dt.date:
+    """The day a deadline must be before to be overdue: today, or for a period already over, its last day.
+
+    A deadline later this month is not overdue yet; the month's ledgers, the lists and the home cards all
+    read overdue through `referral_open_q`/`referral_overdue_q` below, so the screen and the ledgers agree."""
+    today = timezone.localdate()
+    return today if period_end is None or period_end >= today else period_end
+
+
+def referral_open_q(day: dt.date | None = None) -> Q:
+    """Referrals still open at the end of `day` (made by then, not decided by then); today: open now."""
+    if day is None or day >= timezone.localdate():
+        return Q(status__in=OPEN_STATUSES)
+    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    return Q(created_at__lt=end_of_day) & (Q(status__in=OPEN_STATUSES) | Q(decided_at__gte=end_of_day))
+
+
+def referral_overdue_q(day: dt.date | None = None) -> Q:
+    """Open at the end of `day` (default today) with a deadline that had passed by then (超期)."""
+    return referral_open_q(day) & Q(deadline__lt=overdue_cutoff(day))
+
+
+class ReferralQuerySet(models.QuerySet):
+    def open_on(self, day: dt.date | None = None):
+        return self.filter(referral_open_q(day))
+
+    def overdue(self, day: dt.date | None = None):
+        return self.filter(referral_overdue_q(day))
+
+
 class Referral(models.Model):
     """Referral — 转办: one family's case on its way from the village to whoever decides it."""
 
@@ -225,6 +257,8 @@ class Referral(models.Model):
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 
+    objects = ReferralQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("转办")
         verbose_name_plural = _("转办")
@@ -255,7 +289,7 @@ class Referral(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return bool(self.deadline and self.is_open and self.deadline < timezone.localdate())
+        return bool(self.deadline and self.is_open and self.deadline < overdue_cutoff())
 
     @property
     def paperwork_late(self) -> bool:

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 
 from households.models import Member, Relation
 from relief import access
 from relief.access import Action
 
-from .models import OPEN_STATUSES, Department, Lead, LeadStatus, Referral, ReferralStatus
+from .models import OPEN_STATUSES, Department, Lead, LeadStatus, Referral, ReferralStatus, referral_overdue_q
 
 
 def _head_name():
@@ -48,17 +47,16 @@ def referrals_filtered(user, *, village=None, department: str = "", status: str 
     if status:
         qs = qs.filter(status=status)
     if overdue:
-        qs = qs.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
+        qs = qs.overdue()
     return qs.order_by("deadline", "-updated_at", "-pk") if overdue else qs.order_by("-updated_at", "-pk")
 
 
 def department_counts(user) -> list[dict]:
     """Per department: open referrals and how many are past their deadline (清单管理), one query."""
-    today = timezone.localdate()
     rows = (access.scope(Referral.objects.exclude(department=""), user, Action.VIEW)
             .values("department")
             .annotate(open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-                      overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+                      overdue=Count("pk", filter=referral_overdue_q()),
                       eligible=Count("pk", filter=Q(status=ReferralStatus.ELIGIBLE)),
                       ineligible=Count("pk", filter=Q(status=ReferralStatus.INELIGIBLE))))
     by_code = {row["department"]: row for row in rows}

@@ -163,29 +163,28 @@ def scope(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str 
 
 # ---- view decorators: every routed view states its access rule (tests/test_urls.py checks) ----
 
-def rule_allows(user: User, rule: dict) -> bool:
-    """Whether a view's declared rule lets this signed-in user open it at all (objects are checked after)."""
-    if rule.get("public"):
-        return True
-    if not user.is_authenticated:
-        return False
-    if rule.get("roles") and user.role not in rule["roles"] and not user.is_superuser:
-        return False
-    return not rule.get("action") or can_anywhere(user, rule["action"])
+def _rule_refusal(user: User, action: str | None, roles: frozenset[str]) -> str:
+    """Why a view's rule keeps this logged-in user out ("" when it lets them in)."""
+    if roles and user.role not in roles and not user.is_superuser:
+        return _("您的角色不能使用此功能。")
+    if action and not can_anywhere(user, action):
+        return _("您没有此项操作的权限。")
+    return ""
 
 
 def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
-    """Whether the page at `url_name` would let this user in: links are shown only where this is true.
-
-    Decided by the very rule the view declares with @access_rule, so a link and its page never disagree.
-    """
+    """Would the view behind this URL let the user in (its @access_rule, before any object check)?
+    Pages use it to show only the links a user can follow, by the same rule the view applies."""
     from django.urls import resolve, reverse
 
-    view = resolve(reverse(url_name, args=args or None, kwargs=kwargs or None)).func
-    rule = getattr(view, "access_rule", None)
+    if not user.is_authenticated:
+        return False
+    rule = getattr(resolve(reverse(url_name, args=args or None, kwargs=kwargs or None)).func, "access_rule", None)
     if rule is None:  # Django's own views (the admin) decide for themselves
         return True
-    return rule_allows(user, rule)
+    if rule.get("public"):
+        return True
+    return not _rule_refusal(user, rule["action"], frozenset(rule["roles"]))
 
 
 def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None):
@@ -204,10 +203,9 @@ def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None
                 from django.contrib.auth.views import redirect_to_login
 
                 return redirect_to_login(request.get_full_path())
-            if allowed_roles and user.role not in allowed_roles and not user.is_superuser:
-                raise PermissionDenied(_("您的角色不能使用此功能。"))
-            if not rule_allows(user, wrapped.access_rule):
-                raise PermissionDenied(_("您没有此项操作的权限。"))
+            refusal = _rule_refusal(user, action, allowed_roles)
+            if refusal:
+                raise PermissionDenied(refusal)
             return view(request, *args, **kwargs)
 
         wrapped.access_rule = {"action": action, "roles": sorted(allowed_roles)}

@@ -12,14 +12,6 @@ def query_replace(context, **changes) -> str:
     return query.urlencode()
 
 
-@register.simple_tag(takes_context=True)
-def may_open(context, url_name, *args) -> bool:
-    """`{% may_open "ledgers:index" as allowed %}`: the page's own access rule, for showing its link."""
-    from relief import access
-
-    return access.may_open(context["request"].user, url_name, *args)
-
-
 @register.filter
 def duration_zh(value) -> str:
     """A timedelta in words: "15 分钟", "1 小时 30 分钟" (django-axes hands templates ISO 8601, "PT15M")."""

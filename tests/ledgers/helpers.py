@@ -1,4 +1,5 @@
 import io
+import re
 
 from openpyxl import load_workbook
 
@@ -22,3 +23,12 @@ def table(ws, header_row=3):
             break
         data.append(list(row))
     return headers, data
+
+
+LIST_COUNT = re.compile(r'data-testid="(?:household|figure)-count">共 (\d+) [户条]')
+
+
+def listed_count(client, url) -> int | None:
+    """The count a list page states ("共 N 户"), for the household list and the rows of a dashboard figure."""
+    found = LIST_COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
+    return int(found[1]) if found else None

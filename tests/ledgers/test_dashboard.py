@@ -10,6 +10,7 @@ from referrals.models import Department, Lead, Referral
 from visits.models import Alert, AlertKind
 
 from .factories import give_assistance, make_household, observe, put_on_roster
+from .helpers import listed_count
 from .test_other_ledgers import make_visit
 
 pytestmark = pytest.mark.django_db
@@ -45,10 +46,9 @@ def test_dashboard_numbers_equal_the_lists_they_link_to(client, demo, district_d
     links = LINK.findall(html) + [(url, "row", n) for url, n in ROW_LINK.findall(html)]
     assert len(links) >= 8
     stats = {name: int(n) for _, name, n in LINK.findall(html)}
-    assert stats == {"total": 4, "roster": 3, "observation": 1}
+    assert stats == {"total": 4, "roster": 3, "observation": 1, "exits": 0}
     for url, _, number in links:
-        listed = COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
-        assert listed and int(listed[1]) == int(number), url
+        assert listed_count(client, url) == int(number), url
     assert "<svg" in html and "cdn" not in html.lower()
 
 
@@ -66,11 +66,10 @@ def test_township_and_village_numbers_link_to_filtered_lists(client, demo, distr
     assert by_url[f"/households/?township={demo.village_c.parent.pk}"] == 1
     html = client.get(reverse("ledgers:dashboard"), {"jurisdiction": township1.pk}).content.decode()
     stats = LINK.findall(html)
-    assert {name: int(n) for _, name, n in stats} == {"total": 4, "roster": 3, "observation": 1}
-    assert all(f"township={township1.pk}" in url for url, _, _ in stats)
+    assert {name: int(n) for _, name, n in stats} == {"total": 4, "roster": 3, "observation": 1, "exits": 0}
+    assert all(f"township={township1.pk}" in url or f"jurisdiction={township1.pk}" in url for url, _, _ in stats)
     for url, _, number in stats:
-        listed = COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
-        assert listed and int(listed[1]) == int(number), url
+        assert listed_count(client, url) == int(number), url
     villages = assert_links_match_lists(client, html)
     assert f"/households/?village={demo.village_a.pk}" in {url for url, _ in villages}
     areas = html.split('data-testid="area-stats"')[1].split("</table>")[0]
@@ -154,3 +153,37 @@ def test_scorecards_include_sample_results(client, demo):
     townships = {r["name"]: r for r in cards["levels"][0][1]}
     assert townships[demo.village_a.parent.name]["samples"]["wrong"] == 1
     assert townships[demo.village_a.parent.name]["sample_rate"] == 0.0
+
+
+def test_weekly_alerts_chart_stops_at_the_current_week(client, demo):
+    """The default period runs to the end of this month; the weeks after this one have no alerts yet."""
+    client.force_login(demo.township1)
+    weeks = client.get(reverse("ledgers:dashboard")).context["data"]["alerts"]["weeks"]
+    today = timezone.localdate()
+    assert weeks and weeks[-1] == today - dt.timedelta(days=today.weekday())
+
+
+TAB = re.compile(r'<a class="button secondary" href="(/ledgers/[^"]*)">([^<]+)</a>')
+
+
+@pytest.mark.parametrize("username,shown", [
+    ("caseworker1", ["统计图表", "考核评分"]),
+    ("township1", ["台账下载", "月结报送", "统计图表", "考核评分"]),
+    ("district", ["台账下载", "月结报送", "统计图表", "考核评分", "随机抽查"]),
+    ("admin", ["台账下载", "月结报送", "统计图表", "考核评分"]),
+])
+def test_ledger_tabs_show_only_pages_the_role_may_open(client, demo, username, shown):
+    client.force_login(demo.users[username])
+    tabs = TAB.findall(client.get(reverse("ledgers:dashboard")).content.decode())
+    assert [label for _, label in tabs] == shown
+    for url, label in tabs:
+        assert client.get(url).status_code == 200, label
+
+
+@pytest.mark.parametrize("username", ["caseworker1", "township1", "district", "admin"])
+def test_every_navigation_link_opens_for_the_user_it_is_shown_to(client, demo, username):
+    client.force_login(demo.users[username])
+    nav = client.get(reverse("ledgers:dashboard")).context["nav_items"]
+    assert nav
+    for item in nav:
+        assert client.get(item["url"]).status_code == 200, item["url"]

@@ -1,5 +1,6 @@
 """The key-person roster ledger, opened back with openpyxl and checked cell by cell against the database."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -53,7 +54,7 @@ def test_township_roster_cell_by_cell(client, demo, roster):
     wb = open_xlsx(response)
     ws = wb.active
     assert ws.title == "重点人群花名册"
-    assert ws["A1"].value == "重点人群花名册"
+    assert ws["A1"].value == "重点人群花名册（期末在册）"
     subtitle = ws["A2"].value
     assert demo.township1.jurisdiction.name in subtitle and "李秀英" in subtitle and "生成时间" in subtitle
     assert ws.freeze_panes == "A4"
@@ -147,3 +148,28 @@ def test_index_page_offers_only_own_jurisdictions(client, demo):
     client.force_login(demo.township1)
     html = client.get(reverse("ledgers:index")).content.decode()
     assert demo.village_a.name in html and demo.village_c.name not in html
+
+
+def test_exits_are_listed_apart_and_every_figure_matches_its_rows(client, demo, roster):
+    """A household that left the roster this month is on the 本期退出 sheet, not among those on the roster:
+    the first sheet has as many rows as the dashboard's roster figure, the second as its exits figure, and
+    the exits figure links to a list of that many households."""
+    from .helpers import listed_count
+
+    gone = make_household(demo.village_b, head="已退出", address="华阳路5号")
+    put_on_roster(gone, exited_on=timezone.localdate(), exit_reason="收入增加，已稳定",
+                  entered_on=timezone.localdate().replace(day=1) - dt.timedelta(days=90))
+    client.force_login(demo.township1)
+    wb = open_xlsx(post_ledger(client, demo.township1.jurisdiction))
+    assert wb.sheetnames == ["重点人群花名册", "本期退出"]
+    _, current = table(wb["重点人群花名册"])
+    _, exited = table(wb["本期退出"])
+    assert "已退出" not in [r[3] for r in current]
+    assert [(r[3], r[20]) for r in exited] == [("已退出", "收入增加，已稳定")]
+    html = client.get(reverse("ledgers:dashboard")).content.decode()
+    stats = {name: (url, int(n)) for url, name, n in re.findall(
+        r'<a class="stat" href="([^"]*)"><span class="num" data-testid="stat-(\w+)">(\d+)</span>', html)}
+    assert stats["roster"][1] == len(current) == 2
+    assert stats["exits"][1] == len(exited) == 1
+    assert listed_count(client, stats["exits"][0]) == 1
+    assert listed_count(client, stats["roster"][0]) == 2

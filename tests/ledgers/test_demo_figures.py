@@ -1,0 +1,82 @@
+"""On the full demo district (as `make run` loads it), every number on the dashboard links to a list of
+exactly that many rows, for township staff and for the district official."""
+import html as html_lib
+import re
+
+import pytest
+from django.urls import reverse
+
+from .helpers import listed_count
+
+pytestmark = pytest.mark.django_db
+ALERT_ROW = re.compile(r'href="/visits/alerts/\d+/"')
+NEXT_PAGE = re.compile(r'<a href="(\?[^"]*)">下一页</a>')
+
+# Where each figure sits on the page: (name, pattern giving (url, number) pairs within the page).
+A = r'<a href="([^"]+)"[^>]*>(\d+)</a>'
+FIGURES = {
+    "stat-total": r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-total">(\d+)</span>',
+    "stat-roster": r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-roster">(\d+)</span>',
+    "stat-observation": r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-observation">(\d+)</span>',
+    "stat-exits": r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-exits">(\d+)</span>',
+    "categories": r'<td><a href="(/households/\?[^"]*category=[^"]+)" data-testid="category-\d+">(\d+)</a></td>',
+    "kinds": r'<td><a href="(/households/\?[^"]*target_kind=[^"]+)">(\d+)</a></td>',
+    "areas": r'<td><a href="(/households/\?(?:[^"]*&amp;)?(?:township|village)=\d+)">(\d+)</a></td>',
+    "monthly-new": r'<td><a href="(/ledgers/dashboard/rows/\?figure=new_assistance[^"]*)">(\d+)</a></td>',
+    "monthly-observed": r'<td><a href="(/ledgers/dashboard/rows/\?figure=observed[^"]*)">(\d+)</a></td>',
+    "visits-overdue": r'<td><a href="(/visits/alerts/\?kind=overdue_visit&amp;village=\d+)">(\d+)</a></td>',
+    "overdue-total": r'<a href="(/visits/alerts/[^"]*)" data-testid="overdue-total">(\d+)</a>',
+    "funnel": r'<td><a href="(/ledgers/dashboard/rows/\?figure=(?:leads|referred|submitted|decided|eligible)[^"]*)">'
+              r'(\d+)</a></td>',
+}
+
+
+def rows_behind(client, url: str) -> int | None:
+    """How many rows the list at `url` has: its stated total, or for the alert inbox the rows of every page."""
+    stated = listed_count(client, url)
+    if stated is not None or not url.startswith("/visits/alerts/"):
+        return stated
+    total, page_url = 0, url
+    while page_url:
+        page = client.get(page_url).content.decode()
+        total += len(ALERT_ROW.findall(page))
+        nxt = NEXT_PAGE.search(page)
+        page_url = "/visits/alerts/" + html_lib.unescape(nxt[1]) if nxt else None
+    return total
+
+
+@pytest.fixture(scope="module")
+def pages(full_demo, django_db_blocker):
+    """The dashboard as each user first sees it (rendered once per module)."""
+    return {}
+
+
+def dashboard_html(client, user, cache):
+    if user.username not in cache:
+        client.force_login(user)
+        cache[user.username] = client.get(reverse("ledgers:dashboard")).content.decode()
+    return cache[user.username]
+
+
+@pytest.mark.parametrize("username", ["township1", "district"])
+@pytest.mark.parametrize("figure", list(FIGURES))
+def test_each_dashboard_figure_links_to_that_many_rows(client, full_demo, pages, username, figure):
+    user = full_demo.users[username]
+    html = dashboard_html(client, user, pages)
+    client.force_login(user)
+    found = re.findall(FIGURES[figure], html)
+    assert found, f"{figure} is not on the dashboard of {username}"
+    for url, number in found:
+        assert rows_behind(client, html_lib.unescape(url)) == int(number), (figure, url)
+
+
+@pytest.mark.parametrize("username", ["township1", "district"])
+def test_every_number_in_a_dashboard_table_is_a_link(client, full_demo, pages, username):
+    """No figure of a table is left without its list, except the visit-timeliness columns (periods due and
+    visited in time are a computed schedule, not rows of a list) and the rate."""
+    html = dashboard_html(client, full_demo.users[username], pages)
+    for table in re.findall(r"<table>(.*?)</table>", html, flags=re.S):
+        if "按时率" in table:
+            continue
+        bare = re.findall(r"<td>(\d+)</td>", table)
+        assert not bare, table[:300]
