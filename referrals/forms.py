@@ -48,7 +48,7 @@ class LeadHouseholdForm(forms.Form):
     """Link the lead to a household of its village, or register a new one from it."""
 
     household = forms.ModelChoiceField(label=_("已登记的家庭"), queryset=Household.objects.none(), required=False,
-                                       error_messages={"invalid_choice": _("请选择该村/社区已登记的家庭。")})
+                                       error_messages={"invalid_choice": _("请从搜索结果中选择您辖区内已登记的家庭。")})
     residence_address = forms.CharField(label=_("或登记新家庭：居住地址"), max_length=200, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
 

@@ -77,3 +77,48 @@ def household_leads_and_referrals(household) -> tuple[list[Lead], list[Referral]
 def open_lead_count(user) -> int:
     return access.scope(Lead.objects.filter(status__in=[LeadStatus.NEW, LeadStatus.LOOKING_INTO]), user,
                         Action.VIEW).count()
+
+
+HOUSEHOLD_PICK_LIMIT = 20
+
+
+def households_to_link(user, q: str) -> tuple[list, bool]:
+    """The lead page's household search: households the user may see, by a member's name (anywhere in it),
+    an ID number (whole or its first digits) or an address. Each row carries the head's name and ID number
+    masked (a picker is a list: full numbers are for the household page, which audits them).
+    Returns (rows, more) where `more` says the search found more than are shown.
+    """
+    from households.idcard import mask_id_number
+    from households.models import Household, MemberStatus
+    from households.selectors import ID_QUERY
+
+    q = (q or "").strip()
+    if not q:
+        return [], False
+    compact = q.replace(" ", "")
+    present = Member.objects.filter(status=MemberStatus.PRESENT)
+    if ID_QUERY.match(compact):
+        members = present.filter(id_number__startswith=compact.upper())
+        match = Q(pk__in=members.values("household_id"))
+    else:
+        match = Q(pk__in=present.filter(name__contains=q).values("household_id")) | Q(residence_address__contains=q)
+    head = Member.objects.filter(household=OuterRef("pk"), status=MemberStatus.PRESENT).order_by(
+        # The head first, else the first member registered.
+        models_case_head(), "pk")
+    rows = list(access.scope(Household.objects.filter(match), user, Action.VIEW)
+                .select_related("village")
+                .annotate(head_name=Subquery(head.values("name")[:1]), head_id=Subquery(head.values("id_number")[:1]))
+                .order_by("village__code", "residence_address", "pk")[:HOUSEHOLD_PICK_LIMIT + 1])
+    for row in rows:
+        row.head_id_masked = mask_id_number(row.head_id)
+    return rows[:HOUSEHOLD_PICK_LIMIT], len(rows) > HOUSEHOLD_PICK_LIMIT
+
+
+def models_case_head():
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def open_referral_of(household_id) -> Referral | None:
+    return Referral.objects.open().filter(household_id=household_id).order_by("-created_at").first()
