@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
+from relief.models import Role
 
 from .models import Department, LeadChannel, LeadStatus, OutcomeAssistance, ReferralStatus, StepAction, Urgency
 
@@ -31,11 +32,14 @@ class LeadForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     source_ref = forms.CharField(label=_("工单号/来源编号"), max_length=100, required=False)
 
-    def __init__(self, *args, villages=None, **kwargs):
+    def __init__(self, *args, villages=None, role: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
         if villages is not None and len(villages) == 1:
             self.fields["village"].initial = villages[0].pk
+        # A caseworker reports what they found on their rounds; township staff mostly type in hotline calls.
+        if role == Role.CASEWORKER:
+            self.fields["channel"].initial = LeadChannel.VISIT
 
 
 class LeadCloseForm(forms.Form):
@@ -195,8 +199,10 @@ STEP_FORMS = {
 class ReferralFilterForm(forms.Form):
     village = forms.ModelChoiceField(label=_("村/社区"), queryset=None, required=False, empty_label=_("全部"))
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=_blank(ReferralStatus.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
+        [("village", _("村级待报送（草稿、已集体研究）")), *ReferralStatus.choices]))
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
+    paperwork = forms.BooleanField(label=_("先行救助待补手续"), required=False)
 
     def __init__(self, *args, villages=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,7 +211,8 @@ class ReferralFilterForm(forms.Form):
 
 class LeadFilterForm(forms.Form):
     village = forms.ModelChoiceField(label=_("村/社区"), queryset=None, required=False, empty_label=_("全部"))
-    status = forms.ChoiceField(label=_("状态"), choices=_blank(LeadStatus.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
+        [("open", _("待处理（新线索、核实中）")), *LeadStatus.choices]))
     channel = forms.ChoiceField(label=_("来源"), choices=_blank(LeadChannel.choices), required=False)
 
     def __init__(self, *args, villages=None, **kwargs):

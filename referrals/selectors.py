@@ -8,7 +8,11 @@ from households.models import Member, Relation
 from relief import access
 from relief.access import Action
 
-from .models import OPEN_STATUSES, Department, Lead, LeadStatus, Referral, ReferralStatus
+from .models import OPEN_STATUSES, Department, Lead, Referral, ReferralStatus
+
+# Filter values that stand for a group of states (the home cards link to them).
+OPEN_LEADS = "open"
+VILLAGE_STAGE = "village"
 
 
 def _head_name():
@@ -23,10 +27,13 @@ def leads_for(user) -> QuerySet[Lead]:
 
 
 def leads_filtered(user, *, village=None, status: str = "", channel: str = "") -> QuerySet[Lead]:
+    """The lead list's filters; `status` is a LeadStatus or OPEN_LEADS (新线索 and 核实中)."""
     qs = leads_for(user)
     if village is not None:
         qs = qs.filter(village=village)
-    if status:
+    if status == OPEN_LEADS:
+        qs = qs.open()
+    elif status:
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
@@ -39,17 +46,26 @@ def referrals_for(user) -> QuerySet[Referral]:
 
 
 def referrals_filtered(user, *, village=None, department: str = "", status: str = "",
-                       overdue: bool = False) -> QuerySet[Referral]:
+                       overdue: bool = False, paperwork: bool = False) -> QuerySet[Referral]:
+    """The referral list's filters; `status` is a ReferralStatus or VILLAGE_STAGE (草稿 and 已集体研究)."""
     qs = referrals_for(user)
     if village is not None:
         qs = qs.filter(village=village)
     if department:
         qs = qs.filter(department=department)
-    if status:
+    if status == VILLAGE_STAGE:
+        qs = qs.at_village()
+    elif status:
         qs = qs.filter(status=status)
     if overdue:
-        qs = qs.filter(status__in=OPEN_STATUSES, deadline__lt=timezone.localdate())
-    return qs.order_by("deadline", "-updated_at", "-pk") if overdue else qs.order_by("-updated_at", "-pk")
+        qs = qs.overdue()
+    if paperwork:
+        qs = qs.paperwork_pending()
+    if overdue:
+        return qs.order_by("deadline", "-updated_at", "-pk")
+    if paperwork:
+        return qs.order_by("paperwork_due", "-pk")
+    return qs.order_by("-updated_at", "-pk")
 
 
 def department_counts(user) -> list[dict]:
@@ -75,8 +91,7 @@ def household_leads_and_referrals(household) -> tuple[list[Lead], list[Referral]
 
 
 def open_lead_count(user) -> int:
-    return access.scope(Lead.objects.filter(status__in=[LeadStatus.NEW, LeadStatus.LOOKING_INTO]), user,
-                        Action.VIEW).count()
+    return access.scope(Lead.objects.open(), user, Action.VIEW).count()
 
 
 HOUSEHOLD_PICK_LIMIT = 20

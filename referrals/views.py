@@ -76,7 +76,7 @@ def lead_list(request):
 def lead_create(request):
     """The intake form for a hotline call, a window visit or a report from the village."""
     villages = access.villages_for(request.user, Action.EDIT_HOUSEHOLDS).order_by("code")
-    form = LeadForm(request.POST or None, villages=villages)
+    form = LeadForm(request.POST or None, villages=villages, role=request.user.role)
     if request.method == "POST" and form.is_valid():
         try:
             lead = services.lead_create(actor=request.user, **form.cleaned_data)
@@ -85,7 +85,8 @@ def lead_create(request):
         else:
             messages.success(request, _("线索已登记。"))
             return redirect("referrals:lead_detail", pk=lead.pk)
-    return TemplateResponse(request, "referrals/lead_form.html", {"form": form})
+    return TemplateResponse(request, "referrals/lead_form.html", {
+        "form": form, "caseworker": request.user.role == Role.CASEWORKER})
 
 
 def _lead_for(request, pk) -> Lead:
@@ -189,7 +190,8 @@ def referral_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     referrals = selectors.referrals_filtered(user, village=filters.get("village"),
                                              department=filters.get("department", ""),
-                                             status=filters.get("status", ""), overdue=filters.get("overdue", False))
+                                             status=filters.get("status", ""), overdue=filters.get("overdue", False),
+                                             paperwork=filters.get("paperwork", False))
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
     may_assign = user.is_superuser or (user.role == Role.TOWNSHIP and access.can_anywhere(
         user, Action.DECIDE_REFERRALS))

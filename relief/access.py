@@ -198,3 +198,21 @@ def public(view):
     view = login_not_required(view)
     view.access_rule = {"public": True}
     return view
+
+
+def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
+    """Would the view behind this URL let the user in (its role and action rule)? For links and cards:
+    a page the user cannot open must not be offered to them. Object-level checks remain the view's."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    try:
+        rule = getattr(resolve(reverse(url_name, args=args or None, kwargs=kwargs or None)).func, "access_rule", None)
+    except NoReverseMatch:
+        return False
+    if rule is None or not user.is_authenticated:
+        return False
+    if rule.get("public") or user.is_superuser:
+        return True
+    if rule["roles"] and user.role not in rule["roles"]:
+        return False
+    return not rule["action"] or can_anywhere(user, rule["action"])
