@@ -121,7 +121,7 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
             "overdue_chart": hbar_chart(overdue_bars, title=_("逾期未走访（未处理预警）"), color="#c0392b")}
 
 
-def _referrals_part(villages, start, end) -> dict | None:
+def _referrals_part(user, villages, start, end) -> dict | None:
     if model_or_none("referrals.Referral") is None or model_or_none("referrals.Lead") is None:
         return None
     from referrals.models import Lead, Referral, ReferralStatus
@@ -138,7 +138,10 @@ def _referrals_part(villages, start, end) -> dict | None:
         (decided - created).total_seconds() / 86400
         for created, decided in Referral.objects.filter(village__in=ids, decided_at__date__range=(start, end))
         .values_list("created_at", "decided_at")]
-    stages = [Bar(_("受理线索"), leads, url_or_blank("referrals:lead_list")), Bar(_("发起转办"), counts["referred"]),
+    from relief.access import may_open
+
+    lead_list = url_or_blank("referrals:lead_list") if may_open(user, "referrals:lead_list") else ""
+    stages = [Bar(_("受理线索"), leads, lead_list), Bar(_("发起转办"), counts["referred"]),
               Bar(_("报送乡镇"), counts["submitted"]), Bar(_("作出决定"), counts["decided"]),
               Bar(_("符合条件·已救助"), counts["eligible"])]
     return {"stages": stages, "median_days": round(median(durations), 1) if durations else None,
@@ -179,7 +182,7 @@ def dashboard_parts(user, jurisdiction, villages, start, end) -> dict:
     whole_scope = jurisdiction is None or jurisdiction.pk == user.jurisdiction_id
     return {"visits": _visits_part(user, jurisdiction, villages, start, end, whole_scope),
             "alerts": _alerts_part(villages, start, end),
-            "referrals": _referrals_part(villages, start, end), "missing_sources": missing}
+            "referrals": _referrals_part(user, villages, start, end), "missing_sources": missing}
 
 
 def sample_results_by(villages, start, end) -> dict:

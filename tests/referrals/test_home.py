@@ -71,3 +71,12 @@ def test_the_admin_household_page_lists_referrals_without_links(client, district
     assert f"转办{referral.pk}" in body
     assert f'href="{reverse("referrals:detail", args=[referral.pk])}"' not in body
     assert f'href="{reverse("referrals:lead_detail", args=[referral.lead_id])}"' not in body
+
+
+def test_the_admin_dashboard_does_not_link_the_lead_list(client, district):
+    """The admin opens 统计 from the navigation: the funnel shows the leads without a link it would be refused."""
+    client.force_login(district.users["admin"])
+    body = client.get(reverse("ledgers:dashboard")).content.decode()
+    assert "受理线索" in body and f'href="{reverse("referrals:lead_list")}"' not in body
+    client.force_login(district.users["district"])
+    assert f'href="{reverse("referrals:lead_list")}"' in client.get(reverse("ledgers:dashboard")).content.decode()
