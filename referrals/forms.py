@@ -1,4 +1,6 @@
 """Forms for leads and referral steps. They check shape; the services check the rules and the jurisdiction."""
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,14 @@ from relief.models import Role
 from .models import Department, LeadChannel, LeadStatus, OutcomeAssistance, ReferralStatus, StepAction, Urgency
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# The deadline the hand-over form offers (办结期限): the seeds set none, 15 days is the usual township practice
+# for a department to check a family and answer; staff change it per case.
+DEFAULT_DEADLINE_DAYS = 15
+
+
+def default_deadline():
+    return timezone.localdate() + dt.timedelta(days=DEFAULT_DEADLINE_DAYS)
 
 
 def _blank(choices, label=_("全部")):
@@ -96,14 +106,16 @@ class StudyForm(VersionForm):
 class AcceptForm(VersionForm):
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices, _("请选择")),
                                    error_messages={"required": _("请选择承办部门。")})
-    deadline = forms.DateField(label=_("办结期限"), widget=DATE,
+    deadline = forms.DateField(label=_("办结期限"), widget=DATE, initial=default_deadline,
+                               help_text=_("默认交办后15天，可按事项调整。"),
                                error_messages={"required": _("请填写办结期限。"), "invalid": _("日期格式不正确。")})
 
 
 class BulkAcceptForm(forms.Form):
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices, _("请选择")),
                                    error_messages={"required": _("请选择承办部门。")})
-    deadline = forms.DateField(label=_("办结期限"), widget=DATE,
+    deadline = forms.DateField(label=_("办结期限"), widget=DATE, initial=default_deadline,
+                               help_text=_("默认交办后15天，可按事项调整。"),
                                error_messages={"required": _("请填写办结期限。"), "invalid": _("日期格式不正确。")})
     comment = forms.CharField(label=_("意见/说明"), required=False)
 

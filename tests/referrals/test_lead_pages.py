@@ -101,3 +101,10 @@ def test_referral_pages_show_the_days_left(client, demo):
     services.referral_accept(actor=demo.township1, referral=referral, department="civil_affairs",
                              deadline=h.today() + dt.timedelta(days=1))
     assert "还剩 1 天" in client.get(reverse("referrals:lead_detail", args=[lead.pk])).content.decode()
+
+
+def test_the_hand_over_form_offers_a_default_deadline(client, demo):
+    r = h.submitted(demo)
+    client.force_login(demo.township1)
+    form = client.get(reverse("referrals:step", args=[r.pk, "accept"])).context["form"]
+    assert form["deadline"].value() == h.today() + dt.timedelta(days=15)
