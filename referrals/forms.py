@@ -1,14 +1,25 @@
 """Forms for leads and referral steps. They check shape; the services check the rules and the jurisdiction."""
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
 from households.validators import validate_person_name
+from relief.models import Role
 
 from .models import Department, LeadChannel, LeadStatus, OutcomeAssistance, ReferralStatus, StepAction, Urgency
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+# The deadline the hand-over form offers (办结期限): the seeds set none, 15 days is the usual township practice
+# for a department to check a family and answer; staff change it per case.
+DEFAULT_DEADLINE_DAYS = 15
+
+
+def default_deadline():
+    return timezone.localdate() + dt.timedelta(days=DEFAULT_DEADLINE_DAYS)
 
 
 def _blank(choices, label=_("全部")):
@@ -33,11 +44,14 @@ class LeadForm(forms.Form):
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     source_ref = forms.CharField(label=_("工单号/来源编号"), max_length=100, required=False)
 
-    def __init__(self, *args, villages=None, **kwargs):
+    def __init__(self, *args, villages=None, role: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
         if villages is not None and len(villages) == 1:
             self.fields["village"].initial = villages[0].pk
+        # A caseworker reports what they found on their rounds; township staff mostly type in hotline calls.
+        if role == Role.CASEWORKER:
+            self.fields["channel"].initial = LeadChannel.VISIT
 
 
 class LeadCloseForm(forms.Form):
@@ -50,7 +64,7 @@ class LeadHouseholdForm(forms.Form):
     """Link the lead to a household of its village, or register a new one from it."""
 
     household = forms.ModelChoiceField(label=_("已登记的家庭"), queryset=Household.objects.none(), required=False,
-                                       error_messages={"invalid_choice": _("请选择该村/社区已登记的家庭。")})
+                                       error_messages={"invalid_choice": _("请从搜索结果中选择您辖区内已登记的家庭。")})
     residence_address = forms.CharField(label=_("或登记新家庭：居住地址"), max_length=200, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=30, required=False)
 
@@ -94,14 +108,16 @@ class StudyForm(VersionForm):
 class AcceptForm(VersionForm):
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices, _("请选择")),
                                    error_messages={"required": _("请选择承办部门。")})
-    deadline = forms.DateField(label=_("办结期限"), widget=DATE,
+    deadline = forms.DateField(label=_("办结期限"), widget=DATE, initial=default_deadline,
+                               help_text=_("默认交办后15天，可按事项调整。"),
                                error_messages={"required": _("请填写办结期限。"), "invalid": _("日期格式不正确。")})
 
 
 class BulkAcceptForm(forms.Form):
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices, _("请选择")),
                                    error_messages={"required": _("请选择承办部门。")})
-    deadline = forms.DateField(label=_("办结期限"), widget=DATE,
+    deadline = forms.DateField(label=_("办结期限"), widget=DATE, initial=default_deadline,
+                               help_text=_("默认交办后15天，可按事项调整。"),
                                error_messages={"required": _("请填写办结期限。"), "invalid": _("日期格式不正确。")})
     comment = forms.CharField(label=_("意见/说明"), required=False)
 
@@ -197,8 +213,10 @@ STEP_FORMS = {
 class ReferralFilterForm(forms.Form):
     village = forms.ModelChoiceField(label=_("村/社区"), queryset=None, required=False, empty_label=_("全部"))
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices), required=False)
-    status = forms.ChoiceField(label=_("状态"), choices=_blank(ReferralStatus.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
+        [("village", _("村级待报送（草稿、已集体研究）")), *ReferralStatus.choices]))
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
+    paperwork = forms.BooleanField(label=_("先行救助待补手续"), required=False)
 
     def __init__(self, *args, villages=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,7 +225,8 @@ class ReferralFilterForm(forms.Form):
 
 class LeadFilterForm(forms.Form):
     village = forms.ModelChoiceField(label=_("村/社区"), queryset=None, required=False, empty_label=_("全部"))
-    status = forms.ChoiceField(label=_("状态"), choices=_blank(LeadStatus.choices), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
+        [("open", _("待处理（新线索、核实中）")), *LeadStatus.choices]))
     channel = forms.ChoiceField(label=_("来源"), choices=_blank(LeadChannel.choices), required=False)
 
     def __init__(self, *args, villages=None, **kwargs):

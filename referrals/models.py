@@ -42,6 +42,15 @@ class LeadStatus(models.TextChoices):
     REFERRED = "referred", _("已转办")
 
 
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.LOOKING_INTO)
+
+
+class LeadQuerySet(models.QuerySet):
+    def open(self):
+        """Leads still waiting for someone (新线索 or 核实中): the home card and the list filter 待处理."""
+        return self.filter(status__in=OPEN_LEAD_STATUSES)
+
+
 class Lead(models.Model):
     """Lead — 救助线索: a report that a family may need help, from whichever channel it came."""
 
@@ -77,6 +86,8 @@ class Lead(models.Model):
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
 
+    objects = LeadQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("救助线索")
         verbose_name_plural = _("救助线索")
@@ -92,7 +103,7 @@ class Lead(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (LeadStatus.NEW, LeadStatus.LOOKING_INTO)
+        return self.status in OPEN_LEAD_STATUSES
 
 
 class Department(models.TextChoices):
@@ -124,6 +135,7 @@ class ReferralStatus(models.TextChoices):
 OPEN_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.STUDIED, ReferralStatus.SUBMITTED, ReferralStatus.ASSIGNED,
                  ReferralStatus.REVIEWED, ReferralStatus.NOTICE, ReferralStatus.ESCALATED)
 DECIDED_STATUSES = (ReferralStatus.ELIGIBLE, ReferralStatus.INELIGIBLE)
+VILLAGE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.STUDIED)
 
 
 class OutcomeAssistance(models.TextChoices):
@@ -169,11 +181,29 @@ def referral_overdue_q(day: dt.date | None = None) -> Q:
 
 
 class ReferralQuerySet(models.QuerySet):
+    """The rules behind each count and list of referrals: a home card and the list it opens use the same one."""
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def at_village(self):
+        """Still with the village (草稿 or 已集体研究), not yet submitted to the township."""
+        return self.filter(status__in=VILLAGE_STATUSES)
+
     def open_on(self, day: dt.date | None = None):
         return self.filter(referral_open_q(day))
 
     def overdue(self, day: dt.date | None = None):
+        """Open and past the department's deadline (the deadline day itself is not overdue); for a day in the
+        past, as it stood at the end of that day (see overdue_cutoff)."""
         return self.filter(referral_overdue_q(day))
+
+    def paperwork_pending(self):
+        """Helped first (先行救助) and the paperwork not completed yet, whatever its due date."""
+        return self.filter(help_first_on__isnull=False, paperwork_done_on__isnull=True)
+
+    def paperwork_late(self, today=None):
+        return self.paperwork_pending().filter(paperwork_due__lt=today or timezone.localdate())
 
 
 class Referral(models.Model):
@@ -298,6 +328,7 @@ class Referral(models.Model):
 
 class StepAction(models.TextChoices):
     CREATE = "create", _("村级起草")
+    TAKE_IN = "take_in", _("乡镇受理线索并转办")
     STUDY = "study", _("村级集体研究")
     SUBMIT = "submit", _("报送乡镇")
     ACCEPT = "accept", _("乡镇受理并交办")

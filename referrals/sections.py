@@ -2,6 +2,7 @@
 from django.utils.translation import gettext as _
 
 from households.sections import HouseholdSection
+from relief import access
 
 from . import selectors, services
 
@@ -9,9 +10,13 @@ from . import selectors, services
 def section(request, household):
     leads, referrals = selectors.household_leads_and_referrals(household)
     open_referral = any(r.is_open for r in referrals)
+    user = request.user
     return HouseholdSection(
         title=_("线索与转办"), template="referrals/household_section.html", order=60,
         context={"leads": leads, "referrals": referrals, "household": household,
-                 "may_create": not open_referral and services._is_party(request.user, services.VILLAGE,
-                                                                        household.village_id)},
+                 # Roles that cannot open the referral pages (the admin) read the list without links.
+                 "link_referrals": access.may_open(user, "referrals:detail", pk=0),
+                 "link_leads": access.may_open(user, "referrals:lead_detail", pk=0),
+                 "may_create": not open_referral and access.may_open(user, "referrals:create", household_pk=0)
+                 and services._is_party(user, services.VILLAGE, household.village_id)},
     )

@@ -7,7 +7,11 @@ from households.models import Member, Relation
 from relief import access
 from relief.access import Action
 
-from .models import OPEN_STATUSES, Department, Lead, LeadStatus, Referral, ReferralStatus, referral_overdue_q
+from .models import OPEN_STATUSES, Department, Lead, Referral, ReferralStatus, referral_overdue_q
+
+# Filter values that stand for a group of states (the home cards link to them).
+OPEN_LEADS = "open"
+VILLAGE_STAGE = "village"
 
 
 def _head_name():
@@ -22,10 +26,13 @@ def leads_for(user) -> QuerySet[Lead]:
 
 
 def leads_filtered(user, *, village=None, status: str = "", channel: str = "") -> QuerySet[Lead]:
+    """The lead list's filters; `status` is a LeadStatus or OPEN_LEADS (新线索 and 核实中)."""
     qs = leads_for(user)
     if village is not None:
         qs = qs.filter(village=village)
-    if status:
+    if status == OPEN_LEADS:
+        qs = qs.open()
+    elif status:
         qs = qs.filter(status=status)
     if channel:
         qs = qs.filter(channel=channel)
@@ -38,17 +45,26 @@ def referrals_for(user) -> QuerySet[Referral]:
 
 
 def referrals_filtered(user, *, village=None, department: str = "", status: str = "",
-                       overdue: bool = False) -> QuerySet[Referral]:
+                       overdue: bool = False, paperwork: bool = False) -> QuerySet[Referral]:
+    """The referral list's filters; `status` is a ReferralStatus or VILLAGE_STAGE (草稿 and 已集体研究)."""
     qs = referrals_for(user)
     if village is not None:
         qs = qs.filter(village=village)
     if department:
         qs = qs.filter(department=department)
-    if status:
+    if status == VILLAGE_STAGE:
+        qs = qs.at_village()
+    elif status:
         qs = qs.filter(status=status)
     if overdue:
         qs = qs.overdue()
-    return qs.order_by("deadline", "-updated_at", "-pk") if overdue else qs.order_by("-updated_at", "-pk")
+    if paperwork:
+        qs = qs.paperwork_pending()
+    if overdue:
+        return qs.order_by("deadline", "-updated_at", "-pk")
+    if paperwork:
+        return qs.order_by("paperwork_due", "-pk")
+    return qs.order_by("-updated_at", "-pk")
 
 
 def department_counts(user) -> list[dict]:
@@ -73,5 +89,49 @@ def household_leads_and_referrals(household) -> tuple[list[Lead], list[Referral]
 
 
 def open_lead_count(user) -> int:
-    return access.scope(Lead.objects.filter(status__in=[LeadStatus.NEW, LeadStatus.LOOKING_INTO]), user,
-                        Action.VIEW).count()
+    return access.scope(Lead.objects.open(), user, Action.VIEW).count()
+
+
+HOUSEHOLD_PICK_LIMIT = 20
+
+
+def households_to_link(user, q: str) -> tuple[list, bool]:
+    """The lead page's household search: households the user may see, by a member's name (anywhere in it),
+    an ID number (whole or its first digits) or an address. Each row carries the head's name and ID number
+    masked (a picker is a list: full numbers are for the household page, which audits them).
+    Returns (rows, more) where `more` says the search found more than are shown.
+    """
+    from households.idcard import mask_id_number
+    from households.models import Household, MemberStatus
+    from households.selectors import ID_QUERY
+
+    q = (q or "").strip()
+    if not q:
+        return [], False
+    compact = q.replace(" ", "")
+    present = Member.objects.filter(status=MemberStatus.PRESENT)
+    if ID_QUERY.match(compact):
+        members = present.filter(id_number__startswith=compact.upper())
+        match = Q(pk__in=members.values("household_id"))
+    else:
+        match = Q(pk__in=present.filter(name__contains=q).values("household_id")) | Q(residence_address__contains=q)
+    head = Member.objects.filter(household=OuterRef("pk"), status=MemberStatus.PRESENT).order_by(
+        # The head first, else the first member registered.
+        models_case_head(), "pk")
+    rows = list(access.scope(Household.objects.filter(match), user, Action.VIEW)
+                .select_related("village")
+                .annotate(head_name=Subquery(head.values("name")[:1]), head_id=Subquery(head.values("id_number")[:1]))
+                .order_by("village__code", "residence_address", "pk")[:HOUSEHOLD_PICK_LIMIT + 1])
+    for row in rows:
+        row.head_id_masked = mask_id_number(row.head_id)
+    return rows[:HOUSEHOLD_PICK_LIMIT], len(rows) > HOUSEHOLD_PICK_LIMIT
+
+
+def models_case_head():
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def open_referral_of(household_id) -> Referral | None:
+    return Referral.objects.open().filter(household_id=household_id).order_by("-created_at").first()

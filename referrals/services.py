@@ -215,7 +215,45 @@ def _step(referral: Referral, *, actor, action: str, to_status: str, comment: st
     referral.save(update_fields=["status", "version", "updated_at", *fields])
     ReferralStep.objects.create(referral=referral, action=action, from_status=from_status, to_status=to_status,
                                 actor=actor, comment=(comment or "").strip(), data=data or {}, at=referral.updated_at)
+    _close_stale_alerts(referral, action)
     return referral
+
+
+def _close_stale_alerts(referral: Referral, action: str) -> None:
+    """Close, as the system, the deadline alerts this referral no longer deserves.
+
+    The morning job (referrals.tasks) opens an alert per occurrence: a deadline passed while the referral was
+    open, help-first paperwork late. Once the referral is decided, returned (the deadline is withdrawn) or
+    handed over with a new deadline, or the paperwork is done, that occurrence is over, and an alert left open
+    would send someone to chase a case that is finished. One query when there is nothing to close.
+    """
+    from visits.models import UNHANDLED_STATUSES, Alert, AlertKind
+    from visits.services import alert_close
+
+    from .tasks import overdue_key, paperwork_key
+
+    alerts = list(Alert.objects.filter(
+        source_ref=f"referral:{referral.pk}", status__in=UNHANDLED_STATUSES,
+        kind__in=[AlertKind.REFERRAL_OVERDUE, AlertKind.HELP_FIRST_PAPERWORK_LATE]))
+    if not alerts:
+        return
+    watched = set()
+    if referral.is_open and referral.deadline:
+        watched.add(overdue_key(referral.pk, referral.deadline))
+    if referral.help_first_on and not referral.paperwork_done_on and referral.paperwork_due:
+        watched.add(paperwork_key(referral.pk, referral.paperwork_due))
+    step = StepAction(action).label
+    for alert in alerts:
+        if alert.dedupe_key in watched:
+            continue
+        if alert.kind == AlertKind.HELP_FIRST_PAPERWORK_LATE:
+            note = _("转办%(pk)s先行救助手续已补齐（%(step)s），系统自动关闭。")
+        elif not referral.is_open:
+            note = _("转办%(pk)s已%(step)s，现为“%(status)s”，不再超期，系统自动关闭。")
+        else:
+            note = _("转办%(pk)s已%(step)s，原办结期限不再适用，系统自动关闭。")
+        alert_close(actor=None, alert=alert, note=note % {
+            "pk": referral.pk, "status": referral.get_status_display(), "step": step})
 
 
 def _begin(referral, actor, version, action) -> Referral:
@@ -492,9 +530,16 @@ def lead_link_household(*, actor, lead: Lead | int, household: Household | None 
     lead = _lock_lead(lead, actor, version)
     if not lead.is_open:
         raise ReferralError(_("该线索已%(s)s，不能再关联家庭。") % {"s": lead.get_status_display()})
+    fields = ["household"]
     if household is not None:
         if household.village_id != lead.village_id:
-            raise ReferralError({"household": _("所选家庭不在该线索所在的村/社区。")})
+            # The family is registered in another village of the actor's jurisdiction (a caller often names
+            # the wrong community): the lead follows the family there.
+            access.check(actor, Action.VIEW, household.village_id)
+            if not _may_register_lead(actor, household.village_id):
+                raise ReferralError({"household": _("所选家庭不在您可以处理线索的村/社区。")})
+            lead.village_id = household.village_id
+            fields.append("village")
     else:
         if not access.can(actor, Action.EDIT_HOUSEHOLDS, lead.village_id):
             raise ReferralError(_("您的角色不能登记家庭。"))
@@ -502,7 +547,7 @@ def lead_link_household(*, actor, lead: Lead | int, household: Household | None 
                             _("请填写家庭居住地址。"))
         household = _household_create_minimal(actor=actor, lead=lead, residence_address=address, phone=phone)
     lead.household = household
-    return _save_lead(lead, ["household"])
+    return _save_lead(lead, fields)
 
 
 def _household_create_minimal(*, actor, lead: Lead, residence_address: str, phone: str) -> Household:
@@ -519,43 +564,80 @@ def _household_create_minimal(*, actor, lead: Lead, residence_address: str, phon
 @transaction.atomic
 def lead_to_referral(*, actor, lead: Lead | int, summary: str = "", requested: str = "", willing: bool = True,
                      version: int | None = None) -> Referral:
-    """Turn a lead (already linked to a household) into a village draft referral."""
+    """Turn a lead (already linked to a household) into a referral, and the lead into 已转办, at once.
+
+    From the village caseworker it is a village draft (村级草稿). Township staff take in leads themselves
+    (hotline, window, patrol: seed 004 has the township 受理、转办 救助事项), so theirs starts as received by
+    the township (已报乡镇), ready to be handed to a department. A lead gives at most one referral.
+    """
     lead = _lock_lead(lead, actor, version)
     if not lead.is_open:
-        raise ReferralError(_("该线索已%(s)s，不能再转办。") % {"s": lead.get_status_display()})
+        raise ReferralError(_("该线索当前为“%(s)s”，不能再转办。") % {"s": lead.get_status_display()})
     if lead.household_id is None:
         raise ReferralError({"household": _("请先关联或登记该线索涉及的家庭，再发起转办。")})
-    referral = referral_create(actor=actor, household=lead.household, summary=summary or lead.description,
-                               requested=requested, urgency=lead.urgency, willing=willing, lead=lead)
-    lead.status = LeadStatus.REFERRED
-    _save_lead(lead, ["status"])
-    return referral
+    party = VILLAGE if _is_party(actor, VILLAGE, lead.village_id) else TOWNSHIP
+    return _referral_new(actor=actor, household=lead.household, summary=summary or lead.description,
+                         requested=requested, urgency=lead.urgency, willing=willing, lead=lead, party=party)
 
 
 # ---------------------------------------------------------------- referrals: village
 @transaction.atomic
 def referral_create(*, actor, household: Household, summary: str, requested: str = "",
                     urgency: str = Urgency.NORMAL, willing: bool = True, lead: Lead | None = None) -> Referral:
-    """A village draft (村级草稿) for one household of the caseworker's village."""
+    """A village draft (村级草稿) for one household of the caseworker's village. Stable signature.
+
+    Whoever calls it (the household page, plans.services.plan_item_refer), the referral answers a lead: the
+    one given, else the household's oldest open lead, which becomes 已转办 and points to it.
+    """
+    return _referral_new(actor=actor, household=household, summary=summary, requested=requested,
+                         urgency=urgency, willing=willing, lead=lead, party=VILLAGE)
+
+
+def _lead_answered(household: Household, lead: Lead | None) -> Lead | None:
+    """The lead a new referral answers, locked; refuses a lead that already has its referral."""
+    if lead is None:
+        return (Lead.objects.select_for_update().open().filter(household=household)
+                .exclude(pk__in=Referral.objects.filter(lead__isnull=False).values("lead_id"))
+                .order_by("received_at", "pk").first())
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.household_id != household.pk:
+        raise ReferralError(_("该线索关联的不是这个家庭。"))
+    earlier = Referral.objects.filter(lead=lead).values_list("pk", flat=True).first()
+    if earlier is not None:
+        raise ReferralError(_("该线索已转为转办%(pk)s，不能再转办。") % {"pk": earlier})
+    if not lead.is_open:
+        raise ReferralError(_("该线索当前为“%(s)s”，不能再转办。") % {"s": lead.get_status_display()})
+    return lead
+
+
+def _referral_new(*, actor, household: Household, summary: str, requested: str, urgency: str, willing: bool,
+                  lead: Lead | None, party: str) -> Referral:
     access.check(actor, Action.VIEW, household.village_id)
-    if not _is_party(actor, VILLAGE, household.village_id):
-        raise ReferralError(_("转办须由本村社会救助协理员发起。"))
+    if not _is_party(actor, party, household.village_id):
+        raise ReferralError(_("转办须由本村社会救助协理员发起。") if party == VILLAGE
+                            else _("您的角色不能将线索转为转办。"))
     summary = _required(summary, "summary", _("请写明家庭的困难情况。"))
     if requested and requested not in OutcomeAssistance.values:
         raise ReferralError({"requested": _("请选择建议的救助方式。")})
     if urgency not in Urgency.values:
         raise ReferralError({"urgency": _("请选择紧急程度。")})
-    if Referral.objects.filter(household=household, status__in=[S.DRAFT, S.STUDIED, S.SUBMITTED, S.ASSIGNED,
-                                                                S.REVIEWED, S.NOTICE, S.ESCALATED]).exists():
+    lead = _lead_answered(household, lead)
+    if Referral.objects.open().filter(household=household).exists():
         raise ReferralError(_("该家庭已有正在办理的转办，请在原转办中补充情况。"))
     now = _now()
+    status = S.DRAFT if party == VILLAGE else S.SUBMITTED
     referral = Referral.objects.create(
         household=household, village_id=household.village_id, lead=lead, summary=summary, requested=requested,
-        urgency=urgency, willing=bool(willing), created_by=actor, created_at=now, updated_at=now,
+        urgency=urgency, willing=bool(willing), status=status, created_by=actor, created_at=now, updated_at=now,
+        submitted_at=now if status == S.SUBMITTED else None,
     )
-    ReferralStep.objects.create(referral=referral, action=StepAction.CREATE, from_status="", to_status=S.DRAFT,
+    action = StepAction.CREATE if party == VILLAGE else StepAction.TAKE_IN
+    ReferralStep.objects.create(referral=referral, action=action, from_status="", to_status=status,
                                 actor=actor, comment=summary[:500], at=now,
-                                data={"lead_id": lead.pk} if lead else {})
+                                data={"lead_id": lead.pk, "by": party} if lead else {"by": party})
+    if lead is not None:
+        lead.status = LeadStatus.REFERRED
+        _save_lead(lead, ["status"])
     return referral
 
 

@@ -14,10 +14,19 @@ from django.db import DatabaseError, InterfaceError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import OPEN_STATUSES, Referral
+from .models import Referral
 
 RETRY = {"autoretry_for": (DatabaseError, InterfaceError), "retry_backoff": 30, "retry_backoff_max": 600,
          "max_retries": 5, "acks_late": True, "reject_on_worker_lost": True}
+
+
+def overdue_key(referral_id: int, deadline: dt.date) -> str:
+    """One occurrence of a referral past its deadline (a new deadline is a new occurrence)."""
+    return f"referral_overdue:{referral_id}:{deadline:%Y-%m-%d}"
+
+
+def paperwork_key(referral_id: int, due: dt.date) -> str:
+    return f"help_first_late:{referral_id}:{due:%Y-%m-%d}"
 
 
 def deadline_alerts(today: dt.date | None = None) -> dict:
@@ -27,7 +36,7 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
 
     today = today or timezone.localdate()
     opened = existing = 0
-    overdue = (Referral.objects.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+    overdue = (Referral.objects.overdue(today)
                .select_related("household").only("pk", "deadline", "department", "status", "household"))
     for referral in overdue.iterator(chunk_size=500):
         with transaction.atomic():
@@ -36,11 +45,10 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
                 reason=_("转办%(pk)s交%(dept)s办理，期限%(deadline)s已过，尚未办结（%(status)s）。") % {
                     "pk": referral.pk, "dept": referral.get_department_display() or _("乡镇"),
                     "deadline": referral.deadline, "status": referral.get_status_display()},
-                dedupe_key=f"referral_overdue:{referral.pk}:{referral.deadline:%Y-%m-%d}",
+                dedupe_key=overdue_key(referral.pk, referral.deadline),
                 source_ref=f"referral:{referral.pk}")
         opened, existing = opened + created, existing + (not created)
-    late = (Referral.objects.filter(help_first_on__isnull=False, paperwork_done_on__isnull=True,
-                                    paperwork_due__lt=today)
+    late = (Referral.objects.paperwork_late(today)
             .select_related("household").only("pk", "paperwork_due", "help_first_amount", "household"))
     for referral in late.iterator(chunk_size=500):
         with transaction.atomic():
@@ -48,7 +56,7 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
                 kind=AlertKind.HELP_FIRST_PAPERWORK_LATE, household=referral.household,
                 reason=_("转办%(pk)s已先行救助%(amount)s元，补办手续期限%(due)s已过。") % {
                     "pk": referral.pk, "amount": referral.help_first_amount, "due": referral.paperwork_due},
-                dedupe_key=f"help_first_late:{referral.pk}:{referral.paperwork_due:%Y-%m-%d}",
+                dedupe_key=paperwork_key(referral.pk, referral.paperwork_due),
                 source_ref=f"referral:{referral.pk}")
         opened, existing = opened + created, existing + (not created)
     return {"opened": opened, "existing": existing}

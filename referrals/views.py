@@ -76,7 +76,7 @@ def lead_list(request):
 def lead_create(request):
     """The intake form for a hotline call, a window visit or a report from the village."""
     villages = access.villages_for(request.user, Action.EDIT_HOUSEHOLDS).order_by("code")
-    form = LeadForm(request.POST or None, villages=villages)
+    form = LeadForm(request.POST or None, villages=villages, role=request.user.role)
     if request.method == "POST" and form.is_valid():
         try:
             lead = services.lead_create(actor=request.user, **form.cleaned_data)
@@ -85,12 +85,18 @@ def lead_create(request):
         else:
             messages.success(request, _("线索已登记。"))
             return redirect("referrals:lead_detail", pk=lead.pk)
-    return TemplateResponse(request, "referrals/lead_form.html", {"form": form})
+    return TemplateResponse(request, "referrals/lead_form.html", {
+        "form": form, "caseworker": request.user.role == Role.CASEWORKER})
 
 
 def _lead_for(request, pk) -> Lead:
     lead = get_object_or_404(selectors.leads_for(request.user), pk=pk)
     return lead
+
+
+def _may_refer(user, lead: Lead) -> bool:
+    return services._is_party(user, services.VILLAGE, lead.village_id) or services._is_party(
+        user, services.TOWNSHIP, lead.village_id)
 
 
 @access_rule(Action.VIEW, roles=STAFF)
@@ -102,21 +108,31 @@ def lead_detail(request, pk):
         audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=lead, request=request,
                      detail={"fields": ["reporter_contact"]})
     may_handle = services._may_register_lead(user, lead.village_id) and lead.is_open
-    may_refer = lead.is_open and services._is_party(user, services.VILLAGE, lead.village_id)
-    households = Household.objects.filter(village_id=lead.village_id).order_by("residence_address")
+    referral = selectors.referrals_for(user).filter(lead=lead).first()
+    # Another referral of the family still running: this lead cannot start a second one.
+    family_referral = selectors.open_referral_of(lead.household_id) if lead.household_id and not referral else None
+    may_refer = (lead.is_open and lead.household_id is not None and referral is None and family_referral is None
+                 and _may_refer(user, lead))
+    picking = may_handle and not lead.household_id
+    query = request.GET.get("hq", lead.subject_name if picking else "").strip()
+    found, more = selectors.households_to_link(user, query) if picking else ([], False)
     context = {
         "lead": lead,
         "contact": lead.reporter_contact if full else mask_contact(lead.reporter_contact),
         "may_handle": may_handle,
-        "may_refer": may_refer and lead.household_id is not None,
         "close_form": LeadCloseForm(),
-        "household_form": LeadHouseholdForm(households=households, initial={
-            "residence_address": lead.subject_address}) if may_handle and not lead.household_id else None,
+        "picking": picking, "query": query, "found": found, "more": more,
+        "new_address": lead.subject_address,
         "refer_form": ReferralCreateForm(initial={"summary": lead.description, "urgency": lead.urgency})
-        if may_refer and lead.household_id else None,
-        "referral": getattr(lead, "referral", None) if lead.status == "referred" else None,
+        if may_refer else None,
+        "refer_by_township": may_refer and not services._is_party(user, services.VILLAGE, lead.village_id),
+        "referral": referral,
+        "family_referral": family_referral,
         "household_url": household_url(lead.household_id) if lead.household_id else "",
+        "today": timezone.localdate(),
     }
+    if request.htmx and request.GET.get("hq") is not None:
+        return TemplateResponse(request, "referrals/lead_detail.html#household-results", context)
     return TemplateResponse(request, "referrals/lead_detail.html", context)
 
 
@@ -136,7 +152,8 @@ def lead_action(request, pk, action):
             services.lead_close(actor=request.user, lead=lead, reason=form.cleaned_data["reason"], version=version)
             messages.success(request, _("线索已关闭。"))
         elif action == "household":
-            households = Household.objects.filter(village_id=lead.village_id)
+            # Only households the user may see are valid choices: another jurisdiction's id is refused here.
+            households = access.scope(Household.objects.all(), request.user, Action.VIEW)
             form = LeadHouseholdForm(request.POST, households=households)
             if not form.is_valid():
                 raise ValidationError([e for errors in form.errors.values() for e in errors])
@@ -173,7 +190,8 @@ def referral_list(request):
     filters = form.cleaned_data if form.is_valid() else {}
     referrals = selectors.referrals_filtered(user, village=filters.get("village"),
                                              department=filters.get("department", ""),
-                                             status=filters.get("status", ""), overdue=filters.get("overdue", False))
+                                             status=filters.get("status", ""), overdue=filters.get("overdue", False),
+                                             paperwork=filters.get("paperwork", False))
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
     may_assign = user.is_superuser or (user.role == Role.TOWNSHIP and access.can_anywhere(
         user, Action.DECIDE_REFERRALS))

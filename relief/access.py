@@ -221,3 +221,4 @@ def public(view):
     view = login_not_required(view)
     view.access_rule = {"public": True}
     return view
+

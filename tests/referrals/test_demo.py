@@ -8,7 +8,7 @@ from django.utils import timezone
 from households import demo as households_demo
 from households.models import AssistanceRecord, ObservationEntry
 from referrals import demo
-from referrals.models import Lead, Referral, ReferralStep
+from referrals.models import Lead, Referral, ReferralStatus as S, ReferralStep
 from visits.models import Alert
 
 pytestmark = pytest.mark.django_db
@@ -28,21 +28,38 @@ def test_demo_shows_every_step_and_is_idempotent(district):
     channels = set(Lead.objects.values_list("channel", flat=True))
     assert {"hotline", "walk_in", "report", "patrol", "visit", "feed"} <= channels
     assert {"new", "looking_into", "closed", "referred"} <= set(Lead.objects.values_list("status", flat=True))
+    assert Lead.objects.filter(household__isnull=True, status="looking_into").exists()
+    assert Lead.objects.filter(household__isnull=False, status="looking_into").exists()
+    # A referred lead points to its referral and is no longer open.
+    assert not Lead.objects.filter(status="referred", referral__isnull=True).exists()
     statuses = set(Referral.objects.values_list("status", flat=True))
-    assert {"draft", "submitted", "assigned", "eligible", "ineligible", "escalated", "notice"} <= statuses
+    assert set(S.values) <= statuses
     today = timezone.localdate()
-    overdue = [r for r in Referral.objects.filter(status="assigned") if r.is_overdue]
-    assert len(overdue) == 1 and Alert.objects.filter(kind="referral_overdue",
+    overdue = list(Referral.objects.overdue())
+    assert len(overdue) == 1 and Alert.objects.filter(kind="referral_overdue", status="open",
                                                       household=overdue[0].household).exists()
-    assert Referral.objects.filter(status="assigned", deadline__gte=today).exists()
-    eligible = Referral.objects.get(status="eligible")
+    assert Referral.objects.open().filter(deadline__gte=today).exists()
+    if today.day > 1:
+        assert overdue[0].deadline.month == today.month
+    ahead = Referral.objects.filter(status="assigned", deadline__gt=today).get()
+    if (today + dt.timedelta(days=1)).month == today.month:
+        assert ahead.deadline.month == today.month
+    eligible = Referral.objects.get(status="eligible", decision_level="township")
     record = AssistanceRecord.objects.get(household=eligible.household, type="dibao")
     assert record.end_date is None and f"转办{eligible.pk}" in record.note
-    ineligible = Referral.objects.get(status="ineligible")
+    assert Referral.objects.filter(status="eligible", decision_level="district").exists()
+    ineligible = Referral.objects.get(status="ineligible", real_difficulty=True)
     assert ObservationEntry.objects.filter(household=ineligible.household, removed_on__isnull=True).exists()
+    assert Referral.objects.filter(status="ineligible", family_informed=True).exists()
+    assert Referral.objects.filter(status="ineligible", family_informed=False).exists()
     notice = Referral.objects.get(status="notice")
     assert notice.notice_start < today < notice.notice_end
-    assert Referral.objects.filter(help_first_on=today, paperwork_due__gt=today).exists()
+    assert Referral.objects.filter(review_date__isnull=False).count() >= 2
+    assert Referral.objects.filter(help_first_on=today, paperwork_due__gt=today, discussion_amount__isnull=False,
+                                   paperwork_done_on__isnull=True).exists()
+    assert Referral.objects.paperwork_late().exists()
+    assert Alert.objects.filter(kind="help_first_paperwork_late", status="open").exists()
+    assert ReferralStep.objects.filter(action="return").exists()
     # Back-dated steps keep a coherent timeline: each step after the one before.
     for referral in Referral.objects.all():
         times = [s.at for s in referral.steps.all()]

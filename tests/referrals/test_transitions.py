@@ -328,10 +328,23 @@ def test_lead_becomes_a_referral_with_a_new_household(demo):
         services.lead_to_referral(actor=demo.caseworker_a, lead=lead)
     lead = services.lead_link_household(actor=demo.caseworker_a, lead=lead, phone="13900002222")
     assert lead.household.residence_address == "华山路5号" and lead.household.village == demo.village_a
-    with pytest.raises(ValidationError, match="本村社会救助协理员"):
-        services.lead_to_referral(actor=demo.township1, lead=lead)
+    with pytest.raises(ValidationError, match="不能将线索转为转办"):
+        services.lead_to_referral(actor=demo.district_official, lead=lead)
     referral = services.lead_to_referral(actor=demo.caseworker_a, lead=lead, requested="dibao")
     lead.refresh_from_db()
     assert lead.status == LeadStatus.REFERRED and referral.lead == lead
     assert referral.summary == "丈夫去世，无收入" and referral.status == S.DRAFT
-    assert ReferralStep.objects.get(referral=referral).data == {"lead_id": lead.pk}
+    assert ReferralStep.objects.get(referral=referral).data == {"lead_id": lead.pk, "by": "village"}
+
+
+def test_township_takes_a_lead_in_as_a_referral_ready_to_hand_over(demo):
+    """Township staff who took the call turn the lead into a referral the township has received (已报乡镇)."""
+    household = make_household(demo.village_a)
+    lead = services.lead_create(actor=demo.township1, channel="hotline", household=household,
+                                description="独居老人摔伤，无人照料")
+    referral = services.lead_to_referral(actor=demo.township1, lead=lead, requested="temporary")
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.REFERRED and lead.referral == referral
+    assert referral.status == S.SUBMITTED and referral.submitted_at is not None
+    assert [s.action for s in referral.steps.all()] == ["take_in"]
+    assert services.allowed_steps(demo.township1, referral)[0] == "accept"

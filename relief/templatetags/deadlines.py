@@ -1,0 +1,45 @@
+"""Deadlines in words: how many days are left, counted in the office's local date (Asia/Shanghai).
+
+    {% load deadlines %}{{ referral.deadline|days_left }}  →  还剩 3 天 · 今天到期 · 已超期 2 天
+
+A date alone makes the reader do the sum; on a phone in a village nobody does it. The count uses
+timezone.localdate(), so a deadline is "today" from midnight in Shanghai, not midnight UTC (08:00 there).
+"""
+import datetime as dt
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def days_until(value, today: dt.date | None = None) -> int | None:
+    """Days from today to the date (negative once it has passed); None for no date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return (value - (today or timezone.localdate())).days
+
+
+@register.filter
+def days_left(value) -> str:
+    """"还剩 N 天", "今天到期" or "已超期 N 天"; empty for no date."""
+    days = days_until(value)
+    if days is None:
+        return ""
+    if days > 0:
+        return _("还剩 %(n)s 天") % {"n": days}
+    if days == 0:
+        return _("今天到期")
+    return _("已超期 %(n)s 天") % {"n": -days}
+
+
+@register.filter
+def deadline_tone(value) -> str:
+    """A tag colour for the deadline: red once passed, amber within three days, none otherwise."""
+    days = days_until(value)
+    if days is None:
+        return ""
+    return "red" if days < 0 else "amber" if days <= 3 else ""
