@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm
 
-from .models import Jurisdiction, JurisdictionLevel, JurisdictionUserObjectPermission, Role, User
+from .models import (Jurisdiction, JurisdictionGroupObjectPermission, JurisdictionLevel,
+                     JurisdictionUserObjectPermission, Role, User)
 
 
 class Action:
@@ -31,6 +32,8 @@ class Action:
     IMPORT_DATA = "import_data"
     SUPERVISE = "supervise"
 
+
+_ACTIONS = [value for name, value in vars(Action).items() if name.isupper()]
 
 # What each role may do on the jurisdiction it serves (and everything under it).
 ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -81,11 +84,19 @@ def _held_ids(user: User, action: str) -> frozenset[int] | None:
     cache = user.__dict__.setdefault("_relief_access", {})
     key = ("held", action)
     if key not in cache:
-        held = get_objects_for_user(
-            user, f"relief.{action}", klass=Jurisdiction,
-            accept_global_perms=False, with_superuser=False, use_groups=True,
-        )
-        cache[key] = frozenset(held.values_list("pk", flat=True))
+        # Every grant of the user (direct or through a group) in one query: a page asks about several
+        # actions (its own rule, each navigation entry's), and each would otherwise cost a query.
+        on_jurisdictions = {"permission__content_type__app_label": "relief",
+                            "permission__content_type__model": "jurisdiction"}
+        direct = JurisdictionUserObjectPermission.objects.filter(user=user, **on_jurisdictions)
+        grouped = JurisdictionGroupObjectPermission.objects.filter(group__user=user, **on_jurisdictions)
+        grants: dict[str, set[int]] = {}
+        for codename, jurisdiction_id in direct.values_list("permission__codename", "content_object_id").union(
+                grouped.values_list("permission__codename", "content_object_id")):
+            grants.setdefault(codename, set()).add(jurisdiction_id)
+        for codename in _ACTIONS:
+            cache[("held", codename)] = frozenset(grants.get(codename, ()))
+        cache.setdefault(key, frozenset(grants.get(action, ())))
     return cache[key]
 
 
