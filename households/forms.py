@@ -14,7 +14,7 @@ from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from . import idcard
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
-    TargetKind,
+    TargetKind, UNRECORDED,
 )
 from .selectors import SORT_CHOICES
 from .services import HOUSEHOLD_FIELDS, MEMBER_FIELDS
@@ -122,6 +122,11 @@ class HouseholdForm(forms.ModelForm):
         self.fields["caseworker"].label_from_instance = lambda u: u.display_name
         for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
             self.fields[name].widget.attrs.update({"min": "0", "step": "0.01", "inputmode": "decimal"})
+        # What the registering user does not know may stay unrecorded (未登记), never a guessed default.
+        for name in ("hukou_type", "housing"):
+            field = self.fields[name]
+            field.choices = [("", UNRECORDED), *[c for c in field.choices if c[0] != ""]]
+            field.help_text = _("不清楚时选“未登记”。")
         self.fields["phone"].widget.attrs.update({"type": "tel", "inputmode": "tel"})
 
     def clean(self):

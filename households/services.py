@@ -10,7 +10,8 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
 
     household_create(*, actor, village, residence_address, head=None, source=EDIT, **fields) -> Household
         `fields`: any editable Household field (HOUSEHOLD_FIELDS); `head`: dict of member_add
-        arguments for the head of household, added in the same transaction.
+        arguments for the head of household, added in the same transaction. What is not given is
+        unrecorded (未登记): hukou_type and housing "", per_capita_income None — never a guess.
     household_update(*, actor, household, version, source=EDIT, source_ref="", **fields) -> Household
         `version` is the Household.version the editor read; a stale one raises ValidationError
         (code "stale") and writes nothing. Events: income, expenses, village.
@@ -151,6 +152,19 @@ def _to_decimal(value, field: str, label: str) -> Decimal:
     return amount
 
 
+def _clean_amounts(fields: dict) -> None:
+    """Income and expenses as Decimals, in place. An empty income stays None: 未登记, which is not 0 and
+    is never compared with the 低保 standard. An empty expense is 0 (no rigid expense)."""
+    for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
+        if name not in fields:
+            continue
+        value = fields[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            fields[name] = None if name == "per_capita_income" else Decimal(0)
+        else:
+            fields[name] = _to_decimal(value, name, str(Household._meta.get_field(name).verbose_name))
+
+
 def _check_village(actor, village) -> Jurisdiction:
     from relief import access
 
@@ -251,11 +265,7 @@ def household_create(
     if not (residence_address or "").strip():
         raise ValidationError({"residence_address": _("请填写居住地址。")})
     _check_group(fields.get("group"), village)
-    for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
-        if name in fields and fields[name] is not None:
-            fields[name] = _to_decimal(fields[name], name, str(Household._meta.get_field(name).verbose_name))
-        elif name in fields:
-            fields.pop(name)
+    _clean_amounts(fields)
     household = Household(village=village, residence_address=(residence_address or "").strip(), **fields)
     if not household.caseworker_id and actor is not None and getattr(actor, "role", "") == "caseworker":
         household.caseworker = actor
@@ -291,10 +301,7 @@ def household_update(
         current.village = new_village
         if "group" not in fields and current.group_id and current.group.parent_id != new_village.pk:
             current.group = None
-    for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
-        if name in fields:
-            fields[name] = _to_decimal(fields[name] if fields[name] is not None else 0, name,
-                                       str(Household._meta.get_field(name).verbose_name))
+    _clean_amounts(fields)
     for name, value in fields.items():
         setattr(current, name, value.strip() if isinstance(value, str) else value)
     if not current.residence_address:
