@@ -377,6 +377,33 @@ class Cadence(models.TextChoices):
     HALF_YEARLY = "half_yearly", _("每半年")
 
 
+# The cadences a roster entry may have: seed 002 requires at least one visit a month for the roster;
+# seed 003 allows a quarterly check only for families refused or exited from assistance. Half-yearly is
+# for the observation list, never the roster.
+ROSTER_CADENCES = (Cadence.MONTHLY, Cadence.QUARTERLY)
+
+
+def roster_cadences_allowed(reasons) -> list[str]:
+    """The cadences allowed for a roster entry with these focus reasons (FocusReason values)."""
+    codes = {str(r) for r in reasons or ()}
+    if codes == {FocusReason.REFUSED_OR_EXITED}:
+        return [Cadence.MONTHLY, Cadence.QUARTERLY]
+    return [Cadence.MONTHLY]
+
+
+def roster_cadence_error(cadence, reasons) -> str | None:
+    """Why this cadence is not allowed for a roster entry with these reasons, in Chinese; None when it is.
+    The one rule for the roster's cadence: services, forms and imports all ask it."""
+    if cadence in roster_cadences_allowed(reasons):
+        return None
+    if cadence == Cadence.QUARTERLY:
+        return str(_("花名册对象每月至少走访一次；只有仅因“申请被拒或退出保障”纳入的家庭可以每季度回访。"))
+    if cadence in Cadence.values:
+        return str(_("花名册对象每月至少走访一次，不能设为“%(c)s”（每半年走访只适用于救助观察名单）。")
+                   % {"c": Cadence(cadence).label})
+    return str(_("请选择走访频次。"))
+
+
 class FocusReasonTag(models.Model):
     """One focus reason (重点关注原因) as a row, so roster entries can hold several and lists filter by them."""
 
@@ -403,7 +430,8 @@ class RosterEntry(models.Model):
     reasons = models.ManyToManyField(FocusReasonTag, verbose_name=_("关注原因"), related_name="entries")
     target_kind = models.CharField(_("对象类型"), max_length=20, choices=TargetKind.choices,
                                    default=TargetKind.WARNING)
-    cadence = models.CharField(_("走访频次"), max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
+    cadence = models.CharField(_("走访频次"), max_length=20, default=Cadence.MONTHLY,
+                               choices=[(c.value, c.label) for c in ROSTER_CADENCES])
     caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="roster_entries")
     entered_on = models.DateField(_("纳入日期"), default=timezone.localdate)

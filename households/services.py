@@ -32,7 +32,8 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
     roster_enter(*, actor, household, reasons, target_kind, cadence=None, caseworker=None, note="",
                  entered_on=None, source=EDIT, source_ref="") -> RosterEntry
         `reasons`: FocusReason values. Cadence defaults to monthly, quarterly when the only reason
-        is refused_or_exited (seed 003: refused or exited families are checked every quarter).
+        is refused_or_exited (seed 003: refused or exited families are checked every quarter). A
+        cadence the roster does not allow (models.roster_cadence_error) is refused at "cadence".
     roster_change(*, actor, entry, reason="", version=None, source=EDIT, source_ref="",
                   **changes) -> RosterEntry
         `changes`: reasons, target_kind, cadence, caseworker, note.
@@ -74,7 +75,8 @@ from . import idcard
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, DibaoStandard, EventKind, EventSource, FocusReason,
     FocusReasonTag, Household, HouseholdEvent, Member, MemberStatus, ObservationEntry, Relation,
-    RosterChange, RosterChangeKind, RosterEntry, StandardArea, TargetKind,
+    RosterChange, RosterChangeKind, RosterEntry, StandardArea, TargetKind, roster_cadence_error,
+    roster_cadences_allowed,
 )
 
 # Household fields an editor may set (village is separate: it moves the household).
@@ -544,8 +546,7 @@ def _reason_tags(reasons) -> list[FocusReasonTag]:
 def default_cadence(reasons) -> str:
     """Monthly (seed 002), but quarterly for families whose only reason is a refused or exited
     application (seed 003: "quarterly check")."""
-    codes = {str(r) for r in reasons or ()}
-    return Cadence.QUARTERLY if codes == {FocusReason.REFUSED_OR_EXITED} else Cadence.MONTHLY
+    return roster_cadences_allowed(reasons)[-1]
 
 
 def _reasons_label(codes) -> str:
@@ -566,7 +567,9 @@ def roster_enter(
         tags = []
     if target_kind not in TargetKind.values:
         errors["target_kind"] = _("请选择对象类型。")
-    if cadence and cadence not in Cadence.values:
+    if cadence and tags and roster_cadence_error(cadence, [t.code for t in tags]):
+        errors["cadence"] = roster_cadence_error(cadence, [t.code for t in tags])
+    elif cadence and cadence not in Cadence.values:
         errors["cadence"] = _("请选择走访频次。")
     entered_on = entered_on or _today()
     if entered_on > _today():
@@ -639,6 +642,12 @@ def roster_change(
             diff["caseworker"] = [current.caseworker_id, new_id]
     if "note" in changes and (changes["note"] or "") != current.note:
         diff["note"] = [current.note, (changes["note"] or "")[:300]]
+    if not errors and ("cadence" in diff or "reasons" in diff):
+        # The entry as it would be after the change must still follow the roster's cadence rule.
+        reasons_after = diff["reasons"][1] if "reasons" in diff else list(current.reasons.values_list("code", flat=True))
+        problem = roster_cadence_error(diff.get("cadence", [None, current.cadence])[1], reasons_after)
+        if problem:
+            errors["cadence"] = problem
     if errors:
         raise ValidationError(errors)
     if not diff:
