@@ -6,6 +6,7 @@ import re
 
 import pytest
 from PIL import Image
+from django.utils import timezone
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser]
@@ -33,7 +34,7 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
     from tests.visits.factories import make_roster
     from visits.models import Visit
 
-    today = dt.date.today()
+    today = timezone.localdate()
     household = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), caseworker=demo.caseworker_a,
                             head="陈秀珍")
     photo = private_media / "visit.png"
