@@ -11,6 +11,8 @@ from .services import dibao_standard_set
 
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 2026
+# Households whose hukou type, housing and income nobody has recorded yet (shown as 未登记).
+UNRECORDED_SHARE = 0.04
 # The 低保 standards of the demo district, as data (see ../shared/reference/dibao_standards.md).
 DIBAO_STANDARDS = [
     {"district": DISTRICT_CODE, "area": StandardArea.UNIFIED, "monthly_amount": "1330",
@@ -33,7 +35,7 @@ def load(stdout=None) -> None:
                     .order_by("code"))
     if not villages or Household.objects.filter(village__in=villages).exists():
         return
-    stats = generate(villages=villages, count=DEMO_HOUSEHOLDS, seed=DEMO_SEED)
+    stats = generate(villages=villages, count=DEMO_HOUSEHOLDS, seed=DEMO_SEED, unrecorded_share=UNRECORDED_SHARE)
     if stdout is not None:
         stdout.write(f"演示家庭：{stats.households} 户，{stats.members} 人，花名册 {stats.roster} 户，"
                      f"观察名单 {stats.observation} 户（{stats.seconds:.1f} 秒）")

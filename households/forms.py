@@ -14,7 +14,7 @@ from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from . import idcard
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
-    TargetKind,
+    ROSTER_CADENCES, TargetKind, UNRECORDED,
 )
 from .selectors import SORT_CHOICES
 from .services import HOUSEHOLD_FIELDS, MEMBER_FIELDS
@@ -122,6 +122,11 @@ class HouseholdForm(forms.ModelForm):
         self.fields["caseworker"].label_from_instance = lambda u: u.display_name
         for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
             self.fields[name].widget.attrs.update({"min": "0", "step": "0.01", "inputmode": "decimal"})
+        # What the registering user does not know may stay unrecorded (未登记), never a guessed default.
+        for name in ("hukou_type", "housing"):
+            field = self.fields[name]
+            field.choices = [("", UNRECORDED), *[c for c in field.choices if c[0] != ""]]
+            field.help_text = _("不清楚时选“未登记”。")
         self.fields["phone"].widget.attrs.update({"type": "tel", "inputmode": "tel"})
 
     def clean(self):
@@ -219,6 +224,9 @@ class AssistanceEndForm(forms.Form):
     note = forms.CharField(label=_("终止原因"), required=False, max_length=100)
 
 
+ROSTER_CADENCE_CHOICES = [(c.value, c.label) for c in ROSTER_CADENCES]
+
+
 class RosterEnterForm(forms.Form):
     reasons = forms.MultipleChoiceField(label=_("关注原因"), choices=FocusReason.choices,
                                         widget=forms.CheckboxSelectMultiple,
@@ -226,7 +234,8 @@ class RosterEnterForm(forms.Form):
     target_kind = forms.ChoiceField(label=_("对象类型"), choices=TargetKind.choices, initial=TargetKind.WARNING)
     cadence = forms.ChoiceField(label=_("走访频次"), required=False,
                                 choices=[("", _("按关注原因自动（每月；仅因申请被拒或退出保障的每季度）"))]
-                                + list(Cadence.choices))
+                                + ROSTER_CADENCE_CHOICES,
+                                help_text=_("花名册对象每月至少走访一次；仅因申请被拒或退出保障纳入的可每季度。"))
     caseworker = forms.ModelChoiceField(label=_("责任协理员"), required=False, queryset=User.objects.none())
     entered_on = forms.DateField(label=_("纳入日期"), widget=DateInput(), initial=timezone.localdate)
     note = forms.CharField(label=_("说明"), required=False, max_length=300,
@@ -244,7 +253,8 @@ class RosterChangeForm(forms.Form):
                                         widget=forms.CheckboxSelectMultiple,
                                         error_messages={"required": _("请至少选择一个关注原因。")})
     target_kind = forms.ChoiceField(label=_("对象类型"), choices=TargetKind.choices)
-    cadence = forms.ChoiceField(label=_("走访频次"), choices=Cadence.choices)
+    cadence = forms.ChoiceField(label=_("走访频次"), choices=ROSTER_CADENCE_CHOICES,
+                                help_text=_("花名册对象每月至少走访一次；仅因申请被拒或退出保障纳入的可每季度。"))
     caseworker = forms.ModelChoiceField(label=_("责任协理员"), required=False, queryset=User.objects.none())
     note = forms.CharField(label=_("说明"), required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label=_("调整原因"), max_length=300,

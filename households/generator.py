@@ -147,11 +147,17 @@ def village_caseworkers(villages) -> dict[int, User]:
 
 def generate(
     *, villages, count: int, seed: int = 1, standard: Decimal | int = 1330, actor=None, batch_size: int = 2000,
-    today: dt.date | None = None, stdout=None,
+    today: dt.date | None = None, stdout=None, unrecorded_share: float = 0.0,
 ) -> Stats:
-    """Create `count` households spread over `villages` (Jurisdiction objects of level village)."""
+    """Create `count` households spread over `villages` (Jurisdiction objects of level village).
+
+    `unrecorded_share` of them have hukou type, housing and income unrecorded (未登记), as a family
+    reported but not yet asked; they are planned as well-off so that no assistance or roster reason
+    derives from an income nobody knows."""
     started = time.perf_counter()
     rng = random.Random(seed)
+    # A stream of its own: the other figures of a seed stay the same whatever the share.
+    unrecorded_rng = random.Random(seed + 1)
     today = today or timezone.localdate()
     standard = Decimal(standard)
     villages = [v for v in villages if v.level == JurisdictionLevel.VILLAGE]
@@ -173,7 +179,8 @@ def generate(
     while done < count:
         n = min(batch_size, count - done)
         with transaction.atomic():
-            _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standard, today, stats, actor)
+            _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standard, today, stats, actor,
+                   unrecorded=lambda: unrecorded_share and unrecorded_rng.random() < unrecorded_share)
         done += n
         if stdout is not None and count >= 20000 and done % 20000 == 0:
             stdout.write(f"  … {done} households")
@@ -185,7 +192,12 @@ def generate(
     return stats
 
 
-def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standard, today, stats, actor):
+# What an unrecorded income counts as while planning assistance and roster reasons: above every line.
+UNKNOWN_INCOME_PLANNED = Decimal(10 ** 6)
+
+
+def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standard, today, stats, actor,
+           unrecorded=lambda: False):
     plans = []
     households = []
     for _i in range(n):
@@ -225,6 +237,9 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
             caseworker=caseworkers.get(village.pk), created_at=_dt(created), updated_at=_dt(created),
         )
         households.append(household)
+        if unrecorded():
+            household.hukou_type, household.housing, household.per_capita_income = "", "", None
+            income = UNKNOWN_INCOME_PLANNED
         plans.append((shape, area, income, medical, created))
     Household.objects.bulk_create(households, batch_size=1000)
     stats.households += len(households)

@@ -111,6 +111,20 @@ class TargetKind(models.TextChoices):
     WARNING = "warning", _("救助预警")
 
 
+# What nobody recorded is shown as this, and never compared with anything.
+UNRECORDED = _("未登记")
+# The one rule for "the income is known": only these households are compared with the 低保 standard
+# (income bands, policy matching, alert rules). Use it as Household.objects.income_recorded(), as
+# Household.income_recorded, or as this Q where a query needs it.
+INCOME_RECORDED = Q(per_capita_income__isnull=False)
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def income_recorded(self):
+        """Households whose per-capita income was recorded (the only ones compared with the standard)."""
+        return self.filter(INCOME_RECORDED)
+
+
 class Household(models.Model):
     """Household — 家庭: the unit that is watched, visited and assisted; belongs to its residence village.
 
@@ -124,12 +138,15 @@ class Household(models.Model):
                               limit_choices_to={"level": "group"})
     residence_address = models.CharField(_("居住地址"), max_length=200)
     hukou_address = models.CharField(_("户籍地址"), max_length=200, blank=True)
-    hukou_type = models.CharField(_("户籍性质"), max_length=10, choices=HukouType.choices, default=HukouType.RURAL)
+    # Hukou type, housing and income may be unknown (a family reported as a lead, registered before anyone
+    # asked): blank / NULL means 未登记, never a guess such as 农村, 自有住房 or an income of 0.
+    hukou_type = models.CharField(_("户籍性质"), max_length=10, choices=HukouType.choices, blank=True, default="")
     residence_differs = models.BooleanField(_("人户分离"), default=False,
                                             help_text=_("居住地与户籍地不一致时，由居住地负责发现，并与户籍地协同。"))
     per_capita_income = models.DecimalField(
-        _("家庭月人均收入（元）"), max_digits=10, decimal_places=2, default=0,
-        validators=[MinValueValidator(0, _("收入不能为负数。"))])
+        _("家庭月人均收入（元）"), max_digits=10, decimal_places=2, null=True, blank=True, default=None,
+        validators=[MinValueValidator(0, _("收入不能为负数。"))],
+        help_text=_("不清楚时留空，显示为“未登记”，不与低保标准比较。"))
     medical_expense = models.DecimalField(_("医疗刚性支出（元/年）"), max_digits=12, decimal_places=2, default=0,
                                           validators=[MinValueValidator(0, _("支出不能为负数。"))])
     education_expense = models.DecimalField(_("教育刚性支出（元/年）"), max_digits=12, decimal_places=2, default=0,
@@ -137,8 +154,8 @@ class Household(models.Model):
     other_expense = models.DecimalField(_("其他刚性支出（元/年）"), max_digits=12, decimal_places=2, default=0,
                                         validators=[MinValueValidator(0, _("支出不能为负数。"))])
     expense_note = models.CharField(_("刚性支出说明"), max_length=300, blank=True)
-    housing = models.CharField(_("住房情况"), max_length=20, choices=HousingSituation.choices,
-                               default=HousingSituation.OWNED)
+    housing = models.CharField(_("住房情况"), max_length=20, choices=HousingSituation.choices, blank=True,
+                               default="")
     housing_note = models.CharField(_("住房说明"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=30, blank=True)
     caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,
@@ -161,6 +178,8 @@ class Household(models.Model):
     observation_review_on = models.DateField(_("观察名单下次复核日期"), null=True, blank=True, editable=False,
                                              help_text=_("不在观察名单上时为空"))
 
+    objects = HouseholdQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
@@ -182,6 +201,23 @@ class Household(models.Model):
 
     def __str__(self):
         return f"{self.residence_address}（{self.pk}）"
+
+    @property
+    def income_recorded(self) -> bool:
+        return self.per_capita_income is not None
+
+    @property
+    def hukou_type_label(self) -> str:
+        return self.get_hukou_type_display() if self.hukou_type else str(UNRECORDED)
+
+    @property
+    def housing_label(self) -> str:
+        return self.get_housing_display() if self.housing else str(UNRECORDED)
+
+    @property
+    def income_label(self) -> str:
+        """The income as a person reads it: "1200.00 元", or 未登记."""
+        return f"{self.per_capita_income} 元" if self.income_recorded else str(UNRECORDED)
 
     @property
     def rigid_expense_total(self):
@@ -342,6 +378,33 @@ class Cadence(models.TextChoices):
     HALF_YEARLY = "half_yearly", _("每半年")
 
 
+# The cadences a roster entry may have: seed 002 requires at least one visit a month for the roster;
+# seed 003 allows a quarterly check only for families refused or exited from assistance. Half-yearly is
+# for the observation list, never the roster.
+ROSTER_CADENCES = (Cadence.MONTHLY, Cadence.QUARTERLY)
+
+
+def roster_cadences_allowed(reasons) -> list[str]:
+    """The cadences allowed for a roster entry with these focus reasons (FocusReason values)."""
+    codes = {str(r) for r in reasons or ()}
+    if codes == {FocusReason.REFUSED_OR_EXITED}:
+        return [Cadence.MONTHLY, Cadence.QUARTERLY]
+    return [Cadence.MONTHLY]
+
+
+def roster_cadence_error(cadence, reasons) -> str | None:
+    """Why this cadence is not allowed for a roster entry with these reasons, in Chinese; None when it is.
+    The one rule for the roster's cadence: services, forms and imports all ask it."""
+    if cadence in roster_cadences_allowed(reasons):
+        return None
+    if cadence == Cadence.QUARTERLY:
+        return str(_("花名册对象每月至少走访一次；只有仅因“申请被拒或退出保障”纳入的家庭可以每季度回访。"))
+    if cadence in Cadence.values:
+        return str(_("花名册对象每月至少走访一次，不能设为“%(c)s”（每半年走访只适用于救助观察名单）。")
+                   % {"c": Cadence(cadence).label})
+    return str(_("请选择走访频次。"))
+
+
 class FocusReasonTag(models.Model):
     """One focus reason (重点关注原因) as a row, so roster entries can hold several and lists filter by them."""
 
@@ -368,7 +431,8 @@ class RosterEntry(models.Model):
     reasons = models.ManyToManyField(FocusReasonTag, verbose_name=_("关注原因"), related_name="entries")
     target_kind = models.CharField(_("对象类型"), max_length=20, choices=TargetKind.choices,
                                    default=TargetKind.WARNING)
-    cadence = models.CharField(_("走访频次"), max_length=20, choices=Cadence.choices, default=Cadence.MONTHLY)
+    cadence = models.CharField(_("走访频次"), max_length=20, default=Cadence.MONTHLY,
+                               choices=[(c.value, c.label) for c in ROSTER_CADENCES])
     caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="roster_entries")
     entered_on = models.DateField(_("纳入日期"), default=timezone.localdate)

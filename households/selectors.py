@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -43,8 +43,9 @@ SORTS = {
     "village": ("village_id", "id"),
     "-updated": ("-updated_at", "-id"),
     "-created": ("-created_at", "-id"),
-    "income": ("per_capita_income", "id"),
-    "-income": ("-per_capita_income", "id"),
+    # Unrecorded incomes last either way (databases disagree where NULL sorts).
+    "income": (F("per_capita_income").asc(nulls_last=True), "id"),
+    "-income": (F("per_capita_income").desc(nulls_last=True), "-id"),
     "address": ("residence_address", "id"),
 }
 SORT_CHOICES = [
@@ -171,7 +172,9 @@ def dibao_standard_for(household: Household, on: dt.date | None = None) -> Dibao
     district = district_of(household.village)
     if district is None:
         return None
-    area = StandardArea.URBAN if household.hukou_type == HukouType.URBAN else StandardArea.RURAL
+    # An unrecorded hukou type matches only a unified (城乡统一) standard: the urban or rural one would be a guess.
+    area = {HukouType.URBAN: StandardArea.URBAN, HukouType.RURAL: StandardArea.RURAL}.get(
+        household.hukou_type, StandardArea.UNIFIED)
     candidates = list(DibaoStandard.objects.filter(district=district, effective_from__lte=on,
                                                    area__in=[area, StandardArea.UNIFIED])
                       .order_by("-effective_from")[:4])
@@ -184,7 +187,7 @@ def dibao_standard_for(household: Household, on: dt.date | None = None) -> Dibao
 
 @dataclass
 class IncomeBand:
-    code: str  # "under", "low_income", "above", "unknown"
+    code: str  # "under", "low_income", "above", "unknown" (no standard), "unrecorded" (no income)
     label: str
     standard: DibaoStandard | None
     factor: Decimal
@@ -208,10 +211,12 @@ def income_band(household: Household, on: dt.date | None = None,
     """Where the household's per-capita income lies against the 低保 standard in force:
     below it, between 1× and RELIEF_LOW_INCOME_FACTOR× (low-income, seed 004), or above."""
     factor = low_income_factor()
+    if not household.income_recorded:
+        return IncomeBand("unrecorded", str(_("收入未登记，不与低保标准比较")), None, factor)
     standard = standard or dibao_standard_for(household, on)
     if standard is None or not standard.monthly_amount:
         return IncomeBand("unknown", str(_("未登记本区低保标准，无法判断")), None, factor)
-    income = household.per_capita_income or Decimal(0)
+    income = household.per_capita_income
     ratio = (income / standard.monthly_amount).quantize(Decimal("0.01"))
     if income < standard.monthly_amount:
         return IncomeBand("under", str(_("低于低保标准")), standard, factor, ratio)

@@ -10,7 +10,8 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
 
     household_create(*, actor, village, residence_address, head=None, source=EDIT, **fields) -> Household
         `fields`: any editable Household field (HOUSEHOLD_FIELDS); `head`: dict of member_add
-        arguments for the head of household, added in the same transaction.
+        arguments for the head of household, added in the same transaction. What is not given is
+        unrecorded (未登记): hukou_type and housing "", per_capita_income None — never a guess.
     household_update(*, actor, household, version, source=EDIT, source_ref="", **fields) -> Household
         `version` is the Household.version the editor read; a stale one raises ValidationError
         (code "stale") and writes nothing. Events: income, expenses, village.
@@ -31,7 +32,8 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
     roster_enter(*, actor, household, reasons, target_kind, cadence=None, caseworker=None, note="",
                  entered_on=None, source=EDIT, source_ref="") -> RosterEntry
         `reasons`: FocusReason values. Cadence defaults to monthly, quarterly when the only reason
-        is refused_or_exited (seed 003: refused or exited families are checked every quarter).
+        is refused_or_exited (seed 003: refused or exited families are checked every quarter). A
+        cadence the roster does not allow (models.roster_cadence_error) is refused at "cadence".
     roster_change(*, actor, entry, reason="", version=None, source=EDIT, source_ref="",
                   **changes) -> RosterEntry
         `changes`: reasons, target_kind, cadence, caseworker, note.
@@ -73,7 +75,8 @@ from . import idcard
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, DibaoStandard, EventKind, EventSource, FocusReason,
     FocusReasonTag, Household, HouseholdEvent, Member, MemberStatus, ObservationEntry, Relation,
-    RosterChange, RosterChangeKind, RosterEntry, StandardArea, TargetKind,
+    RosterChange, RosterChangeKind, RosterEntry, StandardArea, TargetKind, roster_cadence_error,
+    roster_cadences_allowed,
 )
 
 # Household fields an editor may set (village is separate: it moves the household).
@@ -149,6 +152,19 @@ def _to_decimal(value, field: str, label: str) -> Decimal:
     if amount < 0:
         raise ValidationError({field: _("%(label)s不能为负数。") % {"label": label}})
     return amount
+
+
+def _clean_amounts(fields: dict) -> None:
+    """Income and expenses as Decimals, in place. An empty income stays None: 未登记, which is not 0 and
+    is never compared with the 低保 standard. An empty expense is 0 (no rigid expense)."""
+    for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
+        if name not in fields:
+            continue
+        value = fields[name]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            fields[name] = None if name == "per_capita_income" else Decimal(0)
+        else:
+            fields[name] = _to_decimal(value, name, str(Household._meta.get_field(name).verbose_name))
 
 
 def _check_village(actor, village) -> Jurisdiction:
@@ -251,11 +267,7 @@ def household_create(
     if not (residence_address or "").strip():
         raise ValidationError({"residence_address": _("请填写居住地址。")})
     _check_group(fields.get("group"), village)
-    for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
-        if name in fields and fields[name] is not None:
-            fields[name] = _to_decimal(fields[name], name, str(Household._meta.get_field(name).verbose_name))
-        elif name in fields:
-            fields.pop(name)
+    _clean_amounts(fields)
     household = Household(village=village, residence_address=(residence_address or "").strip(), **fields)
     if not household.caseworker_id and actor is not None and getattr(actor, "role", "") == "caseworker":
         household.caseworker = actor
@@ -291,10 +303,7 @@ def household_update(
         current.village = new_village
         if "group" not in fields and current.group_id and current.group.parent_id != new_village.pk:
             current.group = None
-    for name in ("per_capita_income", "medical_expense", "education_expense", "other_expense"):
-        if name in fields:
-            fields[name] = _to_decimal(fields[name] if fields[name] is not None else 0, name,
-                                       str(Household._meta.get_field(name).verbose_name))
+    _clean_amounts(fields)
     for name, value in fields.items():
         setattr(current, name, value.strip() if isinstance(value, str) else value)
     if not current.residence_address:
@@ -537,8 +546,7 @@ def _reason_tags(reasons) -> list[FocusReasonTag]:
 def default_cadence(reasons) -> str:
     """Monthly (seed 002), but quarterly for families whose only reason is a refused or exited
     application (seed 003: "quarterly check")."""
-    codes = {str(r) for r in reasons or ()}
-    return Cadence.QUARTERLY if codes == {FocusReason.REFUSED_OR_EXITED} else Cadence.MONTHLY
+    return roster_cadences_allowed(reasons)[-1]
 
 
 def _reasons_label(codes) -> str:
@@ -559,7 +567,9 @@ def roster_enter(
         tags = []
     if target_kind not in TargetKind.values:
         errors["target_kind"] = _("请选择对象类型。")
-    if cadence and cadence not in Cadence.values:
+    if cadence and tags and roster_cadence_error(cadence, [t.code for t in tags]):
+        errors["cadence"] = roster_cadence_error(cadence, [t.code for t in tags])
+    elif cadence and cadence not in Cadence.values:
         errors["cadence"] = _("请选择走访频次。")
     entered_on = entered_on or _today()
     if entered_on > _today():
@@ -632,6 +642,12 @@ def roster_change(
             diff["caseworker"] = [current.caseworker_id, new_id]
     if "note" in changes and (changes["note"] or "") != current.note:
         diff["note"] = [current.note, (changes["note"] or "")[:300]]
+    if not errors and ("cadence" in diff or "reasons" in diff):
+        # The entry as it would be after the change must still follow the roster's cadence rule.
+        reasons_after = diff["reasons"][1] if "reasons" in diff else list(current.reasons.values_list("code", flat=True))
+        problem = roster_cadence_error(diff.get("cadence", [None, current.cadence])[1], reasons_after)
+        if problem:
+            errors["cadence"] = problem
     if errors:
         raise ValidationError(errors)
     if not diff:

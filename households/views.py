@@ -149,7 +149,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
         "present_count": len(present),
         "show_full_id": show_full_id,
         "assistance": assistance,
-        "categories": selectors.current_categories(household),
+        "categories": [AssistanceType(code).label for code in selectors.current_categories(household)],
         "open_roster": next((e for e in roster_entries if e.is_open), None),
         "roster_entries": roster_entries,
         "roster_history": roster_history,

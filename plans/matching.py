@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from households.models import (
     AssistanceRecord, AssistanceType, DibaoStandard, DisabilityGrade, Employment, Household, HousingSituation,
-    HukouType, Member, MemberStatus, SchoolStage, SelfCare, StandardArea,
+    INCOME_RECORDED, HukouType, Member, MemberStatus, SchoolStage, SelfCare, StandardArea,
 )
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -305,6 +305,9 @@ def evaluate_condition(c, facts: HouseholdFacts) -> ConditionResult:
         holds = not (facts.categories & set(c.values or []))
         return ConditionResult(c, holds, text, text)
     if c.kind == K.INCOME:
+        if not h.income_recorded:
+            # Unknown is not 0: an unrecorded income meets no income condition (Household.income_recorded).
+            return ConditionResult(c, False, _("家庭收入未登记，无法比对低保标准"), _("家庭收入未登记，无法比对低保标准"))
         if facts.standard is None:
             return ConditionResult(c, False, _("未设置当地低保标准，无法比对收入"), _("未设置当地低保标准，无法比对收入"))
         limit = (facts.standard * c.factor).quantize(Decimal("0.01"))
@@ -440,13 +443,15 @@ def _income_q(c, standards: Standards) -> Q:
         villages = villages_of.get(district_id, [])
         if not villages:
             continue
-        for hukou in (HukouType.URBAN, HukouType.RURAL):
+        # An unrecorded hukou type ("") is compared only with a unified standard, as Standards.for_household does.
+        for hukou in (HukouType.URBAN, HukouType.RURAL, ""):
             amount = areas.get(hukou) or areas.get(StandardArea.UNIFIED)
             if amount is None:
                 continue
             limit = (amount * c.factor).quantize(Decimal("0.01"))
             q |= Q(village_id__in=villages, hukou_type=hukou, **{f"per_capita_income__{lookup}": limit})
-    return q
+    # Only recorded incomes are compared (the same rule as Household.income_recorded).
+    return q & INCOME_RECORDED
 
 
 def policy_q(policy, conditions, standards: Standards) -> Q:

@@ -76,6 +76,18 @@ class VisitForm(forms.ModelForm):
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
             self.fields[name].required = False
         self.user = user
+        self.fields["willingness"].required = False
+        self.fields["willingness"].choices = [c for c in self.fields["willingness"].choices if c[0] != ""]
+        self.fields["willingness"].help_text = _("未见到本人时不记录救助意愿。")
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("person_seen"):
+            # Nobody was asked: whatever the willingness field holds (a draft restored on the phone, a
+            # choice made before unticking 见到本人) is not an answer.
+            data["willingness"] = ""
+            self.instance.willingness = ""
+        return data
 
 
 class AlertCloseForm(forms.Form):

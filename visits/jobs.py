@@ -128,6 +128,7 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id)
         income = _decimal(event.new_value)
         standard = _standard_for(standards, district_id, event.household.hukou_type,
                                  timezone.localdate(event.occurred_at))
+        # An income changed to 未登记 (empty new value) is not a figure: it is never compared.
         if income is None or standard is None:
             return False
         old = _decimal(event.old_value)

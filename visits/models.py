@@ -97,7 +97,8 @@ class Visit(models.Model):
     situation = models.TextField(_("现实生活状况"), blank=True)
     needs = models.JSONField(_("发现的需求"), default=list, blank=True)
     needs_text = models.TextField(_("需求说明"), blank=True)
-    willingness = models.CharField(_("救助意愿"), max_length=20, choices=Willingness.choices,
+    # Empty when the person was not seen: nobody was asked, so there is no answer to store.
+    willingness = models.CharField(_("救助意愿"), max_length=20, choices=Willingness.choices, blank=True,
                                    default=Willingness.NOT_ASKED)
     ability = models.CharField(_("申请能力"), max_length=20, choices=Ability.choices, default=Ability.NOT_APPLICABLE)
     help_offered = models.TextField(_("协助申请情况"), blank=True)
@@ -170,6 +171,11 @@ class Visit(models.Model):
         """Set the facts that follow from the record (three don'ts), the same way on every save."""
         self.completes_period = bool(self.person_seen)
         self.case_open = bool(self.open_reasons())
+        # Not seen: "not asked" is no answer, and is stored as none; a seen person not asked is NOT_ASKED.
+        if not self.person_seen and self.willingness == Willingness.NOT_ASKED:
+            self.willingness = ""
+        elif self.person_seen and not self.willingness:
+            self.willingness = Willingness.NOT_ASKED
         if not self.person_seen and self.next_follow_up_on is None and self.visited_on:
             self.next_follow_up_on = self.visited_on + dt.timedelta(days=NOT_SEEN_FOLLOW_UP_DAYS)
 
@@ -189,6 +195,9 @@ class Visit(models.Model):
                 errors.setdefault("next_follow_up_on", []).append(_("下次跟进日期不能早于走访日期。"))
         if not self.person_seen and not self.not_seen_reason.strip():
             errors.setdefault("not_seen_reason", []).append(_("未见到本人时，请说明原因。"))
+        if not self.person_seen and self.willingness:
+            errors.setdefault("willingness", []).append(
+                _("未见到本人，无法了解其救助意愿，不能记录“%(w)s”。") % {"w": self.get_willingness_display()})
         if self.situation_clear:
             if not self.person_seen:
                 errors.setdefault("situation_clear", []).append(

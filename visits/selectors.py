@@ -206,6 +206,14 @@ def _attach_follow_ups(not_seen: dict[int, WatchItem]) -> None:
             item.follow_up_on = follow_up
 
 
+def head_name_of(household_ref: str = "household") -> Subquery:
+    """The name of the household's head (else its first member), for annotating rows that name a family:
+    an address alone does not tell a caseworker who lives there."""
+    head = Member.objects.filter(household=OuterRef(household_ref)).order_by(
+        Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1)), "pk")
+    return Subquery(head.values("name")[:1])
+
+
 def attach_households(items: list[WatchItem]) -> list[WatchItem]:
     """Fill in `household` (with its village) and `head_name` of the items a page shows: one query."""
     missing = [i for i in items if i.household is None]
@@ -264,7 +272,8 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
         # The newest few with the count of all in one statement (a window count over the same rows).
         alerts = list(Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
                       .select_related("household", "household__village")
-                      .annotate(total=Window(Count("pk"))).order_by("-opened_at", "-pk")[:NEW_ALERTS_SHOWN])
+                      .annotate(total=Window(Count("pk")), head_name=head_name_of())
+                      .order_by("-opened_at", "-pk")[:NEW_ALERTS_SHOWN])
         alert_count = alerts[0].total if alerts else 0
     return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
                     watched_count=len(items), new_alert_count=alert_count)
@@ -323,7 +332,8 @@ def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) ->
         qs = qs.filter(status=status)
     if kind in AlertKind.values:
         qs = qs.filter(kind=kind)
-    return qs.select_related("household", "household__village", "caseworker", "acknowledged_by", "closed_by")
+    return qs.select_related("household", "household__village", "caseworker", "acknowledged_by",
+                             "closed_by").annotate(head_name=head_name_of())
 
 
 def alert_counts(user, village=None) -> dict[str, int]:

@@ -108,7 +108,19 @@ def visit_new(request, household_pk):
         "form": form, "household": household, "watch": watch, "today": timezone.localdate(),
         "check_fields": [form[name] for name in ("food", "housing_safety", "heating_cooling", "medical",
                                                  "income_change", "care", "schooling")],
+        "error_summary": _error_summary(form),
     }, status=status)
+
+
+def _error_summary(form) -> list[dict]:
+    """Every error of a refused visit form, in the form's order, each linked to its field: on a phone the
+    fields with errors lie far below the top of the page."""
+    items = [{"anchor": "", "label": "", "message": m} for m in form.non_field_errors()]
+    for field in form:
+        if field.name != "submission_key":
+            items.extend({"anchor": f"field-{field.name}", "label": field.label, "message": m} for m in field.errors)
+    items.extend({"anchor": "", "label": "", "message": m} for m in form["submission_key"].errors)
+    return items
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -166,7 +178,8 @@ def alerts(request):
 
 def _alert_for(user, pk, action=Action.VIEW):
     qs = access.scope(Alert.objects.select_related("household", "household__village", "caseworker", "rule",
-                                                   "event", "opened_by", "acknowledged_by", "closed_by"),
+                                                   "event", "opened_by", "acknowledged_by", "closed_by")
+                      .annotate(head_name=selectors.head_name_of()),
                       user, action, field="household__village")
     return get_object_or_404(qs, pk=pk)
 

@@ -205,7 +205,8 @@ def test_household_page_query_count_does_not_depend_on_members(client, demo, dja
     small = make_household(demo.village_a, head_name="小户")
     big = make_household(demo.village_a, head_name="大户", members=6)
     for h in (small, big):
-        services.roster_enter(actor=None, household=h, reasons=["disabled"], target_kind="warning")
+        services.roster_enter(actor=None, household=h, reasons=["refused_or_exited"], target_kind="warning",
+                              cadence="monthly")
         services.roster_change(actor=None, entry=h.roster_entries.get(), reason="调整", cadence="quarterly",
                                caseworker=demo.caseworker_a)
         services.observation_add(actor=None, household=h, reason_not_eligible="收入略高")

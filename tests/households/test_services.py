@@ -205,7 +205,7 @@ def test_roster_refuses_a_second_open_entry_and_an_exit_without_reason(demo):
         services.roster_exit(actor=None, entry=entry, reason=" ")
     assert "退出原因" in _errors(exc)["reason"][0]
     with pytest.raises(ValidationError) as exc:
-        services.roster_change(actor=None, entry=entry, reason="", cadence=Cadence.QUARTERLY)
+        services.roster_change(actor=None, entry=entry, reason="", target_kind="missing")
     assert "调整原因" in _errors(exc)["reason"][0]
     with pytest.raises(ValidationError):
         services.roster_enter(actor=None, household=make_household(demo.village_a, head_name="甲"), reasons=[],
