@@ -57,9 +57,11 @@ HOUSEHOLD_FIELDS = ("village_id", "group_id", "residence_address", "hukou_addres
 MEMBER_FIELDS = ("name", "relation", "birth_date", "sex", "ethnicity", "marital_status", "serious_illness",
                  "chronic_illness", "disability_type", "disability_grade", "self_care", "employment",
                  "school_stage", "status")
-HOUSEHOLD_DEFAULTS = {"group_id": None, "hukou_address": "", "hukou_type": hh.HukouType.RURAL,
-                      "residence_differs": False, "per_capita_income": 0, "medical_expense": 0,
-                      "education_expense": 0, "other_expense": 0, "housing": hh.HousingSituation.OWNED, "phone": ""}
+# What a file leaves blank for a new household. Hukou type, housing and income nobody recorded stay unknown
+# (未登记), never a guess that would be compared with the 低保 standard.
+HOUSEHOLD_DEFAULTS = {"group_id": None, "hukou_address": "", "hukou_type": "",
+                      "residence_differs": False, "per_capita_income": None, "medical_expense": 0,
+                      "education_expense": 0, "other_expense": 0, "housing": "", "phone": ""}
 MEMBER_DEFAULTS = {"ethnicity": "", "marital_status": "", "serious_illness": "", "chronic_illness": "",
                    "disability_type": "", "disability_grade": "", "self_care": hh.SelfCare.FULL, "employment": "",
                    "school_stage": "", "status": hh.MemberStatus.PRESENT}
@@ -761,6 +763,11 @@ class RosterValidator(_Validator):
                       and v is not None}
             reasons = row.get("reasons") or []
             entry = open_entries.get(found[0])
+            cadence = values.get("cadence") or (entry or {}).get("cadence") or hh.Cadence.MONTHLY
+            cadence_error = hh.roster_cadence_error(cadence, reasons if reasons or entry is None else entry["reasons"])
+            if cadence_error:
+                self.errors.add(number, self.parser.headers.get("cadence", _("走访频次")), cadence_error)
+                continue
             if entry is None:
                 self.classify(number, "new")
                 if self.keep_plan:
