@@ -9,8 +9,9 @@ from relief.access import Action
 from relief.home import HomeCard
 from relief.models import JurisdictionLevel, Role
 
-from .models import LedgerSnapshot, SnapshotKind
+from .models import SnapshotKind
 from .reports import add_months, month_end
+from .selectors import closing_pending
 
 REMIND_DAYS_BEFORE_MONTH_END = 5
 SUMMARY_DUE_DAY = 5
@@ -25,22 +26,22 @@ def cards(user, today=None) -> list[HomeCard]:
         return []
     this_month = today.replace(day=1)
     previous = add_months(this_month, -1)
-    done = set(LedgerSnapshot.objects.filter(township__in=townships, month__in=[this_month, previous])
-               .values_list("township_id", "month", "kind"))
     url = reverse("ledgers:closing")
     result = []
     days_left = (month_end(today) - today).days
     if days_left < REMIND_DAYS_BEFORE_MONTH_END:
-        open_count = sum(1 for t in townships if (t.pk, this_month, SnapshotKind.MONTHLY) not in done)
+        open_count = len(closing_pending(user, SnapshotKind.MONTHLY, today))
         if open_count:
             result.append(HomeCard(
-                title=_("本月救助台账待报送"), count=open_count, url=url, urgent=days_left <= 1,
+                title=_("本月救助台账待报送"), count=open_count, url=f"{url}?pending={SnapshotKind.MONTHLY}",
+                urgent=days_left <= 1,
                 note=_("请于%(d)s前报送区县（月末自动月结）") % {"d": f"{month_end(today):%m月%d日}"}))
     if today.day <= SUMMARY_DUE_DAY:
-        open_count = sum(1 for t in townships if (t.pk, previous, SnapshotKind.SUMMARY) not in done)
+        open_count = len(closing_pending(user, SnapshotKind.SUMMARY, today))
         if open_count:
             result.append(HomeCard(
-                title=_("上月归类汇总待报送"), count=open_count, url=url, urgent=today.day >= SUMMARY_DUE_DAY - 1,
+                title=_("上月归类汇总待报送"), count=open_count, url=f"{url}?pending={SnapshotKind.SUMMARY}",
+                urgent=today.day >= SUMMARY_DUE_DAY - 1,
                 note=_("%(m)s归类汇总请于%(d)s前报送") % {"m": f"{previous:%Y年%m月}",
                                                         "d": f"{this_month:%m月}0{SUMMARY_DUE_DAY}日"}))
     return result

@@ -52,6 +52,18 @@ class ClosingRow:
     cells: list = field(default_factory=list)   # per month: {"month", "monthly", "summary"}
 
 
+def closing_pending(user, kind: str, today=None) -> list:
+    """The townships of the user that have not yet sent this month's ledger (kind monthly) or last month's
+    classified summary (kind summary): the one rule behind the home reminder and the list it opens."""
+    today = today or timezone.localdate()
+    this_month = month_start(today)
+    month = this_month if kind == SnapshotKind.MONTHLY else add_months(this_month, -1)
+    townships = access.jurisdictions_for(user, Action.EXPORT_LEDGERS, JurisdictionLevel.TOWNSHIP).order_by("code")
+    sent = set(LedgerSnapshot.objects.filter(township__in=townships, month=month, kind=kind)
+               .values_list("township_id", flat=True))
+    return [{"township": t, "month": month, "kind": kind} for t in townships if t.pk not in sent]
+
+
 def closing_board(user, *, months: int = 12) -> dict:
     townships = list(access.jurisdictions_for(user, Action.EXPORT_LEDGERS, JurisdictionLevel.TOWNSHIP)
                      .order_by("code"))

@@ -110,7 +110,11 @@ def closing(request):
         return _closing_submit(request)
     months = int(request.GET.get("months", 12)) if request.GET.get("months", "12").isdigit() else 12
     board = selectors.closing_board(request.user, months=min(max(months, 1), 36))
-    return TemplateResponse(request, "ledgers/closing.html", {"board": board})
+    pending_kind = request.GET.get("pending")
+    pending = selectors.closing_pending(request.user, pending_kind) if pending_kind in SnapshotKind.values else None
+    return TemplateResponse(request, "ledgers/closing.html", {
+        "board": board, "pending": pending,
+        "pending_label": SnapshotKind(pending_kind).label if pending is not None else ""})
 
 
 def _closing_submit(request):

@@ -95,6 +95,29 @@ def demo(db):
     )
 
 
+@pytest.fixture(scope="module")
+def full_demo(django_db_setup, django_db_blocker):
+    """The demo district exactly as `make run` loads it, once for a module, inside a transaction that is
+    rolled back after it; each test runs in a savepoint of its own within it."""
+    from django.db import transaction
+
+    from tests.demo_district import load_full_demo
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            demo = load_full_demo()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    yield demo
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
 @pytest.fixture
 def make_staff(db):
     from relief.services import staff_create

@@ -1,13 +1,23 @@
-"""The demo district exactly as `make run` loads it, for tests that must see what a user sees."""
+"""The demo district exactly as `make run` loads it (relief.demo.load_demo_district and every function in
+settings.RELIEF_DEMO_LOADERS), for tests that must see what a user of the demo sees.
+
+One place for that loading: the module-scoped `full_demo` fixture (tests/conftest.py) and the browser
+journeys call `load_full_demo()`.
+"""
+from types import SimpleNamespace
+
 from django.conf import settings
+from django.test import TestCase
 from django.utils.module_loading import import_string
 
 
-def load_full_demo_district():
-    """Jurisdictions, staff and every app's demo loader, in the order `manage.py load_demo` runs them."""
+def load_full_demo() -> SimpleNamespace:
     from relief.demo import load_demo_district
 
-    users = {user.username: user for user in load_demo_district()}
-    for path in settings.RELIEF_DEMO_LOADERS:
-        import_string(path)(stdout=None)
-    return users
+    # Run what the loaders leave for after their commit (needs copied from visits, policy matching) as
+    # `make run` does, also when the loading happens inside a test's transaction.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        users = {u.username: u for u in load_demo_district()}
+        for path in settings.RELIEF_DEMO_LOADERS:
+            import_string(path)()
+    return SimpleNamespace(users=users)

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.ledgers.full_demo import load_full_demo
+from tests.demo_district import load_full_demo
 from tests.ledgers.helpers import table
 
 pytestmark = [pytest.mark.browser]

@@ -21,8 +21,8 @@ ROLES = [
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_every_page_shown_to_the_user_opens(client, demo_district, username):
-    client.force_login(demo_district[username])
+def test_every_page_shown_to_the_user_opens(client, full_demo, username):
+    client.force_login(full_demo.users[username])
     result = crawl(client, limit=250)
     slowest = sorted(result.seconds.items(), key=lambda item: -item[1])[:8]
     print(username, len(result.visited), "pages;", "slowest:", [(u, round(t, 2)) for u, t in slowest])

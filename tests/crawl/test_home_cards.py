@@ -27,8 +27,8 @@ def shown_total(response, testid) -> int | None:
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_each_home_card_count_equals_the_rows_of_its_list(client, demo_district, username):
-    user = demo_district[username]
+def test_each_home_card_count_equals_the_rows_of_its_list(client, full_demo, username):
+    user = full_demo.users[username]
     client.force_login(user)
     problems = []
     cards = home_cards(user)
@@ -55,12 +55,12 @@ def test_each_home_card_count_equals_the_rows_of_its_list(client, demo_district,
 
 
 @pytest.mark.parametrize("username", ROLES)
-def test_each_navigation_badge_equals_the_rows_of_its_page(client, demo_district, username):
+def test_each_navigation_badge_equals_the_rows_of_its_page(client, full_demo, username):
     from django.test import RequestFactory
 
     from relief.context_processors import navigation
 
-    user = demo_district[username]
+    user = full_demo.users[username]
     client.force_login(user)
     request = RequestFactory().get("/")
     request.user = user
