@@ -308,3 +308,21 @@ def test_caseworker_home_cards(client, demo):
     client.force_login(demo.caseworker_a)
     html = client.get(reverse("home")).content.decode()
     assert "逾期未走访" in html and "本月应走访" in html
+
+
+def test_due_dates_say_how_many_days_are_left(client, demo):
+    """A date alone makes the caseworker count; the household page and the visit form say it in days."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    household = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=3))
+    client.force_login(demo.caseworker_a)
+    page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    form = client.get(reverse("visits:visit_new", args=[household.pk])).content.decode()
+    from relief.templatetags.deadlines import days_left
+    from visits.selectors import household_watch
+
+    words = days_left(household_watch(household).due_on)
+    assert words
+    for html in (page, form):
+        assert words in html
