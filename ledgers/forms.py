@@ -125,7 +125,10 @@ class SamplingDrawForm(forms.Form):
 
 
 class SampleCheckForm(forms.Form):
-    result = forms.ChoiceField(label=_("核查结果"), choices=[c for c in CheckResult.choices if c[0] != "pending"])
+    # No result is pre-selected: pressing 记录 without choosing must not record 准确.
+    result = forms.ChoiceField(label=_("核查结果"), choices=[("", _("请选择核查结果")),
+                                                         *[c for c in CheckResult.choices if c[0] != "pending"]],
+                               error_messages={"required": _("请选择核查结果。")})
     note = forms.CharField(label=_("核查说明"), required=False, max_length=500,
                            widget=forms.Textarea(attrs={"rows": 2}))
 

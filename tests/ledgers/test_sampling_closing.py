@@ -57,6 +57,13 @@ def test_check_results_per_township(client, demo, recipients):
     items[0].refresh_from_db()
     assert items[0].result == CheckResult.PENDING  # an error needs a note
     assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    # Pressing 记录 without choosing a result records nothing (the form offers no pre-selected 准确).
+    response = client.post(url(items[1]), {f"i{items[1].pk}-note": ""}, follow=True)
+    items[1].refresh_from_db()
+    assert items[1].result == CheckResult.PENDING
+    assert [m.level_tag for m in response.context["messages"]] == ["error"]
+    page = client.get(reverse("ledgers:sampling_detail", kwargs={"pk": draw.pk})).content.decode()
+    assert "请选择核查结果" in page
     client.post(url(items[0]), {f"i{items[0].pk}-result": "error", f"i{items[0].pk}-note": "收入超标"})
     client.post(url(items[1]), {f"i{items[1].pk}-result": "correct"})
     items[0].refresh_from_db()
