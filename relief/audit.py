@@ -91,6 +91,35 @@ DETAIL_LABELS = {
 }
 
 
+# What an import entry records (imports.services._audit): the sentence says which step it was, so an
+# upload that failed its check never reads as "导入了".
+IMPORT_STEP_SENTENCES = {
+    "uploaded": _("%(actor)s 上传了%(model)s“%(record)s”（待校验，尚未导入）"),
+    "rejected": _("%(actor)s 上传的%(model)s“%(record)s”被拒收（文件无法读取）"),
+    "imported": _("%(actor)s 导入了%(model)s“%(record)s”"),
+    "cancelled": _("%(actor)s 取消了%(model)s“%(record)s”"),
+}
+# Detail keys whose values are codes: shown by their labels.
+DETAIL_VALUE_LABELS = {
+    "what": {"uploaded": _("上传"), "rejected": _("拒收"), "imported": _("已导入"), "cancelled": _("已取消")},
+}
+
+
+def _detail_value_text(key: str, value) -> str:
+    if key == "ledger":
+        from django.apps import apps
+
+        if apps.is_installed("ledgers"):
+            from ledgers.models import LedgerKind
+
+            labels = dict(LedgerKind.choices)
+            return "、".join(str(labels.get(part, part)) for part in str(value).split("/"))
+    labels = DETAIL_VALUE_LABELS.get(key)
+    if labels and str(value) in labels:
+        return str(labels[str(value)])
+    return _structure_text(value)
+
+
 def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and value.strip() in EMPTY_VALUES)
 
@@ -208,7 +237,7 @@ ACCESS_SENTENCES = {
     AuditEvent.LOGOUT: _("%(actor)s 退出登录"),
     AuditEvent.LOGIN_FAILED: _("用户名“%(record)s”登录失败（密码错误或账号已锁定）"),
     AuditEvent.VIEW_PERSONAL_DATA: _("%(actor)s 查看了%(model)s“%(record)s”的完整个人信息"),
-    AuditEvent.EXPORT: _("%(actor)s 导出了%(model)s“%(record)s”"),
+    AuditEvent.EXPORT: _("%(actor)s 导出：%(record)s"),
     AuditEvent.IMPORT: _("%(actor)s 导入了%(model)s“%(record)s”"),
     AuditEvent.BULK_WRITE: _("%(actor)s 批量写入%(model)s：%(record)s"),
 }
@@ -244,8 +273,10 @@ def describe_entries(entries) -> None:
         if entry.action == LogEntry.Action.ACCESS:
             event = data.get("event")
             template = ACCESS_SENTENCES.get(event, _("%(actor)s 访问了%(model)s“%(record)s”"))
+            if event == AuditEvent.IMPORT and data.get("what") in IMPORT_STEP_SENTENCES:
+                template = IMPORT_STEP_SENTENCES[data["what"]]
             entry.sentence = str(template) % words
-            entry.change_rows = [(str(DETAIL_LABELS[k]), None, _structure_text(v)) for k, v in data.items()
+            entry.change_rows = [(str(DETAIL_LABELS[k]), None, _detail_value_text(k, v)) for k, v in data.items()
                                  if k in DETAIL_LABELS and not _empty(v) and not (event == "login_failed"
                                                                                    and k == "username")]
         else:

@@ -81,3 +81,24 @@ def test_logins_and_failed_logins_are_sentences(client, demo):
     text = page_text(client)
     assert "用户名“caseworker1”登录失败" in text
     assert "张丽 登录" in text
+
+
+def test_exports_and_uploads_say_what_they_were_in_words(client, demo):
+    """A ledger export names the ledger, not its code; an upload that is not imported never reads 导入了."""
+    from imports import services as import_services
+    from ledgers.services import audit_ledger_download
+    from tests.imports.helpers import HOUSEHOLD_HEADERS, family, upload, xlsx_bytes
+
+    audit_ledger_download(actor=demo.district_official, request=None, kind="monthly",
+                          jurisdiction=demo.district, detail={"rows": 3})
+    rows = family(1, 2)
+    rows[1]["与户主关系"] = "邻居"
+    batch = import_services.batch_upload(actor=demo.township1, kind="households",
+                                         upload=upload(xlsx_bytes(HOUSEHOLD_HEADERS, rows)))
+    import_services.batch_validate(batch_id=batch.pk)
+    client.force_login(demo.district_official)
+    text = page_text(client)
+    assert "周建国 导出：下载救助台账（月报）：长宁区" in text
+    assert "台账： 救助台账（月报）" in text and "monthly" not in text
+    assert "李秀英 上传了导入记录" in text and "尚未导入" in text
+    assert "李秀英 导入了" not in text and "uploaded" not in text
