@@ -357,6 +357,20 @@ class ReferralStep(models.Model):
     comment = models.TextField(_("意见/说明"), blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
+    # What `data` holds, in words, for the audit log.
+    audit_json_labels = {"data": {
+        "lead_id": None, "by": None, "before_study": None,
+        "department": (_("转办部门"), Department), "deadline": (_("办理期限"), None),
+        "meeting_date": (_("研究日期"), None), "participants": (_("参加人员"), None), "conclusion": (_("结论"), None),
+        "review_date": (_("会审日期"), None), "start": (_("开始"), None), "end": (_("结束"), None),
+        "place": (_("公示地点"), None), "objections": (_("异议"), None), "handling": (_("异议处理"), None),
+        "assistance_type": (_("救助类型"), OutcomeAssistance), "amount": (_("金额（元）"), None),
+        "organisation": (_("转介机构"), None), "level": (_("决定层级"), DecisionLevel),
+        "agreed_by": (_("同意人"), None), "difficulty": (_("困难情况"), None),
+        "family_informed": (_("已告知家庭"), None), "from": (_("原层级"), None),
+        "paperwork_due": (_("补办期限"), None), "real_difficulty": (_("确有困难"), None),
+        "reason": (_("原因"), None), "resolved": (_("已解决"), None),
+    }}
 
     class Meta:
         verbose_name = _("转办流程记录")

@@ -160,6 +160,27 @@ def _structure_text(value) -> str:
     return str(value)
 
 
+def _json_text(value, labels) -> str:
+    """A JSON field in words. A model names what its JSON holds in `audit_json_labels`:
+    {field: TextChoices} for a list of codes, or {field: {key: (label, TextChoices | None) or None}} for a dict
+    (None hides a technical key)."""
+    if labels is None:
+        return _structure_text(value)
+    if isinstance(value, list) and isinstance(labels, type):
+        names = dict(labels.choices)
+        return "、".join(str(names.get(v, v)) for v in value) or str(_("空"))
+    if isinstance(value, dict) and isinstance(labels, dict):
+        parts = []
+        for key, item in value.items():
+            if _empty(item) or (key in labels and labels[key] is None):
+                continue
+            label, choices = labels.get(key) or (key, None)
+            text = str(dict(choices.choices).get(item, item)) if choices is not None else _structure_text(item)
+            parts.append(f"{label}：{text}")
+        return "；".join(parts) or str(_("空"))
+    return _structure_text(value)
+
+
 class _Resolver:
     """Names of related records for a page of entries, fetched once per model."""
 
@@ -199,9 +220,10 @@ def _value_text(field, raw, resolver: _Resolver) -> str:
         import json
 
         try:
-            return _structure_text(json.loads(raw)) if isinstance(raw, str) else _structure_text(raw)
+            value = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
             return str(raw)
+        return _json_text(value, getattr(field.model, "audit_json_labels", {}).get(field.name))
     return str(raw)
 
 

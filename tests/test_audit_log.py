@@ -102,3 +102,23 @@ def test_exports_and_uploads_say_what_they_were_in_words(client, demo):
     assert "台账： 救助台账（月报）" in text and "monthly" not in text
     assert "李秀英 上传了导入记录" in text and "尚未导入" in text
     assert "李秀英 导入了" not in text and "uploaded" not in text
+
+
+def test_a_referral_step_and_a_visit_show_their_details_by_label(demo):
+    from django.contrib.contenttypes.models import ContentType
+
+    from referrals import services as referral_services
+    from relief.audit import _Resolver, _value_text, describe_entries
+    from visits.models import Visit
+
+    referral = draft(demo)
+    referral_services.referral_study(actor=demo.caseworker_a, referral=referral, meeting_date=timezone.localdate(),
+                                     participants="村委会主任等5人", conclusion="同意上报")
+    entries = list(LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(ReferralStep)))
+    assert entries
+    describe_entries(entries)
+    shown = " ".join(f"{label}：{new}" for entry in entries for label, _old, new in entry.change_rows)
+    assert "研究日期：" in shown and "参加人员：村委会主任等5人" in shown and "结论：同意上报" in shown
+    assert "participants" not in shown and "meeting_date" not in shown
+    field = Visit._meta.get_field("needs")
+    assert _value_text(field, '["medical"]', _Resolver()) == "医疗"

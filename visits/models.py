@@ -96,6 +96,7 @@ class Visit(models.Model):
     schooling = _check_field(_("子女就学"))
     situation = models.TextField(_("现实生活状况"), blank=True)
     needs = models.JSONField(_("发现的需求"), default=list, blank=True)
+    audit_json_labels = {"needs": Need}
     needs_text = models.TextField(_("需求说明"), blank=True)
     # Empty when the person was not seen: nobody was asked, so there is no answer to store.
     willingness = models.CharField(_("救助意愿"), max_length=20, choices=Willingness.choices, blank=True,
