@@ -26,7 +26,7 @@ from .forms import (
     ObservationAddForm, ObservationRemoveForm, ObservationReviewForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
 )
 from .idcard import mask_id_number
-from .models import AssistanceType, Cadence, FocusReason, Household, MemberStatus, RosterChange, TargetKind
+from .models import AssistanceType, Cadence, FocusReason, Household, MemberStatus, Relation, RosterChange, TargetKind
 from .sections import household_sections
 
 PAGE_SIZES = (20, 50, 100)
@@ -250,7 +250,9 @@ def _member_of(household, member_pk):
 @access_rule(Action.EDIT_HOUSEHOLDS)
 def member_add(request, pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
-    form = MemberForm(request.POST or None, initial={"relation": "child"})
+    # The first person of a household with nobody registered yet (one made from a lead) is its head.
+    has_head = household.members.filter(relation=Relation.HEAD, status=MemberStatus.PRESENT).exists()
+    form = MemberForm(request.POST or None, initial={"relation": Relation.CHILD if has_head else Relation.HEAD})
     if _written(request, form, lambda: services.member_add(
             actor=request.user, household=household, **form.service_fields())):
         return _done(request, household, _("已添加成员“%(name)s”。") % {"name": form.cleaned_data["name"]})

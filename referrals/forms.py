@@ -86,7 +86,9 @@ class ReferralCreateForm(forms.Form):
     requested = forms.ChoiceField(label=_("建议救助方式"), choices=_blank(OutcomeAssistance.choices, _("待部门认定")),
                                   required=False)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
-    willing = forms.BooleanField(label=_("已宣讲政策，本人有申请意愿"), required=False, initial=True)
+    # Unticked until the caseworker has asked: a lead reported by a neighbour says nothing of the
+    # person's own wish (救助自愿, seed 001).
+    willing = forms.BooleanField(label=_("已宣讲政策，本人有申请意愿"), required=False)
 
 
 class VersionForm(forms.Form):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from households.models import Household
+from households.selectors import head_of
 from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
@@ -167,7 +168,10 @@ def lead_action(request, pk, action):
             referral = services.lead_to_referral(actor=request.user, lead=lead, version=version,
                                                  summary=data["summary"], requested=data["requested"],
                                                  willing=data["willing"])
-            messages.success(request, _("已转为村级转办草稿，请组织集体研究后报送乡镇。"))
+            if referral.status == ReferralStatus.SUBMITTED:
+                messages.success(request, _("已受理并转办：状态为“已报乡镇”，请交办部门。"))
+            else:
+                messages.success(request, _("已转为村级转办草稿，请组织集体研究后报送乡镇。"))
             return redirect("referrals:detail", pk=referral.pk)
         else:
             raise Http404(_("未找到该操作。"))
@@ -263,7 +267,8 @@ def referral_detail(request, pk):
     return TemplateResponse(request, "referrals/referral_detail.html", {
         "referral": referral, "steps": steps,
         "actions": [(a, StepAction(a).label) for a in allowed],
-        "household_url": household_url(referral.household_id), "today": timezone.localdate()})
+        "household_url": household_url(referral.household_id), "today": timezone.localdate(),
+        "head": head_of(referral.household)})
 
 
 STEP_SERVICES = {

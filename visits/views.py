@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from households.models import Household
+from households.selectors import head_of
 from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
@@ -141,7 +142,8 @@ def visit_detail(request, pk):
     visit = get_object_or_404(visits.prefetch_related("visitors", "photos"), pk=pk)
     audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=request.user, obj=visit, request=request,
                  description=_("查看巡查记录 %(pk)s") % {"pk": visit.pk}, detail={"household": visit.household_id})
-    return TemplateResponse(request, "visits/visit_detail.html", {"visit": visit, "household": visit.household})
+    return TemplateResponse(request, "visits/visit_detail.html", {"visit": visit, "household": visit.household,
+                                                                  "head": head_of(visit.household)})
 
 
 @access_rule(Action.VIEW_PERSONAL_DATA)
