@@ -55,6 +55,7 @@ def test_township_takes_a_lead_to_a_decision(transactional_db, demo, browser_log
     page.get_by_test_id("lead-link").click()
     expect(page.locator("main")).to_contain_text("已关联家庭")
     page.select_option("#id_requested", "dibao")
+    page.check("#id_willing")
     page.get_by_test_id("lead-refer").click()
     expect(page.get_by_test_id("referral-status")).to_have_text("已报乡镇")
     referral = Referral.objects.get(lead=lead)

@@ -24,6 +24,7 @@ def test_lead_to_assistance_journey(transactional_db, demo, browser_login, live_
     page.get_by_test_id("lead-start").click()
     expect(page.get_by_test_id("lead-status")).to_have_text("核实中")
     page.select_option("#id_requested", "dibao")
+    page.check("#id_willing")  # the caseworker asked: the wish to apply is never presumed
     page.get_by_test_id("lead-refer").click()
     expect(page.get_by_test_id("referral-status")).to_have_text("村级草稿")
     page.get_by_test_id("step-study").click()
