@@ -149,6 +149,10 @@ class DashboardForm(PeriodMixin, forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].queryset = jurisdiction_choices(user, Action.VIEW)
+        # The filter shows the period the figures cover, not blank boxes.
+        defaults = self.clean_defaults()
+        self.fields["month_from"].initial = f"{defaults['start']:%Y-%m}"
+        self.fields["month_to"].initial = f"{defaults['end']:%Y-%m}"
 
     def clean_defaults(self) -> dict:
         """The period shown before the user filters: the last six months."""

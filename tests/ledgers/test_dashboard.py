@@ -187,3 +187,15 @@ def test_every_navigation_link_opens_for_the_user_it_is_shown_to(client, demo, u
     assert nav
     for item in nav:
         assert client.get(item["url"]).status_code == 200, item["url"]
+
+
+def test_the_filter_shows_the_period_the_figures_cover(client, demo):
+    from django.utils import timezone
+
+    from ledgers.reports import add_months, month_start
+
+    this_month = month_start(timezone.localdate())
+    client.force_login(demo.township1)
+    html = client.get(reverse("ledgers:dashboard")).content.decode()
+    assert f'name="month_from" value="{add_months(this_month, -5):%Y-%m}"' in html.replace('type="month" ', "")
+    assert f'value="{this_month:%Y-%m}"' in html
