@@ -157,6 +157,12 @@ class EligibleForm(VersionForm):
     start_date = forms.DateField(label=_("救助开始日期"), widget=DATE, initial=timezone.localdate,
                                  error_messages={"required": _("请填写救助开始日期。"), "invalid": _("日期格式不正确。")})
     organisation = forms.CharField(label=_("转介机构（转介时填写）"), max_length=100, required=False)
+    one_off = forms.BooleanField(label=_("一次性救助（发放一次即结束，不按月持续）"), required=False,
+                                 help_text=_("临时救助、受灾人员救助总是一次性的。"))
+
+    def clean_one_off(self):
+        # Unticked means "as the kind of assistance usually is" (None), never "monthly" for a temporary grant.
+        return True if self.cleaned_data.get("one_off") else None
 
 
 class IneligibleForm(VersionForm):

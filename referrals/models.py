@@ -369,7 +369,7 @@ class ReferralStep(models.Model):
         "agreed_by": (_("同意人"), None), "difficulty": (_("困难情况"), None),
         "family_informed": (_("已告知家庭"), None), "from": (_("原层级"), None),
         "paperwork_due": (_("补办期限"), None), "real_difficulty": (_("确有困难"), None),
-        "reason": (_("原因"), None), "resolved": (_("已解决"), None),
+        "reason": (_("原因"), None), "resolved": (_("已解决"), None), "one_off": (_("一次性救助"), None),
     }}
 
     class Meta:

@@ -784,7 +784,8 @@ def _decision_level(referral: Referral) -> str:
 
 @transaction.atomic
 def referral_decide_eligible(*, actor, referral, assistance_type: str, amount=None, start_date: date | None = None,
-                             organisation: str = "", comment: str = "", version: int | None = None) -> Referral:
+                             organisation: str = "", comment: str = "", version: int | None = None,
+                             one_off: bool | None = None) -> Referral:
     """The department (recorded by the township) or the district finds the family eligible.
 
     Writes the assistance and a household event back to the household and moves its roster kind.
@@ -818,12 +819,13 @@ def referral_decide_eligible(*, actor, referral, assistance_type: str, amount=No
     note = _("转办%(pk)s认定（%(dept)s）") % {"pk": referral.pk, "dept": referral.get_department_display() or level}
     if referral.organisation:
         note = f"{note}：转介{referral.organisation}"
-    outcomes.assistance_grant(actor=actor, referral=referral, outcome=assistance_type, amount=amount,
-                              start_date=start_date, note=note)
+    record = outcomes.assistance_grant(actor=actor, referral=referral, outcome=assistance_type, amount=amount,
+                                       start_date=start_date, note=note, one_off=one_off)
     outcomes.roster_kind_follow(actor=actor, referral=referral, eligible=True)
     return _step(referral, actor=actor, action=StepAction.DECIDE_ELIGIBLE, to_status=S.ELIGIBLE, comment=comment,
                  data={"assistance_type": assistance_type, "amount": str(amount), "start": str(start_date),
-                       "organisation": referral.organisation, "level": level},
+                       "organisation": referral.organisation, "level": level,
+                       "one_off": record.end_date is not None},
                  fields=["decision_level", "assistance_type", "amount", "start_date", "organisation", "decided_by",
                          "decided_at", "ineligible_reason", "real_difficulty", "paperwork_done_on"])
 

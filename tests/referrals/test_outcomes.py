@@ -83,3 +83,25 @@ def test_second_refusal_keeps_the_single_observation_entry(demo):
     assert ObservationEntry.objects.filter(household=household, removed_on__isnull=True).count() == 1
     assert HouseholdEvent.objects.filter(household=household, source_ref=f"referral:{r2.pk}",
                                          field="observation").exists()
+
+
+@pytest.mark.parametrize("assistance_type, one_off, ends", [
+    ("housing", True, True),      # a one-off housing grant the township ticks as such
+    ("housing", None, False),     # left unticked: an ongoing benefit
+    ("temporary", None, True),    # temporary assistance is always one-off
+])
+def test_a_one_off_grant_ends_the_day_it_starts(demo, assistance_type, one_off, ends):
+    r = h.assigned(demo)
+    services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type=assistance_type,
+                                      amount="5000", start_date=h.today(), one_off=one_off)
+    record = AssistanceRecord.objects.get(household=r.household)
+    assert (record.end_date == record.start_date) is ends and (record.end_date is None) is (not ends)
+
+
+def test_the_decision_form_offers_one_off(client, demo):
+    from django.urls import reverse
+
+    r = h.assigned(demo)
+    client.force_login(demo.township1)
+    html = client.get(reverse("referrals:step", args=[r.pk, "decide_eligible"])).content.decode()
+    assert 'name="one_off"' in html
