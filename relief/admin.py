@@ -1,13 +1,23 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import IntegerField, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import SelectableFieldsExportForm
 
 from .access import Action, jurisdictions_for
 from .models import Jurisdiction, User
-from .services import StaffError, staff_check_assignment, staff_save
+from .services import StaffError, staff_check_assignment, staff_lockout_failures, staff_save, staff_unlock
 
 # Permissions here are granted by role on jurisdictions (relief/access.py); Django's groups mean nothing.
 admin.site.unregister(Group)
@@ -95,21 +105,23 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     form = StaffChangeForm
     add_form = StaffCreationForm
     add_form_template = "admin/relief/user/add_form.html"
+    change_form_template = "admin/relief/user/change_form.html"
     change_password_form = StaffPasswordForm
     change_user_password_template = "admin/relief/user/change_password.html"
-    list_display = ["username", "full_name", "role", "jurisdiction", "is_active", "last_login"]
+    list_display = ["username", "full_name", "role", "jurisdiction", "is_active", "lockout_status", "last_login"]
+    actions = ["unlock_accounts"]
     list_filter = ["role", "is_active", "jurisdiction__level"]
     search_fields = ["username", "full_name", "phone", "jurisdiction__name"]
     list_select_related = ["jurisdiction"]
     autocomplete_fields = ["jurisdiction"]
     filter_horizontal = []
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "lockout_status"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("岗位"), {"fields": ("full_name", "phone", "role", "jurisdiction"),
                      "description": _("角色决定所属辖区的层级：村社会救助协理员配属村/社区，乡镇民政办配属乡镇/街道，"
                                       "区县民政局和系统管理员配属区/县。")}),
-        (_("状态"), {"fields": ("is_active",)}),
+        (_("状态"), {"fields": ("is_active", "lockout_status")}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -120,3 +132,77 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     def save_model(self, request, obj, form, change):
         # The same service as the app: the level rule, the admin door by role, and the grants at once.
         staff_save(actor=request.user, user=obj, is_staff=True if obj.is_superuser else None)
+
+    # ---------------------------------------------------------------- 登录锁定 (django-axes)
+    # Five wrong passwords lock an account from that address for AXES_COOLOFF_TIME; the lockout page tells the
+    # user to ask the 系统管理员, who unlocks here (an action on the list, a button on the account's page).
+
+    def get_queryset(self, request):
+        from axes.models import AccessAttempt
+
+        attempts = AccessAttempt.objects.filter(username=OuterRef("username"))
+        if settings.AXES_COOLOFF_TIME is not None:
+            attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+        most = attempts.order_by().values("username").annotate(most=Max("failures_since_start")).values("most")[:1]
+        return super().get_queryset(request).annotate(
+            lockout_failures=Coalesce(Subquery(most, output_field=IntegerField()), 0))
+
+    @admin.display(description=_("登录锁定"))
+    def lockout_status(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        failures = getattr(obj, "lockout_failures", None)
+        if failures is None:
+            failures = staff_lockout_failures(obj)
+        if failures >= settings.AXES_FAILURE_LIMIT:
+            return format_html('<strong style="color:#ba2121">{}</strong>',
+                               gettext("已锁定（密码连续输错 %(n)s 次）") % {"n": failures})
+        if failures:
+            return gettext("未锁定（近期输错 %(n)s 次）") % {"n": failures}
+        return gettext("未锁定")
+
+    def _unlock_message(self, request, users_cleared):
+        total = sum(cleared for _user, cleared in users_cleared)
+        if len(users_cleared) == 1:
+            user, cleared = users_cleared[0]
+            if cleared:
+                text = gettext("已解除账号“%(user)s”的登录锁定，清除失败登录记录 %(n)s 条，该账号现在可以登录。")
+            else:
+                text = gettext("账号“%(user)s”没有失败登录记录，无需解锁。")
+            self.message_user(request, text % {"user": user.get_username(), "n": cleared},
+                              messages.SUCCESS if cleared else messages.INFO)
+            return
+        unlocked = sum(1 for _user, cleared in users_cleared if cleared)
+        self.message_user(request, gettext("已为 %(users)s 个账号解除登录锁定，共清除失败登录记录 %(n)s 条。") % {
+            "users": unlocked, "n": total}, messages.SUCCESS if total else messages.INFO)
+
+    @admin.action(description=_("解除登录锁定"), permissions=["change"])
+    def unlock_accounts(self, request, queryset):
+        # The queryset is this admin's own (scoped to the district), so no account outside it is reached.
+        self._unlock_message(request, [(user, staff_unlock(actor=request.user, user=user, request=request))
+                                       for user in queryset])
+
+    def unlock_view(self, request, id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = self.get_object(request, unquote(id))
+        if user is None:
+            raise Http404
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        self._unlock_message(request, [(user, staff_unlock(actor=request.user, user=user, request=request))])
+        return HttpResponseRedirect(reverse("admin:relief_user_change", args=[user.pk]))
+
+    def get_urls(self):
+        # Before the admin's own: its "<path:object_id>/" catch-all would take "<id>/unlock/".
+        return [path("<id>/unlock/", self.admin_site.admin_view(self.unlock_view), name="relief_user_unlock"),
+                *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        user = self.get_object(request, unquote(object_id))
+        extra_context = {
+            **(extra_context or {}),
+            "show_unlock": bool(user is not None and user.lockout_failures
+                                and self.has_change_permission(request, user)),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -22,6 +22,7 @@ class AuditEvent(models.TextChoices):
     EXPORT = "export", _("导出")
     IMPORT = "import", _("导入")
     BULK_WRITE = "bulk_write", _("批量写入")
+    STAFF_UNLOCK = "staff_unlock", _("解除登录锁定")
 
 
 def client_address(request) -> str | None:
@@ -87,7 +88,7 @@ DETAIL_LABELS = {
     "households": _("家庭数"), "members": _("人数"), "population": _("抽样总体"), "sampled": _("抽中"),
     "leads_created": _("新建线索"), "leads_existing": _("已有线索"), "leads_opened": _("新建线索"),
     "errors": _("错误行数"), "new": _("新增"), "updated": _("更新"), "unchanged": _("未变"),
-    "what": _("内容"), "file_name": _("文件名"),
+    "what": _("内容"), "file_name": _("文件名"), "cleared": _("清除的失败登录记录"),
 }
 
 
@@ -262,6 +263,7 @@ ACCESS_SENTENCES = {
     AuditEvent.EXPORT: _("%(actor)s 导出：%(record)s"),
     AuditEvent.IMPORT: _("%(actor)s 导入了%(model)s“%(record)s”"),
     AuditEvent.BULK_WRITE: _("%(actor)s 批量写入%(model)s：%(record)s"),
+    AuditEvent.STAFF_UNLOCK: _("%(actor)s 解除了账号“%(record)s”的登录锁定"),
 }
 ACTION_SENTENCES = {
     LogEntry.Action.CREATE: _("%(actor)s 新增了%(model)s“%(record)s”"),

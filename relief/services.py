@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from .access import ROLE_LEVEL, grant_role_permissions
+from .audit import AuditEvent, audit_record
 from .models import Jurisdiction, JurisdictionLevel, Role, User
 
 # Model permissions that let the admin role manage staff and jurisdictions in the Django admin and import
@@ -101,3 +102,39 @@ def staff_assign(*, actor: User | None, user: User, role: str, jurisdiction: Jur
     user.save(update_fields=["role", "jurisdiction", "is_staff"])
     staff_apply_role(user)
     return user
+
+
+def staff_lockout_failures(user: User) -> int:
+    """The most wrong passwords django-axes counts against this account from any one address, within the
+    cool-off time (older attempts no longer lock; axes removes them at the next login)."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Max
+    from django.utils import timezone
+
+    attempts = AccessAttempt.objects.filter(username=user.get_username())
+    if settings.AXES_COOLOFF_TIME is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
+    return attempts.aggregate(most=Max("failures_since_start"))["most"] or 0
+
+
+def staff_is_locked(user: User) -> bool:
+    from django.conf import settings
+
+    return staff_lockout_failures(user) >= settings.AXES_FAILURE_LIMIT
+
+
+@transaction.atomic
+def staff_unlock(*, actor: User | None, user: User, request=None) -> int:
+    """Clear django-axes' failed-login records of this account (every address), so it can log in at once.
+
+    Returns how many lockout records were removed; the audit log says who unlocked whom.
+    """
+    from axes.utils import reset
+
+    was_locked = staff_is_locked(user)
+    cleared = reset(username=user.get_username())
+    name = f"{user.full_name}（{user.get_username()}）" if user.full_name else user.get_username()
+    audit_record(event=AuditEvent.STAFF_UNLOCK, actor=actor, obj=user, request=request, description=name,
+                 detail={"username": user.get_username(), "cleared": cleared, "was_locked": was_locked})
+    return cleared

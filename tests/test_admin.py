@@ -135,3 +135,87 @@ def test_the_admin_reaches_the_django_admin_from_the_navigation_and_others_do_no
     for user in (demo.caseworker_a, demo.township1, demo.district_official):
         client.force_login(user)
         assert "管理后台" not in client.get(reverse("home")).content.decode()
+
+
+# ---------------------------------------------------------------- unlocking an account locked by django-axes
+
+def lock_out(settings, username):
+    """Lock an account the way a user does: wrong passwords through the real login form."""
+    from django.test import Client
+
+    stranger = Client()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        stranger.post(reverse("login"), {"username": username, "password": "wrong"})
+    locked = stranger.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
+    assert locked.status_code == 429 and "联系系统管理员解锁" in locked.content.decode()
+    return stranger
+
+
+def unlock_entries(user):
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.filter(additional_data__event="staff_unlock", object_pk=str(user.pk))
+
+
+def test_the_admin_sees_a_locked_account_and_unlocks_it_from_its_page(client, settings, demo):
+    stranger = lock_out(settings, "caseworker2")
+    client.force_login(demo.admin)
+    change = reverse("admin:relief_user_change", args=[demo.caseworker_b.pk])
+    page = client.get(change).content.decode()
+    assert "已锁定（密码连续输错" in page and 'data-testid="unlock-account"' in page
+    listing = client.get(reverse("admin:relief_user_changelist")).content.decode()
+    assert "已锁定" in listing
+    # The unlock button posts; a GET changes nothing.
+    unlock = reverse("admin:relief_user_unlock", args=[demo.caseworker_b.pk])
+    assert client.get(unlock).status_code == 405
+    response = client.post(unlock, follow=True)
+    assert response.redirect_chain[-1][0] == change
+    assert "已解除账号“caseworker2”的登录锁定，清除失败登录记录 1 条" in response.content.decode()
+    assert "未锁定" in response.content.decode() and 'data-testid="unlock-account"' not in response.content.decode()
+    entry = unlock_entries(demo.caseworker_b).get()
+    assert entry.actor == demo.admin and entry.additional_data["cleared"] == 1
+    assert entry.additional_data["was_locked"] is True
+    # The user logs in again at once, from the address that was locked.
+    assert stranger.post(reverse("login"), {"username": "caseworker2", "password": DEMO_PASSWORD}).status_code == 302
+
+
+def test_the_admin_unlocks_accounts_with_the_list_action(client, settings, demo):
+    stranger = lock_out(settings, "caseworker1")
+    lock_out(settings, "township1")
+    client.force_login(demo.admin)
+    changelist = reverse("admin:relief_user_changelist")
+    response = client.post(changelist, {"action": "unlock_accounts",
+                                        "_selected_action": [demo.caseworker_a.pk, demo.township1.pk]}, follow=True)
+    body = response.content.decode()
+    assert "已为 2 个账号解除登录锁定，共清除失败登录记录 2 条" in body
+    assert "已锁定" not in body
+    assert unlock_entries(demo.caseworker_a).filter(actor=demo.admin).exists()
+    assert unlock_entries(demo.township1).filter(actor=demo.admin).exists()
+    assert stranger.post(reverse("login"), {"username": "caseworker1", "password": DEMO_PASSWORD}).status_code == 302
+    # The audit log says it in words.
+    client.force_login(demo.district_official)
+    log = client.get(reverse("audit_log"), {"event": "staff_unlock"}).content.decode()
+    assert "解除了账号“张丽（caseworker1）”的登录锁定" in log
+
+
+def test_others_cannot_unlock(client, settings, demo, make_staff):
+    from relief.models import Jurisdiction, JurisdictionLevel
+
+    stranger = lock_out(settings, "caseworker2")
+    unlock = reverse("admin:relief_user_unlock", args=[demo.caseworker_b.pk])
+    for user in (demo.caseworker_a, demo.township1, demo.district_official):
+        client.force_login(user)
+        response = client.post(unlock)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], user
+        response = client.post(reverse("admin:relief_user_changelist"),
+                               {"action": "unlock_accounts", "_selected_action": [demo.caseworker_b.pk]})
+        assert response.status_code == 302 and "/admin/login/" in response["Location"], user
+    # The admin of another district does not reach this district's accounts.
+    other = Jurisdiction.objects.create(code="500229000000", name="城口县", level=JurisdictionLevel.DISTRICT)
+    client.force_login(make_staff(Role.ADMIN, other, username="waidi_guanli"))
+    assert client.post(unlock).status_code == 404
+    client.post(reverse("admin:relief_user_changelist"),
+                {"action": "unlock_accounts", "_selected_action": [demo.caseworker_b.pk]})
+    assert not unlock_entries(demo.caseworker_b).exists()
+    # Still locked.
+    assert stranger.post(reverse("login"), {"username": "caseworker2", "password": DEMO_PASSWORD}).status_code == 429
