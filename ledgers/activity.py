@@ -121,7 +121,7 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
             "overdue_chart": hbar_chart(overdue_bars, title=_("逾期未走访（未处理预警）"), color="#c0392b")}
 
 
-def _referrals_part(villages, start, end, jurisdiction=None) -> dict | None:
+def _referrals_part(user, villages, start, end, jurisdiction=None) -> dict | None:
     if model_or_none("referrals.Referral") is None or model_or_none("referrals.Lead") is None:
         return None
     from referrals.models import Lead, Referral, ReferralStatus
@@ -140,11 +140,11 @@ def _referrals_part(villages, start, end, jurisdiction=None) -> dict | None:
         .values_list("created_at", "decided_at")]
     from .selectors import figure_url
 
-    stages = [Bar(_("受理线索"), leads, figure_url("leads", jurisdiction, start, end)),
-              Bar(_("发起转办"), counts["referred"], figure_url("referred", jurisdiction, start, end)),
-              Bar(_("报送乡镇"), counts["submitted"], figure_url("submitted", jurisdiction, start, end)),
-              Bar(_("作出决定"), counts["decided"], figure_url("decided", jurisdiction, start, end)),
-              Bar(_("符合条件·已救助"), counts["eligible"], figure_url("eligible", jurisdiction, start, end))]
+    stages = [Bar(_("受理线索"), leads, figure_url(user, "leads", jurisdiction, start, end)),
+              Bar(_("发起转办"), counts["referred"], figure_url(user, "referred", jurisdiction, start, end)),
+              Bar(_("报送乡镇"), counts["submitted"], figure_url(user, "submitted", jurisdiction, start, end)),
+              Bar(_("作出决定"), counts["decided"], figure_url(user, "decided", jurisdiction, start, end)),
+              Bar(_("符合条件·已救助"), counts["eligible"], figure_url(user, "eligible", jurisdiction, start, end))]
     return {"stages": stages, "median_days": round(median(durations), 1) if durations else None,
             "decided_in_period": len(durations), "funnel_chart": funnel(stages, title=_("线索转办漏斗"))}
 
@@ -185,7 +185,7 @@ def dashboard_parts(user, jurisdiction, villages, start, end) -> dict:
     whole_scope = jurisdiction is None or jurisdiction.pk == user.jurisdiction_id
     return {"visits": _visits_part(user, jurisdiction, villages, start, end, whole_scope),
             "alerts": _alerts_part(villages, start, end),
-            "referrals": _referrals_part(villages, start, end, jurisdiction), "missing_sources": missing}
+            "referrals": _referrals_part(user, villages, start, end, jurisdiction), "missing_sources": missing}
 
 
 def sample_results_by(villages, start, end) -> dict:

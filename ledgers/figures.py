@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from households.models import AssistanceRecord, Household, ObservationEntry, RosterEntry
@@ -20,6 +20,9 @@ from households.models import AssistanceRecord, Household, ObservationEntry, Ros
 class Figure:
     label: str
     rows: Callable[[list[int], dt.date, dt.date], QuerySet]
+    # The list whose access rule also gates these rows: a user who may not open the leads list may not
+    # read its rows through a dashboard figure either.
+    list_url: str
     source: str = ""  # app_label.Model the figure needs (None when that app is not installed)
 
 
@@ -54,18 +57,34 @@ def _referred(ids, start, end):
 
 
 FIGURES: dict[str, Figure] = {
-    "roster_exits": Figure(_("本期退出花名册"), _roster_exits),
-    "new_assistance": Figure(_("新增救助（户）"), _new_assistance),
-    "observed": Figure(_("列入观察名单"), _observed),
-    "leads": Figure(_("受理线索"), _leads, "referrals.Lead"),
-    "referred": Figure(_("发起转办"), _referred, "referrals.Referral"),
+    "roster_exits": Figure(_("本期退出花名册"), _roster_exits, "households:list"),
+    "new_assistance": Figure(_("新增救助（户）"), _new_assistance, "households:list"),
+    "observed": Figure(_("列入观察名单"), _observed, "households:list"),
+    "leads": Figure(_("受理线索"), _leads, "referrals:lead_list", "referrals.Lead"),
+    "referred": Figure(_("发起转办"), _referred, "referrals:list", "referrals.Referral"),
     "submitted": Figure(_("报送乡镇"), lambda ids, s, e: _referred(ids, s, e).filter(submitted_at__isnull=False),
-                        "referrals.Referral"),
+                        "referrals:list", "referrals.Referral"),
     "decided": Figure(_("作出决定"), lambda ids, s, e: _referred(ids, s, e).filter(decided_at__isnull=False),
-                      "referrals.Referral"),
+                      "referrals:list", "referrals.Referral"),
     "eligible": Figure(_("符合条件·已救助"),
-                       lambda ids, s, e: _referred(ids, s, e).filter(status="eligible"), "referrals.Referral"),
+                       lambda ids, s, e: _referred(ids, s, e).filter(status="eligible"), "referrals:list",
+                       "referrals.Referral"),
 }
+
+
+def figure_open_to(user, key: str) -> Figure | None:
+    """The figure, if it exists here and the user may read its rows (by the rule of the list it lists)."""
+    from relief import access
+
+    from .selectors import model_or_none
+
+    figure = FIGURES.get(key)
+    if figure is None or (figure.source and model_or_none(figure.source) is None):
+        return None
+    try:
+        return figure if access.may_open(user, figure.list_url) else None
+    except NoReverseMatch:  # the list's app is not installed
+        return None
 
 
 def row_of(figure: str, obj, heads: dict[int, str]) -> dict:

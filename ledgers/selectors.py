@@ -143,8 +143,13 @@ def period_params(jurisdiction: Jurisdiction | None, start: dt.date, end: dt.dat
             "month_to": f"{end:%Y-%m}"}
 
 
-def figure_url(figure: str, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> str:
-    """The list of the rows a period figure counts (ledgers/figures.py), in the dashboard's scope."""
+def figure_url(user, figure: str, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> str:
+    """The list of the rows a period figure counts (ledgers/figures.py), in the dashboard's scope; blank for a
+    user who may not read those rows."""
+    from .figures import figure_open_to
+
+    if figure_open_to(user, figure) is None:
+        return ""
     return url_or_blank("ledgers:figure_rows", {"figure": figure, **period_params(jurisdiction, start, end)})
 
 
@@ -179,7 +184,7 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction], start: d
         counts["exits"] = figure_count("roster_exits", villages, start, end)
     return {
         "counts": counts, "categories": categories, "kinds": kinds,
-        "exits_url": figure_url("roster_exits", jurisdiction, start, end) if start is not None else "",
+        "exits_url": figure_url(user, "roster_exits", jurisdiction, start, end) if start is not None else "",
         "total_url": household_list_url(user, jurisdiction),
         "roster_url": household_list_url(user, jurisdiction, on_roster="1"),
         "observation_url": household_list_url(user, jurisdiction, on_observation="1"),
@@ -214,7 +219,7 @@ def area_figures(user, villages: list[Jurisdiction]) -> dict | None:
     return {"level": _("乡镇（街道）") if by_township else _("村（社区）"), "rows": list(areas.values())}
 
 
-def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date, jurisdiction=None) -> dict:
+def monthly_new(user, villages: list[Jurisdiction], start: dt.date, end: dt.date, jurisdiction=None) -> dict:
     """New recipients (assistance started) vs observation-list entries, per month."""
     ids = [v.pk for v in villages]
     months = []
@@ -236,11 +241,13 @@ def monthly_new(villages: list[Jurisdiction], start: dt.date, end: dt.date, juri
         (_("新增救助"), [new.get(m, 0) for m in months], []),
         (_("列入观察名单"), [observed.get(m, 0) for m in months], []),
     ]
+    def month_url(figure: str, month: dt.date) -> str:
+        return figure_url(user, figure, jurisdiction, month, add_months(month, 1) - dt.timedelta(days=1))
+
     return {"months": months, "new": [new.get(m, 0) for m in months],
             "observed": [observed.get(m, 0) for m in months],
             "rows": [{"month": m, "new": new.get(m, 0), "observed": observed.get(m, 0),
-                      "new_url": figure_url("new_assistance", jurisdiction, m, add_months(m, 1) - dt.timedelta(days=1)),
-                      "observed_url": figure_url("observed", jurisdiction, m, add_months(m, 1) - dt.timedelta(days=1))}
+                      "new_url": month_url("new_assistance", m), "observed_url": month_url("observed", m)}
                      for m in months],
             "chart": grouped_columns(labels, series, title=_("每月新增救助与列入观察名单"))}
 
@@ -250,7 +257,7 @@ def dashboard(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: d
     data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
             "households": household_figures(user, jurisdiction, villages, start, end),
             "areas": area_figures(user, villages),
-            "monthly": monthly_new(villages, start, end, jurisdiction)}
+            "monthly": monthly_new(user, villages, start, end, jurisdiction)}
     from . import activity
 
     data.update(activity.dashboard_parts(user, jurisdiction, villages, start, end))

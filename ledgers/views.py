@@ -244,10 +244,10 @@ def dashboard(request):
 @require_GET
 def figure_rows(request):
     """The rows behind one of the dashboard's period figures, in the same scope and period."""
-    from .figures import FIGURES
+    from .figures import figure_open_to
 
-    figure = FIGURES.get(request.GET.get("figure", ""))
-    if figure is None or (figure.source and selectors.model_or_none(figure.source) is None):
+    figure = figure_open_to(request.user, request.GET.get("figure", ""))
+    if figure is None:
         raise Http404(_("没有这项统计。"))
     params = request.GET.copy()
     params.pop("figure")

@@ -199,3 +199,24 @@ def test_the_filter_shows_the_period_the_figures_cover(client, demo):
     html = client.get(reverse("ledgers:dashboard")).content.decode()
     assert f'name="month_from" value="{add_months(this_month, -5):%Y-%m}"' in html.replace('type="month" ', "")
     assert f'value="{this_month:%Y-%m}"' in html
+
+
+def test_lead_and_referral_figures_are_closed_to_roles_the_lists_refuse(client, demo):
+    """The admin may see the dashboard but not the leads or referrals lists: the funnel's numbers stay, their
+    rows do not open, through the link or by typing the address."""
+    now = timezone.now()
+    Lead.objects.create(village=demo.village_a, channel="hotline", description="x", received_at=now)
+    params = {"month_from": f"{now:%Y-%m}", "month_to": f"{now:%Y-%m}"}
+    client.force_login(demo.admin)
+    assert client.get(reverse("referrals:lead_list")).status_code == 403
+    stages = client.get(reverse("ledgers:dashboard"), params).context["data"]["referrals"]["stages"]
+    assert stages[0].value == 1 and all(b.url == "" for b in stages)
+    for figure in ("leads", "referred", "submitted", "decided", "eligible"):
+        assert client.get(reverse("ledgers:figure_rows"), {"figure": figure, **params}).status_code == 404
+    # Household figures stay open to the admin, who may open the household list.
+    assert client.get(reverse("ledgers:figure_rows"), {"figure": "observed", **params}).status_code == 200
+    client.force_login(demo.township1)
+    stages = client.get(reverse("ledgers:dashboard"), params).context["data"]["referrals"]["stages"]
+    assert stages[0].url and "figure=leads" in stages[0].url
+    listed = client.get(stages[0].url)
+    assert listed.status_code == 200 and len(listed.context["rows"]) == 1
