@@ -377,6 +377,15 @@ class Cadence(models.TextChoices):
     QUARTERLY = "quarterly", _("每季度")
     HALF_YEARLY = "half_yearly", _("每半年")
 
+    @classmethod
+    def months_of(cls, cadence: str) -> int:
+        """Calendar months between visits (or reviews). A missing cadence counts as monthly: watching a
+        family too often is the safe mistake."""
+        return CADENCE_MONTHS.get(cadence, 1)
+
+
+CADENCE_MONTHS = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.HALF_YEARLY: 6}
+
 
 # The cadences a roster entry may have: seed 002 requires at least one visit a month for the roster;
 # seed 003 allows a quarterly check only for families refused or exited from assistance. Half-yearly is

@@ -70,6 +70,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relief.models import Jurisdiction, JurisdictionLevel
+from relief.months import add_months
 
 from . import idcard
 from .models import (
@@ -104,7 +105,6 @@ HOUSEHOLD_EVENT_FIELDS = {
     "education_expense": EventKind.EXPENSE_CHANGED,
     "other_expense": EventKind.EXPENSE_CHANGED,
 }
-CADENCE_MONTHS = {Cadence.MONTHLY: 1, Cadence.QUARTERLY: 3, Cadence.HALF_YEARLY: 6}
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -112,20 +112,8 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, clipped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
 def next_review_date(start: dt.date, cadence: str) -> dt.date:
-    return add_months(start, CADENCE_MONTHS.get(cadence, 3))
+    return add_months(start, Cadence.months_of(cadence))
 
 
 def _display(instance, field: str) -> str:

@@ -13,21 +13,13 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import RosterEntry
+from households.models import Cadence, RosterEntry
 from relief.models import JurisdictionLevel
 
 from .charts import Bar, funnel, grouped_columns, hbar_chart
 from .models import CheckResult, SampleItem
-from .reports import add_months, month_start
+from relief.months import add_months, months_between
 from .selectors import model_or_none, url_or_blank
-
-
-def _months(start: dt.date, end: dt.date) -> list[dt.date]:
-    months, cursor = [], month_start(start)
-    while cursor <= end:
-        months.append(cursor)
-        cursor = add_months(cursor, 1)
-    return months
 
 
 def visit_timeliness(villages, start, end) -> dict | None:
@@ -38,7 +30,6 @@ def visit_timeliness(villages, start, end) -> dict | None:
     """
     if model_or_none("visits.Visit") is None:
         return None
-    from visits.cadence import months_for
     from visits.models import Visit
 
     today = timezone.localdate()
@@ -51,9 +42,9 @@ def visit_timeliness(villages, start, end) -> dict | None:
                .annotate(m=TruncMonth("visited_on")).values_list("household_id", "m").distinct())
     seen = {(h, m.date() if isinstance(m, dt.datetime) else m) for h, m in seen}
     result: dict[int, dict] = {pk: {"due": 0, "on_time": 0} for pk in ids}
-    months = _months(start, end)
+    months = months_between(start, end)
     for household_id, village_id, cadence, entered, exited in entries:
-        n = months_for(cadence)
+        n = Cadence.months_of(cadence)
         blocks: dict[int, list[dt.date]] = {}
         for m in months:
             blocks.setdefault((m.year * 12 + m.month - 1) // n, []).append(m)

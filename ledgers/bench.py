@@ -68,7 +68,7 @@ def _measure(out, name: str, kind: str, user, jurisdiction, start, end) -> None:
 def run(out, households: int = 100_000) -> None:
     from django.apps import apps
 
-    from .reports import month_start
+    from relief.months import month_start
 
     today = timezone.localdate()
     _export(out, "roster", "roster", month_start(today), today)

@@ -11,7 +11,9 @@ from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import CheckResult, SampleSizeMode
-from .reports import add_months, available_kinds, month_end, month_start
+from relief.months import add_months, month_end, month_start
+
+from .reports import available_kinds
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 

@@ -10,7 +10,7 @@ from relief.home import HomeCard
 from relief.models import JurisdictionLevel, Role
 
 from .models import SnapshotKind
-from .reports import add_months, month_end
+from relief.months import add_months, month_end
 from .selectors import closing_pending
 
 REMIND_DAYS_BEFORE_MONTH_END = 5

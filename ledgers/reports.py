@@ -6,7 +6,6 @@ yields `Sheet`s whose rows come from `queryset.iterator()` with per-chunk prefet
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from typing import Iterator
@@ -33,19 +32,6 @@ CHUNK = 2000
 
 
 # ---------------------------------------------------------------- periods and jurisdictions
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def period_label(start: dt.date, end: dt.date) -> str:
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.year}年{start.month}月"

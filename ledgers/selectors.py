@@ -26,7 +26,9 @@ from relief.models import Jurisdiction, JurisdictionLevel
 
 from .charts import Bar, grouped_columns, hbar_chart
 from .models import CheckResult, LedgerSnapshot, SamplingDraw, SnapshotKind
-from .reports import add_months, month_start, villages_under
+from relief.months import add_months, month_start, months_between
+
+from .reports import villages_under
 
 
 def model_or_none(label: str):
@@ -222,11 +224,7 @@ def area_figures(user, villages: list[Jurisdiction]) -> dict | None:
 def monthly_new(user, villages: list[Jurisdiction], start: dt.date, end: dt.date, jurisdiction=None) -> dict:
     """New recipients (assistance started) vs observation-list entries, per month."""
     ids = [v.pk for v in villages]
-    months = []
-    cursor = month_start(start)
-    while cursor <= end:
-        months.append(cursor)
-        cursor = add_months(cursor, 1)
+    months = months_between(start, end)
     new = dict(AssistanceRecord.objects.filter(household__village__in=ids, start_date__range=(start, end))
                .annotate(m=TruncMonth("start_date")).values("m").order_by("m").annotate(n=Count("household",
                                                                                                 distinct=True))

@@ -26,7 +26,9 @@ from .models import (
     CheckResult, ExportStatus, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem, SampleSizeMode,
     SamplingDraw, SnapshotKind,
 )
-from .reports import LedgerRequest, ledger_for, month_end, villages_under
+from relief.months import month_end
+
+from .reports import LedgerRequest, ledger_for, villages_under
 from .xlsx import write_workbook
 
 

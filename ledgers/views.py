@@ -20,7 +20,9 @@ from relief.models import Jurisdiction, JurisdictionLevel, Role
 from . import selectors, services
 from .forms import DashboardForm, LedgerForm, SampleCheckForm, SamplingDrawForm
 from .models import CheckResult, ExportStatus, LedgerExport, LedgerSnapshot, SampleItem, SamplingDraw, SnapshotKind
-from .reports import LedgerRequest, ledger_for, month_start
+from relief.months import month_start
+
+from .reports import LedgerRequest, ledger_for
 
 
 def _xlsx_response(fh, filename: str) -> FileResponse:

@@ -8,33 +8,15 @@ the household entered the roster. Months are calendar months clamped to the mont
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from households.models import Cadence
-
-CADENCE_MONTHS: dict[str, int] = {
-    Cadence.MONTHLY: 1,
-    Cadence.QUARTERLY: 3,
-    Cadence.HALF_YEARLY: 6,
-}
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later (or earlier), clamped to the last day of the target month."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def months_for(cadence: str) -> int:
-    return CADENCE_MONTHS.get(cadence, 1)
+from relief.months import add_months, month_end
 
 
 def due_date(anchor: dt.date, cadence: str) -> dt.date:
     """When the next visit falls due after a completing visit (or roster entry) on `anchor`."""
-    return add_months(anchor, months_for(cadence))
+    return add_months(anchor, Cadence.months_of(cadence))
 
 
 def overdue_threshold(today: dt.date, cadence: str) -> dt.date:
@@ -45,7 +27,7 @@ def overdue_threshold(today: dt.date, cadence: str) -> dt.date:
     before one date, which lets the overdue scan compare a plain date column (index-friendly and the
     same SQL on PostgreSQL and SQLite) instead of doing month arithmetic in the database.
     """
-    months = months_for(cadence)
+    months = Cadence.months_of(cadence)
     candidate = add_months(today, -months) - dt.timedelta(days=4)
     while due_date(candidate, cadence) < today:
         candidate += dt.timedelta(days=1)
@@ -54,4 +36,4 @@ def overdue_threshold(today: dt.date, cadence: str) -> dt.date:
 
 def period_end(today: dt.date) -> dt.date:
     """The last day of the current calendar month: "due this period" means due on or before it."""
-    return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    return month_end(today)

@@ -19,10 +19,11 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
+from households.models import Cadence
 from relief.demo import DISTRICT_CODE
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
+from relief.months import add_months
 
-from .cadence import add_months, months_for
 from .models import CHECK_FIELDS, Ability, CheckResult, Need, Visit, VisitMethod, Willingness
 
 DEMO_SEED = 2026
@@ -105,7 +106,7 @@ def _visit(rng, household, day, caseworker, seen: bool) -> Visit:
 
 def _history(rng, household, start, cadence, caseworker, today) -> list[Visit]:
     """The household's visits, oldest first, following its profile."""
-    months = months_for(cadence)
+    months = Cadence.months_of(cadence)
     period = (add_months(today, months) - today).days
     roll = rng.random()
     if roll < UP_TO_DATE:

@@ -15,7 +15,7 @@ from households.models import Cadence, Household, Member, ObservationEntry, Rela
 from relief import access
 from relief.access import Action
 
-from .cadence import CADENCE_MONTHS, due_date, overdue_threshold, period_end
+from .cadence import due_date, overdue_threshold, period_end
 from .models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES, Visit
 
 
@@ -44,9 +44,9 @@ def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
     anchor lies before its cadence's threshold (see cadence.overdue_threshold).
     """
     overdue = Q()
-    for cadence in CADENCE_MONTHS:
+    for cadence in Cadence.values:
         overdue |= Q(cadence=cadence, anchor__lt=overdue_threshold(today, cadence))
-    cadence_label = Case(*[When(cadence=c, then=Value(str(Cadence(c).label))) for c in CADENCE_MONTHS],
+    cadence_label = Case(*[When(cadence=c, then=Value(str(Cadence(c).label))) for c in Cadence.values],
                          default=Value(""), output_field=CharField())
     anchor_text = Cast("anchor", CharField())
     # The last completing visit as one aggregate over a join (a single hash aggregate on PostgreSQL)

@@ -192,7 +192,7 @@ def test_every_navigation_link_opens_for_the_user_it_is_shown_to(client, demo, u
 def test_the_filter_shows_the_period_the_figures_cover(client, demo):
     from django.utils import timezone
 
-    from ledgers.reports import add_months, month_start
+    from relief.months import add_months, month_start
 
     this_month = month_start(timezone.localdate())
     client.force_login(demo.township1)

@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from households.models import Member, MemberStatus, Relation
-from ledgers.reports import LedgerRequest, VisitLedger, ledger_for, month_start
+from ledgers.reports import LedgerRequest, VisitLedger, ledger_for
+from relief.months import month_start
 from visits.models import Visit
 
 from .factories import make_household, put_on_roster

@@ -3,7 +3,8 @@ import datetime as dt
 
 import pytest
 
-from visits.cadence import add_months, due_date, overdue_threshold, period_end
+from relief.months import add_months
+from visits.cadence import due_date, overdue_threshold, period_end
 
 D = dt.date
 
