@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from django.db.models import Q
+from .models import running_q
 
 CHUNK = 2000
 FLAG_FIELDS = ("categories", "roster_kind", "roster_reasons", "observation_review_on")
@@ -45,8 +45,8 @@ def refresh(household_ids: Iterable[int] | None, *, on: dt.date, models) -> int:
         current_rows = list(Household.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
                             .values_list("pk", *FLAG_FIELDS))
         categories: dict[int, set[str]] = {}
-        for household_id, kind in (AssistanceRecord.objects.filter(household_id__in=chunk, start_date__lte=on)
-                                   .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        # A data migration passes historical models, which lack the custom manager: the same rule as a Q.
+        for household_id, kind in (AssistanceRecord.objects.filter(running_q(on, on), household_id__in=chunk)
                                    .values_list("household_id", "type")):
             categories.setdefault(household_id, set()).add(kind)
         kinds = dict(RosterEntry.objects.filter(household_id__in=chunk, exited_on__isnull=True)

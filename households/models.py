@@ -298,6 +298,22 @@ class AssistanceType(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+def running_q(start, end) -> Q:
+    """Assistance running on at least one day of [start, end]; the rule behind AssistanceRecordQuerySet."""
+    return Q(start_date__lte=end) & (Q(end_date__isnull=True) | Q(end_date__gte=start))
+
+
+class AssistanceRecordQuerySet(models.QuerySet):
+    """Assistance "running" on a day: started on or before it and not ended before it (the end day counts)."""
+
+    def running(self, day):
+        return self.filter(running_q(day, day))
+
+    def running_during(self, start, end):
+        """Running on at least one day of the period."""
+        return self.filter(running_q(start, end))
+
+
 class AssistanceRecord(models.Model):
     """Assistance received — 享受救助情况. Current categories are derived from records running today."""
 
@@ -312,6 +328,7 @@ class AssistanceRecord(models.Model):
                                          validators=[MinValueValidator(0, _("金额不能为负数。"))])
     note = models.CharField(_("说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    objects = AssistanceRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("享受救助情况")
@@ -327,11 +344,24 @@ class AssistanceRecord(models.Model):
     def __str__(self):
         return f"{self.get_type_display()} {self.start_date}"
 
+    def runs_on(self, day) -> bool:
+        """The same rule as AssistanceRecordQuerySet.running, for records already in memory."""
+        return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
 
 class StandardArea(models.TextChoices):
     UNIFIED = "unified", _("城乡统一")
     URBAN = "urban", _("城市")
     RURAL = "rural", _("农村")
+
+
+class DibaoStandardQuerySet(models.QuerySet):
+    def in_force(self, day):
+        """Per district and area, the newest standard effective on the day (older ones were replaced)."""
+        replaced = DibaoStandard.objects.filter(district=models.OuterRef("district"), area=models.OuterRef("area"),
+                                                effective_from__gt=models.OuterRef("effective_from"),
+                                                effective_from__lte=day)
+        return self.filter(effective_from__lte=day).exclude(models.Exists(replaced))
 
 
 class DibaoStandard(models.Model):
@@ -344,6 +374,7 @@ class DibaoStandard(models.Model):
                                          validators=[MinValueValidator(0)])
     effective_from = models.DateField(_("执行日期"))
     source = models.CharField(_("依据/文号"), max_length=200, blank=True)
+    objects = DibaoStandardQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("低保标准")

@@ -7,7 +7,6 @@
         Filters read the kept copies on Household (categories, roster_kind, roster_reasons,
         observation_review_on; see services.household_refresh_flags), not the records themselves.
     with_list_details(queryset) -> QuerySet                                    what a list row shows
-    running_assistance(on=None) -> Q                                          AssistanceRecord running on a date
     current_categories(household, on=None) -> list[str]                       AssistanceType values running today
     dibao_standard_for(household, on=None) -> DibaoStandard | None            the standard in force
     income_band(household, on=None) -> IncomeBand                              under the line / low income / above
@@ -29,10 +28,8 @@ from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
-from .models import (
-    AssistanceRecord, AssistanceType, DibaoStandard, Household, HukouType, Member, MemberStatus, Relation,
-    StandardArea,
-)
+from .models import AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, Relation
+from .standards import StandardTable
 
 ID_QUERY = re.compile(r"^\d{6,17}[\dXx]?$")
 
@@ -56,13 +53,6 @@ SORT_CHOICES = [
     ("-income", _("月人均收入从高到低")),
     ("address", _("按居住地址")),
 ]
-
-
-def running_assistance(on: dt.date | None = None, prefix: str = "") -> Q:
-    """AssistanceRecords that run on the given day (started, not yet ended)."""
-    on = on or timezone.localdate()
-    return Q(**{f"{prefix}start_date__lte": on}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": on}))
 
 
 def households_for(user, action: str = Action.VIEW) -> QuerySet[Household]:
@@ -149,7 +139,7 @@ def current_categories(household: Household, on: dt.date | None = None) -> list[
     """Assistance types the household receives on the date, in the order of AssistanceType."""
     records = getattr(household, "running_assistance", None)
     if records is None:
-        records = AssistanceRecord.objects.filter(running_assistance(on), household=household)
+        records = AssistanceRecord.objects.running(on or timezone.localdate()).filter(household=household)
     types = {r.type for r in records}
     return [t for t in AssistanceType.values if t in types]
 
@@ -163,26 +153,12 @@ def district_of(village: Jurisdiction) -> Jurisdiction | None:
 
 
 def dibao_standard_for(household: Household, on: dt.date | None = None) -> DibaoStandard | None:
-    """The 低保 standard in force for the household's district and hukou type on the date.
-
-    A district with separate urban and rural standards uses the one of the household's hukou type;
-    otherwise the unified (城乡统一) one. The newest standard effective on the date wins.
-    """
+    """The 低保 standard that applies to the household on the date (the rule: households/standards.py)."""
     on = on or timezone.localdate()
     district = district_of(household.village)
     if district is None:
         return None
-    # An unrecorded hukou type matches only a unified (城乡统一) standard: the urban or rural one would be a guess.
-    area = {HukouType.URBAN: StandardArea.URBAN, HukouType.RURAL: StandardArea.RURAL}.get(
-        household.hukou_type, StandardArea.UNIFIED)
-    candidates = list(DibaoStandard.objects.filter(district=district, effective_from__lte=on,
-                                                   area__in=[area, StandardArea.UNIFIED])
-                      .order_by("-effective_from")[:4])
-    if not candidates:
-        return None
-    newest = candidates[0].effective_from
-    same_day = [c for c in candidates if c.effective_from == newest]
-    return next((c for c in same_day if c.area == area), same_day[0])
+    return StandardTable.load(districts=[district.pk], day=on).applying(district.pk, household.hukou_type, on)
 
 
 @dataclass

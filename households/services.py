@@ -175,8 +175,7 @@ def _check_group(group, village) -> None:
 def _current_types(household_id: int, on: dt.date | None = None) -> set[str]:
     on = on or _today()
     return set(
-        AssistanceRecord.objects.filter(household_id=household_id, start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        AssistanceRecord.objects.running(on).filter(household_id=household_id)
         .values_list("type", flat=True)
     )
 

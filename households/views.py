@@ -114,7 +114,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
                              "members": [m.pk for m in members]})
     today = timezone.localdate()
     assistance = list(household.assistance.select_related("member").order_by("-start_date", "-pk"))
-    running = [a for a in assistance if a.start_date <= today and (a.end_date is None or a.end_date >= today)]
+    running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running
     roster_entries = list(household.roster_entries.select_related("caseworker", "entered_by", "exited_by")
                           .prefetch_related("reasons", Prefetch("changes", queryset=RosterChange.objects

@@ -38,12 +38,6 @@ def period_label(start: dt.date, end: dt.date) -> str:
     return f"{start.year}年{start.month}月至{end.year}年{end.month}月"
 
 
-def villages_under(jurisdiction: Jurisdiction) -> Q:
-    """Villages that are, or lie under, the jurisdiction."""
-    pk = jurisdiction.pk
-    return Q(level=JurisdictionLevel.VILLAGE) & (Q(pk=pk) | Q(parent=pk) | Q(parent__parent=pk))
-
-
 @dataclass
 class LedgerRequest:
     """Who asks for which ledger: everything a ledger needs to decide its rows and its masking."""
@@ -57,7 +51,7 @@ class LedgerRequest:
     target_kind: str = ""
 
     def __post_init__(self):
-        under = frozenset(Jurisdiction.objects.filter(villages_under(self.jurisdiction)).values_list("pk", flat=True))
+        under = frozenset(Jurisdiction.objects.villages().under(self.jurisdiction).values_list("pk", flat=True))
         self.author = self.user
         self.generated_at = timezone.localtime()
         if self.user is None:
@@ -109,12 +103,6 @@ def head_of(members: list[Member]) -> Member | None:
         if member.relation == Relation.HEAD:
             return member
     return present[0] if present else None
-
-
-def active_in(start: dt.date, end: dt.date, prefix: str = "") -> Q:
-    """Assistance running at some point of the period."""
-    return Q(**{f"{prefix}start_date__lte": end}) & (
-        Q(**{f"{prefix}end_date__isnull": True}) | Q(**{f"{prefix}end_date__gte": start}))
 
 
 def labels(choices) -> dict[str, str]:
@@ -194,8 +182,8 @@ class RosterLedger(Ledger):
         if r.target_kind:
             qs = qs.filter(target_kind=r.target_kind)
         if r.category:
-            qs = qs.filter(Exists(AssistanceRecord.objects.filter(
-                active_in(r.start, r.end), household=OuterRef("household"), type=r.category)))
+            qs = qs.filter(Exists(AssistanceRecord.objects.running_during(r.start, r.end).filter(
+                household=OuterRef("household"), type=r.category)))
         return qs
 
     def current(self):
@@ -231,8 +219,8 @@ class RosterLedger(Ledger):
                       .values_list("household_id", "name", "relation", "id_number", "birth_date", "sex", "status")):
                 members.setdefault(m[0], []).append(m)
             assistance: dict[int, list] = {}
-            for household_id, kind in (AssistanceRecord.objects.filter(active_in(r.start, r.end),
-                                                                       household_id__in=household_ids)
+            for household_id, kind in (AssistanceRecord.objects.running_during(r.start, r.end)
+                                       .filter(household_id__in=household_ids)
                                        .order_by("type", "pk").values_list("household_id", "type")):
                 assistance.setdefault(household_id, []).append(types.get(kind, kind))
             entry_reasons: dict[int, list] = {}
@@ -332,8 +320,8 @@ class VisitLedger(Ledger):
         r = self.request
         qs = Visit.objects.filter(household__village_id__in=r.village_ids, visited_on__range=(r.start, r.end))
         if r.category:
-            qs = qs.filter(Exists(AssistanceRecord.objects.filter(
-                active_in(r.start, r.end), household=OuterRef("household"), type=r.category)))
+            qs = qs.filter(Exists(AssistanceRecord.objects.running_during(r.start, r.end).filter(
+                household=OuterRef("household"), type=r.category)))
         if r.target_kind:
             qs = qs.filter(Exists(RosterEntry.objects.filter(household=OuterRef("household"),
                                                              exited_on__isnull=True, target_kind=r.target_kind)))

@@ -28,8 +28,6 @@ from .charts import Bar, grouped_columns, hbar_chart
 from .models import CheckResult, LedgerSnapshot, SamplingDraw, SnapshotKind
 from relief.months import add_months, month_start, months_between
 
-from .reports import villages_under
-
 
 def model_or_none(label: str):
     try:
@@ -120,7 +118,7 @@ def _villages(user, jurisdiction: Jurisdiction | None) -> list[Jurisdiction]:
     qs = access.villages_for(user, Action.VIEW).select_related("parent")
     if jurisdiction is not None:
         access.check(user, Action.VIEW, jurisdiction)
-        qs = qs.filter(villages_under(jurisdiction))
+        qs = qs.under(jurisdiction)
     return list(qs.order_by("code"))
 
 
@@ -167,8 +165,7 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction], start: d
     roster exits of the period."""
     today = timezone.localdate()
     households = Household.objects.filter(village__in=[v.pk for v in villages])
-    running = AssistanceRecord.objects.filter(
-        Q(start_date__lte=today) & (Q(end_date__isnull=True) | Q(end_date__gte=today)), household=OuterRef("pk"))
+    running = AssistanceRecord.objects.running(today).filter(household=OuterRef("pk"))
     open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
     aggregates = {f"c_{t}": Count("pk", filter=Exists(running.filter(type=t))) for t in AssistanceType.values}
     aggregates.update({f"k_{k}": Count("pk", filter=Exists(open_roster.filter(target_kind=k)))

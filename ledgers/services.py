@@ -28,7 +28,7 @@ from .models import (
 )
 from relief.months import month_end
 
-from .reports import LedgerRequest, ledger_for, villages_under
+from .reports import LedgerRequest, ledger_for
 from .xlsx import write_workbook
 
 
@@ -191,7 +191,7 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
 def sampling_population(*, district: Jurisdiction, year: int, quarter: int) -> list[int]:
     """New recipients of the quarter: assistance records that started in it, in the district's villages."""
     start, end = quarter_bounds(year, quarter)
-    villages = Jurisdiction.objects.filter(villages_under(district))
+    villages = Jurisdiction.objects.villages().under(district)
     return list(AssistanceRecord.objects.filter(start_date__range=(start, end), household__village__in=villages)
                 .order_by("pk").values_list("pk", flat=True))
 

@@ -26,9 +26,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import (
-    AssistanceRecord, AssistanceType, DibaoStandard, DisabilityGrade, Employment, Household, HousingSituation,
-    INCOME_RECORDED, HukouType, Member, MemberStatus, SchoolStage, SelfCare, StandardArea,
+    AssistanceRecord, AssistanceType, DisabilityGrade, Employment, Household, HousingSituation,
+    INCOME_RECORDED, HukouType, Member, MemberStatus, SchoolStage, SelfCare,
 )
+from households.standards import StandardTable
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import Comparison, ConditionKind as K
@@ -216,12 +217,15 @@ class Standards:
     """低保 standards in force on a day: {district id: {area: amount}}, and village → district."""
 
     day: dt.date
-    by_district: dict[int, dict[str, Decimal]] = field(default_factory=dict)
+    table: StandardTable
     district_of_village: dict[int, int] = field(default_factory=dict)
 
+    def for_district(self, district_id: int | None, hukou_type: str) -> Decimal | None:
+        standard = self.table.applying(district_id, hukou_type, self.day)
+        return standard.monthly_amount if standard else None
+
     def for_household(self, village_id: int, hukou_type: str) -> Decimal | None:
-        areas = self.by_district.get(self.district_of_village.get(village_id), {})
-        return areas.get(hukou_type) or areas.get(StandardArea.UNIFIED)
+        return self.for_district(self.district_of_village.get(village_id), hukou_type)
 
 
 def standards_in_force(day: dt.date | None = None, village_ids=None) -> Standards:
@@ -231,12 +235,8 @@ def standards_in_force(day: dt.date | None = None, village_ids=None) -> Standard
     if village_ids is not None:
         villages = villages.filter(pk__in=village_ids)
     district_of_village = dict(villages.values_list("pk", "parent__parent_id"))
-    by_district: dict[int, dict[str, Decimal]] = {}
-    rows = (DibaoStandard.objects.filter(effective_from__lte=day, district__in=set(district_of_village.values()))
-            .order_by("district_id", "area", "-effective_from").values_list("district_id", "area", "monthly_amount"))
-    for district_id, area, amount in rows:
-        by_district.setdefault(district_id, {}).setdefault(area, amount)
-    return Standards(day=day, by_district=by_district, district_of_village=district_of_village)
+    table = StandardTable.load(districts=set(district_of_village.values()), day=day)
+    return Standards(day=day, table=table, district_of_village=district_of_village)
 
 
 # --------------------------------------------------------------------------- one household, with reasons
@@ -255,8 +255,7 @@ def household_facts(household: Household, standards: Standards | None = None) ->
     day = standards.day if standards else timezone.localdate()
     standards = standards or standards_in_force(day, [household.village_id])
     members = [m for m in household.members.all() if m.status == MemberStatus.PRESENT]
-    categories = {r.type for r in household.assistance.all()
-                  if r.start_date <= day and (r.end_date is None or r.end_date >= day)}
+    categories = {r.type for r in household.assistance.all() if r.runs_on(day)}
     return HouseholdFacts(household, members, categories,
                           standards.for_household(household.village_id, household.hukou_type), day)
 
@@ -373,9 +372,7 @@ def _present_member(**filters) -> Exists:
 
 
 def _current_assistance(types, day) -> Exists:
-    return Exists(AssistanceRecord.objects.filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=day), household=OuterRef("pk"), type__in=list(types),
-        start_date__lte=day))
+    return Exists(AssistanceRecord.objects.running(day).filter(household=OuterRef("pk"), type__in=list(types)))
 
 
 def condition_q(c, standards: Standards) -> Q:
@@ -439,13 +436,12 @@ def _income_q(c, standards: Standards) -> Q:
     for village_id, district_id in standards.district_of_village.items():
         villages_of.setdefault(district_id, []).append(village_id)
     q = Q(pk__in=[])
-    for district_id, areas in standards.by_district.items():
+    for district_id in standards.table.district_ids:
         villages = villages_of.get(district_id, [])
         if not villages:
             continue
-        # An unrecorded hukou type ("") is compared only with a unified standard, as Standards.for_household does.
         for hukou in (HukouType.URBAN, HukouType.RURAL, ""):
-            amount = areas.get(hukou) or areas.get(StandardArea.UNIFIED)
+            amount = standards.for_district(district_id, hukou)
             if amount is None:
                 continue
             limit = (amount * c.factor).quantize(Decimal("0.01"))
@@ -472,9 +468,7 @@ def policy_q(policy, conditions, standards: Standards) -> Q:
 
 def area_village_ids(area_ids: set[int]) -> set[int]:
     """Villages lying under (or being) any of the given jurisdictions."""
-    return set(Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).filter(
-        Q(pk__in=area_ids) | Q(parent__in=area_ids) | Q(parent__parent__in=area_ids)
-        | Q(parent__parent__parent__in=area_ids)).values_list("pk", flat=True))
+    return set(Jurisdiction.objects.villages().under(area_ids).values_list("pk", flat=True))
 
 
 def policy_candidates(policy, conditions, standards: Standards, village_ids):

@@ -45,9 +45,7 @@ def district_jurisdiction_ids(user: User) -> set[int] | None:
     district = user_district(user)
     if district is None:
         return set()
-    return set(Jurisdiction.objects.filter(
-        Q(pk=district.pk) | Q(parent=district) | Q(parent__parent=district) | Q(parent__parent__parent=district)
-    ).values_list("pk", flat=True))
+    return set(Jurisdiction.objects.under(district).values_list("pk", flat=True))
 
 
 def library_visible(queryset: QuerySet, user: User) -> QuerySet:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -340,9 +340,8 @@ def _lead_for_policy_item(actor, item: PlanItem, policy: Policy, now) -> None:
     from referrals.models import LeadChannel
 
     household = item.household
-    if policy.assistance_type and household.assistance.filter(
-            Q(end_date__isnull=True) | Q(end_date__gte=now.date()), type=policy.assistance_type,
-            start_date__lte=now.date()).exists():
+    if policy.assistance_type and household.assistance.running(timezone.localdate(now)).filter(
+            type=policy.assistance_type).exists():
         return
     lead = referral_services.lead_create(
         actor=actor, channel=LeadChannel.VISIT, household=household,

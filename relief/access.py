@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
 from .models import (Jurisdiction, JurisdictionGroupObjectPermission, JurisdictionLevel,
-                     JurisdictionUserObjectPermission, Role, User)
+                     JurisdictionUserObjectPermission, Role, User, under_q)
 
 
 class Action:
@@ -101,8 +101,8 @@ def _held_ids(user: User, action: str) -> frozenset[int] | None:
 
 
 def _covered(held: frozenset[int]) -> Q:
-    """Jurisdictions that are one of `held` or lie under one of them (at most three levels)."""
-    return Q(pk__in=held) | Q(parent__in=held) | Q(parent__parent__in=held) | Q(parent__parent__parent__in=held)
+    """Jurisdictions that are one of `held` or lie under one of them."""
+    return under_q(held)
 
 
 def jurisdictions_for(user: User, action: str = Action.VIEW, level: str | None = None) -> QuerySet[Jurisdiction]:

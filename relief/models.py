@@ -20,6 +20,16 @@ PARENT_LEVEL = {
 }
 
 
+def under_q(jurisdictions) -> models.Q:
+    """Jurisdictions that are, or lie under, the given one(s) (objects or ids). The ladder is at most four
+    levels deep (district → township → village → group): three parent hops reach the bottom."""
+    if isinstance(jurisdictions, (models.Model, int, str)):
+        jurisdictions = [jurisdictions]
+    ids = [j.pk if isinstance(j, models.Model) else j for j in jurisdictions]
+    return (models.Q(pk__in=ids) | models.Q(parent__in=ids) | models.Q(parent__parent__in=ids)
+            | models.Q(parent__parent__parent__in=ids))
+
+
 class JurisdictionQuerySet(models.QuerySet):
     def villages(self):
         return self.filter(level=JurisdictionLevel.VILLAGE)
@@ -29,6 +39,10 @@ class JurisdictionQuerySet(models.QuerySet):
 
     def districts(self):
         return self.filter(level=JurisdictionLevel.DISTRICT)
+
+    def under(self, jurisdictions):
+        """The jurisdiction(s) given — one object or id, or several — and every one below them."""
+        return self.filter(under_q(jurisdictions))
 
     def get_by_natural_key(self, code):
         return self.get(code=code)

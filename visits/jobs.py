@@ -17,7 +17,8 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import DibaoStandard, HouseholdEvent, RosterEntry, StandardArea
+from households.models import HouseholdEvent, RosterEntry
+from households.standards import StandardTable
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import Alert, AlertKind, AlertRule, AlertStatus, RuleCondition, TownshipSummary, UNHANDLED_STATUSES, Visit
@@ -85,26 +86,6 @@ def _db_datetime(value: dt.datetime):
 
 # ---------------------------------------------------------------- 2. status changes
 
-def _standards() -> dict[tuple[int, str], list[tuple[dt.date, Decimal]]]:
-    table: dict[tuple[int, str], list[tuple[dt.date, Decimal]]] = {}
-    for row in DibaoStandard.objects.order_by("effective_from").values_list(
-            "district_id", "area", "effective_from", "monthly_amount"):
-        table.setdefault((row[0], row[1]), []).append((row[2], row[3]))
-    return table
-
-
-def _standard_for(standards, district_id, hukou_type: str, on: dt.date) -> Decimal | None:
-    """The 低保 standard in force on a day: the household's own area first, else the unified one."""
-    for area in (hukou_type, StandardArea.UNIFIED):
-        amount = None
-        for effective_from, monthly in standards.get((district_id, area), []):
-            if effective_from <= on:
-                amount = monthly
-        if amount is not None:
-            return amount
-    return None
-
-
 def _decimal(value: str) -> Decimal | None:
     try:
         return Decimal(str(value).replace(",", "").replace("元", "").strip())
@@ -126,8 +107,8 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id)
         return (event.new_value or "").strip() in {str(v) for v in rule.values or []}
     if condition in (RuleCondition.INCOME_BELOW_DIBAO, RuleCondition.INCOME_LOW_INCOME_BAND):
         income = _decimal(event.new_value)
-        standard = _standard_for(standards, district_id, event.household.hukou_type,
-                                 timezone.localdate(event.occurred_at))
+        applying = standards.applying(district_id, event.household.hukou_type, timezone.localdate(event.occurred_at))
+        standard = applying.monthly_amount if applying else None
         # An income changed to 未登记 (empty new value) is not a figure: it is never compared.
         if income is None or standard is None:
             return False
@@ -153,7 +134,8 @@ def status_change_scan(since: dt.datetime | None = None) -> dict[str, int]:
         .select_related("household", "household__village__parent", "household__caseworker")
         .order_by("occurred_at", "pk")
     )
-    standards = _standards() if any(r.condition.startswith("income_") for r in rules) else {}
+    # Events may be days old: the table holds every standard, to measure each against the one of its day.
+    standards = StandardTable.load() if any(r.condition.startswith("income_") for r in rules) else None
     assignees = dict(
         RosterEntry.objects.filter(household_id__in={e.household_id for e in events}, exited_on__isnull=True)
         .annotate(a=assignee_expression()).values_list("household_id", "a"))
