@@ -69,6 +69,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relief import access
 from relief.models import Jurisdiction, JurisdictionLevel
 from relief.months import add_months
 
@@ -156,8 +157,6 @@ def _clean_amounts(fields: dict) -> None:
 
 
 def _check_village(actor, village) -> Jurisdiction:
-    from relief import access
-
     if not isinstance(village, Jurisdiction):
         village = Jurisdiction.objects.filter(pk=village).first() if village else None
     if village is None or village.level != JurisdictionLevel.VILLAGE:
@@ -256,7 +255,7 @@ def household_create(
     _check_group(fields.get("group"), village)
     _clean_amounts(fields)
     household = Household(village=village, residence_address=(residence_address or "").strip(), **fields)
-    if not household.caseworker_id and actor is not None and getattr(actor, "role", "") == "caseworker":
+    if not household.caseworker_id and actor is not None and access.is_village_caseworker(actor):
         household.caseworker = actor
     _check_model(household)
     household.save()

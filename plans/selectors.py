@@ -28,7 +28,6 @@ from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from .matching import applies_in, evaluate_policy, household_facts, standards_in_force
 from .models import Policy, PolicyCondition, TeamMember, TeamRole
 
-LIBRARY_EDITOR_ROLES = (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)
 
 
 # --------------------------------------------------------------------------- libraries
@@ -58,13 +57,9 @@ def library_editable(queryset: QuerySet, user: User) -> QuerySet:
     """Entries the user may edit: kept by a jurisdiction they serve (township, district, admin roles)."""
     if user.is_superuser:
         return queryset
-    if user.role not in LIBRARY_EDITOR_ROLES:
+    if not access.keeps_libraries(user):
         return queryset.none()
     return queryset.filter(owner_id__in=access.jurisdiction_ids_for(user, Action.VIEW))
-
-
-def can_edit_libraries(user: User) -> bool:
-    return user.is_superuser or (user.role in LIBRARY_EDITOR_ROLES and user.jurisdiction_id is not None)
 
 
 def owner_choices(user: User) -> QuerySet[Jurisdiction]:

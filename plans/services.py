@@ -47,7 +47,7 @@ def _check_owner(actor, owner: Jurisdiction | None) -> None:
     if owner.level not in (JurisdictionLevel.DISTRICT, JurisdictionLevel.TOWNSHIP):
         raise PlanError({"owner": _("维护单位须为区县或乡镇/街道。")})
     if actor is not None and not actor.is_superuser:
-        if actor.role not in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
+        if not access.keeps_libraries(actor):
             raise PlanError(_("您的角色不能维护政策库、资源库和项目库。"))
         access.check(actor, Action.VIEW, owner)
 
@@ -417,7 +417,7 @@ def team_member_save(*, actor, member: TeamMember | None = None, township: Juris
     if township is None or township.level != JurisdictionLevel.TOWNSHIP:
         raise PlanError({"township": _("请选择乡镇/街道。")})
     if actor is not None and not actor.is_superuser:
-        if actor.role not in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
+        if not access.keeps_libraries(actor):
             raise PlanError(_("您的角色不能维护工作队伍。"))
         access.check(actor, Action.VIEW, township)
     if member is not None:

@@ -25,7 +25,7 @@ from .models import (
     Need, PlanItem, PlanProgress, Policy, PolicyMatch, Project, ProjectKind, Resource, ResourceKind, TeamMember,
     TeamRole,
 )
-from .selectors import LIBRARY_EDITOR_ROLES, can_edit_libraries, library_editable, library_visible
+from .selectors import library_editable, library_visible
 
 
 def _apply_errors(form, exc: ValidationError, default_field=None):
@@ -49,7 +49,7 @@ def policy_list(request):
     if q:
         policies = policies.filter(Q(name__icontains=q) | Q(summary__icontains=q) | Q(department__icontains=q))
     return TemplateResponse(request, "plans/policy_list.html", {
-        "policies": policies, "q": q, "can_edit": can_edit_libraries(request.user)})
+        "policies": policies, "q": q, "can_edit": access.keeps_libraries(request.user)})
 
 
 def _visible_policy(request, pk) -> Policy:
@@ -112,7 +112,7 @@ def _domain(kind):
     return VALUE_DOMAINS.get(kind, "")
 
 
-@access_rule(Action.VIEW, roles=LIBRARY_EDITOR_ROLES)
+@access_rule(Action.VIEW, roles=access.LIBRARY_KEEPERS)
 def policy_create(request):
     return _policy_form_page(request)
 
@@ -134,7 +134,7 @@ def resource_list(request):
     editable_ids = set(library_editable(Resource.objects.all(), request.user).values_list("pk", flat=True))
     return TemplateResponse(request, "plans/resource_list.html", {
         "resources": resources, "kinds": ResourceKind.choices, "kind": kind, "editable_ids": editable_ids,
-        "can_edit": can_edit_libraries(request.user)})
+        "can_edit": access.keeps_libraries(request.user)})
 
 
 @access_rule(Action.VIEW)
@@ -147,7 +147,7 @@ def project_list(request):
     editable_ids = set(library_editable(Project.objects.all(), request.user).values_list("pk", flat=True))
     return TemplateResponse(request, "plans/project_list.html", {
         "projects": projects, "kinds": ProjectKind.choices, "kind": kind, "editable_ids": editable_ids,
-        "can_edit": can_edit_libraries(request.user)})
+        "can_edit": access.keeps_libraries(request.user)})
 
 
 def _library_form_page(request, form_class, save, obj, title, list_url):
@@ -169,7 +169,7 @@ def _library_form_page(request, form_class, save, obj, title, list_url):
                                                                  "list_url": list_url})
 
 
-@access_rule(Action.VIEW, roles=LIBRARY_EDITOR_ROLES)
+@access_rule(Action.VIEW, roles=access.LIBRARY_KEEPERS)
 def resource_create(request):
     return _library_form_page(request, ResourceForm, lambda **kw: services.resource_save(**kw), None,
                               _("登记帮扶资源"), "plans:resource_list")
@@ -182,7 +182,7 @@ def resource_edit(request, pk):
                               resource, _("修改帮扶资源"), "plans:resource_list")
 
 
-@access_rule(Action.VIEW, roles=LIBRARY_EDITOR_ROLES)
+@access_rule(Action.VIEW, roles=access.LIBRARY_KEEPERS)
 def project_create(request):
     return _library_form_page(request, ProjectForm, lambda **kw: services.project_save(**kw), None,
                               _("登记服务项目"), "plans:project_list")
@@ -255,7 +255,7 @@ def team_list(request):
     others = (TeamMember.objects.filter(township=township, role__in=[TeamRole.VOLUNTEER, TeamRole.GRID_WORKER,
                                                                        TeamRole.GROUP_LEADER])
               .prefetch_related("villages").order_by("role", "name"))
-    editable = _can_edit_team(request.user, township)
+    editable = access.keeps_libraries_of(request.user, township)
     return TemplateResponse(request, "plans/team_list.html", {
         "township": township, "townships": townships,
         "village_rows": [{"village": v, "assistants": assistants[v.pk]} for v in villages],
@@ -264,12 +264,8 @@ def team_list(request):
         "inactive": TeamMember.objects.filter(township=township, is_active=False).order_by("name")})
 
 
-def _can_edit_team(user, township) -> bool:
-    return user.is_superuser or (user.role in LIBRARY_EDITOR_ROLES and access.can(user, Action.VIEW, township))
-
-
 def _team_form_page(request, township, member=None):
-    if not _can_edit_team(request.user, township):
+    if not access.keeps_libraries_of(request.user, township):
         raise Http404(_("未找到该记录，或它不在您的辖区内。"))
     if request.method == "POST":
         form = TeamMemberForm(request.POST, instance=member, township=township)
@@ -294,7 +290,7 @@ def _url(name, **kwargs):
     return reverse(name, kwargs=kwargs or None)
 
 
-@access_rule(Action.VIEW, roles=LIBRARY_EDITOR_ROLES)
+@access_rule(Action.VIEW, roles=access.LIBRARY_KEEPERS)
 def team_create(request):
     township, _townships = _township_from_request(request)
     return _team_form_page(request, township)

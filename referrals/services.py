@@ -34,7 +34,7 @@ from households.models import Household
 from households.validators import validate_person_name
 from relief import access
 from relief.access import Action
-from relief.models import Jurisdiction, JurisdictionLevel, Role
+from relief.models import Jurisdiction, JurisdictionLevel
 
 from . import outcomes
 from .models import (
@@ -61,17 +61,7 @@ PARTY_LABEL = {VILLAGE: gettext_lazy("村社会救助协理员"), TOWNSHIP: gett
 
 
 def _is_party(user, party: str, village_id: int) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser:
-        return True
-    if party == VILLAGE:
-        return user.role == Role.CASEWORKER and access.can(user, Action.SUBMIT_REFERRALS, village_id)
-    if party == TOWNSHIP:
-        return user.role == Role.TOWNSHIP and access.can(user, Action.DECIDE_REFERRALS, village_id)
-    if party == DISTRICT:
-        return user.role == Role.DISTRICT and access.can(user, Action.DECIDE_REFERRALS, village_id)
-    return False
+    return access.is_referral_party(user, party, village_id)
 
 
 # Each step: the states it starts from → the party that takes it there.

@@ -197,8 +197,7 @@ def referral_list(request):
                                              status=filters.get("status", ""), overdue=filters.get("overdue", False),
                                              paperwork=filters.get("paperwork", False))
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
-    may_assign = user.is_superuser or (user.role == Role.TOWNSHIP and access.can_anywhere(
-        user, Action.DECIDE_REFERRALS))
+    may_assign = access.assigns_referrals(user)
     return TemplateResponse(request, "referrals/referral_list.html", {
         "form": form, "page": page, "may_assign": may_assign, "bulk_form": BulkAcceptForm(),
         "today": timezone.localdate(), "title": _("转办")})

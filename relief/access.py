@@ -190,9 +190,11 @@ def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
 
     if not user.is_authenticated:
         return False
-    rule = getattr(resolve(reverse(url_name, args=args or None, kwargs=kwargs or None)).func, "access_rule", None)
-    if rule is None:  # Django's own views (the admin) decide for themselves
-        return True
+    match = resolve(reverse(url_name, args=args or None, kwargs=kwargs or None))
+    rule = getattr(match.func, "access_rule", None)
+    if rule is None:
+        # Django's own views: the admin site lets in active staff members (AdminSite.has_permission).
+        return user.is_active and user.is_staff if match.namespace == "admin" else True
     if rule.get("public"):
         return True
     return not _rule_refusal(user, rule["action"], frozenset(rule["roles"]))
@@ -223,6 +225,49 @@ def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None
         return wrapped
 
     return decorator
+
+
+# ---- decisions that hang on the role as well as on a grant. Apps ask them by name and never compare roles
+# themselves, so each rule is stated once, here.
+
+# Township, district and admin staff keep the policy, resource and project libraries and the township teams.
+LIBRARY_KEEPERS = (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN)
+# Who takes a referral's steps at each level of the ladder (referrals.services.STEP_RULES names the levels).
+REFERRAL_PARTIES = {
+    JurisdictionLevel.VILLAGE: (Role.CASEWORKER, Action.SUBMIT_REFERRALS),
+    JurisdictionLevel.TOWNSHIP: (Role.TOWNSHIP, Action.DECIDE_REFERRALS),
+    JurisdictionLevel.DISTRICT: (Role.DISTRICT, Action.DECIDE_REFERRALS),
+}
+
+
+def keeps_libraries(user: User) -> bool:
+    """May keep (add to) the libraries at all: a keeper role serving some jurisdiction."""
+    return user.is_superuser or (user.role in LIBRARY_KEEPERS and user.jurisdiction_id is not None)
+
+
+def keeps_libraries_of(user: User, jurisdiction: Jurisdiction | int) -> bool:
+    """May edit the entries (or the team) kept by this jurisdiction."""
+    return user.is_superuser or (user.role in LIBRARY_KEEPERS and can(user, Action.VIEW, jurisdiction))
+
+
+def is_village_caseworker(user) -> bool:
+    """Serves one village as its caseworker (the households they register are theirs to visit)."""
+    return getattr(user, "role", "") == Role.CASEWORKER
+
+
+def is_referral_party(user, level: str, village_id: int) -> bool:
+    """Takes a referral's steps for this level of the ladder in this village."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    role, action = REFERRAL_PARTIES[level]
+    return user.role == role and can(user, action, village_id)
+
+
+def assigns_referrals(user: User) -> bool:
+    """Hands referrals over to departments in bulk: township staff who decide referrals."""
+    return user.is_superuser or (user.role == Role.TOWNSHIP and can_anywhere(user, Action.DECIDE_REFERRALS))
 
 
 def public(view):

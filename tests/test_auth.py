@@ -152,3 +152,21 @@ def test_navigation_marks_only_the_most_specific_entry(client, demo):
     response = client.get("/ledgers/dashboard/")
     active = [item["label"] for item in response.context["nav_items"] if item["active"]]
     assert [str(label) for label in active] == ["统计"]
+
+
+@pytest.mark.parametrize("username", ["caseworker1", "township1", "district", "admin"])
+def test_the_navigation_shows_exactly_the_pages_the_views_let_the_user_in(client, demo, username):
+    """No role list of its own: an entry is shown when its view admits the user, and an entry left out is
+    one its view refuses (or one the user reaches from a page they can open, like the import records)."""
+    from relief.context_processors import NAV_COVERED_BY, NAVIGATION
+
+    client.force_login(demo.users[username])
+    shown = {item["url"] for item in client.get(reverse("home")).context["nav_items"]}
+    for name, _label in NAVIGATION:
+        url = reverse(name)
+        if url in shown:
+            assert client.get(url).status_code == 200, url
+        elif name in NAV_COVERED_BY and reverse(NAV_COVERED_BY[name]) in shown:
+            assert client.get(url).status_code == 200, url
+        else:
+            assert client.get(url).status_code in (302, 403), url
