@@ -350,9 +350,9 @@ class VisitLedger(Ledger):
 
     def cell_maker(self):
         """A function turning one record into the visit columns, with every choice label resolved once."""
-        from visits.models import Ability, CheckResult, Need, VisitMethod, Willingness
+        from visits.models import Ability, CheckResult, NeedKind, VisitMethod, Willingness
 
-        methods, checks, needs = labels(VisitMethod.choices), labels(CheckResult.choices), labels(Need.choices)
+        methods, checks, needs = labels(VisitMethod.choices), labels(CheckResult.choices), labels(NeedKind.choices)
         checks[""] = ""  # an unanswered check is a blank cell, not "未了解"
         wills, abilities = labels(Willingness.choices), labels(Ability.choices)
         n_checks = len(self.CHECKS)

@@ -7,8 +7,10 @@ from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from .matching import VALUE_CHOICES, clean_condition, contradictions
+from visits.models import NeedKind
+
 from .models import (
-    ConditionKind, ItemStatus, Need, NeedKind, Policy, PolicyCondition, Project, Resource, TeamMember,
+    ConditionKind, ItemStatus, Need, Policy, PolicyCondition, Project, Resource, TeamMember,
 )
 from .selectors import library_visible, owner_choices
 

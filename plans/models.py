@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from households.models import AssistanceType, Household
 from households.validators import validate_person_name
 from relief.models import Jurisdiction
+from visits.models import NeedKind
 
 
 # --------------------------------------------------------------------------- policy library 政策库
@@ -213,17 +214,6 @@ class Project(models.Model):
 
 
 # --------------------------------------------------------------------------- needs and plans 一户一策
-class NeedKind(models.TextChoices):
-    BASIC_LIVING = "basic_living", _("基本生活")
-    MEDICAL = "medical", _("医疗")
-    EDUCATION = "education", _("教育")
-    HOUSING = "housing", _("住房")
-    EMPLOYMENT = "employment", _("就业")
-    CARE = "care", _("照料护理")
-    PSYCHOLOGICAL = "psychological", _("心理疏导")
-    OTHER = "other", _("其他")
-
-
 class NeedSource(models.TextChoices):
     VISIT = "visit", _("走访发现")
     ENTERED = "entered", _("登记录入")

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -243,39 +244,26 @@ def need_create(*, actor, household: Household, kind: str, description: str, sou
     return need
 
 
-
-# A visit's need categories (visits.models.Need) → the needs list's kinds (plans.models.NeedKind).
-VISIT_NEED_KIND = {
-    "basic_living": "basic_living", "medical": "medical", "housing": "housing", "education": "education",
-    "employment": "employment", "care": "care", "heating_cooling": "basic_living", "emergency": "basic_living",
-    "psychological": "psychological", "other": "other",
-}
-
-
 def needs_from_visit(*, visit_id: int) -> list[Need]:
     """Copy the needs a visit found into the household's needs list (需求清单), once per visit and kind.
 
-    Called after a visit is committed (plans.apps registers it on Visit post_save) so a caseworker finds the
-    needs on the household's plan without typing them again. The visit was authorised when it was logged, so
-    no actor is checked here; `created_by` is the visit's logger. Running it again adds nothing (need_create
-    returns the need already copied for this visit and kind; the database constraint backs it up).
+    Run by the plans.copy_visit_needs task after a visit is committed (visits sends visit_logged; a periodic
+    sweep catches any copy that was never queued), so a caseworker finds the needs on the household's plan
+    without typing them again. Visit and list share one vocabulary (visits.models.NeedKind). The visit was
+    authorised when it was logged, so no actor is checked here; `created_by` is the visit's logger. Running it
+    again adds nothing (need_create returns the need already copied for this visit and kind; the database
+    constraint backs it up).
     """
-    from visits.models import Need as VisitNeed, Visit
+    from visits.models import NeedKind, Visit
 
     visit = Visit.objects.select_related("household", "logged_by").filter(pk=visit_id).first()
     if visit is None or not visit.has_needs():
         return []
-    codes = [c for c in (visit.needs or []) if c in VISIT_NEED_KIND] or ["other"]
-    labels: dict[str, list[str]] = {}
-    for code in codes:
-        label = str(VisitNeed(code).label) if code in VisitNeed.values else code
-        labels.setdefault(VISIT_NEED_KIND[code], [])
-        if label not in labels[VISIT_NEED_KIND[code]]:
-            labels[VISIT_NEED_KIND[code]].append(label)
+    kinds = list(dict.fromkeys(c for c in (visit.needs or []) if c in NeedKind.values)) or [NeedKind.OTHER]
     text = " ".join((visit.needs_text or "").split())
     needs = []
-    for kind, names in labels.items():
-        description = _("%(d)s走访发现：%(n)s") % {"d": visit.visited_on.isoformat(), "n": "、".join(names)}
+    for kind in kinds:
+        description = _("%(d)s走访发现：%(n)s") % {"d": visit.visited_on.isoformat(), "n": NeedKind(kind).label}
         if text:
             description = f"{description}。{text}"
         if len(description) > 300:
@@ -288,6 +276,17 @@ def needs_from_visit(*, visit_id: int) -> list[Need]:
             need = Need.objects.get(household=visit.household, kind=kind, source="visit", source_ref=str(visit.pk))
         needs.append(need)
     return needs
+
+
+def visits_with_uncopied_needs(*, since: dt.date) -> list[int]:
+    """Visits logged since the day that found needs and have none on the needs list yet (a copy that was
+    never queued, because the broker was down when the visit was saved)."""
+    from visits.models import Visit
+
+    copied = Need.objects.filter(source="visit", source_ref=Cast(OuterRef("pk"), CharField()))
+    return list(Visit.objects.filter(created_at__date__gte=since).exclude(Exists(copied))
+                .filter(~Q(needs=[]) | ~Q(needs_text="")).values_list("pk", flat=True))
+
 
 @transaction.atomic
 def plan_item_create(*, actor, household: Household, need: Need, action: str, owner, due_date: dt.date | None,

@@ -1,5 +1,12 @@
-"""Background jobs of plans: the policy match (政策找人), scheduled nightly and queued after a policy edit."""
+"""Background jobs of plans: the policy match (政策找人), scheduled nightly and queued after a policy edit, and
+the copy of a visit's needs to the needs list."""
+import datetime as dt
+
 from celery import shared_task
+from django.utils import timezone
+
+# How far back the periodic sweep looks for visits whose needs were never copied.
+NEEDS_SWEEP_DAYS = 7
 
 
 @shared_task(name="plans.match_policies", acks_late=True)
@@ -14,3 +21,17 @@ def match_policies(policy_ids=None) -> dict:
     stats = policy_match_run(policy_ids=policy_ids)
     return {"policies": stats.policies, "matched": stats.matched, "leads_opened": stats.leads_opened,
             "stale_policies": stats.stale_policies}
+
+
+@shared_task(name="plans.copy_visit_needs", acks_late=True, autoretry_for=(Exception,), retry_backoff=10,
+             retry_backoff_max=600, max_retries=8)
+def copy_visit_needs(visit_id: int | None = None) -> int:
+    """Copy one visit's needs to the needs list; without an id (beat), every recent visit not yet copied.
+    Idempotent: a visit copied twice adds nothing. Returns the number of needs on the list for those visits."""
+    from .services import needs_from_visit, visits_with_uncopied_needs
+
+    if visit_id is not None:
+        visit_ids = [visit_id]
+    else:
+        visit_ids = visits_with_uncopied_needs(since=timezone.localdate() - dt.timedelta(days=NEEDS_SWEEP_DAYS))
+    return sum(len(needs_from_visit(visit_id=pk)) for pk in visit_ids)

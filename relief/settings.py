@@ -230,6 +230,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do
     # not receive open a lead for their village, once.
     "plans-match-policies": {"task": "plans.match_policies", "schedule": crontab(minute=10, hour=2)},
+    # Needs found on a visit are copied to the needs list as the visit commits; this sweep copies any whose
+    # task was never queued (the broker was down).
+    "plans-copy-visit-needs": {"task": "plans.copy_visit_needs", "schedule": crontab(minute="*/15")},
     # Visits (issue 5): overdue-visit alerts every morning, status-change alerts from household events
     # every half hour, last week's township summary on Monday morning. All idempotent (dedupe keys).
     "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},

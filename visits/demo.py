@@ -24,7 +24,7 @@ from relief.demo import DISTRICT_CODE
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from relief.months import add_months
 
-from .models import CHECK_FIELDS, Ability, CheckResult, Need, Visit, VisitMethod, Willingness
+from .models import CHECK_FIELDS, Ability, CheckResult, NeedKind, Visit, VisitMethod, Willingness
 
 DEMO_SEED = 2026
 # Share of watched households per profile (the rest were never visited since they were entered).
@@ -42,11 +42,11 @@ SITUATIONS = [
 ]
 NOT_SEEN_REASONS = ["家中无人，电话未接通", "外出务工，家人称月底回来", "住院治疗中，家属不在家", "门卫称老人去女儿家小住"]
 NEEDS = [
-    (Need.MEDICAL, "medical", "住院自付费用较高", "协助申请医疗救助，告知大病保险报销流程"),
-    (Need.CARE, "care", "独居，行动不便，做饭困难", "联系社区助餐点每日送餐"),
-    (Need.HOUSING, "housing_safety", "屋顶渗水，墙面开裂", "已报街道房管部门查勘，跟进维修进度"),
-    (Need.BASIC_LIVING, "income_change", "家庭收入明显下降", "指导申请临时救助，核对家庭经济状况"),
-    (Need.EDUCATION, "schooling", "孩子学杂费负担重", "转介教育部门落实学生资助"),
+    (NeedKind.MEDICAL, "medical", "住院自付费用较高", "协助申请医疗救助，告知大病保险报销流程"),
+    (NeedKind.CARE, "care", "独居，行动不便，做饭困难", "联系社区助餐点每日送餐"),
+    (NeedKind.HOUSING, "housing_safety", "屋顶渗水，墙面开裂", "已报街道房管部门查勘，跟进维修进度"),
+    (NeedKind.BASIC_LIVING, "income_change", "家庭收入明显下降", "指导申请临时救助，核对家庭经济状况"),
+    (NeedKind.EDUCATION, "schooling", "孩子学杂费负担重", "转介教育部门落实学生资助"),
 ]
 
 

@@ -5,7 +5,7 @@ from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, Role, User
 
-from .models import CHECK_FIELDS, AlertKind, AlertStatus, Need, Visit
+from .models import CHECK_FIELDS, AlertKind, AlertStatus, NeedKind, Visit
 from .services import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
 
 
@@ -33,7 +33,7 @@ class VisitForm(forms.ModelForm):
 
     submission_key = forms.UUIDField(widget=forms.HiddenInput, error_messages={
         "required": _("提交编号缺失，请刷新页面后重新填写。"), "invalid": _("提交编号无效，请刷新页面后重新填写。")})
-    needs = forms.MultipleChoiceField(label=_("发现的需求"), choices=Need.choices, required=False,
+    needs = forms.MultipleChoiceField(label=_("发现的需求"), choices=NeedKind.choices, required=False,
                                       widget=forms.CheckboxSelectMultiple)
     photos = MultiplePhotoField(
         label=_("照片"), required=False,

@@ -41,7 +41,9 @@ class CheckResult(models.TextChoices):
     NOT_APPLICABLE = "na", _("不适用")
 
 
-class Need(models.TextChoices):
+class NeedKind(models.TextChoices):
+    """The one vocabulary of needs: found on a visit (Visit.needs) and kept on the needs list (plans.Need)."""
+
     BASIC_LIVING = "basic_living", _("基本生活")
     MEDICAL = "medical", _("医疗")
     HOUSING = "housing", _("住房")
@@ -50,7 +52,7 @@ class Need(models.TextChoices):
     CARE = "care", _("照料护理")
     HEATING_COOLING = "heating_cooling", _("取暖/防暑")
     EMERGENCY = "emergency", _("急难临时救助")
-    PSYCHOLOGICAL = "psychological", _("精神慰藉")
+    PSYCHOLOGICAL = "psychological", _("心理疏导")
     OTHER = "other", _("其他")
 
 
@@ -96,7 +98,7 @@ class Visit(models.Model):
     schooling = _check_field(_("子女就学"))
     situation = models.TextField(_("现实生活状况"), blank=True)
     needs = models.JSONField(_("发现的需求"), default=list, blank=True)
-    audit_json_labels = {"needs": Need}
+    audit_json_labels = {"needs": NeedKind}
     needs_text = models.TextField(_("需求说明"), blank=True)
     # Empty when the person was not seen: nobody was asked, so there is no answer to store.
     willingness = models.CharField(_("救助意愿"), max_length=20, choices=Willingness.choices, blank=True,
@@ -152,7 +154,7 @@ class Visit(models.Model):
         return [str(self._meta.get_field(name).verbose_name) for name in CHECK_FIELDS if not getattr(self, name)]
 
     def need_labels(self) -> list[str]:
-        return [str(Need(code).label) if code in Need.values else code for code in (self.needs or [])]
+        return [str(NeedKind(code).label) if code in NeedKind.values else code for code in (self.needs or [])]
 
     def has_needs(self) -> bool:
         return bool(self.needs) or bool(self.needs_text.strip())
@@ -207,7 +209,7 @@ class Visit(models.Model):
             if missing:
                 errors.setdefault("situation_clear", []).append(
                     _("以下生活状况尚未了解，不能认定情况已调查清楚：%(items)s。") % {"items": "、".join(missing)})
-        unknown = [code for code in (self.needs or []) if code not in Need.values]
+        unknown = [code for code in (self.needs or []) if code not in NeedKind.values]
         if unknown:
             errors.setdefault("needs", []).append(_("无法识别的需求类别：%(c)s。") % {"c": "、".join(unknown)})
         if self.ability == Ability.NEEDS_HELP and not self.help_offered.strip():

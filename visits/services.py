@@ -37,6 +37,7 @@ from relief.access import Action
 from relief.models import User
 
 from .models import Alert, AlertKind, AlertRule, AlertStatus, UNHANDLED_STATUSES, Visit, VisitPhoto
+from .signals import visit_logged
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +239,7 @@ def visit_log(
                 photo.file.save("photo", upload, save=False)
                 saved_files.append(photo.file.name)
                 photo.save()
+            visit_logged.send(sender=Visit, visit=visit)
             if visit.completes_period:
                 for alert in Alert.objects.filter(household=household, kind=AlertKind.OVERDUE_VISIT,
                                                   status__in=UNHANDLED_STATUSES):

@@ -4,8 +4,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from plans import services
 from plans.models import Need
+from plans.tasks import copy_visit_needs
 from tests.visits.factories import make_household, visit_data
 from visits.models import Visit
 from visits.services import visit_log
@@ -26,14 +26,33 @@ def test_a_visits_needs_join_the_needs_list_once(demo, django_capture_on_commit_
                      needs=["medical", "heating_cooling", "emergency"], needs_text="降压药自费部分负担重，冬季无取暖设备",
                      measures="协助申请医疗救助；联系社区送取暖器")
     needs = {n.kind: n for n in Need.objects.filter(household=household)}
-    assert set(needs) == {"medical", "basic_living"}
+    # One vocabulary: the list keeps the very kinds the caseworker ticked, with their labels.
+    assert set(needs) == {"medical", "heating_cooling", "emergency"}
+    assert needs["heating_cooling"].get_kind_display() == "取暖/防暑"
     assert all(n.source == "visit" and n.source_ref == str(visit.pk) for n in needs.values())
-    assert needs["basic_living"].description.endswith("取暖/防暑、急难临时救助。降压药自费部分负担重，冬季无取暖设备")
+    assert needs["heating_cooling"].description.endswith("取暖/防暑。降压药自费部分负担重，冬季无取暖设备")
     assert needs["medical"].created_by == demo.caseworker_a
-    # Saved again (an edit, a re-delivered hook): nothing is added twice.
-    with django_capture_on_commit_callbacks(execute=True):
-        Visit.objects.get(pk=visit.pk).save()
-    assert services.needs_from_visit(visit_id=visit.pk) and Need.objects.filter(household=household).count() == 2
+    # Copied again (a re-delivered task, the sweep): nothing is added twice.
+    assert copy_visit_needs.delay(visit.pk).get() == 3
+    assert copy_visit_needs.delay().get() == 0  # the sweep finds nothing left to copy
+    assert Need.objects.filter(household=household).count() == 3
+
+
+def test_the_sweep_copies_needs_whose_task_was_never_queued(demo, django_capture_on_commit_callbacks, monkeypatch):
+    """The broker was down when the visit was saved: the visit stands, and the periodic sweep copies it."""
+    household = make_household(demo.village_a)
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(copy_visit_needs, "delay", broker_down)
+    visit, callbacks = log(demo, household, django_capture_on_commit_callbacks, needs=["care"],
+                           measures="联系社区助餐点")
+    assert len(callbacks) == 1 and Visit.objects.filter(pk=visit.pk).exists()
+    assert not Need.objects.exists()
+    monkeypatch.undo()
+    assert copy_visit_needs.delay().get() == 1
+    assert Need.objects.get(household=household).kind == "care"
 
 
 def test_a_visit_without_needs_adds_nothing(demo, django_capture_on_commit_callbacks):
