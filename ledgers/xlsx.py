@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -143,9 +143,3 @@ def _formatted(ws, value, number_format):
     cell = WriteOnlyCell(ws, value=value)
     cell.number_format = number_format
     return cell
-
-
-def rows_numbered(rows: Iterable[list]) -> Iterator[list]:
-    """Prefix each row with its 序号."""
-    for number, row in enumerate(rows, start=1):
-        yield [number, *row]

@@ -7,8 +7,6 @@ from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from .matching import VALUE_CHOICES, clean_condition, contradictions
-from visits.models import NeedKind
-
 from .models import (
     ConditionKind, ItemStatus, Need, Policy, PolicyCondition, Project, Resource, TeamMember,
 )
@@ -234,7 +232,3 @@ class PlanItemForm(forms.Form):
 class ProgressForm(forms.Form):
     status = forms.ChoiceField(label=_("进度"), choices=ItemStatus.choices)
     note = forms.CharField(label=_("落实情况"), max_length=300, error_messages={"required": _("请写明落实情况。")})
-
-
-class NeedKindFilter(forms.Form):
-    kind = forms.ChoiceField(label=_("需求类别"), choices=[("", _("全部"))] + list(NeedKind.choices), required=False)

@@ -12,13 +12,14 @@ from relief.access import Action
 from relief.home import HomeCard
 from relief.models import Role
 
-from .models import Lead, Referral, ReferralStatus as S
+from .models import Referral, ReferralStatus as S
+from .selectors import open_lead_count
 
 
 def cards(user) -> list[HomeCard]:
     result = []
     if access.may_open(user, "referrals:lead_list"):
-        leads = access.scope(Lead.objects.open(), user, Action.VIEW).count()
+        leads = open_lead_count(user)
         result.append(HomeCard(_("待处理线索"), leads, reverse("referrals:lead_list") + "?status=open"))
     if not access.may_open(user, "referrals:list"):
         return result

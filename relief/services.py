@@ -92,18 +92,6 @@ def staff_save(*, actor: User | None, user: User, is_staff: bool | None = None) 
     return user
 
 
-@transaction.atomic
-def staff_assign(*, actor: User | None, user: User, role: str, jurisdiction: Jurisdiction) -> User:
-    """Move a user to another jurisdiction or role: old grants go, the new ones come."""
-    staff_check_assignment(role=role, jurisdiction=jurisdiction)
-    user.role = role
-    user.jurisdiction = jurisdiction
-    user.is_staff = role == Role.ADMIN
-    user.save(update_fields=["role", "jurisdiction", "is_staff"])
-    staff_apply_role(user)
-    return user
-
-
 def staff_lockout_failures(user: User) -> int:
     """The most wrong passwords django-axes counts against this account from any one address, within the
     cool-off time (older attempts no longer lock; axes removes them at the next login)."""

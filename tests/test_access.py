@@ -3,8 +3,7 @@ import pytest
 
 from relief import access
 from relief.access import Action
-from relief.models import Role
-from relief.services import StaffError, staff_assign
+from relief.services import StaffError, staff_save
 
 pytestmark = pytest.mark.django_db
 
@@ -63,14 +62,17 @@ def test_township_grant_covers_its_villages_and_groups(demo):
 
 def test_moving_a_caseworker_moves_their_access(demo):
     user = demo.caseworker_a
-    staff_assign(actor=demo.admin, user=user, role=Role.CASEWORKER, jurisdiction=demo.village_c)
+    user.jurisdiction = demo.village_c
+    staff_save(actor=demo.admin, user=user)
     assert access.village_ids_for(user) == {demo.village_c.pk}
     assert not access.can(user, Action.VIEW, demo.village_a)
 
 
 def test_role_must_match_jurisdiction_level(demo):
     with pytest.raises(StaffError):
-        staff_assign(actor=demo.admin, user=demo.caseworker_a, role=Role.CASEWORKER, jurisdiction=demo.townships[0])
+        user = demo.caseworker_a
+        user.jurisdiction = demo.townships[0]
+        staff_save(actor=demo.admin, user=user)
 
 
 def test_global_permission_does_not_widen_scope(demo):

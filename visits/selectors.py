@@ -107,9 +107,6 @@ class WatchItem:
     def cadence_label(self) -> str:
         return str(Cadence(self.cadence).label) if self.cadence in Cadence.values else ""
 
-    def days_overdue(self, today: dt.date) -> int:
-        return (today - self.due_on).days
-
 
 def _last_visit_on(completing: bool = False) -> Subquery:
     """The household's latest visit date (optionally of visits that completed the period), read from
