@@ -67,10 +67,14 @@ def test_main_pages_of_every_role_break_no_policy_rule(transactional_db, browser
     base = live_server.url
     # The collector sees a refusal when there is one: an inline script added to a page is refused.
     page.goto(f"{base}/")
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
-                  " document.body.appendChild(s); }")
-    page.wait_for_function("window.__cspViolations.length > 0")
-    assert page.evaluate("window.ran") is None
+    refused = page.evaluate("""() => new Promise(resolve => {
+        document.addEventListener("securitypolicyviolation", e => resolve(e.violatedDirective), {once: true});
+        const script = document.createElement("script");
+        script.textContent = "window.ran = 1";
+        document.body.appendChild(script);
+    })""")
+    assert refused.startswith("script-src") and page.evaluate("window.ran") is None
+    assert page.evaluate("window.__cspViolations.length") == 1
 
     violations: list[str] = []
     walked = {}
