@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +13,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
+from relief.http import safe_redirect_target
 from relief.models import Role
 
 from . import services
@@ -225,5 +227,4 @@ def lead_review(request, pk):
         messages.success(request, _("已记录核实情况：%(name)s。") % {"name": record.name})
     else:
         messages.error(request, "；".join(form.errors.get("review_note", [])))
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/imports/")
-                    else "imports:leads")
+    return redirect(safe_redirect_target(request, request.POST.get("next"), fallback=reverse("imports:leads")))

@@ -17,6 +17,7 @@ from households.selectors import head_of
 from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
+from relief.http import safe_redirect_target
 from relief.models import Role
 
 from . import selectors, services
@@ -208,9 +209,7 @@ def referral_list(request):
 def bulk_accept(request):
     form = BulkAcceptForm(request.POST)
     ids = [pk for pk in request.POST.getlist("ids") if pk.isdigit()]
-    back = request.POST.get("next") or reverse("referrals:list")
-    if not back.startswith("/"):
-        back = reverse("referrals:list")
+    back = safe_redirect_target(request, request.POST.get("next"), fallback=reverse("referrals:list"))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

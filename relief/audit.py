@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from auditlog.models import LogEntry
 
+from relief.http import client_address
+
 
 class AuditEvent(models.TextChoices):
     LOGIN = "login", _("登录")
@@ -23,15 +25,6 @@ class AuditEvent(models.TextChoices):
     IMPORT = "import", _("导入")
     BULK_WRITE = "bulk_write", _("批量写入")
     STAFF_UNLOCK = "staff_unlock", _("解除登录锁定")
-
-
-def client_address(request) -> str | None:
-    if request is None:
-        return None
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR")
 
 
 def audit_record(

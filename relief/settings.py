@@ -1,7 +1,7 @@
 """Settings for relief, read from the environment.
 
 DATABASE_URL (default: SQLite under var/), REDIS_URL (unset: Celery runs tasks in-process),
-SECRET_KEY (unset: generated once into var/secret_key), DEBUG, ALLOWED_HOSTS, RELIEF_PRODUCTION.
+SECRET_KEY (unset: generated once into var/secret_key; required in production), DEBUG, ALLOWED_HOSTS, RELIEF_PRODUCTION.
 """
 import os
 import secrets
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("RELIEF_VAR_DIR", BASE_DIR / "var"))
@@ -27,9 +28,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def _secret_key() -> str:
+def _secret_key(production: bool) -> str:
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if production:
+        # A key generated on each machine would make the machines of one district reject each other's
+        # sessions and signed import plans.
+        raise ImproperlyConfigured(
+            "RELIEF_PRODUCTION=1 requires SECRET_KEY in the environment, the same on every app machine "
+            "and Celery worker (e.g. python -c 'import secrets; print(secrets.token_urlsafe(64))').")
     # Generated once per installation and kept out of git (var/ is ignored), so every
     # process of this machine shares it without anyone committing a secret.
     key_file = VAR_DIR / "secret_key"
@@ -43,7 +50,7 @@ PRODUCTION = env_bool("RELIEF_PRODUCTION")
 # Off unless a developer asks (`DEBUG=1 make run`): with it on, a township would see Django's English
 # technical pages and the URL list on a 404 or 500 instead of the project's own pages.
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = _secret_key()
+SECRET_KEY = _secret_key(PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -84,10 +91,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "relief.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "relief.middleware.AuditlogMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Axes last, as its documentation requires, so it sees the final response of a login.
     "axes.middleware.AxesMiddleware",
@@ -161,8 +169,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Proxies (nginx, a load balancer) between the clients and the app: the client's address is read from the
+# hops they added to X-Forwarded-For (relief/http.py), the same for locks and for the audit log.
+RELIEF_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "relief.http.client_address"
 
 # django-auditlog: ID numbers never enter the change log in clear.
 AUDITLOG_INCLUDE_ALL_MODELS = False

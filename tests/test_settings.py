@@ -92,3 +92,12 @@ def test_make_run_serves_the_project_404_page_and_static_files(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    """Several app machines must share one key: none is generated per machine in production."""
+    result = run_manage("check", env_extra={"RELIEF_PRODUCTION": "1", "SECRET_KEY": "",
+                                            "ALLOWED_HOSTS": "relief.example.gov.cn", "RELIEF_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "requires SECRET_KEY" in result.stderr
+    assert not (tmp_path / "secret_key").exists()

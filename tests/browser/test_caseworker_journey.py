@@ -87,7 +87,8 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
     page.click("#visit-submit")
     expect(page.get_by_test_id("visit-outcome")).to_contain_text("本期走访已完成")
     expect(page.locator(".photos img")).to_have_count(1)
-    page.wait_for_function("document.querySelector('.photos img').naturalWidth > 0")
+    # Decoded (naturalWidth > 0), waited for without wait_for_function, whose string eval the CSP refuses.
+    expect(page.locator(".photos img")).not_to_have_js_property("naturalWidth", 0)
     complete = Visit.objects.filter(household=household, person_seen=True).get()
     assert complete.completes_period and complete.needs == ["medical"] and complete.photos.count() == 1
     page.locator(".nav a", has_text="走访任务").click()

@@ -113,6 +113,10 @@ def crawl(client, start="/", limit=300) -> CrawlResult:
         if response.status_code >= 400:
             result.failures.append(f"{url} (linked from {found_on}) answered {response.status_code}")
             continue
+        # Pages and downloads a signed-in user is shown hold personal data: no browser or proxy may keep them.
+        if "no-store" not in response.get("Cache-Control", ""):
+            result.failures.append(f"{url} (linked from {found_on}) may be cached: "
+                                   f"Cache-Control {response.get('Cache-Control')!r}")
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
         final_url = response.request["PATH_INFO"]
