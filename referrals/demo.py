@@ -16,7 +16,6 @@ finds the first demo lead's key and does nothing.
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db import transaction
@@ -26,24 +25,17 @@ from households.models import Household
 from relief.models import Jurisdiction, Role, User
 
 from . import services
-from .models import Department, LeadChannel, OutcomeAssistance, Referral, Urgency
+from .services.common import clock
+from .models import Department, Lead, LeadChannel, OutcomeAssistance, Referral, Urgency
 
 KEY = "demo-referrals:"
 # The first four communities of 华阳路街道 (township1) and two of 江苏路街道 (township2).
 VILLAGES = ["310105001001", "310105001002", "310105001003", "310105001004", "310105002002", "310105002003"]
 
 
-@contextmanager
 def _days_ago(days: int):
     """Run service steps as if on an earlier day (their timestamps, date checks and deadlines follow)."""
-    real_now, real_today = services._now, services._today
-    shift = dt.timedelta(days=days)
-    services._now = lambda: real_now() - shift
-    services._today = lambda: real_today() - shift
-    try:
-        yield
-    finally:
-        services._now, services._today = real_now, real_today
+    return clock.days_ago(days)
 
 
 class _Office:
@@ -93,7 +85,7 @@ def _referral(office, n, code, channel, description, *, unassisted=False, urgenc
     services.lead_start(actor=cw, lead=lead)
     referral = services.lead_to_referral(actor=cw, lead=lead, requested=requested)
     if study:
-        referral = services.referral_study(actor=cw, referral=referral, meeting_date=services._today(),
+        referral = services.referral_study(actor=cw, referral=referral, meeting_date=clock.today(),
                                            participants="村（居）委会主任、社会救助协理员、居民代表 共5人",
                                            conclusion="情况属实，同意报街道（乡镇）民政办")
     if submit:
@@ -105,7 +97,7 @@ def load(stdout=None) -> None:
     villages = list(Jurisdiction.objects.filter(code__in=VILLAGES).select_related("parent__parent"))
     if len(villages) < len(VILLAGES) or not Household.objects.filter(village__in=villages).exists():
         return  # the households demo has not run (or another district is loaded)
-    if services.Lead.objects.filter(dedupe_key__startswith=KEY).exists():
+    if Lead.objects.filter(dedupe_key__startswith=KEY).exists():
         return
     with transaction.atomic():
         counts = _load(_Office(villages))
@@ -177,7 +169,7 @@ def _load(office: _Office) -> dict:
                              "来访反映：夫妻均为重度残疾，无劳动能力，靠亲友接济生活。",
                              requested=OutcomeAssistance.TEKUN, unassisted=True)
         services.referral_accept(actor=office.tw(v4), referral=reviewed, department=Department.CIVIL_AFFAIRS,
-                                 deadline=services._today() + dt.timedelta(days=30))
+                                 deadline=clock.today() + dt.timedelta(days=30))
     services.referral_review(actor=office.tw(v4), referral=reviewed, review_date=today,
                              participants="街道民政办、残联、社区事务受理中心、居委会主任",
                              conclusion="情况属实，拟纳入特困供养，下一步公示")                       # 已集中研究会审
@@ -185,7 +177,7 @@ def _load(office: _Office) -> dict:
         eligible = _referral(office, 9, v1, LeadChannel.VISIT,
                              "走访发现：户主失业，配偶无劳动能力，月人均收入低于低保标准。", unassisted=True)
         services.referral_accept(actor=office.tw(v1), referral=eligible, department=Department.CIVIL_AFFAIRS,
-                                 deadline=services._today() + dt.timedelta(days=20))
+                                 deadline=clock.today() + dt.timedelta(days=20))
     services.referral_decide_eligible(actor=office.tw(v1), referral=eligible, assistance_type=OutcomeAssistance.DIBAO,
                                       amount=Decimal("1330.00"), start_date=today.replace(day=1),
                                       comment="经济状况核对通过，纳入低保")                         # 符合条件
@@ -193,7 +185,7 @@ def _load(office: _Office) -> dict:
         ineligible = _referral(office, 10, v2, LeadChannel.HOTLINE,
                                "热线反映：独居老人退休金不高，患高血压，行动不便。", requested=OutcomeAssistance.DIBAO)
         services.referral_accept(actor=office.tw(v2), referral=ineligible, department=Department.CIVIL_AFFAIRS,
-                                 deadline=services._today() + dt.timedelta(days=20))
+                                 deadline=clock.today() + dt.timedelta(days=20))
     services.referral_decide_ineligible(
         actor=office.tw(v2), referral=ineligible, real_difficulty=True,
         reason="老人每月养老金高于本市低保标准，暂不符合低保条件；可申请居家养老服务补贴。",
@@ -202,7 +194,7 @@ def _load(office: _Office) -> dict:
         closed = _referral(office, 16, v3, LeadChannel.REPORT, "楼组长反映：该户子女失业在家，家庭收入减少。",
                            requested=OutcomeAssistance.DIBAO)
         services.referral_accept(actor=office.tw(v3), referral=closed, department=Department.SOCIAL_SECURITY,
-                                 deadline=services._today() + dt.timedelta(days=15))
+                                 deadline=clock.today() + dt.timedelta(days=15))
     with _days_ago(4):
         closed = services.referral_decide_ineligible(
             actor=office.tw(v3), referral=closed,
@@ -232,8 +224,8 @@ def _load(office: _Office) -> dict:
                            requested=OutcomeAssistance.TEKUN, unassisted=True)
         tw6 = office.tw(v6)
         services.referral_accept(actor=tw6, referral=notice, department=Department.CIVIL_AFFAIRS,
-                                 deadline=services._today() + dt.timedelta(days=30))
-        services.referral_review(actor=tw6, referral=notice, review_date=services._today(),
+                                 deadline=clock.today() + dt.timedelta(days=30))
+        services.referral_review(actor=tw6, referral=notice, review_date=clock.today(),
                                  participants="街道民政办、社区事务受理中心、居委会主任",
                                  conclusion="符合特困供养条件，予以公示")
     services.referral_notice_start(actor=tw6, referral=notice, start=today - dt.timedelta(days=2),
@@ -250,12 +242,12 @@ def _load(office: _Office) -> dict:
         late = _referral(office, 18, v2, LeadChannel.HOTLINE, "热线反映：独居老人突发脑梗出院，无人照护，急需护理费用。",
                          requested=OutcomeAssistance.TEMPORARY, urgency=Urgency.EMERGENCY, study=False)
         services.referral_help_first(actor=office.tw(v2), referral=late, amount=Decimal("1500"),
-                                     paperwork_due=services._today() + dt.timedelta(days=7),
+                                     paperwork_due=clock.today() + dt.timedelta(days=7),
                                      comment="先行发放临时救助金1500元，联系社区护理站上门")          # 补办手续已超期
     # The morning job opens the overdue referral's and the late paperwork's alerts; run it now so the demo
     # shows them.
     from .tasks import deadline_alerts
 
     deadline_alerts()
-    return {"leads": services.Lead.objects.filter(dedupe_key__startswith=KEY).count(),
+    return {"leads": Lead.objects.filter(dedupe_key__startswith=KEY).count(),
             "referrals": Referral.objects.filter(lead__dedupe_key__startswith=KEY).count()}

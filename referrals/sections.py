@@ -3,8 +3,9 @@ from django.utils.translation import gettext as _
 
 from households.sections import HouseholdSection
 from relief import access
+from relief.models import JurisdictionLevel
 
-from . import selectors, services
+from . import selectors
 
 
 def section(request, household):
@@ -18,5 +19,5 @@ def section(request, household):
                  "link_referrals": access.may_open(user, "referrals:detail", pk=0),
                  "link_leads": access.may_open(user, "referrals:lead_detail", pk=0),
                  "may_create": not open_referral and access.may_open(user, "referrals:create", household_pk=0)
-                 and services._is_party(user, services.VILLAGE, household.village_id)},
+                 and access.is_referral_party(user, JurisdictionLevel.VILLAGE, household.village_id)},
     )

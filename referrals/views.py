@@ -18,7 +18,7 @@ from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
 from relief.http import safe_redirect_target
-from relief.models import Role
+from relief.models import JurisdictionLevel, Role
 
 from . import selectors, services
 from .forms import (
@@ -97,8 +97,8 @@ def _lead_for(request, pk) -> Lead:
 
 
 def _may_refer(user, lead: Lead) -> bool:
-    return services._is_party(user, services.VILLAGE, lead.village_id) or services._is_party(
-        user, services.TOWNSHIP, lead.village_id)
+    return any(access.is_referral_party(user, level, lead.village_id)
+               for level in (JurisdictionLevel.VILLAGE, JurisdictionLevel.TOWNSHIP))
 
 
 @access_rule(Action.VIEW, roles=STAFF)
@@ -109,7 +109,7 @@ def lead_detail(request, pk):
     if full and lead.reporter_contact:
         audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=lead, request=request,
                      detail={"fields": ["reporter_contact"]})
-    may_handle = services._may_register_lead(user, lead.village_id) and lead.is_open
+    may_handle = access.may_register_lead(user, lead.village_id) and lead.is_open
     referral = selectors.referrals_for(user).filter(lead=lead).first()
     # Another referral of the family still running: this lead cannot start a second one.
     family_referral = selectors.open_referral_of(lead.household_id) if lead.household_id and not referral else None
@@ -127,7 +127,8 @@ def lead_detail(request, pk):
         "new_address": lead.subject_address,
         "refer_form": ReferralCreateForm(initial={"summary": lead.description, "urgency": lead.urgency})
         if may_refer else None,
-        "refer_by_township": may_refer and not services._is_party(user, services.VILLAGE, lead.village_id),
+        "refer_by_township": may_refer and not access.is_referral_party(user, JurisdictionLevel.VILLAGE,
+                                                                        lead.village_id),
         "referral": referral,
         "family_referral": family_referral,
         "household_url": household_url(lead.household_id) if lead.household_id else "",
@@ -320,7 +321,7 @@ def referral_step(request, pk, action):
 def referral_create(request, household_pk):
     household = get_object_or_404(access.scope(Household.objects.all(), request.user, Action.VIEW),
                                   pk=household_pk)
-    if not services._is_party(request.user, services.VILLAGE, household.village_id):
+    if not access.is_referral_party(request.user, JurisdictionLevel.VILLAGE, household.village_id):
         raise PermissionDenied(_("转办须由本村社会救助协理员发起。"))
     form = ReferralCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -265,6 +265,12 @@ def is_referral_party(user, level: str, village_id: int) -> bool:
     return user.role == role and can(user, action, village_id)
 
 
+def may_register_lead(user, village) -> bool:
+    """Registers (and handles) leads of this village: anyone who edits its households or takes referral steps."""
+    return any(can(user, a, village) for a in (Action.EDIT_HOUSEHOLDS, Action.SUBMIT_REFERRALS,
+                                               Action.DECIDE_REFERRALS))
+
+
 def assigns_referrals(user: User) -> bool:
     """Hands referrals over to departments in bulk: township staff who decide referrals."""
     return user.is_superuser or (user.role == Role.TOWNSHIP and can_anywhere(user, Action.DECIDE_REFERRALS))
