@@ -13,6 +13,11 @@ from stdnum import numdb
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+# What anyone is told of a number registered in a household they may not see: no more than that it is
+# registered (where, and whose it is, are personal data); the township office can look it up.
+ID_NUMBER_TAKEN = gettext_lazy("该身份证号已登记，请联系乡镇民政办。")
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"

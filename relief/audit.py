@@ -25,6 +25,7 @@ class AuditEvent(models.TextChoices):
     IMPORT = "import", _("导入")
     BULK_WRITE = "bulk_write", _("批量写入")
     STAFF_UNLOCK = "staff_unlock", _("解除登录锁定")
+    ID_NUMBER_TAKEN = "id_number_taken", _("登记已有身份证号")
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -283,6 +284,7 @@ ACCESS_SENTENCES = {
     AuditEvent.IMPORT: _("%(actor)s 导入了%(model)s“%(record)s”"),
     AuditEvent.BULK_WRITE: _("%(actor)s 批量写入%(model)s：%(record)s"),
     AuditEvent.STAFF_UNLOCK: _("%(actor)s 解除了账号“%(record)s”的登录锁定"),
+    AuditEvent.ID_NUMBER_TAKEN: _("%(actor)s 登记的身份证号“%(record)s”已在系统中登记，被拒绝"),
 }
 ACTION_SENTENCES = {
     LogEntry.Action.CREATE: _("%(actor)s 新增了%(model)s“%(record)s”"),
