@@ -11,9 +11,9 @@ class HouseholdsConfig(AppConfig):
 
         from . import models, signals  # noqa: F401  (signals keep the list's copies)
 
-        # ID numbers never enter the change log in clear.
         auditlog.register(models.Household)
-        auditlog.register(models.Member, mask_fields=["id_number"])
+        # Both masked (AUDITLOG_MASK_CALLABLE): together they rebuild most of the number.
+        auditlog.register(models.Member, mask_fields=["id_number", "birth_date"])
         auditlog.register(models.AssistanceRecord)
         auditlog.register(models.RosterEntry, m2m_fields={"reasons"})
         auditlog.register(models.ObservationEntry)

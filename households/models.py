@@ -283,6 +283,12 @@ class Member(models.Model):
     def masked_id_number(self) -> str:
         return mask_id_number(self.id_number)
 
+    def age_on(self, day) -> int:
+        """Full years on `day`: what a role that may not see the ID number is shown instead of the birth
+        date, which is exactly the part its masked number hides."""
+        born = self.birth_date
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
 
 class AssistanceType(models.TextChoices):
     DIBAO = "dibao", _("最低生活保障（低保）")

@@ -19,6 +19,9 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
     member_add(*, actor, household, name, id_number, relation=Relation.OTHER, birth_date=None,
                sex=None, source=EDIT, source_ref="", **fields) -> Member
         Birth date and sex are read from the ID number; when given they must agree with it.
+        An ID number registered anywhere else is refused (code "id_taken") with no more than that it is
+        registered, and the attempt goes to the audit log (AuditEvent.ID_NUMBER_TAKEN), also from
+        member_update and household_create.
     member_update(*, actor, member, source=EDIT, source_ref="", **fields) -> Member
         Events: health (serious/chronic illness, self-care), disability, employment.
     member_status_change(*, actor, member, status, on_date=None, note="", source=EDIT, source_ref="") -> Member
@@ -61,6 +64,7 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -70,6 +74,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relief import access
+from relief.audit import AuditEvent, audit_record, mask_personal_value
 from relief.models import Jurisdiction, JurisdictionLevel
 from relief.months import add_months
 
@@ -240,6 +245,35 @@ def _category_event(*, household, before: set, actor, source, source_ref) -> Non
 
 
 # ------------------------------------------------------------------------------------------ households
+def _id_taken() -> ValidationError:
+    return ValidationError(idcard.ID_NUMBER_TAKEN, code="id_taken")
+
+
+def _audits_taken_id_numbers(write):
+    """Wrap a write that may refuse an ID number registered elsewhere, to record that attempt in the audit
+    log. Recorded here, outside the write's transaction, which the refusal rolls back."""
+    @functools.wraps(write)
+    def wrapper(*, actor, **kwargs):
+        try:
+            return write(actor=actor, **kwargs)
+        except ValidationError as exc:
+            if any(e.code == "id_taken" for e in getattr(exc, "error_dict", {}).get("id_number", [])):
+                _record_taken_id_attempt(actor=actor, **kwargs)
+            raise
+    return wrapper
+
+
+def _record_taken_id_attempt(*, actor, household=None, member=None, head=None, id_number=None, **_rest) -> None:
+    number = idcard.normalize(id_number or (head or {}).get("id_number") or "")
+    registered = Member.objects.filter(id_number=number).only("pk", "household_id").first()
+    household = household or (member.household if member is not None else None)
+    audit_record(event=AuditEvent.ID_NUMBER_TAKEN, actor=actor, obj=registered, model=Member,
+                 description=mask_personal_value(number),
+                 detail={"household": household.pk if household is not None else None,
+                         "registered_household": registered.household_id if registered else None})
+
+
+@_audits_taken_id_numbers
 @transaction.atomic
 def household_create(
     *, actor, village, residence_address: str, head: dict | None = None, source: str = EventSource.EDIT,
@@ -332,8 +366,7 @@ def _clean_identity(*, id_number, birth_date, sex, exclude_pk=None) -> tuple[str
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        errors["id_number"] = _("该身份证号已登记在系统中的另一户家庭（或同户其他成员）名下，"
-                                "同一人不能重复登记。如该人已迁入本户，请先在原家庭办理迁出。")
+        errors["id_number"] = _id_taken()
     if errors:
         raise ValidationError(errors)
     return number, born, derived_sex
@@ -345,9 +378,10 @@ def _save_member(member: Member) -> None:
             member.save()
     except IntegrityError:
         # Two staff registering the same person at the same moment: the database's unique index decides.
-        raise ValidationError({"id_number": _("该身份证号已登记在系统中，同一人不能重复登记。")})
+        raise ValidationError({"id_number": _id_taken()})
 
 
+@_audits_taken_id_numbers
 @transaction.atomic
 def member_add(
     *, actor, household: Household, name: str, id_number: str, relation: str = Relation.OTHER,
@@ -365,7 +399,7 @@ def member_add(
     try:
         number, born, derived_sex = _clean_identity(id_number=id_number, birth_date=birth_date, sex=sex)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        errors.update(exc.error_dict)  # with their codes: "id_taken" is audited
     if errors:
         raise ValidationError(errors)
     member = Member(household=household, name=name, relation=relation or Relation.OTHER, id_number=number,
@@ -379,6 +413,7 @@ def member_add(
     return member
 
 
+@_audits_taken_id_numbers
 @transaction.atomic
 def member_update(*, actor, member: Member, source: str = EventSource.EDIT, source_ref: str = "", **fields) -> Member:
     """Change a member's facts; health, disability and employment changes become events."""
@@ -399,7 +434,7 @@ def member_update(*, actor, member: Member, source: str = EventSource.EDIT, sour
             id_number=id_number, birth_date=fields.pop("birth_date", None), sex=fields.pop("sex", None),
             exclude_pk=current.pk)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        errors.update(exc.error_dict)  # with their codes: "id_taken" is audited
     if errors:
         raise ValidationError(errors)
     current.id_number, current.birth_date, current.sex = number, born, derived_sex

@@ -105,14 +105,16 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
     user = request.user
     show_full_id = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
     members = list(household.members.order_by("pk"))
+    today = timezone.localdate()
     for member in members:
         member.shown_id = member.id_number if show_full_id else member.masked_id_number
+        # Age, not birth date, beside a masked number: the birth date is the hidden middle of it.
+        member.shown_age = None if show_full_id else member.age_on(today)
     if show_full_id and members:
         audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=household, request=request,
                      description=str(household),
                      detail={"page": "household_print" if printing else "household_detail",
                              "members": [m.pk for m in members]})
-    today = timezone.localdate()
     assistance = list(household.assistance.select_related("member").order_by("-start_date", "-pk"))
     running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.results import Error, Result
@@ -126,6 +127,9 @@ class HouseholdMemberResource(_ValidatedImportMixin, resources.ModelResource):
         # Masking is for roles that must not see full ID numbers; exporters of full data audit the export.
         self.mask = mask
         self.heads = heads
+        if mask:
+            # Beside a masked number the birth date would give back its hidden middle: age instead.
+            self.fields["birth_date"].column_name = str(_("年龄"))
 
     def get_export_queryset(self, request=None, **kwargs):
         return super().get_export_queryset(request, **kwargs).select_related("household__village", "household__group")
@@ -161,6 +165,8 @@ class HouseholdMemberResource(_ValidatedImportMixin, resources.ModelResource):
         return _enum_label("housing", member.household.housing)
 
     def dehydrate_birth_date(self, member):
+        if self.mask:
+            return member.age_on(timezone.localdate())
         return member.birth_date.isoformat()
 
     def dehydrate_relation(self, member):

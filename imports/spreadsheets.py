@@ -1,7 +1,8 @@
 """Writing .xlsx files: the import templates and the copy of a file with its errors marked.
 
-Every cell we write is typed as text or number explicitly, so a value that starts with = + - @ can
-never become a formula in the user's Excel (OWASP “CSV injection”), and ID numbers stay text.
+Every cell we write is typed as text or number explicitly, and every text goes through the ledgers'
+writer (ledgers.xlsx.safe_text): a value that starts with = + - @ can never become a formula in the
+user's Excel, not even once a cell is edited there (OWASP “CSV injection”), and ID numbers stay text.
 """
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from ledgers.xlsx import new_workbook, safe_text, text_cell
 
 from .columns import ENUMS, Column, normalize_header
 from .reader import Formula
@@ -25,16 +27,6 @@ REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 ERROR_FILL = PatternFill("solid", fgColor="F8CBAD")
 TEXT_FORMAT = "@"
 OPTIONS_SHEET = "选项"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text_cell(sheet, value, **style):
-    cell = WriteOnlyCell(sheet, value=None)
-    cell.value = "" if value is None else str(value)
-    cell.data_type = "s"  # never a formula, whatever the first character
-    for key, item in style.items():
-        setattr(cell, key, item)
-    return cell
 
 
 def _value_cell(sheet, value, refused: bool = False):
@@ -42,24 +34,24 @@ def _value_cell(sheet, value, refused: bool = False):
         # A formula the import refused is copied as its text, so the importer sees what the cell held; one
         # it accepted, as the value it stood for. Written as text or value, never as a formula.
         if refused or value.value is None:
-            return _text_cell(sheet, value.text)
+            return text_cell(sheet, value.text)
         value = value.value
     if isinstance(value, bool) or value is None:
-        return _text_cell(sheet, "" if value is None else value)
+        return text_cell(sheet, "" if value is None else value)
     if isinstance(value, (int, float, Decimal)):
         return WriteOnlyCell(sheet, value=value)
     if isinstance(value, (dt.date, dt.datetime)):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "yyyy-mm-dd"
         return cell
-    return _text_cell(sheet, value)
+    return text_cell(sheet, value)
 
 
 def table_workbook(headers, rows, title: str = "") -> bytes:
     """A plain sheet of headers and rows (the Django admin's export), every string a text cell."""
-    book = Workbook(write_only=True)
+    book = new_workbook()
     sheet = book.create_sheet((title or _("导出"))[:31])
-    sheet.append([_text_cell(sheet, header, font=Font(bold=True)) for header in headers])
+    sheet.append([text_cell(sheet, header, font=Font(bold=True)) for header in headers])
     for row in rows:
         sheet.append([_value_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
@@ -70,7 +62,7 @@ def table_workbook(headers, rows, title: str = "") -> bytes:
 def template_workbook(kind: str) -> bytes:
     """Data sheet (headers, one example row, dropdowns), an explanation sheet and a hidden options sheet."""
     columns: list[Column] = COLUMNS[kind]
-    book = Workbook()
+    book = new_workbook(write_only=False)
     data = book.active
     data.title = _("数据")
     notes = book.create_sheet(_("填写说明"))
@@ -79,12 +71,12 @@ def template_workbook(kind: str) -> bytes:
 
     for position, column in enumerate(columns, start=1):
         letter = get_column_letter(position)
-        header = data.cell(row=1, column=position, value=column.header_text)
+        header = data.cell(row=1, column=position, value=safe_text(column.header_text))
         header.font = Font(bold=True)
         header.fill = REQUIRED_FILL if column.required else HEADER_FILL
         header.alignment = Alignment(wrap_text=True, vertical="center")
         example = data.cell(row=2, column=position)
-        example.value = str(column.example)
+        example.value = safe_text(str(column.example))
         example.data_type = "s"
         data.column_dimensions[letter].width = max(12, len(column.header_text) * 2 + 2)
         if column.kind in ("id", "text", "name", "village", "group", "user"):
@@ -94,7 +86,7 @@ def template_workbook(kind: str) -> bytes:
         if column.kind in ("enum", "multi"):
             labels = [label for label in ENUMS[column.key].labels if label]
             for index, label in enumerate(labels, start=1):
-                options.cell(row=index, column=position, value=label)
+                options.cell(row=index, column=position, value=safe_text(str(label)))
             if column.kind == "enum":
                 validation = DataValidation(
                     type="list", formula1=f"'{OPTIONS_SHEET}'!${letter}$1:${letter}${len(labels)}",
@@ -112,7 +104,8 @@ def template_workbook(kind: str) -> bytes:
         choices = ""
         if column.kind in ("enum", "multi"):
             choices = "、".join(label for label in ENUMS[column.key].labels if label)
-        notes.append([column.header_text, _("必填") if column.required else _("选填"), str(column.help), choices])
+        notes.append([safe_text(str(text)) for text in (
+            column.header_text, _("必填") if column.required else _("选填"), column.help, choices)])
     notes.append([])
     for line in (
         _("第1行为列名，请勿修改；第2行是示例，导入前请删除或改成真实数据。"),
@@ -123,7 +116,7 @@ def template_workbook(kind: str) -> bytes:
         _("含宏的文件（.xlsm）不予接收。"),
         _("一行有错，整个文件都不会导入；请按错误报告修改后重新上传。"),
     ):
-        notes.append([line])
+        notes.append([safe_text(str(line))])
     notes.column_dimensions["A"].width = 22
     notes.column_dimensions["B"].width = 10
     notes.column_dimensions["C"].width = 60
@@ -147,7 +140,7 @@ def error_workbook(rows, errors: list, truncated: bool) -> bytes:
         if column:
             columns_of.setdefault(int(row), set()).add(normalize_header(column))
     named = set().union(*columns_of.values()) if columns_of else set()
-    book = Workbook(write_only=True)
+    book = new_workbook()
     sheet = book.create_sheet(_("错误报告"))
     header_done = False
     headers: list[str] = []  # of the header row: which column a refused cell is in
@@ -162,17 +155,17 @@ def error_workbook(rows, errors: list, truncated: bool) -> bytes:
                  for position, value in enumerate(values)]
         if not header_done:
             header_done = True
-            cells.append(_text_cell(sheet, _("错误说明"), font=Font(bold=True, color="C00000")))
+            cells.append(text_cell(sheet, _("错误说明"), font=Font(bold=True, color="C00000")))
             sheet.append(cells)
             continue
         if messages:
             for cell in cells:
                 cell.fill = ERROR_FILL
             text = "；".join(message.rstrip("。") for message in messages) + "。"
-            cells.append(_text_cell(sheet, text, font=Font(color="C00000")))
+            cells.append(text_cell(sheet, text, font=Font(color="C00000")))
         sheet.append(cells)
     if truncated:
-        sheet.append([_text_cell(sheet, _("错误太多，只列出了前 %(n)d 条；请先改正这些再重新上传。") % {"n": len(errors)})])
+        sheet.append([text_cell(sheet, _("错误太多，只列出了前 %(n)d 条；请先改正这些再重新上传。") % {"n": len(errors)})])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households import models as hh
-from households.idcard import birth_date_of, mask_id_number, sex_of
+from households.idcard import ID_NUMBER_TAKEN, birth_date_of, mask_id_number, sex_of
 from households.validators import validate_person_name
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
@@ -663,7 +663,9 @@ class HouseholdValidator(_Validator):
                 return
         found = existing.get(member_id)
         if found is not None and (head is None or found["household_id"] != head[0]):
-            self.errors.add(number, self.header("id_number"), _("该身份证号已登记在另一个家庭中，同一人不能登记两次。"))
+            within = found["household__village_id"] in self.context.village_ids
+            self.errors.add(number, self.header("id_number"),
+                            _("该身份证号已登记在另一个家庭中，同一人不能登记两次。") if within else str(ID_NUMBER_TAKEN))
             return
         member = {key: row[key] for key in MEMBER_FIELDS if key in self.present and row.get(key) is not None}
         # Blank optional cells clear the field; birth date and sex always follow the ID number.

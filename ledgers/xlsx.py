@@ -1,4 +1,7 @@
-"""Writing ledgers as .xlsx with openpyxl in write-only mode: constant memory, rows streamed from the database.
+"""Writing .xlsx with openpyxl — the one writer of every spreadsheet the app produces: the ledgers here (in
+write-only mode: constant memory, rows streamed from the database), and through `new_workbook`,
+`text_cell` and `safe_text` the import templates, import error reports and the admin's export
+(imports.spreadsheets).
 
 Every string goes through `safe_text`: a value a spreadsheet would run as a formula (starting with
 = + - @, or a tab / carriage return, OWASP "CSV injection") is neutralised by replacing that first
@@ -32,6 +35,22 @@ def safe_text(value: str) -> str:
     if value and value[0] in FORMULA_STARTS:
         value = FORMULA_STARTS[value[0]] + value[1:]
     return value
+
+
+def new_workbook(*, write_only: bool = True) -> Workbook:
+    """Every workbook the app writes starts here (tests/ledgers/test_xlsx_writer.py holds it to that), so
+    that every cell put in it goes through `safe_text`."""
+    return Workbook(write_only=write_only)
+
+
+def text_cell(ws, value, **style) -> WriteOnlyCell:
+    """A write-only cell holding `value` as neutralised text (an ID number stays 18 characters of text)."""
+    cell = WriteOnlyCell(ws, value=None)
+    cell.value = safe_text("" if value is None else str(value))
+    cell.data_type = "s"
+    for key, item in style.items():
+        setattr(cell, key, item)
+    return cell
 
 
 def cell_value(value):
@@ -83,7 +102,7 @@ def sheet_title(text: str, used: set[str]) -> str:
 def write_workbook(target, *, title: str, subtitle: str, sheets: Iterable[Sheet],
                    progress: Callable[[int], None] | None = None) -> int:
     """Write the sheets to `target` (a path or a binary file); return the number of data rows written."""
-    wb = Workbook(write_only=True)
+    wb = new_workbook()
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
     header_fill = PatternFill("solid", fgColor="DDE6F1")

@@ -177,6 +177,9 @@ AXES_CLIENT_IP_CALLABLE = "relief.http.client_address"
 # django-auditlog: ID numbers never enter the change log in clear.
 AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
+# The mask of every registered model's `mask_fields` (ID numbers and birth dates): auditlog's own keeps
+# the second half of a value, so an ID number kept its birth date.
+AUDITLOG_MASK_CALLABLE = "relief.audit.mask_personal_value"
 
 LANGUAGE_CODE = "zh-hans"
 # Chinese only: the source strings are Chinese, so a browser asking for English would get Django's own

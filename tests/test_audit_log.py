@@ -122,3 +122,57 @@ def test_a_referral_step_and_a_visit_show_their_details_by_label(demo):
     assert "participants" not in shown and "meeting_date" not in shown
     field = Visit._meta.get_field("needs")
     assert _value_text(field, '["medical"]', _Resolver()) == "医疗"
+
+
+def _member_entries(member):
+    return list(LogEntry.objects.get_for_object(member).order_by("pk"))
+
+
+def test_member_change_log_keeps_only_the_last_four_of_an_id_number_and_no_birth_date(demo):
+    from households import services
+    from tests.households.factories import id_number
+
+    with set_actor(demo.caseworker_a):
+        household = registered_household(demo.village_a, head_name="王建设")
+        head = household.members.get()
+        old_number = head.id_number
+        new_number = id_number(born=dt.date(1961, 7, 9))
+        services.member_update(actor=demo.caseworker_a, member=head, id_number=new_number)
+    created, updated = _member_entries(head)
+    for entry, numbers in ((created, ["None", old_number]), (updated, [old_number, new_number])):
+        masked = entry.changes_dict["id_number"]
+        assert masked == ["None" if n == "None" else "*" * 14 + n[-4:] for n in numbers]
+        assert all(set(value) <= {"*", "-"} for value in entry.changes_dict["birth_date"] if value != "None")
+    stored = str([created.changes, updated.changes])
+    for number in (old_number, new_number):
+        assert number[6:14] not in stored and number[:6] not in stored
+    assert "1956-03-04" not in stored and "1961-07-09" not in stored
+
+
+def test_every_logged_field_holding_an_id_number_or_birth_date_is_masked():
+    from auditlog.registry import auditlog
+
+    for model, options in auditlog._registry.items():
+        personal = {f.name for f in model._meta.concrete_fields if "id_number" in f.name or "birth" in f.name}
+        personal -= set(options["exclude_fields"])
+        assert personal <= set(options["mask_fields"]), (model, personal)
+
+
+def test_stored_entries_written_with_the_old_mask_are_masked_again(demo):
+    import importlib
+
+    from django.apps import apps
+
+    with set_actor(demo.caseworker_a):
+        household = registered_household(demo.village_a, head_name="王建设")
+    head = household.members.get()
+    entry = _member_entries(head)[0]
+    half = len(head.id_number) // 2
+    old_style = {"id_number": ["None", "*" * half + head.id_number[half:]],
+                 "birth_date": ["None", head.birth_date.isoformat()], "name": ["None", "王建设"]}
+    LogEntry.objects.filter(pk=entry.pk).update(changes=old_style)
+    migration = importlib.import_module("households.migrations.0009_remask_member_change_log")
+    migration.remask(apps, None)
+    entry.refresh_from_db()
+    assert entry.changes == {"id_number": ["None", "*" * 14 + head.id_number[-4:]],
+                             "birth_date": ["None", "****-**-**"], "name": ["None", "王建设"]}

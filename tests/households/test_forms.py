@@ -75,14 +75,56 @@ def test_bad_member_input_is_shown_at_the_field(client, demo, post, field, words
     assert words in response.content.decode()
 
 
-def test_duplicate_id_number_is_shown_at_the_field(client, demo):
-    elsewhere = make_household(demo.village_c)
+TAKEN = "该身份证号已登记，请联系乡镇民政办。"
+
+
+def _taken_attempts():
+    from auditlog.models import LogEntry
+
+    return LogEntry.objects.filter(additional_data__event="id_number_taken").order_by("pk")
+
+
+def _reveals_nothing_of(html: str, elsewhere) -> bool:
+    registered = elsewhere.members.get()
+    return not any(text in html for text in (registered.name, elsewhere.residence_address,
+                                             elsewhere.village.name, "另一户", "其他家庭"))
+
+
+def test_duplicate_id_number_is_refused_at_the_field_without_saying_where_and_audited(client, demo):
+    elsewhere = make_household(demo.village_c, head_name="赵秀珍", residence_address="外村路9号")
+    number = elsewhere.members.get().id_number
     household = make_household(demo.village_a)
     client.force_login(demo.caseworker_a)
     response = client.post(reverse("households:member_add", args=[household.pk]), {
-        "name": "王强", "relation": "child", "self_care": "full", "id_number": elsewhere.members.get().id_number})
-    assert "已登记" in _field_error(response, "id_number")
+        "name": "王强", "relation": "child", "self_care": "full", "id_number": number})
+    assert _field_error(response, "id_number") == TAKEN
+    assert _reveals_nothing_of(response.content.decode(), elsewhere)
     assert household.members.count() == 1
+    entry = _taken_attempts().get()
+    assert entry.actor == demo.caseworker_a and entry.object_id == elsewhere.members.get().pk
+    assert entry.object_repr == "*" * 14 + number[-4:] and number not in str(entry.additional_data)
+    assert entry.additional_data["household"] == household.pk
+    assert entry.additional_data["registered_household"] == elsewhere.pk
+
+
+def test_a_taken_id_number_in_a_new_household_or_an_edit_is_refused_and_audited(client, demo):
+    elsewhere = make_household(demo.village_c, head_name="赵秀珍", residence_address="外村路9号")
+    number = elsewhere.members.get().id_number
+    client.force_login(demo.caseworker_a)
+    response = client.post(reverse("households:create"), {
+        **HOUSEHOLD_POST, "village": demo.village_a.pk, "head-name": "周桂芬", "head-id_number": number,
+        "head-self_care": "full"})
+    assert TAKEN in response.content.decode() and _reveals_nothing_of(response.content.decode(), elsewhere)
+    assert not Household.objects.filter(village=demo.village_a).exists()  # nothing half-registered
+    household = make_household(demo.village_a)
+    member = household.members.get()
+    response = client.post(reverse("households:member_edit", args=[household.pk, member.pk]), {
+        "name": member.name, "relation": "head", "self_care": "full", "id_number": number})
+    assert _field_error(response, "id_number") == TAKEN
+    member.refresh_from_db()
+    assert member.id_number != number
+    attempts = list(_taken_attempts())
+    assert [e.additional_data["household"] for e in attempts] == [None, household.pk]
 
 
 def test_second_stale_save_through_the_form_is_refused(client, demo):

@@ -4,6 +4,7 @@ import datetime as dt
 import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
+from django.utils import timezone
 
 from households import services
 from households.models import AssistanceType, DibaoStandard, FocusReason, TargetKind
@@ -61,6 +62,17 @@ def test_district_official_sees_masked_ids_on_the_household_page_and_no_audit(cl
     assert number not in html and f"{number[:6]}********{number[-4:]}" in html
     assert "身份证号已脱敏显示" in html
     assert not _personal_data_views(household).exists()
+    # No birth date beside the masked number (it is the hidden middle): the age in full years instead.
+    member = household.members.get()
+    assert member.birth_date.isoformat() not in html and number[6:14] not in html
+    assert f"{member.age_on(timezone.localdate())} 岁" in html
+
+
+def test_a_role_that_sees_the_full_number_sees_the_birth_date(client, demo):
+    household = make_household(demo.village_a)
+    client.force_login(demo.caseworker_a)
+    html = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert household.members.get().birth_date.isoformat() in html
 
 
 @pytest.mark.parametrize("who", ["caseworker_a", "township1", "admin"])

@@ -1,6 +1,7 @@
 """Import records in the Django admin: read-only, within the admin's jurisdiction, errors shown."""
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from imports.models import ImportBatch, ImportKind, ImportStatus
 from relief.models import Jurisdiction, JurisdictionLevel, Role
@@ -90,10 +91,16 @@ def test_the_household_admin_exports_its_scoped_members_masked_by_role_and_audit
         request.user = user
         assert model_admin.has_export_permission(request)
         data = model_admin.get_data_for_export(request, model_admin.get_queryset(request))
-        assert data.headers == HOUSEHOLD_HEADERS
+        birth = HOUSEHOLD_HEADERS.index("出生日期")
+        # Beside a masked number, age instead of the birth date (its hidden middle).
+        assert data.headers == (HOUSEHOLD_HEADERS[:birth] + ["年龄"] + HOUSEHOLD_HEADERS[birth + 1:] if masked
+                                else HOUSEHOLD_HEADERS)
         ids = [row[HOUSEHOLD_HEADERS.index("身份证号")] for row in data]
         expected = [id_for(1), id_for(3)]
         assert ids == ([i[:6] + "********" + i[-4:] for i in expected] if masked else expected)
+        births = {row[birth] for row in data}
+        head = hh.Member.objects.get(id_number=id_for(1))  # both heads born 1950-01-01
+        assert births == ({head.age_on(timezone.localdate())} if masked else {head.birth_date.isoformat()})
         entry = LogEntry.objects.filter(additional_data__event="export", actor=user).get()
         assert entry.additional_data["rows"] == 2 and entry.additional_data["masked"] is masked
     request = rf.get("/")

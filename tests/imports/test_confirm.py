@@ -196,3 +196,12 @@ def test_an_invalid_file_keeps_no_plan(client, demo):
     batch = _upload(client, rows)
     assert batch.status == ImportStatus.INVALID
     assert not default_storage.exists(services.plan_name(batch.file.name))
+
+
+def test_an_id_registered_outside_the_importers_jurisdiction_is_refused_without_saying_where(client, demo):
+    other = hh.Household.objects.create(village=demo.village_c, residence_address="别的街道1号")  # township 2
+    hh.Member.objects.create(household=other, name="别人", id_number=id_for(6), birth_date="1950-01-01", sex="M")
+    client.force_login(demo.township1)
+    batch = _upload(client, family(5, 2))
+    assert batch.status == ImportStatus.INVALID
+    assert batch.errors == [[3, "身份证号", "该身份证号已登记，请联系乡镇民政办。"]]

@@ -128,7 +128,8 @@ def test_the_error_report_keeps_the_row_with_its_formula_as_text(client, demo):
     rows = {row[0].row: row for row in sheet.iter_rows()}
     position = HOUSEHOLD_HEADERS.index("姓名")
     cell = rows[3][position]
-    assert cell.value == '=A1&"x"' and cell.data_type == "s"  # the formula's text, written as text
+    # The formula's text, written as neutralised text (full-width ＝): reads the same, never runs.
+    assert cell.value == '＝A1&"x"' and cell.data_type == "s"
     assert "公式" in rows[3][len(HOUSEHOLD_HEADERS)].value
     assert len(rows) == 4  # header + every data row, the bad one included
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
