@@ -1,4 +1,11 @@
-"""Django admin for the registry: district admins see only their district's records; ID numbers masked."""
+"""Django admin for the registry: district admins see only their district's records; ID numbers masked.
+
+Registry records are read-only here. Every change to a household, a member, assistance or the lists goes
+through households.services (the pages, the import, the generator and the demo all use it), which records the
+household event the alert scan reads, ends a deceased member's assistance and refreshes the list flags; a
+plain admin form would do none of that. The admin still imports and exports households through the imports
+app's validated path.
+"""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -10,9 +17,23 @@ from .models import (
     AssistanceRecord, DibaoStandard, FocusReasonTag, Household, HouseholdEvent, Member, ObservationEntry,
     RosterChange, RosterEntry,
 )
+from .services import dibao_standard_set
 
 
-class MemberInline(admin.TabularInline):
+class ReadOnlyRegistryMixin:
+    """Shown, never written: see the module's docstring."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class MemberInline(ReadOnlyRegistryMixin, admin.TabularInline):
     model = Member
     extra = 0
     fields = ["name", "relation", "masked_id", "sex", "birth_date", "status"]
@@ -25,7 +46,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Household)
-class HouseholdAdmin(ScopedAdminMixin, RegistryImportExportAdmin):
+class HouseholdAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, RegistryImportExportAdmin):
     jurisdiction_field = "village"
     resource_classes = [HouseholdMemberResource]  # import/export with members, through imports' validated path
     list_display = ["pk", "residence_address", "village", "hukou_type", "per_capita_income", "caseworker", "updated_at"]
@@ -39,8 +60,10 @@ class HouseholdAdmin(ScopedAdminMixin, RegistryImportExportAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MemberAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
     jurisdiction_field = "household__village"
+    exclude = ["id_number"]  # the record view shows the masked number instead
+    readonly_fields = ["masked_id"]
     list_display = ["name", "masked_id", "relation", "sex", "birth_date", "status", "household"]
     list_filter = ["status", "relation", "sex"]
     search_fields = ["name", "=id_number"]
@@ -53,7 +76,7 @@ class MemberAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AssistanceRecord)
-class AssistanceRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AssistanceRecordAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
     jurisdiction_field = "household__village"
     list_display = ["household", "type", "start_date", "end_date", "monthly_amount"]
     list_filter = ["type"]
@@ -63,9 +86,22 @@ class AssistanceRecordAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(DibaoStandard)
 class DibaoStandardAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Standards are added (a new one from its date), not rewritten: a past standard measured past incomes."""
+
     jurisdiction_field = "district"
     list_display = ["district", "area", "monthly_amount", "effective_from", "source"]
     list_filter = ["area"]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = dibao_standard_set(actor=request.user, district=obj.district, monthly_amount=obj.monthly_amount,
+                                   effective_from=obj.effective_from, area=obj.area, source=obj.source)
+        obj.pk = saved.pk
 
 
 @admin.register(FocusReasonTag)
@@ -84,7 +120,7 @@ class RosterChangeInline(admin.TabularInline):
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class RosterEntryAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
     jurisdiction_field = "household__village"
     list_display = ["household", "target_kind", "cadence", "entered_on", "exited_on"]
     list_filter = ["target_kind", "cadence", "reasons"]
@@ -94,7 +130,7 @@ class RosterEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ObservationEntry)
-class ObservationEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ObservationEntryAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
     jurisdiction_field = "household__village"
     list_display = ["household", "decided_on", "next_review_on", "removed_on"]
     raw_id_fields = ["household", "member", "decided_by", "removed_by"]

@@ -219,3 +219,38 @@ def test_others_cannot_unlock(client, settings, demo, make_staff):
     assert not unlock_entries(demo.caseworker_b).exists()
     # Still locked.
     assert stranger.post(reverse("login"), {"username": "caseworker2", "password": DEMO_PASSWORD}).status_code == 429
+
+
+def test_registry_records_are_read_only_in_the_admin(client, demo):
+    """Household writes have one owner (households.services): the admin shows records but cannot edit them,
+    so no change escapes the household events, the death rule or the list flags."""
+    import datetime as dt
+
+    from households.models import DibaoStandard, Household, Member
+    from tests.households.factories import make_household
+
+    household = make_household(demo.village_a, members=1)
+    member = Member.objects.filter(household=household).first()
+    client.force_login(demo.admin)
+    change = reverse("admin:households_household_change", args=[household.pk])
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="residence_address"' not in page.content.decode()
+    client.post(change, {"residence_address": "改过的地址"})
+    assert Household.objects.get(pk=household.pk).residence_address == household.residence_address
+    assert client.get(reverse("admin:households_household_add")).status_code == 403
+    assert client.post(reverse("admin:households_member_delete", args=[member.pk]), {"post": "yes"}).status_code == 403
+    member_page = client.get(reverse("admin:households_member_change", args=[member.pk])).content.decode()
+    assert member.id_number not in member_page and member.masked_id_number in member_page
+    # A 低保 standard is added through the service (the district level is checked there).
+    before = DibaoStandard.objects.count()
+    response = client.post(reverse("admin:households_dibaostandard_add"), {
+        "district": demo.district.pk, "area": "unified", "monthly_amount": "1500", "effective_from": "2026-07-01",
+        "source": "沪民规〔2026〕1号"})
+    assert response.status_code == 302 and DibaoStandard.objects.count() == before + 1
+    standard = DibaoStandard.objects.get(effective_from=dt.date(2026, 7, 1))
+    assert standard.monthly_amount == 1500
+    # An existing standard is not rewritten in place (past incomes were measured against it).
+    change = client.post(reverse("admin:households_dibaostandard_change", args=[standard.pk]),
+                         {"district": demo.district.pk, "area": "unified", "monthly_amount": "1",
+                          "effective_from": "2026-07-01"})
+    assert change.status_code in (302, 403) and DibaoStandard.objects.get(pk=standard.pk).monthly_amount == 1500
