@@ -78,7 +78,7 @@ from relief.audit import AuditEvent, audit_record, mask_personal_value
 from relief.models import Jurisdiction, JurisdictionLevel
 from relief.months import add_months
 
-from . import idcard
+from . import events, idcard
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, DibaoStandard, EventKind, EventSource, FocusReason,
     FocusReasonTag, Household, HouseholdEvent, Member, MemberStatus, ObservationEntry, Relation,
@@ -96,21 +96,8 @@ MEMBER_FIELDS = (
     "name", "relation", "id_number", "birth_date", "sex", "ethnicity", "marital_status", "serious_illness",
     "chronic_illness", "disability_type", "disability_grade", "self_care", "employment", "school_stage",
 )
-# Which member fields count as which kind of event.
-MEMBER_EVENT_FIELDS = {
-    "serious_illness": EventKind.HEALTH_CHANGED,
-    "chronic_illness": EventKind.HEALTH_CHANGED,
-    "self_care": EventKind.HEALTH_CHANGED,
-    "disability_type": EventKind.DISABILITY_CHANGED,
-    "disability_grade": EventKind.DISABILITY_CHANGED,
-    "employment": EventKind.EMPLOYMENT_CHANGED,
-}
-HOUSEHOLD_EVENT_FIELDS = {
-    "per_capita_income": EventKind.INCOME_CHANGED,
-    "medical_expense": EventKind.EXPENSE_CHANGED,
-    "education_expense": EventKind.EXPENSE_CHANGED,
-    "other_expense": EventKind.EXPENSE_CHANGED,
-}
+# Member fields recorded as events: the ID number's birth date and sex follow from it.
+MEMBER_EVENT_FIELDS = tuple(f for f in MEMBER_FIELDS if f not in ("birth_date", "sex"))
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -123,14 +110,19 @@ def next_review_date(start: dt.date, cadence: str) -> dt.date:
 
 
 def _display(instance, field: str) -> str:
-    """A field's value as a person reads it (choice label, name), for event old → new values."""
-    value = getattr(instance, field)
-    if value is None or value == "":
-        return ""
-    getter = getattr(instance, f"get_{field}_display", None)
-    if getter is not None:
-        return str(getter())
-    return str(value)[:200]
+    """A field's value as a person reads it, for event old → new values (households/events.py)."""
+    if field == "id_number":
+        return idcard.mask_id_number(instance.id_number)
+    return events.display(type(instance), field, getattr(instance, field))
+
+
+def _field_events(*, household, member=None, before: dict, after: dict, actor, source, source_ref) -> None:
+    """One event per changed field, of the kind households/events.py names."""
+    model = Member if member is not None else Household
+    for name, old in before.items():
+        if old != after[name]:
+            event_record(household=household, member=member, kind=events.event_kind(model, name), actor=actor,
+                         source=source, source_ref=source_ref, field=name, old_value=old, new_value=after[name])
 
 
 def _check_model(instance, exclude=None) -> None:
@@ -315,8 +307,7 @@ def household_update(
             % {"mine": version, "now": current.version},
             code="stale",
         )
-    before = {name: _display(current, name) for name in (*HOUSEHOLD_FIELDS, "village")}
-    before_raw = {name: getattr(current, name) for name in HOUSEHOLD_FIELDS}
+    before = {name: _display(current, name) for name in HOUSEHOLD_FIELDS}
     old_village = current.village
     if "village" in fields:
         new_village = _check_village(actor, fields.pop("village"))
@@ -333,10 +324,8 @@ def household_update(
     current.version += 1
     current.updated_at = timezone.now()
     current.save()
-    for name, kind in HOUSEHOLD_EVENT_FIELDS.items():
-        if before_raw[name] != getattr(current, name):
-            event_record(household=current, kind=kind, actor=actor, source=source, source_ref=source_ref,
-                         field=name, old_value=before[name], new_value=_display(current, name))
+    _field_events(household=current, before=before, after={n: _display(current, n) for n in HOUSEHOLD_FIELDS},
+                  actor=actor, source=source, source_ref=source_ref)
     if current.village_id != old_village.pk:
         event_record(household=current, kind=EventKind.VILLAGE_CHANGED, actor=actor, source=source,
                      source_ref=source_ref, field="village", old_value=old_village.name,
@@ -408,7 +397,8 @@ def member_add(
     _check_model(member, exclude=["household"])
     _save_member(member)
     event_record(household=household, member=member, kind=EventKind.MEMBER_ADDED, actor=actor, source=source,
-                 source_ref=source_ref, field="members", new_value=f"{member.name}（{member.get_relation_display()}）")
+                 source_ref=source_ref, field="members",
+                 new_value=events.member_added_value(member.name, member.relation))
     _touch(household)
     return member
 
@@ -422,7 +412,6 @@ def member_update(*, actor, member: Member, source: str = EventSource.EDIT, sour
         raise TypeError(f"member_update got unknown fields {sorted(unknown)}")
     current = Member.objects.select_for_update().select_related("household").get(pk=member.pk)
     before = {name: _display(current, name) for name in MEMBER_EVENT_FIELDS}
-    before_raw = {name: getattr(current, name) for name in MEMBER_EVENT_FIELDS}
     errors = {}
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
@@ -443,17 +432,12 @@ def member_update(*, actor, member: Member, source: str = EventSource.EDIT, sour
     _check_model(current, exclude=["household"])
     current.updated_at = timezone.now()
     _save_member(current)
-    for name, kind in MEMBER_EVENT_FIELDS.items():
-        if before_raw[name] != getattr(current, name):
-            event_record(household=current.household, member=current, kind=kind, actor=actor, source=source,
-                         source_ref=source_ref, field=name, old_value=before[name],
-                         new_value=_display(current, name))
+    _field_events(household=current.household, member=current, before=before,
+                  after={n: _display(current, n) for n in MEMBER_EVENT_FIELDS}, actor=actor, source=source,
+                  source_ref=source_ref)
     _touch(current.household)
     member.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current
-
-
-STATUS_EVENTS = {MemberStatus.DECEASED: EventKind.MEMBER_DECEASED, MemberStatus.MOVED_AWAY: EventKind.MEMBER_MOVED_AWAY}
 
 
 @transaction.atomic
@@ -475,7 +459,7 @@ def member_status_change(
     current.status = status
     current.updated_at = timezone.now()
     current.save(update_fields=["status", "updated_at"])
-    kind = STATUS_EVENTS.get(status, EventKind.OTHER)
+    kind = events.event_kind(Member, "status", status)
     event_record(household=current.household, member=current, kind=kind, actor=actor, source=source,
                  source_ref=source_ref, field="status", old_value=old_label, new_value=current.get_status_display(),
                  data={"date": on_date.isoformat(), "note": note}, occurred_at=None)

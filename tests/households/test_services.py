@@ -132,7 +132,7 @@ def test_a_stale_version_is_refused_and_the_first_save_kept(demo):
     household.refresh_from_db()
     assert household.per_capita_income == Decimal("1200")
     event = HouseholdEvent.objects.get(household=household, kind=EventKind.INCOME_CHANGED)
-    assert (event.old_value, event.new_value) == ("1000.00", "1200")
+    assert (event.old_value, event.new_value) == ("1000.00", "1200.00")
 
 
 def test_moving_to_another_village_is_an_event(demo):
