@@ -513,95 +513,113 @@ class XlsxStream:
         except Exception:  # a formula openpyxl cannot parse: its group's text still says what it is
             return origin[1]
 
-    def rows(self):
+    def _row_events(self, part):
+        """("start" | "end", row element) as the sheet is parsed in chunks. Between chunks the row being
+        parsed is measured: a row of millions of cells is refused at the limit, not built in memory first
+        (an "end" event would only come once the whole row had been built)."""
         from lxml import etree
+
+        parser = etree.XMLPullParser(events=("start", "end"), tag=_ROW, resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False)
+        open_row = None
+        limit = self.limits.cells_per_row
+
+        def parsed():
+            nonlocal open_row
+            for event, row in parser.read_events():
+                open_row = row if event == "start" else None
+                yield event, row
+
+        while chunk := part.read(64 * 1024):
+            parser.feed(chunk)
+            yield from parsed()
+            if open_row is not None and len(open_row) > limit:
+                raise FileRejected(_("第 %(row)s 行有超过 %(max)d 个单元格，不是正常的表格文件。") % {
+                    "row": open_row.get("r") or "?", "max": limit})
+        parser.close()
+        yield from parsed()
+
+    def rows(self):
         from openpyxl.utils import get_column_letter
         from openpyxl.utils.datetime import from_excel, from_ISO8601
 
         strings, date_styles, columns, limits = self.strings, self.date_styles, {}, self.limits
+        max_columns, max_chars, max_rows = limits.columns, limits.cell_chars, limits.rows
         shared: dict = {}
-        number = 0
+        number = row_elements = 0
         # Rows are padded to the sheet's width (its <dimension>, else the widest row so far) like openpyxl's;
         # a <dimension> wider than the column limit is a claim, not a reason to allocate.
         with self._open(self.sheet_path) as part:
             match = _WIDTH.search(part.read(4096))
         width = _column_index(match.group(1).decode(), columns) if match else 0
-        if width > limits.columns:
+        if width > max_columns:
             width = 0
-        row_elements = current = position = cells = 0
-        values: list = []
         with self._open(self.sheet_path) as part:
-            # Cells are read as they end, not once their row has ended: a row of millions of cells is
-            # refused at its limit instead of being built in memory first.
-            for event, element in etree.iterparse(part, events=("start", "end"), tag=(_ROW, _CELL),
-                                                  resolve_entities=False, no_network=True, load_dtd=False):
-                if element.tag == _ROW:
-                    if event == "start":
-                        row_elements += 1
-                        if row_elements > 2 * limits.rows:
-                            raise _too_many_rows(limits)
-                        declared = element.get("r")
-                        current = int(declared) if declared and declared.isdigit() else number + 1
-                        values = []
-                        position = cells = 0
-                        continue
-                    element.clear()
-                    while element.getprevious() is not None:
-                        del element.getparent()[0]
-                    if current > limits.rows:
-                        if any(value is not None for value in values):
-                            raise _too_many_rows(limits)
-                        continue  # empty formatted rows below the limit's end: nothing to read
-                    while number + 1 < current:  # rows absent from the file are empty rows, as openpyxl gives them
-                        number += 1
-                        yield number, (None,) * width
-                    number = current
-                    if len(values) < width:
-                        values.extend([None] * (width - len(values)))
-                    else:
-                        width = len(values)
-                    yield number, tuple(values)
-                    continue
+            for event, row in self._row_events(part):
                 if event == "start":
+                    row_elements += 1
+                    if row_elements > 2 * max_rows:
+                        raise _too_many_rows(limits)
                     continue
-                cell = element
-                cells += 1
-                if cells > limits.cells_per_row:
-                    raise FileRejected(_("第 %(row)d 行有超过 %(max)d 个单元格，不是正常的表格文件。") % {
-                        "row": current, "max": limits.cells_per_row})
-                reference = cell.get("r")
-                position = _column_index(reference, columns) if reference else position + 1
-                kind = cell.get("t", "n")
-                if kind == "inlineStr":
-                    inline = cell.find(_INLINE)
-                    value = _string_of(inline) if inline is not None else None
-                else:
-                    value = cell.findtext(_VALUE) or None
+                if len(row) > limits.cells_per_row:
+                    raise FileRejected(_("第 %(row)s 行有超过 %(max)d 个单元格，不是正常的表格文件。") % {
+                        "row": row.get("r") or "?", "max": limits.cells_per_row})
+                declared = row.get("r")
+                current = int(declared) if declared else number + 1
+                values: list = []
+                position = 0
+                for cell in row.iterchildren(_CELL):
+                    reference = cell.get("r")
+                    position = _column_index(reference, columns) if reference else position + 1
+                    kind = cell.get("t", "n")
+                    if kind == "inlineStr":
+                        inline = cell.find(_INLINE)
+                        value = _string_of(inline) if inline is not None else None
+                    else:
+                        value = cell.findtext(_VALUE) or None
+                        if value is not None:
+                            if kind == "n":
+                                value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
+                                style = int(cell.get("s", "0"))
+                                if style in date_styles:
+                                    try:
+                                        value = from_excel(value, self.epoch, timedelta=style in self.timedelta_styles)
+                                    except (OverflowError, ValueError):
+                                        value = "#VALUE!"
+                            elif kind == "s":
+                                value = strings[int(value)]
+                            elif kind == "b":
+                                value = bool(int(value))
+                            elif kind == "d":
+                                value = from_ISO8601(value)
+                            # "str" (a formula's stored text) and "e" (an error such as #N/A) stay text.
+                    if len(cell) and cell[0].tag == _FORMULA:  # <f> comes first in a cell (ECMA-376 18.3.1.4)
+                        value = Formula(self._formula(cell[0], reference or f"{get_column_letter(position)}{current}",
+                                                      shared), value)
                     if value is not None:
-                        if kind == "n":
-                            value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
-                            style = int(cell.get("s", "0"))
-                            if style in date_styles:
-                                try:
-                                    value = from_excel(value, self.epoch, timedelta=style in self.timedelta_styles)
-                                except (OverflowError, ValueError):
-                                    value = "#VALUE!"
-                        elif kind == "s":
-                            value = strings[int(value)]
-                        elif kind == "b":
-                            value = bool(int(value))
-                        elif kind == "d":
-                            value = from_ISO8601(value)
-                        # "str" (a formula's stored text) and "e" (an error such as #N/A) stay text.
-                if len(cell) and cell[0].tag == _FORMULA:  # <f> comes first in a cell (ECMA-376 18.3.1.4)
-                    value = Formula(self._formula(cell[0], reference or f"{get_column_letter(position)}{current}",
-                                                  shared), value)
-                cell.clear()
-                if value is not None:
-                    _check_cell(value, current, position, limits)
-                    if position > len(values):
-                        values.extend([None] * (position - len(values)))
-                    values[position - 1] = value
+                        if position > max_columns or (value.__class__ is str and len(value) > max_chars):
+                            _check_cell(value, current, position, limits)
+                        elif value.__class__ is Formula:
+                            _check_cell(value, current, position, limits)
+                        if position > len(values):
+                            values.extend([None] * (position - len(values)))
+                        values[position - 1] = value
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+                if current > max_rows:
+                    if values:
+                        raise _too_many_rows(limits)
+                    continue  # an empty formatted row below the limit's end: nothing to read
+                while number + 1 < current:  # rows absent from the file are empty rows, as openpyxl gives them
+                    number += 1
+                    yield number, (None,) * width
+                number = current
+                if len(values) < width:
+                    values.extend([None] * (width - len(values)))
+                else:
+                    width = len(values)
+                yield number, tuple(values)
 
 
 def _too_many_rows(limits: ReadLimits) -> FileRejected:
