@@ -119,6 +119,25 @@ def check_archive(package: zipfile.ZipFile, limits: ReadLimits) -> None:
                 "max": limits.compression_ratio})
 
 
+# Parts read whole rather than streamed. Styles can grow large in files copied between workbooks for years.
+PART_MAX_BYTES = 4 * 1024 * 1024
+STYLES_MAX_BYTES = 32 * 1024 * 1024
+
+
+def _read_at_most(part, limit: int) -> bytes:
+    """Up to `limit` bytes, in chunks (read(limit) would allocate the whole limit up front)."""
+    chunks, size = [], 0
+    while size < limit and (chunk := part.read(min(64 * 1024, limit - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _part_too_large(name: str) -> FileRejected:
+    return FileRejected(_("Excel 文件的部件“%(part)s”异常庞大，不是正常的表格文件。请在 Excel 中另存为新文件后再上传。") % {
+        "part": name})
+
+
 class BoundedMember(io.RawIOBase):
     """A part of the archive that gives at most the size its directory entry declares.
 
@@ -212,8 +231,11 @@ def _check_xlsx_package(handle) -> None:
                 raise FileRejected(_("这是一个压缩包，不是 Excel 表格。"))
             # The directory is checked; no part is inflated beyond this small one in the request (the
             # sheet's CRC is checked as it streams).
-            with BoundedMember(package, "[Content_Types].xml", InflateBudget(limits.uncompressed_bytes)) as part:
-                content_types = part.read()
+            budget = InflateBudget(limits.uncompressed_bytes)
+            with io.BufferedReader(BoundedMember(package, "[Content_Types].xml", budget)) as part:
+                content_types = _read_at_most(part, PART_MAX_BYTES + 1)
+            if len(content_types) > PART_MAX_BYTES:
+                raise _part_too_large("[Content_Types].xml")
             if b"macroEnabled" in content_types:
                 raise FileRejected(_("文件中含有宏，为安全起见不予导入。请另存为 .xlsx 文件。"))
     except zipfile.BadZipFile:
@@ -471,7 +493,7 @@ class XlsxStream:
         self.date_styles: set[int] = set()
         self.timedelta_styles: set[int] = set()
         if "xl/styles.xml" in names:
-            styles = etree.fromstring(self._read("xl/styles.xml"), _parser())
+            styles = etree.fromstring(self._read("xl/styles.xml", STYLES_MAX_BYTES), _parser())
             formats = dict(BUILTIN_FORMATS)
             for fmt in styles.iter(f"{{{_MAIN}}}numFmt"):
                 formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
@@ -489,9 +511,13 @@ class XlsxStream:
     def _open(self, name: str):
         return io.BufferedReader(BoundedMember(self.package, name, self.budget), 64 * 1024)
 
-    def _read(self, name: str) -> bytes:
+    def _read(self, name: str, limit: int = PART_MAX_BYTES) -> bytes:
+        """A part parsed whole (the workbook, its relationships, the styles): a few kilobytes in real files."""
         with self._open(name) as part:
-            return part.read()
+            content = _read_at_most(part, limit + 1)
+        if len(content) > limit:
+            raise _part_too_large(name)
+        return content
 
     def _formula(self, element, reference: str | None, shared: dict) -> str:
         """The formula's text; a cell of a shared formula carries only its group's id, so the group's

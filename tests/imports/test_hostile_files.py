@@ -135,6 +135,20 @@ def test_an_archive_of_too_many_parts_is_refused(demo):
     assert batch.status == ImportStatus.REJECTED and "超过 1000 个的上限" in batch.message
 
 
+def test_a_bloated_content_types_part_is_not_inflated_in_the_request(demo, inflated, any_ratio):
+    base = zipfile.ZipFile(io.BytesIO(_good_xlsx()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in base.infolist():
+            data = base.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"<Types", b"<!--" + b" " * (50 * MB) + b"--><Types", 1)
+            package.writestr(info.filename, data)
+    batch = _upload(demo, out.getvalue())
+    assert batch.status == ImportStatus.REJECTED and "[Content_Types].xml”异常庞大" in batch.message
+    assert inflated["bytes"] < 5 * MB
+
+
 def test_an_ordinary_workbook_passes_the_archive_checks(demo):
     batch = services.batch_validate(batch_id=_upload(demo, _good_xlsx()).pk)
     assert batch.status == ImportStatus.READY, batch.message
