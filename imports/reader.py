@@ -119,6 +119,9 @@ def check_archive(package: zipfile.ZipFile, limits: ReadLimits) -> None:
                 "max": limits.compression_ratio})
 
 
+# The shared-strings table is held whole while the sheet is read: its size follows from the row limit.
+SHARED_STRINGS_PER_ROW = 20
+SHARED_CHARS_PER_ROW = 400
 # Parts read whole rather than streamed. Styles can grow large in files copied between workbooks for years.
 PART_MAX_BYTES = 4 * 1024 * 1024
 STYLES_MAX_BYTES = 32 * 1024 * 1024
@@ -229,8 +232,8 @@ def _check_xlsx_package(handle) -> None:
                 raise FileRejected(_("文件中含有宏（VBA），为安全起见不予导入。请另存为不含宏的 .xlsx 文件。"))
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 raise FileRejected(_("这是一个压缩包，不是 Excel 表格。"))
-            # The directory is checked; no part is inflated beyond this small one in the request (the
-            # sheet's CRC is checked as it streams).
+            # Nothing but this small part is inflated in the request; the sheet is read (and its CRC
+            # checked) by the dry run, within the limits.
             budget = InflateBudget(limits.uncompressed_bytes)
             with io.BufferedReader(BoundedMember(package, "[Content_Types].xml", budget)) as part:
                 content_types = _read_at_most(part, PART_MAX_BYTES + 1)
@@ -479,17 +482,7 @@ class XlsxStream:
 
         self.strings: list[str] = []
         if "xl/sharedStrings.xml" in names:
-            with self._open("xl/sharedStrings.xml") as part:
-                for _event, item in etree.iterparse(part, events=("end",), tag=f"{{{_MAIN}}}si",
-                                                    resolve_entities=False, no_network=True, load_dtd=False):
-                    text = _string_of(item)
-                    if len(text) > self.limits.cell_chars:
-                        raise FileRejected(_("表格中有单元格的内容长达 %(n)d 个字，超过每格 %(max)d 字的上限。") % {
-                            "n": len(text), "max": self.limits.cell_chars})
-                    self.strings.append(text)
-                    item.clear()
-                    while item.getprevious() is not None:
-                        del item.getparent()[0]
+            self._read_shared_strings()
         self.date_styles: set[int] = set()
         self.timedelta_styles: set[int] = set()
         if "xl/styles.xml" in names:
@@ -507,6 +500,33 @@ class XlsxStream:
 
     def close(self) -> None:
         self.package.close()
+
+    def _read_shared_strings(self) -> None:
+        """The workbook's table of distinct texts, held in memory for the whole read: bounded in count and
+        characters by the row limit (a real 100,000-row roster has some 400,000 distinct texts of about
+        8 million characters), and a text repeated in the table is held once."""
+        from lxml import etree
+
+        limits = self.limits
+        max_count, max_chars = limits.rows * SHARED_STRINGS_PER_ROW, limits.rows * SHARED_CHARS_PER_ROW
+        held: dict[str, str] = {}
+        chars = 0
+        with self._open("xl/sharedStrings.xml") as part:
+            for _event, item in etree.iterparse(part, events=("end",), tag=f"{{{_MAIN}}}si",
+                                                resolve_entities=False, no_network=True, load_dtd=False):
+                text = _string_of(item)
+                if len(text) > limits.cell_chars:
+                    raise FileRejected(_("表格中有单元格的内容长达 %(n)d 个字，超过每格 %(max)d 字的上限。") % {
+                        "n": len(text), "max": limits.cell_chars})
+                text = held.setdefault(text, text)
+                chars += len(text)
+                self.strings.append(text)
+                if len(self.strings) > max_count or chars > max_chars:
+                    raise FileRejected(_("表格中的文字超过了 %(rows)d 行表格所能容纳的数量，不是正常的表格文件；"
+                                         "请分成几个文件导入。") % {"rows": limits.rows})
+                item.clear()
+                while item.getprevious() is not None:
+                    del item.getparent()[0]
 
     def _open(self, name: str):
         return io.BufferedReader(BoundedMember(self.package, name, self.budget), 64 * 1024)

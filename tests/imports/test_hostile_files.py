@@ -276,6 +276,23 @@ def test_a_cell_longer_than_the_limit_is_refused_inline_or_shared(settings):
         _read_all(buffer.getvalue())
 
 
+def test_a_shared_strings_table_beyond_what_the_rows_could_hold_is_refused(settings, any_ratio):
+    settings.RELIEF_IMPORT_MAX_ROWS = 100  # room for 2,000 texts of 40,000 characters
+    base = _good_xlsx()
+    source = zipfile.ZipFile(io.BytesIO(base))
+    table = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main">' + b"".join(f"<si><t>{n}</t></si>".encode() for n in range(3000)) + b"</sst>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in source.infolist():
+            package.writestr(info.filename, table if info.filename == "xl/sharedStrings.xml"
+                             else source.read(info.filename))
+        if "xl/sharedStrings.xml" not in source.namelist():
+            package.writestr("xl/sharedStrings.xml", table)
+    with pytest.raises(FileRejected, match="表格中的文字超过了 100 行表格所能容纳的数量"):
+        _read_all(out.getvalue())
+
+
 # ---------------------------------------------------------------- CSV
 
 def test_a_csv_without_line_breaks_is_refused_at_the_longest_possible_line(demo):
