@@ -14,7 +14,7 @@ from django.urls import reverse
 from households import models as hh
 from imports import services
 from imports.models import ImportStatus
-from imports.reader import FileRejected, ReadLimits, SheetReader, SniffResult
+from imports.reader import BoundedMember, FileRejected, InflateBudget, ReadLimits, SheetReader, SniffResult
 
 from .helpers import HOUSEHOLD_HEADERS, csv_bytes, household_row, id_for, upload, xlsx_bytes
 
@@ -107,6 +107,7 @@ def inline(text: str, ref: str = "") -> bytes:
 
 def test_a_sheet_declared_to_inflate_to_a_gigabyte_is_refused_in_the_request_without_inflating_it(demo, inflated):
     content = declare_size(with_sheet(sheet_rows(b"<row r=\"1\">" + inline("x") + b"</row>")), SHEET, 1100 * MB)
+    inflated["bytes"] = 0
     batch = _upload(demo, content)
     assert batch.status == ImportStatus.REJECTED and not batch.file
     assert "解压后超过 200 MB 的上限" in batch.message
@@ -117,6 +118,7 @@ def test_a_part_compressed_beyond_the_ratio_is_refused_in_the_request(demo, infl
     rows = b"<row>" + b"<c/>" * 250 + b"</row>"
     content = with_sheet(sheet_rows(*[rows] * 5000))  # 5 MB of XML in a few kilobytes
     assert len(content) < 100 * 1024
+    inflated["bytes"] = 0
     batch = _upload(demo, content)
     assert batch.status == ImportStatus.REJECTED
     assert "压缩比" in batch.message and "超过 100 倍的上限" in batch.message and SHEET in batch.message
@@ -144,6 +146,7 @@ def test_a_bloated_content_types_part_is_not_inflated_in_the_request(demo, infla
             if info.filename == "[Content_Types].xml":
                 data = data.replace(b"<Types", b"<!--" + b" " * (50 * MB) + b"--><Types", 1)
             package.writestr(info.filename, data)
+    inflated["bytes"] = 0
     batch = _upload(demo, out.getvalue())
     assert batch.status == ImportStatus.REJECTED and "[Content_Types].xml”异常庞大" in batch.message
     assert inflated["bytes"] < 5 * MB
@@ -154,15 +157,30 @@ def test_an_ordinary_workbook_passes_the_archive_checks(demo):
     assert batch.status == ImportStatus.READY, batch.message
 
 
-def test_a_part_that_inflates_beyond_the_limit_stops_at_the_limit(settings, inflated):
-    """With honest sizes beyond the limit the directory refuses it; counted reads stop it otherwise."""
+def test_the_reader_checks_the_archive_itself_not_only_the_upload(settings, inflated):
+    """The dry run and the error report read files uploaded earlier, perhaps under other limits."""
     settings.RELIEF_IMPORT_MAX_UNCOMPRESSED_BYTES = 2 * MB
     settings.RELIEF_IMPORT_MAX_COMPRESSION_RATIO = 10_000
     row = b"<row>" + b"<c/>" * 100 + b"</row>"
     content = with_sheet(sheet_rows(*[row] * 25_000))  # about 10 MB of XML
+    inflated["bytes"] = 0
     with pytest.raises(FileRejected, match="解压后超过 2 MB 的上限"):
         _read_all(content)
-    assert inflated["bytes"] < 64 * 1024
+    assert inflated["bytes"] == 0
+
+
+def test_every_read_of_an_archive_counts_against_one_budget():
+    """Parts read again (the sheet is opened twice) cannot together inflate more than the budget."""
+    content = with_sheet(sheet_rows(*[b"<row>" + inline("x") + b"</row>"] * 2000))
+    package = zipfile.ZipFile(io.BytesIO(content))
+    size = package.getinfo(SHEET).file_size
+    budget = InflateBudget(int(size * 1.5))
+    with BoundedMember(package, SHEET, budget) as part:
+        assert len(part.read()) == size
+    with pytest.raises(FileRejected, match="解压后超过"):
+        with BoundedMember(package, SHEET, budget) as part:
+            part.read()
+    assert budget.inflated <= budget.limit + 64 * 1024
 
 
 def test_a_part_that_lies_about_its_size_gives_no_more_than_it_declares(demo, inflated):
@@ -170,6 +188,7 @@ def test_a_part_that_lies_about_its_size_gives_no_more_than_it_declares(demo, in
     row = b"<row>" + inline("x") + b"<c/>" * 100 + b"</row>"
     honest = with_sheet(sheet_rows(*[row] * 25_000))
     content = declare_size(honest, SHEET, 40_000)
+    inflated["bytes"] = 0
     batch = _upload(demo, content)  # the directory is plausible: accepted for the dry run
     assert batch.status == ImportStatus.VALIDATING
     inflated["bytes"] = 0
@@ -186,6 +205,7 @@ def test_a_row_of_a_million_cells_is_refused_at_the_excel_width_in_bounded_memor
     assert len(content) < 200 * 1024
     tracemalloc.start()
     try:
+        inflated["bytes"] = 0
         with pytest.raises(FileRejected, match="第 1 行有超过 16384 个单元格"):
             _read_all(content)
         _current, peak = tracemalloc.get_traced_memory()
@@ -197,6 +217,7 @@ def test_a_row_of_a_million_cells_is_refused_at_the_excel_width_in_bounded_memor
 
 def test_a_row_with_content_beyond_the_column_limit_is_refused(inflated, any_ratio):
     content = with_sheet(sheet_rows(b'<row r="1">', *[inline("x")] * 500, b"</row>"))
+    inflated["bytes"] = 0
     with pytest.raises(FileRejected, match="第 1 行 CW 列有内容，超过 100 列的上限"):
         _read_all(content)
     cells = b"".join(inline("x") for _ in range(5000))
@@ -342,6 +363,7 @@ def test_the_django_admin_import_refuses_a_bomb_before_tablib_inflates_it(client
     client.force_login(demo.admin)
     content = declare_size(with_sheet(sheet_rows(b"<row r=\"1\">" + inline("x") + b"</row>")), SHEET, 1100 * MB)
     formats = HouseholdAdmin(hh.Household, None).get_import_formats()
+    inflated["bytes"] = 0
     response = client.post(reverse("admin:households_household_import"),
                            {"format": formats.index(KeptXLSX), "import_file": upload(content, "户.xlsx"),
                             "resource": 0})
@@ -358,6 +380,7 @@ def test_the_django_admin_import_refuses_a_row_of_a_million_cells(client, demo, 
     client.force_login(demo.admin)
     content = with_sheet(sheet_rows(b'<row r="1">', *[b"<c/>" * 100_000] * 10, b"</row>"))
     formats = HouseholdAdmin(hh.Household, None).get_import_formats()
+    inflated["bytes"] = 0
     response = client.post(reverse("admin:households_household_import"),
                            {"format": formats.index(KeptXLSX), "import_file": upload(content, "户.xlsx"),
                             "resource": 0})
