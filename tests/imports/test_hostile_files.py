@@ -354,6 +354,34 @@ def test_the_limits_come_from_settings(settings):
     assert ReadLimits.from_settings() == ReadLimits(5 * MB, 50, 30, 7, 8, 9)
 
 
+# ---------------------------------------------------------------- the import page
+
+def test_the_import_page_shows_why_a_bomb_was_refused(client, demo, inflated):
+    client.force_login(demo.township1)
+    content = declare_size(with_sheet(sheet_rows(b"<row r=\"1\">" + inline("x") + b"</row>")), SHEET, 1100 * MB)
+    inflated["bytes"] = 0
+    response = client.post(reverse("imports:index"), {"kind": "households", "file": upload(content)}, follow=True)
+    assert "解压后超过 200 MB 的上限" in response.content.decode()
+    assert inflated["bytes"] < 64 * 1024
+
+
+def test_the_import_page_refuses_a_one_row_sheet_of_a_million_cells(client, demo, inflated, any_ratio):
+    """A sheet this size is checked by the worker's task (the same dry run), not in the request."""
+    from imports.models import ImportBatch
+
+    client.force_login(demo.township1)
+    content = with_sheet(sheet_rows(b'<row r="1">', *[b"<c/>" * 100_000] * 10, b"</row>"))
+    inflated["bytes"] = 0
+    client.post(reverse("imports:index"), {"kind": "households", "file": upload(content)})
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportStatus.VALIDATING and inflated["bytes"] < 64 * 1024
+    services.batch_validate(batch_id=batch.pk)  # what the worker's validate_batch runs
+    page = client.get(reverse("imports:detail", kwargs={"pk": batch.pk})).content.decode()
+    assert "第 1 行有超过 16384 个单元格" in page
+    assert inflated["bytes"] < 1 * MB
+    assert hh.Household.objects.count() == 0
+
+
 # ---------------------------------------------------------------- the Django admin's import
 
 def test_the_django_admin_import_refuses_a_bomb_before_tablib_inflates_it(client, demo, inflated):
