@@ -104,8 +104,12 @@ class _KeepsTheFile:
     """
 
     def create_dataset(self, in_stream, **kwargs):
-        dataset = super().create_dataset(in_stream, **kwargs)
+        from .reader import check_readable
+
         content = in_stream.encode("utf-8") if isinstance(in_stream, str) else bytes(in_stream)
+        # tablib inflates and holds the whole sheet: the file passes the imports page's limits first.
+        check_readable(content, f"admin-import.{self.get_extension()}")
+        dataset = super().create_dataset(in_stream, **kwargs)
         dataset.relief_source = (content, self.get_extension())
         return dataset
 
@@ -144,6 +148,14 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
     import_formats = [KeptXLSX, KeptCSV]
     # Exports as .xlsx only, every string a text cell: a CSV opened in Excel runs = + - @ as formulas.
     export_formats = [KeptXLSX]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        from .reader import FileRejected
+
+        if isinstance(e, FileRejected):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def has_import_permission(self, request):
         return request.user.is_superuser or access.can_anywhere(request.user, Action.IMPORT_DATA)

@@ -59,6 +59,134 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "RELIEF_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """What a spreadsheet may hold. The archive's directory is checked before anything is inflated
+    (its sizes are the writer's claims: every read is also counted against them); rows, columns and
+    cells are counted while the sheet streams (a sheet's <dimension> is a claim too)."""
+
+    uncompressed_bytes: int = 200 * 1024 * 1024
+    compression_ratio: int = 100
+    archive_members: int = 1000
+    rows: int = 100_000
+    columns: int = 100
+    cell_chars: int = 1000
+    # Excel's own width: a row with more cell elements was not written by a spreadsheet program.
+    cells_per_row: int = 16_384
+    # Parts this small are never the bomb, however well they compress (styles, themes, a blank sheet).
+    ratio_checked_from: int = 1024 * 1024
+
+    @classmethod
+    def from_settings(cls) -> "ReadLimits":
+        defaults = cls()
+        return cls(
+            uncompressed_bytes=int(getattr(settings, "RELIEF_IMPORT_MAX_UNCOMPRESSED_BYTES", defaults.uncompressed_bytes)),
+            compression_ratio=int(getattr(settings, "RELIEF_IMPORT_MAX_COMPRESSION_RATIO", defaults.compression_ratio)),
+            archive_members=int(getattr(settings, "RELIEF_IMPORT_MAX_ARCHIVE_MEMBERS", defaults.archive_members)),
+            rows=int(getattr(settings, "RELIEF_IMPORT_MAX_ROWS", defaults.rows)),
+            columns=int(getattr(settings, "RELIEF_IMPORT_MAX_COLUMNS", defaults.columns)),
+            cell_chars=int(getattr(settings, "RELIEF_IMPORT_MAX_CELL_CHARS", defaults.cell_chars)),
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.0f}"
+
+
+def check_archive(package: zipfile.ZipFile, limits: ReadLimits) -> None:
+    """Refuse a zip bomb from the archive's directory alone: nothing is inflated here."""
+    members = package.infolist()
+    if len(members) > limits.archive_members:
+        raise FileRejected(_("Excel 文件内含 %(n)d 个部件，超过 %(max)d 个的上限，不是正常的表格文件。") % {
+            "n": len(members), "max": limits.archive_members})
+    total = 0
+    for member in members:
+        if member.flag_bits & 0x1:
+            raise FileRejected(_("Excel 文件的部件“%(part)s”已加密，无法读取。请去掉密码后另存为 .xlsx 再上传。") % {
+                "part": member.filename})
+        if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise FileRejected(_("Excel 文件的部件“%(part)s”使用了表格软件不会使用的压缩方式，不予导入。") % {
+                "part": member.filename})
+        total += member.file_size
+        if total > limits.uncompressed_bytes:
+            raise FileRejected(_("Excel 文件解压后超过 %(max)s MB 的上限（压缩包声明的大小），"
+                                 "请删除多余的行、列或工作表，或分成几个文件导入。") % {"max": _mb(limits.uncompressed_bytes)})
+        if (member.file_size >= limits.ratio_checked_from
+                and member.file_size > limits.compression_ratio * max(member.compress_size, 1)):
+            raise FileRejected(_("Excel 文件的部件“%(part)s”压缩比为 %(ratio).0f 倍，超过 %(max)d 倍的上限，"
+                                 "不是正常的表格文件。") % {
+                "part": member.filename, "ratio": member.file_size / max(member.compress_size, 1),
+                "max": limits.compression_ratio})
+
+
+# The shared-strings table is held whole while the sheet is read: its size follows from the row limit.
+SHARED_STRINGS_PER_ROW = 20
+SHARED_CHARS_PER_ROW = 400
+# Parts read whole rather than streamed. Styles can grow large in files copied between workbooks for years.
+PART_MAX_BYTES = 4 * 1024 * 1024
+STYLES_MAX_BYTES = 32 * 1024 * 1024
+
+
+def _read_at_most(part, limit: int) -> bytes:
+    """Up to `limit` bytes, in chunks (read(limit) would allocate the whole limit up front)."""
+    chunks, size = [], 0
+    while size < limit and (chunk := part.read(min(64 * 1024, limit - size))):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _part_too_large(name: str) -> FileRejected:
+    return FileRejected(_("Excel 文件的部件“%(part)s”异常庞大，不是正常的表格文件。请在 Excel 中另存为新文件后再上传。") % {
+        "part": name})
+
+
+class BoundedMember(io.RawIOBase):
+    """A part of the archive that gives at most the size its directory entry declares.
+
+    zipfile stops at the declared size and checks the CRC at the end; this says so in Chinese and
+    counts what every part has given against the archive's budget, so a lying entry or a part read
+    more than once cannot inflate more than the limit."""
+
+    def __init__(self, package: zipfile.ZipFile, name: str, budget: "InflateBudget"):
+        super().__init__()
+        self._info = package.getinfo(name)
+        self._part = package.open(self._info)
+        self._budget = budget
+        self._given = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self._part.read(len(buffer))
+        self._given += len(data)
+        if self._given > self._info.file_size:
+            raise FileRejected(_("Excel 文件的部件“%(part)s”比它声明的大小更大，文件已损坏或被篡改。") % {
+                "part": self._info.filename})
+        self._budget.spend(len(data))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._part.close()
+        super().close()
+
+
+class InflateBudget:
+    """Bytes inflated from one archive, across all its parts and reads."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.inflated = 0
+
+    def spend(self, size: int) -> None:
+        self.inflated += size
+        if self.inflated > self.limit:
+            raise FileRejected(_("Excel 文件解压后超过 %(max)s MB 的上限，请删除多余的行、列或工作表，"
+                                 "或分成几个文件导入。") % {"max": _mb(self.limit)})
+
+
 @dataclass
 class SniffResult:
     format: str  # "xlsx" or "csv"
@@ -95,19 +223,24 @@ def sniff(handle: IO[bytes], name: str, size: int) -> SniffResult:
 
 
 def _check_xlsx_package(handle) -> None:
+    limits = ReadLimits.from_settings()
     try:
         with zipfile.ZipFile(handle) as package:
+            check_archive(package, limits)
             names = set(package.namelist())
             if "xl/vbaProject.bin" in names:
                 raise FileRejected(_("文件中含有宏（VBA），为安全起见不予导入。请另存为不含宏的 .xlsx 文件。"))
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 raise FileRejected(_("这是一个压缩包，不是 Excel 表格。"))
-            content_types = package.read("[Content_Types].xml")
+            # Nothing but this small part is inflated in the request; the sheet is read (and its CRC
+            # checked) by the dry run, within the limits.
+            budget = InflateBudget(limits.uncompressed_bytes)
+            with io.BufferedReader(BoundedMember(package, "[Content_Types].xml", budget)) as part:
+                content_types = _read_at_most(part, PART_MAX_BYTES + 1)
+            if len(content_types) > PART_MAX_BYTES:
+                raise _part_too_large("[Content_Types].xml")
             if b"macroEnabled" in content_types:
                 raise FileRejected(_("文件中含有宏，为安全起见不予导入。请另存为 .xlsx 文件。"))
-            bad = package.testzip()
-            if bad is not None:
-                raise FileRejected(_("Excel 文件已损坏（%(part)s 无法读取），请重新保存后再上传。") % {"part": bad})
     except zipfile.BadZipFile:
         raise FileRejected(_("Excel 文件已损坏，无法打开。请在 Excel 中重新保存后再上传。")) from None
     finally:
@@ -168,9 +301,12 @@ def _xlsx_estimated_rows(handle) -> int:
             with package.open(name) as part:
                 head = part.read(4096)
             match = _DIMENSION.search(head)
+            by_size = package.getinfo(name).file_size // 150
             if match:
-                return max(int(match.group(1)) - 1, 0)
-            return package.getinfo(name).file_size // 150
+                # The tag is the writer's claim: a sheet far larger than the rows it claims is estimated by
+                # its size (a real row takes well under 4,000 bytes), so it is not read in the request.
+                return max(int(match.group(1)) - 1, by_size // 25, 0)
+            return by_size
     except (zipfile.BadZipFile, KeyError, ValueError):
         return 0
     finally:
@@ -231,15 +367,51 @@ class SheetReader:
                 "error": exc.__class__.__name__}) from None
 
     def _csv_rows(self):
+        limits = ReadLimits.from_settings()
         self.handle.seek(0)
         text = io.TextIOWrapper(self.handle, encoding=self.sniffed.encoding, newline="")
         try:
-            for number, values in enumerate(csv.reader(text, delimiter=self.sniffed.delimiter), start=1):
+            lines = _bounded_lines(text, limits)
+            for number, values in enumerate(csv.reader(lines, delimiter=self.sniffed.delimiter), start=1):
+                filled = [position for position, value in enumerate(values, start=1) if value]
+                if filled:
+                    if number > limits.rows:
+                        raise _too_many_rows(limits)
+                    for position in filled:
+                        _check_cell(values[position - 1], number, position, limits)
                 yield number, tuple(values)
         except (UnicodeDecodeError, csv.Error) as exc:
             raise FileRejected(_("CSV 文件读取出错：%(error)s") % {"error": exc}) from None
         finally:
             text.detach()
+
+
+def _bounded_lines(text, limits: ReadLimits):
+    """The file's lines, none longer than a full row of full cells could be: a file without line breaks
+    is refused at that length instead of being read whole."""
+    longest = limits.columns * (limits.cell_chars + 3)
+    lines = 0
+    while line := text.readline(longest + 1):
+        if len(line) > longest:
+            raise FileRejected(_("CSV 文件中有一行超过 %(max)d 个字（%(cols)d 列、每格 %(chars)d 字的上限），"
+                                 "不是正常的表格文件。") % {"max": longest, "cols": limits.columns,
+                                                     "chars": limits.cell_chars})
+        lines += 1
+        if lines > 2 * limits.rows:
+            raise _too_many_rows(limits)
+        yield line
+
+
+def check_readable(content: bytes, name: str) -> None:
+    """Read a whole file through this reader's limits, keeping nothing: for code that must hand the file
+    to a library which would inflate it whole (django-import-export's tablib), to refuse it first."""
+    handle = io.BytesIO(content)
+    reader = SheetReader(handle, sniff(handle, name, len(content)))
+    try:
+        for _row in reader.rows():
+            pass
+    finally:
+        reader.close()
 
 
 # ---------------------------------------------------------------- a streaming .xlsx reader (lxml)
@@ -285,8 +457,12 @@ class XlsxStream:
         from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
 
         self.package = zipfile.ZipFile(handle)
+        self.limits = ReadLimits.from_settings()
+        check_archive(self.package, self.limits)
+        # The sheet's first bytes are read twice (for its width): a little slack over the archive's limit.
+        self.budget = InflateBudget(self.limits.uncompressed_bytes + 64 * 1024)
         names = set(self.package.namelist())
-        workbook = etree.fromstring(self.package.read("xl/workbook.xml"), _parser())
+        workbook = etree.fromstring(self._read("xl/workbook.xml"), _parser())
         properties = workbook.find(f"{{{_MAIN}}}workbookPr")
         date1904 = properties is not None and properties.get("date1904") in ("1", "true")
         self.epoch = CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900
@@ -295,7 +471,7 @@ class XlsxStream:
             raise FileRejected(_("Excel 文件中没有工作表。"))
         targets = {}
         if "xl/_rels/workbook.xml.rels" in names:
-            rels = etree.fromstring(self.package.read("xl/_rels/workbook.xml.rels"), _parser())
+            rels = etree.fromstring(self._read("xl/_rels/workbook.xml.rels"), _parser())
             for rel in rels.iter(f"{{{_PKG_REL}}}Relationship"):
                 target = rel.get("Target", "")
                 targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
@@ -306,15 +482,11 @@ class XlsxStream:
 
         self.strings: list[str] = []
         if "xl/sharedStrings.xml" in names:
-            with self.package.open("xl/sharedStrings.xml") as part:
-                for _event, item in etree.iterparse(part, events=("end",), tag=f"{{{_MAIN}}}si",
-                                                    resolve_entities=False, no_network=True, load_dtd=False):
-                    self.strings.append(_string_of(item))
-                    item.clear()
+            self._read_shared_strings()
         self.date_styles: set[int] = set()
         self.timedelta_styles: set[int] = set()
         if "xl/styles.xml" in names:
-            styles = etree.fromstring(self.package.read("xl/styles.xml"), _parser())
+            styles = etree.fromstring(self._read("xl/styles.xml", STYLES_MAX_BYTES), _parser())
             formats = dict(BUILTIN_FORMATS)
             for fmt in styles.iter(f"{{{_MAIN}}}numFmt"):
                 formats[int(fmt.get("numFmtId", "0"))] = fmt.get("formatCode", "")
@@ -328,6 +500,44 @@ class XlsxStream:
 
     def close(self) -> None:
         self.package.close()
+
+    def _read_shared_strings(self) -> None:
+        """The workbook's table of distinct texts, held in memory for the whole read: bounded in count and
+        characters by the row limit (a real 100,000-row roster has some 400,000 distinct texts of about
+        8 million characters), and a text repeated in the table is held once."""
+        from lxml import etree
+
+        limits = self.limits
+        max_count, max_chars = limits.rows * SHARED_STRINGS_PER_ROW, limits.rows * SHARED_CHARS_PER_ROW
+        held: dict[str, str] = {}
+        chars = 0
+        with self._open("xl/sharedStrings.xml") as part:
+            for _event, item in etree.iterparse(part, events=("end",), tag=f"{{{_MAIN}}}si",
+                                                resolve_entities=False, no_network=True, load_dtd=False):
+                text = _string_of(item)
+                if len(text) > limits.cell_chars:
+                    raise FileRejected(_("表格中有单元格的内容长达 %(n)d 个字，超过每格 %(max)d 字的上限。") % {
+                        "n": len(text), "max": limits.cell_chars})
+                text = held.setdefault(text, text)
+                chars += len(text)
+                self.strings.append(text)
+                if len(self.strings) > max_count or chars > max_chars:
+                    raise FileRejected(_("表格中的文字超过了 %(rows)d 行表格所能容纳的数量，不是正常的表格文件；"
+                                         "请分成几个文件导入。") % {"rows": limits.rows})
+                item.clear()
+                while item.getprevious() is not None:
+                    del item.getparent()[0]
+
+    def _open(self, name: str):
+        return io.BufferedReader(BoundedMember(self.package, name, self.budget), 64 * 1024)
+
+    def _read(self, name: str, limit: int = PART_MAX_BYTES) -> bytes:
+        """A part parsed whole (the workbook, its relationships, the styles): a few kilobytes in real files."""
+        with self._open(name) as part:
+            content = _read_at_most(part, limit + 1)
+        if len(content) > limit:
+            raise _part_too_large(name)
+        return content
 
     def _formula(self, element, reference: str | None, shared: dict) -> str:
         """The formula's text; a cell of a shared formula carries only its group's id, so the group's
@@ -349,27 +559,59 @@ class XlsxStream:
         except Exception:  # a formula openpyxl cannot parse: its group's text still says what it is
             return origin[1]
 
-    def rows(self):
+    def _row_events(self, part):
+        """("start" | "end", row element) as the sheet is parsed in chunks. Between chunks the row being
+        parsed is measured: a row of millions of cells is refused at the limit, not built in memory first
+        (an "end" event would only come once the whole row had been built)."""
         from lxml import etree
+
+        parser = etree.XMLPullParser(events=("start", "end"), tag=_ROW, resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False)
+        open_row = None
+        limit = self.limits.cells_per_row
+
+        def parsed():
+            nonlocal open_row
+            for event, row in parser.read_events():
+                open_row = row if event == "start" else None
+                yield event, row
+
+        while chunk := part.read(64 * 1024):
+            parser.feed(chunk)
+            yield from parsed()
+            if open_row is not None and len(open_row) > limit:
+                raise FileRejected(_("第 %(row)s 行有超过 %(max)d 个单元格，不是正常的表格文件。") % {
+                    "row": open_row.get("r") or "?", "max": limit})
+        parser.close()
+        yield from parsed()
+
+    def rows(self):
         from openpyxl.utils import get_column_letter
         from openpyxl.utils.datetime import from_excel, from_ISO8601
 
-        strings, date_styles, columns = self.strings, self.date_styles, {}
+        strings, date_styles, columns, limits = self.strings, self.date_styles, {}, self.limits
+        max_columns, max_chars, max_rows = limits.columns, limits.cell_chars, limits.rows
         shared: dict = {}
-        number = 0
-        # Rows are padded to the sheet's width (its <dimension>, else the widest row so far) like openpyxl's.
-        with self.package.open(self.sheet_path) as part:
+        number = row_elements = 0
+        # Rows are padded to the sheet's width (its <dimension>, else the widest row so far) like openpyxl's;
+        # a <dimension> wider than the column limit is a claim, not a reason to allocate.
+        with self._open(self.sheet_path) as part:
             match = _WIDTH.search(part.read(4096))
         width = _column_index(match.group(1).decode(), columns) if match else 0
-        with self.package.open(self.sheet_path) as part:
-            for _event, row in etree.iterparse(part, events=("end",), tag=_ROW, resolve_entities=False,
-                                               no_network=True, load_dtd=False):
+        if width > max_columns:
+            width = 0
+        with self._open(self.sheet_path) as part:
+            for event, row in self._row_events(part):
+                if event == "start":
+                    row_elements += 1
+                    if row_elements > 2 * max_rows:
+                        raise _too_many_rows(limits)
+                    continue
+                if len(row) > limits.cells_per_row:
+                    raise FileRejected(_("第 %(row)s 行有超过 %(max)d 个单元格，不是正常的表格文件。") % {
+                        "row": row.get("r") or "?", "max": limits.cells_per_row})
                 declared = row.get("r")
                 current = int(declared) if declared else number + 1
-                while number + 1 < current:  # rows absent from the file are empty rows, as openpyxl gives them
-                    number += 1
-                    yield number, (None,) * width
-                number = current
                 values: list = []
                 position = 0
                 for cell in row.iterchildren(_CELL):
@@ -398,17 +640,47 @@ class XlsxStream:
                                 value = from_ISO8601(value)
                             # "str" (a formula's stored text) and "e" (an error such as #N/A) stay text.
                     if len(cell) and cell[0].tag == _FORMULA:  # <f> comes first in a cell (ECMA-376 18.3.1.4)
-                        value = Formula(self._formula(cell[0], reference or f"{get_column_letter(position)}{number}",
+                        value = Formula(self._formula(cell[0], reference or f"{get_column_letter(position)}{current}",
                                                       shared), value)
                     if value is not None:
+                        if position > max_columns or (value.__class__ is str and len(value) > max_chars):
+                            _check_cell(value, current, position, limits)
+                        elif value.__class__ is Formula:
+                            _check_cell(value, current, position, limits)
                         if position > len(values):
                             values.extend([None] * (position - len(values)))
                         values[position - 1] = value
                 row.clear()
                 while row.getprevious() is not None:
                     del row.getparent()[0]
+                if current > max_rows:
+                    if values:
+                        raise _too_many_rows(limits)
+                    continue  # an empty formatted row below the limit's end: nothing to read
+                while number + 1 < current:  # rows absent from the file are empty rows, as openpyxl gives them
+                    number += 1
+                    yield number, (None,) * width
+                number = current
                 if len(values) < width:
                     values.extend([None] * (width - len(values)))
                 else:
                     width = len(values)
                 yield number, tuple(values)
+
+
+def _too_many_rows(limits: ReadLimits) -> FileRejected:
+    return FileRejected(_("表格超过 %(max)d 行的上限，请分成几个文件导入。") % {"max": limits.rows})
+
+
+def _check_cell(value, row: int, position: int, limits: ReadLimits) -> None:
+    """A cell with content beyond the column limit, or longer than a cell may be, refuses the file."""
+    if position > limits.columns:
+        from openpyxl.utils import get_column_letter
+
+        letter = get_column_letter(position) if position <= 16_384 else str(position)
+        raise FileRejected(_("第 %(row)d 行 %(col)s 列有内容，超过 %(max)d 列的上限；请删除多余的列后再上传。") % {
+            "row": row, "col": letter, "max": limits.columns})
+    text = value.text if isinstance(value, Formula) else value
+    if isinstance(text, str) and len(text) > limits.cell_chars:
+        raise FileRejected(_("第 %(row)d 行第 %(col)d 列的内容有 %(n)d 个字，超过每格 %(max)d 字的上限。") % {
+            "row": row, "col": position, "n": len(text), "max": limits.cell_chars})

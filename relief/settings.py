@@ -327,3 +327,12 @@ RELIEF_IMPORT_MAX_BYTES = int(os.environ.get("RELIEF_IMPORT_MAX_MB", "20")) * 10
 RELIEF_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("RELIEF_IMPORT_SYNC_MAX_ROWS", "1000"))
 RELIEF_IMPORT_UPLOAD_TTL_HOURS = int(os.environ.get("RELIEF_IMPORT_UPLOAD_TTL_HOURS", "24"))
 RELIEF_IMPORT_MAX_ERRORS = 2000
+# What a household file may hold, checked before and while it is read (imports.reader.ReadLimits): an
+# .xlsx is a zip that can inflate a thousandfold, a sheet can claim any size. A 100,000-row roster
+# written by openpyxl inflates to about 150 MB; Excel's own files (shared strings) to far less.
+RELIEF_IMPORT_MAX_UNCOMPRESSED_BYTES = int(os.environ.get("RELIEF_IMPORT_MAX_UNCOMPRESSED_MB", "200")) * 1024 * 1024
+RELIEF_IMPORT_MAX_COMPRESSION_RATIO = int(os.environ.get("RELIEF_IMPORT_MAX_COMPRESSION_RATIO", "100"))
+RELIEF_IMPORT_MAX_ARCHIVE_MEMBERS = int(os.environ.get("RELIEF_IMPORT_MAX_ARCHIVE_MEMBERS", "1000"))
+RELIEF_IMPORT_MAX_ROWS = int(os.environ.get("RELIEF_IMPORT_MAX_ROWS", "100000"))
+RELIEF_IMPORT_MAX_COLUMNS = int(os.environ.get("RELIEF_IMPORT_MAX_COLUMNS", "100"))
+RELIEF_IMPORT_MAX_CELL_CHARS = int(os.environ.get("RELIEF_IMPORT_MAX_CELL_CHARS", "1000"))

@@ -6,7 +6,7 @@ from relief.access import Action
 from relief.models import Jurisdiction, Role, User
 
 from .models import CHECK_FIELDS, AlertKind, AlertStatus, NeedKind, Visit
-from .services import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
+from .photos import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -26,6 +26,7 @@ import uuid
 from typing import Iterable
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,14 +38,10 @@ from relief.access import Action
 from relief.models import User
 
 from .models import Alert, AlertKind, AlertRule, AlertStatus, UNHANDLED_STATUSES, Visit, VisitPhoto
+from .photos import PHOTO_MAX_COUNT, photo_clean
 from .signals import visit_logged
 
 logger = logging.getLogger(__name__)
-
-# Photos: what a phone camera produces, and a size a village mobile connection can upload.
-PHOTO_MAX_BYTES = 8 * 1024 * 1024
-PHOTO_MAX_COUNT = 6
-PHOTO_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 VISIT_FIELDS = (
     "visited_on", "method", "person_seen", "not_seen_reason", "volunteers", "food", "housing_safety",
@@ -145,31 +142,6 @@ def household_caseworker(household: Household) -> User | None:
 
 # ---------------------------------------------------------------- visits
 
-def validate_photo(upload: UploadedFile) -> str:
-    """Return the content type of an acceptable photo, or raise a ValidationError in Chinese."""
-    from PIL import Image, UnidentifiedImageError
-
-    name = getattr(upload, "name", "") or _("照片")
-    if upload.size > PHOTO_MAX_BYTES:
-        raise ValidationError(_("照片“%(n)s”大小为 %(s).1f MB，超过 %(m)d MB 的上限，请压缩后再上传。") % {
-            "n": name, "s": upload.size / 1024 / 1024, "m": PHOTO_MAX_BYTES // 1024 // 1024})
-    if upload.size == 0:
-        raise ValidationError(_("照片“%(n)s”是空文件。") % {"n": name})
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            image_format = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise ValidationError(_("“%(n)s”不是有效的图片文件，只能上传 JPG、PNG 或 WebP 照片。") % {"n": name})
-    finally:
-        upload.seek(0)
-    if image_format not in PHOTO_FORMATS:
-        raise ValidationError(_("“%(n)s”的格式为 %(f)s，只能上传 JPG、PNG 或 WebP 照片。") % {
-            "n": name, "f": image_format})
-    return PHOTO_FORMATS[image_format]
-
-
 def _key(value) -> uuid.UUID | None:
     if value in (None, ""):
         return None
@@ -211,10 +183,10 @@ def visit_log(
     photos = list(photos)
     if len(photos) > PHOTO_MAX_COUNT:
         raise ValidationError({"photos": _("每次走访最多上传 %(n)d 张照片。") % {"n": PHOTO_MAX_COUNT}})
-    photo_errors, photo_types = [], []
+    photo_errors, clean_photos = [], []
     for upload in photos:
         try:
-            photo_types.append(validate_photo(upload))
+            clean_photos.append(photo_clean(upload))
         except ValidationError as exc:
             photo_errors.extend(exc.messages)
     visit = Visit(household=household, logged_by=actor, idempotency_key=key,
@@ -233,10 +205,11 @@ def visit_log(
         with transaction.atomic():
             visit.save()
             visit.visitors.set(visitors or [actor])
-            for upload, content_type in zip(photos, photo_types):
-                photo = VisitPhoto(visit=visit, content_type=content_type, size=upload.size, uploaded_by=actor,
-                                   caption=(getattr(upload, "name", "") or "")[:100])
-                photo.file.save("photo", upload, save=False)
+            for upload, clean in zip(photos, clean_photos):
+                # The re-encoded copy, never the upload itself (see visits.photos).
+                photo = VisitPhoto(visit=visit, content_type=clean.content_type, size=len(clean.content),
+                                   uploaded_by=actor, caption=(getattr(upload, "name", "") or "")[:100])
+                photo.file.save("photo", ContentFile(clean.content), save=False)
                 saved_files.append(photo.file.name)
                 photo.save()
             visit_logged.send(sender=Visit, visit=visit)

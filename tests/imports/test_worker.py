@@ -35,3 +35,22 @@ def test_validate_and_import_run_in_the_worker_idempotently(celery_worker, demo)
     assert import_batch.delay(batch.pk).get(timeout=60) == ImportStatus.DONE
     assert hh.Member.objects.count() == 400
     assert ImportBatch.objects.get(pk=batch.pk).new_count == 400
+
+
+def test_the_worker_refuses_a_sheet_of_one_endless_row_at_the_limit(celery_worker, demo):
+    """A row of 300,000 cells (varied enough to pass the archive's checks) no longer grows the worker
+    until it dies: the dry run stops at Excel's width and says so."""
+    from openpyxl.utils import get_column_letter
+
+    from .test_hostile_files import sheet_rows, with_sheet
+
+    cells = b"".join(f'<c r="{get_column_letter((n * 7919) % 16384 + 1)}1" s="{(n * 31) % 97}"/>'.encode()
+                     for n in range(300_000))
+    content = with_sheet(sheet_rows(b'<row r="1">', cells, b"</row>"), level=6)
+    batch = services.batch_upload(actor=demo.township1, kind="households", upload=upload(content))
+    assert batch.status == ImportStatus.VALIDATING
+    assert services.runs_in_background(batch)
+    assert validate_batch.delay(batch.pk).get(timeout=120) == ImportStatus.INVALID
+    batch.refresh_from_db()
+    assert "第 1 行有超过 16384 个单元格" in batch.message
+    assert hh.Household.objects.count() == 0
