@@ -351,11 +351,12 @@ def batch_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
         raise ImportRefused(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": batch.get_status_display()})
     batch.status = ImportStatus.QUEUED
     batch.claim = ""
+    batch.attempts = 0  # the import is a job of its own: the dry run's runs do not count against it
     batch.heartbeat_at = timezone.now()
     if not retry:
         batch.confirmed_by = actor
         batch.confirmed_at = batch.heartbeat_at
-    batch.save(update_fields=["status", "claim", "heartbeat_at", "confirmed_by", "confirmed_at"])
+    batch.save(update_fields=["status", "claim", "attempts", "heartbeat_at", "confirmed_by", "confirmed_at"])
     if retry:
         _audit(batch, actor, None, "requeued")
     return batch
