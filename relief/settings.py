@@ -220,7 +220,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 # The database row of a job is the truth and the broker only a doorbell (relief/jobs.py): a request that
 # rings while Redis is down must answer at once, so no publish retries and short connect timeouts; the
-# reconciler rings again later.
+# reconciler rings again later. Without `max_retries` in the transport options kombu retries the
+# connection of a publish forever (celery/celery#4556, #4627); the worker's own consumer reconnects by
+# `broker_connection_retry` / `broker_connection_max_retries`, which these do not touch.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5,
                                    "max_retries": 0}
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
