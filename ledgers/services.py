@@ -8,25 +8,24 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import AssistanceRecord
-from celery.exceptions import SoftTimeLimitExceeded
-from django.http import Http404
-
 from relief import access, jobs, tempfiles
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import (
-    CheckResult, ExportStatus, LedgerExport, _export_path, LedgerKind, LedgerSnapshot, SampleItem, SampleSizeMode,
-    SamplingDraw, SnapshotKind,
+    CheckResult, ExportStatus, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem, SampleSizeMode,
+    SamplingDraw, SnapshotKind, _export_path,
 )
 from .reports import LedgerRequest, ledger_for, month_end, villages_under
 from .xlsx import write_workbook

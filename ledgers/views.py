@@ -88,9 +88,10 @@ def export_job(request, pk):
     return TemplateResponse(request, template, {"job": job})
 
 
-@access_rule(Action.EXPORT_LEDGERS)
+@access_rule(Action.VIEW)
 @require_POST
 def export_cancel(request, pk):
+    # Like the download: the job exists only for its requester; the service checks the jurisdiction.
     job = _own_job(request, pk)
     try:
         services.ledger_export_cancel(actor=request.user, export=job, request=request)

@@ -11,6 +11,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from auditlog.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,6 @@ from imports.models import ImportBatch, ImportStatus
 from ledgers.models import ExportStatus, LedgerExport
 from relief import jobs, tempfiles
 from relief.audit import AuditEvent
-from auditlog.models import LogEntry
 from tests.imports.helpers import HOUSEHOLD_HEADERS, csv_bytes, family, upload
 
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
