@@ -220,8 +220,7 @@ def point_app_at_broker(url: str) -> None:
     """Make this process publish to another broker (the app keeps a connection pool per broker)."""
     from relief.celery import app
 
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # Only forget the pool: kombu keeps one per broker in a registry, and this process goes back to it.
     app._pool = None
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None
