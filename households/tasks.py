@@ -5,7 +5,9 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError
 
 RETRY = {"autoretry_for": (DatabaseError, InterfaceError), "retry_backoff": 30, "retry_backoff_max": 600,
-         "max_retries": 5, "acks_late": True, "reject_on_worker_lost": True}
+         "max_retries": 5, "acks_late": True, "reject_on_worker_lost": True,
+         # A nightly scan of the district takes a minute or two; past these it is stuck, not slow.
+         "soft_time_limit": 15 * 60, "time_limit": 17 * 60}
 
 
 @shared_task(name="households.refresh_assistance_flags", **RETRY)

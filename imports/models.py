@@ -112,6 +112,11 @@ class ImportBatch(models.Model):
     errors_truncated = models.BooleanField(_("错误清单已截断"), default=False)
     preview = models.JSONField(_("预览"), default=dict, blank=True)
 
+    # The background run holding the batch (see relief.jobs): empty while it waits for a worker.
+    claim = models.CharField(_("处理标记"), max_length=32, blank=True, default="", editable=False)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True, default=timezone.now, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0, editable=False)
+
     class Meta:
         verbose_name = _("导入记录")
         verbose_name_plural = _("导入记录")
@@ -133,6 +138,11 @@ class ImportBatch(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (ImportStatus.VALIDATING, ImportStatus.QUEUED, ImportStatus.IMPORTING)
+
+    @property
+    def is_waiting_for_worker(self) -> bool:
+        """Queued, and no worker holds it yet (the broker may be down: the reconciler rings again)."""
+        return self.status in (ImportStatus.VALIDATING, ImportStatus.QUEUED) and not self.claim
 
 
 class FeedMatch(models.TextChoices):

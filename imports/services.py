@@ -28,7 +28,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from households import models as hh
-from relief import access
+from relief import access, jobs, tempfiles
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import User
@@ -36,6 +36,7 @@ from relief.models import User
 from .bulk import insert_rows
 from .models import FEED_DEFAULT_DEPARTMENT, FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
 from .reader import FileRejected, SheetReader, sniff
+from .tasks import IMPORT_JOB, VALIDATION_JOB
 from .validation import Context, Outcome, Reads, validate
 
 log = logging.getLogger(__name__)
@@ -280,30 +281,49 @@ def _store_outcome(batch: ImportBatch, outcome: Outcome) -> None:
     batch.preview = {"headers": outcome.preview_headers, "rows": outcome.preview}
 
 
+OUTCOME_FIELDS = ("total_rows", "new_count", "updated_count", "unchanged_count", "error_count", "matched_count",
+                  "unmatched_count", "errors", "errors_truncated", "message", "preview")
+
+
+def _outcome_values(batch: ImportBatch) -> dict:
+    return {name: getattr(batch, name) for name in OUTCOME_FIELDS}
+
+
 def batch_validate(*, batch_id: int) -> ImportBatch:
     """The dry run: read and check every row, store counts, errors and preview. Writes no data.
 
-    Idempotent: a batch that is no longer being validated is returned as it is.
+    Idempotent: a batch that is no longer waiting to be validated (or that another run holds) is returned
+    as it is. Between chunks the run beats; a cancel stops it there.
     """
     batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
     if batch.status != ImportStatus.VALIDATING:
         return batch
-    total = estimated_rows(batch)
-    progress_set(batch.pk, "validate", 0, total)
-    context = _context(batch, None, on_progress=lambda done: progress_set(batch.pk, "validate", done, total))
-    outcome, _reader = _read(batch, context, keep_plan=True)
+    run = jobs.claim(VALIDATION_JOB, batch_id)
+    if run is None:
+        return batch
+    stored = batch.file.name
+    try:
+        with run:
+            total = estimated_rows(batch)
+            progress_set(batch.pk, "validate", 0, total)
+
+            def on_progress(done):
+                progress_set(batch.pk, "validate", done, total)
+                run.beat()
+
+            context = _context(batch, None, on_progress=on_progress)
+            outcome, _reader = _read(batch, context, keep_plan=True)
+            run.beat(force=True)
+    except jobs.JobStopped:
+        batch.refresh_from_db()
+        return batch
     if outcome.ok:
         _save_plan(batch, outcome, context)
     _store_outcome(batch, outcome)
     batch.status = ImportStatus.READY if outcome.ok else ImportStatus.INVALID
-    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.VALIDATING).update(
-        status=batch.status, total_rows=batch.total_rows, new_count=batch.new_count,
-        updated_count=batch.updated_count, unchanged_count=batch.unchanged_count, error_count=batch.error_count,
-        matched_count=batch.matched_count, unmatched_count=batch.unmatched_count, errors=batch.errors,
-        errors_truncated=batch.errors_truncated, message=batch.message, preview=batch.preview)
+    updated = run.held().update(status=batch.status, claim="", **_outcome_values(batch))
     progress_set(batch.pk, "validate", outcome.total_rows, outcome.total_rows)
     if not updated:  # cancelled meanwhile: its plan must not outlive the upload
-        stored = batch.file.name
         batch.refresh_from_db()
         if stored and not batch.file.name:
             _delete_file(plan_name(stored))
@@ -311,17 +331,34 @@ def batch_validate(*, batch_id: int) -> ImportBatch:
 
 
 # ---------------------------------------------------------------- confirm / cancel / expire
+def job_is_dead(batch: ImportBatch, *, now=None) -> bool:
+    """Shown as queued or running, but nothing has been heard of it for a stale period."""
+    if batch.status not in (ImportStatus.VALIDATING, ImportStatus.QUEUED, ImportStatus.IMPORTING):
+        return False
+    return batch.heartbeat_at is None or batch.heartbeat_at < (now or timezone.now()) - jobs.stale_after()
+
+
 @transaction.atomic
 def batch_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
-    """Accept the dry run; the import itself runs now (small file) or in the worker (large file)."""
+    """Accept the dry run; the import itself runs now (small file) or in the worker (large file).
+
+    A batch already confirmed whose job has died may be confirmed again: it goes back to the queue.
+    """
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     access.check(actor, Action.IMPORT_DATA, batch.jurisdiction_id)
-    if batch.status != ImportStatus.READY:
+    retry = batch.status in (ImportStatus.QUEUED, ImportStatus.IMPORTING) and job_is_dead(batch)
+    if batch.status != ImportStatus.READY and not retry:
         raise ImportRefused(_("该导入当前状态为“%(s)s”，不能确认。") % {"s": batch.get_status_display()})
     batch.status = ImportStatus.QUEUED
-    batch.confirmed_by = actor
-    batch.confirmed_at = timezone.now()
-    batch.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    batch.claim = ""
+    batch.attempts = 0  # the import is a job of its own: the dry run's runs do not count against it
+    batch.heartbeat_at = timezone.now()
+    if not retry:
+        batch.confirmed_by = actor
+        batch.confirmed_at = batch.heartbeat_at
+    batch.save(update_fields=["status", "claim", "attempts", "heartbeat_at", "confirmed_by", "confirmed_at"])
+    if retry:
+        _audit(batch, actor, None, "requeued")
     return batch
 
 
@@ -329,58 +366,89 @@ def batch_import(*, batch_id: int) -> ImportBatch:
     """Check nothing changed since the dry run and write everything in one transaction.
 
     Reuses the dry run's plan when every database read it depended on answers the same; otherwise
-    validates the whole file again. Idempotent: a done batch is left alone.
+    validates the whole file again. Idempotent: a done batch, or one another run holds, is left alone.
+    The batch is claimed (committed) before the transaction, and its beats go through a connection of
+    their own so that the reconciler sees them; the final status is written only while this run still
+    holds the batch, so a cancelled or taken-over run rolls back everything it wrote.
     """
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update(of=("self",)).select_related("created_by", "confirmed_by").get(
-            pk=batch_id)
-        if batch.status not in (ImportStatus.QUEUED, ImportStatus.IMPORTING):
-            return batch
-        actor = batch.confirmed_by or batch.created_by
-        total = batch.total_rows
-        progress_set(batch.pk, "import", 0, total)
-        context = _context(batch, actor, on_progress=lambda done: progress_set(batch.pk, "import", done // 2, total))
-        stored = batch.file.name
-        outcome = None  # stays None when the dry run's plan is reused: its counts stand
-        try:
-            with transaction.atomic():
-                saved = _load_plan(batch)
-                if saved is not None and _plan_still_holds(saved, context):
-                    plan, checked = saved["plan"], "plan"
-                else:
-                    outcome, _reader = _read(batch, context, keep_plan=True)
-                    if not outcome.ok:
-                        raise _Invalid(outcome)
-                    plan, checked = outcome.plan, "file"
-                progress_set(batch.pk, "import", total // 2, total)
-                writer = WRITERS[batch.kind]
-                writer(batch=batch, actor=actor, plan=plan,
-                       on_progress=lambda done: progress_set(batch.pk, "import", total // 2 + done // 2, total))
-        except _Invalid as exc:
-            _store_outcome(batch, exc.outcome)
-            batch.status = ImportStatus.INVALID
-            batch.message = batch.message or _("确认导入时重新校验发现错误（数据可能已被他人修改），未导入任何数据。")
-            batch.save()
-            transaction.on_commit(lambda: _delete_file(plan_name(stored)))  # the file stays for the error report
-            return batch
-        except IntegrityError:
-            log.warning("import %s hit a constraint", batch.pk, exc_info=True)
-            batch.status = ImportStatus.FAILED
-            batch.message = _("导入时与他人同时录入的数据冲突（如同一身份证号），未导入任何数据。请重新上传。")
-            batch.finished_at = timezone.now()
-            batch.save()
-            transaction.on_commit(lambda: _delete_file(plan_name(stored)))
-            return batch
-        if outcome is not None:
-            _store_outcome(batch, outcome)
-        batch.status = ImportStatus.DONE
-        batch.finished_at = timezone.now()
-        batch.file = ""
-        batch.save()
-        _audit(batch, actor, None, "imported", checked=checked)
-        transaction.on_commit(lambda: _delete_file(stored))
-    progress_set(batch.pk, "import", total, total)
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != ImportStatus.QUEUED:
+        return batch
+    run = jobs.claim(IMPORT_JOB, batch_id)
+    if run is None:
+        return batch
+    run.outside_transaction = True
+    try:
+        with run:
+            total = batch.total_rows
+            batch = _import_claimed(batch_id, run)
+    except jobs.JobStopped:
+        batch.refresh_from_db()
+        return batch
+    if batch.status == ImportStatus.DONE:
+        progress_set(batch.pk, "import", total, total)
     return batch
+
+
+@transaction.atomic
+def _import_claimed(batch_id: int, run: jobs.JobRun) -> ImportBatch:
+    batch = ImportBatch.objects.select_related("created_by", "confirmed_by").get(pk=batch_id)
+    actor = batch.confirmed_by or batch.created_by
+    total = batch.total_rows
+    progress_set(batch.pk, "import", 0, total)
+
+    def on_progress(done):
+        progress_set(batch.pk, "import", done, total)
+        run.beat()
+
+    context = _context(batch, actor, on_progress=lambda done: on_progress(done // 2))
+    stored = batch.file.name
+    outcome = None  # stays None when the dry run's plan is reused: its counts stand
+    try:
+        with transaction.atomic():
+            saved = _load_plan(batch)
+            if saved is not None and _plan_still_holds(saved, context):
+                plan, checked = saved["plan"], "plan"
+            else:
+                outcome, _reader = _read(batch, context, keep_plan=True)
+                if not outcome.ok:
+                    raise _Invalid(outcome)
+                plan, checked = outcome.plan, "file"
+            on_progress(total // 2)
+            writer = WRITERS[batch.kind]
+            writer(batch=batch, actor=actor, plan=plan, on_progress=lambda done: on_progress(total // 2 + done // 2))
+            run.beat(force=True)
+    except _Invalid as exc:
+        _store_outcome(batch, exc.outcome)
+        batch.status = ImportStatus.INVALID
+        batch.message = batch.message or _("确认导入时重新校验发现错误（数据可能已被他人修改），未导入任何数据。")
+        _finish(run, status=batch.status, **_outcome_values(batch))
+        transaction.on_commit(lambda: _delete_file(plan_name(stored)))  # the file stays for the error report
+        return batch
+    except IntegrityError:
+        log.warning("import %s hit a constraint", batch.pk, exc_info=True)
+        batch.status = ImportStatus.FAILED
+        batch.message = _("导入时与他人同时录入的数据冲突（如同一身份证号），未导入任何数据。请重新上传。")
+        batch.finished_at = timezone.now()
+        _finish(run, status=batch.status, message=batch.message, finished_at=batch.finished_at)
+        transaction.on_commit(lambda: _delete_file(plan_name(stored)))
+        return batch
+    if outcome is not None:
+        _store_outcome(batch, outcome)
+    batch.status = ImportStatus.DONE
+    batch.finished_at = timezone.now()
+    batch.file = ""
+    _finish(run, status=batch.status, finished_at=batch.finished_at, file="", **_outcome_values(batch))
+    _audit(batch, actor, None, "imported", checked=checked)
+    transaction.on_commit(lambda: _delete_file(stored))
+    return batch
+
+
+def _finish(run: jobs.JobRun, **values) -> None:
+    """The final write of a run, in its transaction: refused (and so everything rolled back) once the
+    batch is no longer this run's — cancelled, or handed to another worker after a stale heartbeat."""
+    if not run.held().update(claim="", **values):
+        raise jobs.JobStopped(run.pk)
 
 
 class _Invalid(Exception):
@@ -390,23 +458,31 @@ class _Invalid(Exception):
 
 def batch_fail(*, batch_id: int, message: str) -> None:
     """Mark a batch failed after an unexpected error in the worker (nothing was written: one transaction)."""
-    ImportBatch.objects.filter(pk=batch_id, status__in=[ImportStatus.VALIDATING, ImportStatus.QUEUED,
-                                                        ImportStatus.IMPORTING]).update(
-        status=ImportStatus.FAILED, message=message, finished_at=timezone.now())
+    for kind in (VALIDATION_JOB, IMPORT_JOB):
+        jobs.fail(kind, batch_id, message)
+
+
+# Statuses a user may cancel: waiting for a decision, or for (or in the hands of) a worker.
+CANCELLABLE = (ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY, ImportStatus.QUEUED,
+               ImportStatus.IMPORTING)
 
 
 @transaction.atomic
 def batch_cancel(*, actor: User, batch: ImportBatch, request=None) -> ImportBatch:
+    """Cancel the batch and delete its file. A run in progress sees it at its next beat and stops (an
+    import rolls back: nothing of it is written)."""
     batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     access.check(actor, Action.IMPORT_DATA, batch.jurisdiction_id)
-    if batch.status not in (ImportStatus.VALIDATING, ImportStatus.INVALID, ImportStatus.READY):
+    if batch.status not in CANCELLABLE:
         raise ImportRefused(_("该导入当前状态为“%(s)s”，不能取消。") % {"s": batch.get_status_display()})
+    was = batch.status
     stored = batch.file.name
     batch.status = ImportStatus.CANCELLED
     batch.file = ""
+    batch.claim = ""
     batch.finished_at = timezone.now()
-    batch.save(update_fields=["status", "file", "finished_at"])
-    _audit(batch, actor, request, "cancelled")
+    batch.save(update_fields=["status", "file", "claim", "finished_at"])
+    _audit(batch, actor, request, "cancelled", was=was)
     transaction.on_commit(lambda: _delete_file(stored))
     return batch
 
@@ -427,6 +503,15 @@ def batches_expire(*, now=None) -> int:
                 transaction.on_commit(lambda stored=stored: _delete_file(stored))
                 count += 1
     return count
+
+
+def admin_import_files_expire(*, now: float | None = None) -> int:
+    """Delete the Django admin's import uploads left unconfirmed for longer than the app's own uploads live."""
+    from pathlib import Path
+
+    from .tmp_storage import ADMIN_IMPORT_FOLDER
+
+    return tempfiles.remove_older_than(Path(settings.MEDIA_ROOT) / ADMIN_IMPORT_FOLDER, upload_ttl(), now=now)
 
 
 def _delete_file(name: str) -> None:

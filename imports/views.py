@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRefresh
 
-from relief import access
+from relief import access, jobs
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
 from relief.http import safe_redirect_target
@@ -51,7 +51,7 @@ def index(request):
                 messages.warning(request, _("这个文件与导入记录 #%(n)d 完全相同（%(when)s 上传）。请确认没有重复导入。") % {
                     "n": batch.duplicate_of_id, "when": f"{batch.duplicate_of.created_at:%Y-%m-%d %H:%M}"})
             if services.runs_in_background(batch):
-                validate_batch.delay_on_commit(batch.pk)
+                jobs.enqueue(validate_batch, batch.pk)
             else:
                 services.batch_validate(batch_id=batch.pk)
             return redirect("imports:detail", pk=batch.pk)
@@ -82,7 +82,7 @@ def detail(request, pk):
                "errors": [{"row": row, "column": column, "message": message, "in_preview": row in previewed}
                           for row, column, message in errors],
                "preview": preview, "preview_has_errors": any(row["errors"] for row in preview),
-               "progress": _progress(batch)}
+               "progress": _progress(batch), "job_dead": services.job_is_dead(batch)}
     return TemplateResponse(request, "imports/detail.html", context)
 
 
@@ -109,8 +109,10 @@ def _progress(batch) -> dict:
     if batch.status == ImportStatus.DONE:
         done = total
     percent = int(done * 100 / total) if total else (100 if not batch.is_running else 0)
+    if batch.is_waiting_for_worker:
+        return {"done": 0, "total": total, "percent": 0, "phase": _("排队中，等待后台处理"), "waiting": True}
     phase = {"validate": _("正在校验"), "import": _("正在导入")}.get(data.get("phase"), batch.get_status_display())
-    return {"done": done, "total": total, "percent": percent, "phase": phase}
+    return {"done": done, "total": total, "percent": percent, "phase": phase, "waiting": False}
 
 
 @access_rule(Action.VIEW)
@@ -132,8 +134,8 @@ def confirm(request, pk):
         messages.error(request, str(exc))
         return redirect("imports:detail", pk=batch.pk)
     if batch.total_rows > services.sync_max_rows():
-        import_batch.delay_on_commit(batch.pk)
-        messages.info(request, _("已开始导入，数据较多，请稍候；可以离开本页，稍后在导入记录中查看结果。"))
+        jobs.enqueue(import_batch, batch.pk)
+        messages.info(request, _("已排队等待后台导入，数据较多，请稍候；可以离开本页，稍后在导入记录中查看结果。"))
     else:
         batch = services.batch_import(batch_id=batch.pk)
         if batch.status == ImportStatus.DONE:
@@ -149,8 +151,10 @@ def confirm(request, pk):
 def cancel(request, pk):
     batch = _batch(request, pk, Action.IMPORT_DATA)
     try:
+        was_running = batch.is_running
         services.batch_cancel(actor=request.user, batch=batch, request=request)
-        messages.success(request, _("已取消导入，上传的文件已删除。"))
+        messages.success(request, _("已取消导入，未写入任何数据，上传的文件已删除。") if was_running
+                         else _("已取消导入，上传的文件已删除。"))
     except services.ImportRefused as exc:
         messages.error(request, str(exc))
     return redirect("imports:detail", pk=batch.pk)

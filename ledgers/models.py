@@ -26,6 +26,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("生成中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("失败")
+    CANCELLED = "cancelled", _("已取消")
 
 
 def _export_path(instance, filename):
@@ -58,6 +59,10 @@ class LedgerExport(models.Model):
     created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     expires_at = models.DateTimeField(_("链接失效时间"))
+    # The background run holding the job (see relief.jobs): empty while it waits for a worker.
+    claim = models.CharField(_("处理标记"), max_length=32, blank=True, default="", editable=False)
+    heartbeat_at = models.DateTimeField(_("最近心跳"), null=True, blank=True, default=timezone.now, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("处理次数"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("台账导出任务")
@@ -74,6 +79,10 @@ class LedgerExport(models.Model):
         if not self.rows_total:
             return 0
         return min(99, int(self.rows_done * 100 / self.rows_total))
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (ExportStatus.PENDING, ExportStatus.RUNNING)
 
     @property
     def expired(self) -> bool:

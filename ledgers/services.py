@@ -5,26 +5,27 @@ import datetime as dt
 import hashlib
 import random
 import secrets
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import AssistanceRecord
-from relief import access
+from relief import access, jobs, tempfiles
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import (
     CheckResult, ExportStatus, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem, SampleSizeMode,
-    SamplingDraw, SnapshotKind,
+    SamplingDraw, SnapshotKind, _export_path,
 )
 from relief.months import month_end
 
@@ -50,24 +51,23 @@ def audit_ledger_download(*, actor, request, kind: str, jurisdiction: Jurisdicti
 def ledger_write_temp(ledger_request: LedgerRequest, progress=None) -> tuple[Path, int, str]:
     """Write the ledger to a temporary file (removed by the caller); returns path, rows and file name."""
     ledger = ledger_for(ledger_request)
-    handle = tempfile.NamedTemporaryFile(prefix="ledger-", suffix=".xlsx", delete=False,
-                                         dir=_temp_dir())
-    handle.close()
-    rows = write_workbook(handle.name, title=ledger.title, subtitle=ledger_request.subtitle(),
-                          sheets=ledger.sheets(), progress=progress)
-    return Path(handle.name), rows, ledger.filename()
-
-
-def _temp_dir() -> str:
     # Ledgers hold personal data: written under the private media root, never the shared /tmp.
-    path = Path(settings.MEDIA_ROOT) / "ledgers" / "tmp"
-    path.mkdir(parents=True, exist_ok=True)
-    return str(path)
+    path = tempfiles.named_temp_path(prefix="ledger-", suffix=".xlsx")
+    try:
+        with tempfiles.openpyxl_spool_cleanup():
+            rows = write_workbook(str(path), title=ledger.title, subtitle=ledger_request.subtitle(),
+                                  sheets=ledger.sheets(), progress=progress)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, rows, ledger.filename()
 
 
 # ---------------------------------------------------------------- background exports
 @transaction.atomic
 def ledger_export_create(*, actor, ledger_request: LedgerRequest, rows_total: int) -> LedgerExport:
+    """Record the job and ring for a worker after commit; with the broker down the job waits (queued)
+    and the reconciler rings again."""
     export = LedgerExport.objects.create(
         requester=actor, kind=ledger_request.kind, jurisdiction=ledger_request.jurisdiction,
         params=ledger_request.params(), rows_total=rows_total,
@@ -75,53 +75,92 @@ def ledger_export_create(*, actor, ledger_request: LedgerRequest, rows_total: in
     )
     from .tasks import run_ledger_export
 
-    run_ledger_export.delay_on_commit(str(export.pk))
+    jobs.enqueue(run_ledger_export, str(export.pk))
     return export
 
 
 def ledger_export_run(*, export_id) -> None:
-    """Write the file of an export job; idempotent (a job already done or failed is left alone)."""
-    claimed = LedgerExport.objects.filter(pk=export_id, status__in=[ExportStatus.PENDING, ExportStatus.RUNNING]) \
-        .update(status=ExportStatus.RUNNING, rows_done=0)
-    if not claimed:
+    """Write the file of an export job; idempotent (a job not waiting, or held by another run, is left
+    alone). Beats every few hundred rows; a cancel or a take-over stops it there and nothing is kept."""
+    from .tasks import EXPORT_JOB
+
+    run = jobs.claim(EXPORT_JOB, export_id)
+    if run is None:
         return
     export = LedgerExport.objects.select_related("requester", "jurisdiction").get(pk=export_id)
 
     def progress(done):
-        LedgerExport.objects.filter(pk=export.pk).update(rows_done=done)
+        run.beat()
+        run.held().update(rows_done=done)
 
     path = None
     try:
         # The jurisdiction is checked again with the requester's grants as they are now.
         ledger_request = LedgerRequest.from_params(user=export.requester, kind=export.kind,
                                                    jurisdiction=export.jurisdiction, params=export.params)
+        run.held().update(rows_done=0)
         path, rows, filename = ledger_write_temp(ledger_request, progress=progress)
+        run.beat(force=True)
         with path.open("rb") as fh:
+            # A restarted job writes the file again under the same name: never two files for one job.
+            export.file.storage.delete(_export_path(export, ""))
             export.file.save(f"{export.pk}.xlsx", File(fh), save=False)
-        LedgerExport.objects.filter(pk=export.pk).update(
-            file=export.file.name, filename=filename, rows_done=rows, rows_total=rows,
+        finished = run.held().update(
+            file=export.file.name, filename=filename, rows_done=rows, rows_total=rows, claim="",
             status=ExportStatus.DONE, finished_at=timezone.now())
+        if not finished:
+            export.file.delete(save=False)
+    except jobs.JobStopped:
+        return
+    except SoftTimeLimitExceeded:
+        jobs.fail(EXPORT_JOB, export.pk, jobs.TIMED_OUT, token=run.token)
+        if export.file:
+            export.file.delete(save=False)
+        raise
     except Exception as exc:  # the requester sees a message, never a half-written file
-        LedgerExport.objects.filter(pk=export.pk).update(
-            status=ExportStatus.FAILED, finished_at=timezone.now(),
-            error=_("生成失败，请重新生成或联系系统管理员。（%(e)s）") % {"e": str(exc)[:150]})
+        jobs.fail(EXPORT_JOB, export.pk, _("生成失败，请重新生成或联系系统管理员。（%(e)s）") % {"e": str(exc)[:150]},
+                  token=run.token)
         if export.file:
             export.file.delete(save=False)
         raise
     finally:
+        run.close()
         if path is not None:
             path.unlink(missing_ok=True)
 
 
+@transaction.atomic
+def ledger_export_cancel(*, actor, export: LedgerExport, request=None) -> LedgerExport:
+    """The requester stops a queued or running export; a running one stops at its next beat and keeps
+    no file."""
+    export = LedgerExport.objects.select_for_update().get(pk=export.pk)
+    if export.requester_id != actor.pk:
+        raise Http404
+    access.check(actor, Action.EXPORT_LEDGERS, export.jurisdiction)
+    if not export.is_running:
+        raise ValidationError(_("该导出当前状态为“%(s)s”，不能取消。") % {"s": export.get_status_display()})
+    was = export.status
+    export.status = ExportStatus.CANCELLED
+    export.claim = ""
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "claim", "finished_at"])
+    audit_record(event=AuditEvent.EXPORT, actor=actor, obj=export.jurisdiction, request=request,
+                 description=_("取消导出%(kind)s：%(j)s") % {"kind": export.get_kind_display(),
+                                                         "j": export.jurisdiction.name},
+                 detail={"ledger": export.kind, "job": str(export.pk), "what": "cancelled", "was": was})
+    return export
+
+
 def ledger_exports_purge(*, now=None) -> int:
-    """Delete the files of expired export jobs (personal data is not kept longer than needed)."""
+    """Delete the files of expired export jobs (personal data is not kept longer than needed), and the
+    temporary files a killed worker left in the private temp folder."""
     now = now or timezone.now()
     count = 0
     for export in LedgerExport.objects.filter(expires_at__lte=now).exclude(file=""):
         export.file.delete(save=False)
         LedgerExport.objects.filter(pk=export.pk).update(file="")
         count += 1
-    return count
+    return count + tempfiles.orphans_purge(now=now.timestamp())
 
 
 # ---------------------------------------------------------------- monthly closing

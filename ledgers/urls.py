@@ -9,6 +9,7 @@ urlpatterns = [
     path("export/", views.ledger_export, name="export"),
     path("jobs/<uuid:pk>/", views.export_job, name="job"),
     path("jobs/<uuid:pk>/download/", views.export_download, name="job_download"),
+    path("jobs/<uuid:pk>/cancel/", views.export_cancel, name="job_cancel"),
     path("closing/", views.closing, name="closing"),
     path("closing/<int:pk>/download/", views.snapshot_download, name="snapshot_download"),
     path("sampling/", views.sampling_index, name="sampling"),

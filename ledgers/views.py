@@ -65,7 +65,7 @@ def ledger_export(request):
     rows = ledger.count()
     if rows > services.async_threshold():
         job = services.ledger_export_create(actor=request.user, ledger_request=ledger_request, rows_total=rows)
-        messages.info(request, _("台账共约 %(n)s 行，已转入后台生成，完成后可在本页下载。") % {"n": rows})
+        messages.info(request, _("台账共约 %(n)s 行，已排队等待后台生成，完成后可在本页下载。") % {"n": rows})
         return redirect("ledgers:job", pk=job.pk)
     path, written, filename = services.ledger_write_temp(ledger_request)
     fh = path.open("rb")
@@ -88,6 +88,19 @@ def export_job(request, pk):
     job = _own_job(request, pk)
     template = "ledgers/job.html#progress" if request.htmx else "ledgers/job.html"
     return TemplateResponse(request, template, {"job": job})
+
+
+@access_rule(Action.VIEW)
+@require_POST
+def export_cancel(request, pk):
+    # Like the download: the job exists only for its requester; the service checks the jurisdiction.
+    job = _own_job(request, pk)
+    try:
+        services.ledger_export_cancel(actor=request.user, export=job, request=request)
+        messages.success(request, _("已取消导出，不会生成文件。"))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    return redirect("ledgers:job", pk=job.pk)
 
 
 @access_rule(Action.VIEW)

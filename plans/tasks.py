@@ -9,7 +9,8 @@ from django.utils import timezone
 NEEDS_SWEEP_DAYS = 7
 
 
-@shared_task(name="plans.match_policies", acks_late=True)
+# Every policy against every household: minutes on a district; past these it is stuck, not slow.
+@shared_task(name="plans.match_policies", acks_late=True, soft_time_limit=30 * 60, time_limit=32 * 60)
 def match_policies(policy_ids=None) -> dict:
     """Open a lead, once, for every household that seems to qualify for a policy it does not receive.
 

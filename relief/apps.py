@@ -8,6 +8,9 @@ class ReliefConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects login/logout audit receivers)
+        from .tempfiles import install_openpyxl_spool
+
+        install_openpyxl_spool()
         from auditlog.registry import auditlog
 
         from .models import Jurisdiction, User

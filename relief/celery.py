@@ -29,3 +29,29 @@ def fresh_content_types(**kwargs):
 
     ContentType.objects.clear_cache()
     clear_ct_cache()
+
+
+@app.task(name="relief.reconcile_jobs", soft_time_limit=2 * 60, time_limit=3 * 60)
+def reconcile_jobs(at_start: bool = False) -> dict:
+    """Ring again for jobs whose doorbell was lost, restart those whose worker died (relief.jobs)."""
+    from relief.jobs import reconcile
+
+    return reconcile(at_start=at_start)
+
+
+@signals.worker_ready.connect
+def reconcile_at_start(sender=None, **kwargs):
+    """A worker that starts (after a crash, a deploy, the broker's return) first looks for jobs that
+    wait in the database; an error here must not keep the worker from starting."""
+    import logging
+
+    from relief.jobs import reconcile
+
+    try:
+        reconcile(at_start=True)
+    except Exception:
+        logging.getLogger(__name__).exception("reconciling background jobs at worker start failed")
+    finally:
+        from django.db import connections
+
+        connections.close_all()

@@ -211,6 +211,11 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads larger than the above are spooled to disk while the request runs: in the private folder, not /tmp.
+FILE_UPLOAD_TEMP_DIR = str(MEDIA_ROOT / "tmp")
+(MEDIA_ROOT / "tmp").mkdir(parents=True, exist_ok=True, mode=0o700)
+# The Django admin's import (django-import-export) keeps uploads in private storage, expired like ours.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "imports.tmp_storage.PrivateImportStorage"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 # Celery: Redis when REDIS_URL is set; otherwise tasks run eagerly in-process so the app works alone.
@@ -226,7 +231,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The database row of a job is the truth and the broker only a doorbell (relief/jobs.py): a request that
+# rings while Redis is down must answer at once, so no publish retries and short connect timeouts; the
+# reconciler rings again later. Without `max_retries` in the transport options kombu retries the
+# connection of a publish forever (celery/celery#4556, #4627); the worker's own consumer reconnects by
+# `broker_connection_retry` / `broker_connection_max_retries`, which these do not touch.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5,
+                                   "max_retries": 0}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# Time limits of a task that sets none of its own (the jobs set theirs, suited to their work).
+CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
+CELERY_TASK_TIME_LIMIT = 12 * 60
+# Jobs of these kinds are reconciled; a running one silent for RELIEF_JOB_STALE_SECONDS is restarted
+# (at most RELIEF_JOB_MAX_ATTEMPTS runs in all).
+RELIEF_JOB_KINDS: list[str] = ["imports.tasks.JOB_KINDS", "ledgers.tasks.JOB_KINDS"]
+RELIEF_JOB_STALE_SECONDS = int(os.environ.get("RELIEF_JOB_STALE_SECONDS", "150"))
+RELIEF_JOB_MAX_ATTEMPTS = 3
+# Temporary files of the app's own processes that hold personal data live in MEDIA_ROOT/tmp; any left
+# by a killed process are removed by the nightly purge once older than this.
+RELIEF_TEMP_ORPHAN_HOURS = 6
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs. Later issues add theirs here; django-celery-beat copies them into its tables.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -235,7 +263,10 @@ CELERY_BEAT_SCHEDULE: dict = {
                                             "schedule": crontab(minute=5, hour=0)},
     # Monthly closing (seed 004): runs on days 28-31 at 23:30 and acts on the month's last day only.
     "ledgers-close-month": {"task": "ledgers.close_month", "schedule": crontab(minute=30, hour=23, day_of_month="28-31")},
+    # Expired export files, and temporary files left in MEDIA_ROOT/tmp by a killed worker.
     "ledgers-purge-expired-exports": {"task": "ledgers.purge_expired_exports", "schedule": crontab(minute=15, hour=3)},
+    # Background jobs whose doorbell was lost (broker down) or whose worker died: rung again (relief/jobs.py).
+    "relief-reconcile-jobs": {"task": "relief.reconcile_jobs", "schedule": crontab(minute="*/2")},
     # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
     # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).

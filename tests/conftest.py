@@ -141,6 +141,34 @@ def _worker_database_url() -> str:
     return f"postgres://{user}{password}@{s.get('HOST') or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
+def start_celery_worker(*, broker_url: str, queue: str, database_url: str, log_path: Path, env_extra=None):
+    """A `celery worker` subprocess (solo pool: the task runs in the process itself, so killing it kills
+    the task) on the given broker and queue, on the test database."""
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": broker_url, "CELERY_QUEUE": queue,
+           "AXES_ENABLED": "0", **(env_extra or {})}
+    celery = str(Path(sys.executable).with_name("celery"))
+    log = open(log_path, "w")
+    proc = subprocess.Popen(
+        [celery, "-A", "relief", "worker", "-c", "1", "-P", "solo", "-Q", queue, "--without-gossip",
+         "--without-mingle", "--without-heartbeat", "-l", "info"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    proc.log_file = log
+    proc.log_path = log_path
+    return proc
+
+
+def stop_celery_worker(proc) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    proc.log_file.close()
+
+
 @pytest.fixture(scope="session")
 def _celery_worker_process(django_db_setup, django_db_blocker):
     redis_url = os.environ.get("REDIS_URL")
@@ -149,15 +177,8 @@ def _celery_worker_process(django_db_setup, django_db_blocker):
     queue = f"relief-test-{uuid.uuid4().hex[:10]}"
     with django_db_blocker.unblock():
         database_url = _worker_database_url()
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "CELERY_QUEUE": queue,
-           "AXES_ENABLED": "0"}
-    celery = str(Path(sys.executable).with_name("celery"))
-    log = open(Path(os.environ.get("RELIEF_VAR_DIR", "var")) / f"{queue}.log", "w")
-    proc = subprocess.Popen(
-        [celery, "-A", "relief", "worker", "-c", "1", "-P", "solo", "-Q", queue, "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-l", "info"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    proc = start_celery_worker(broker_url=redis_url, queue=queue, database_url=database_url,
+                               log_path=Path(os.environ.get("RELIEF_VAR_DIR", "var")) / f"{queue}.log")
     from relief.celery import app, ping
 
     app.conf.task_default_queue = queue
@@ -170,15 +191,10 @@ def _celery_worker_process(django_db_setup, django_db_blocker):
                 break
             except Exception:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Celery worker did not start; see {log.name}")
+                    raise RuntimeError(f"Celery worker did not start; see {proc.log_path}")
         yield SimpleNamespace(queue=queue, process=proc)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop_celery_worker(proc)
 
 
 @pytest.fixture
@@ -189,6 +205,95 @@ def celery_worker(_celery_worker_process, transactional_db):
     app.conf.task_always_eager = False
     app.conf.task_default_queue = _celery_worker_process.queue
     yield _celery_worker_process
+    app.conf.task_always_eager = True
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def point_app_at_broker(url: str) -> None:
+    """Make this process publish to another broker (the app keeps a connection pool per broker)."""
+    from relief.celery import app
+
+    # Only forget the pool: kombu keeps one per broker in a registry, and this process goes back to it.
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.__dict__["amqp"]._producer_pool = None
+    app.conf.broker_url = url
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis server of the test's own, which it may stop and start again (the shared one on 6379 is
+    used by everyone else's tests and is never stopped). Not started until the test says so."""
+    import shutil
+
+    binary = shutil.which("redis-server")
+    if not binary:
+        skip_or_fail("redis-server is not installed: the broker fault tests start a Redis of their own")
+    port = _free_port()
+    server = SimpleNamespace(url=f"redis://127.0.0.1:{port}/0", proc=None)
+
+    def start():
+        import redis
+
+        server.proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                        "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5).ping()
+                return
+            except redis.exceptions.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the test's own redis-server did not start")
+                time.sleep(0.1)
+
+    def stop():
+        if server.proc is not None and server.proc.poll() is None:
+            server.proc.terminate()
+            server.proc.wait(timeout=10)
+        server.proc = None
+
+    server.start, server.stop = start, stop
+    yield server
+    stop()
+
+
+@pytest.fixture
+def worker_factory(transactional_db, settings):
+    """Start (and kill) real workers on a broker of the test's choosing, on the test database; this
+    process publishes to that broker too. Workers and this process share `RELIEF_JOB_STALE_SECONDS`."""
+    from relief.celery import app
+
+    queue = f"relief-fault-{uuid.uuid4().hex[:10]}"
+    started = []
+    database_url = _worker_database_url()
+    previous_broker = app.conf.broker_url
+    app.conf.task_always_eager = False
+    app.conf.task_default_queue = queue
+
+    def start(broker_url: str, name: str = "w"):
+        proc = start_celery_worker(
+            broker_url=broker_url, queue=queue, database_url=database_url,
+            log_path=Path(os.environ.get("RELIEF_VAR_DIR", "var")) / f"{queue}-{name}.log",
+            env_extra={"RELIEF_JOB_STALE_SECONDS": str(settings.RELIEF_JOB_STALE_SECONDS)})
+        started.append(proc)
+        return proc
+
+    def log_of(proc) -> str:
+        proc.log_file.flush()
+        return Path(proc.log_path).read_text(errors="replace")
+
+    yield SimpleNamespace(start=start, queue=queue, log_of=log_of, point_at=point_app_at_broker)
+    for proc in started:
+        stop_celery_worker(proc)
+    point_app_at_broker(previous_broker)
     app.conf.task_always_eager = True
 
 

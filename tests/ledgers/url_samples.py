@@ -44,6 +44,7 @@ def _item(demo):
 OUTSIDE_OBJECT_KWARGS = {
     "ledgers:job": _export,
     "ledgers:job_download": _export,
+    "ledgers:job_cancel": _export,
     "ledgers:snapshot_download": _snapshot,
     "ledgers:sampling_detail": lambda demo: {"pk": _draw(demo).pk},
     "ledgers:sample_check": _item,
