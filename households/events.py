@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .models import EventKind, Household, Member, MemberStatus
+from .models import EventKind, FocusReason, Household, Member, MemberStatus
 
 HOUSEHOLD_EVENT_FIELDS = {
     "per_capita_income": EventKind.INCOME_CHANGED,
@@ -88,6 +88,10 @@ def related_names(model, changes) -> dict:
         for obj in field.related_model.objects.filter(pk__in=pks):
             names[(field.name, obj.pk)] = str(obj)[:200]
     return names
+
+
+def reasons_label(codes) -> str:
+    return "、".join(str(FocusReason(c).label) if c in FocusReason.values else c for c in sorted(codes))
 
 
 def member_added_value(name: str, relation: str) -> str:

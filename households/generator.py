@@ -21,13 +21,13 @@ from django.utils import timezone
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
+from .bulk import RegistryWriter, row_of
 from .idcard import check_char
 from .models import (
-    AssistanceRecord, AssistanceType, Cadence, EventKind, EventSource, FocusReason, FocusReasonTag, Household,
-    HouseholdEvent, HousingSituation, HukouType, MaritalStatus, Member, ObservationEntry, Relation, RosterChange,
-    RosterChangeKind, RosterEntry, SchoolStage, SelfCare, TargetKind,
+    AssistanceRecord, AssistanceType, Cadence, EventSource, FocusReason, Household, HousingSituation, HukouType,
+    MaritalStatus, Member, ObservationEntry, Relation, RosterEntry, SchoolStage, SelfCare, TargetKind,
 )
-from .services import default_cadence, household_refresh_flags, next_review_date
+from .services import default_cadence, next_review_date
 
 SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁"
             "任沈姚卢钟姜崔谭陆范汪廖石金贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙史陶贺毛郝顾龚邵万钱戴严孔汤")
@@ -169,18 +169,17 @@ def generate(
     for g in Jurisdiction.objects.filter(level=JurisdictionLevel.GROUP, parent__in=villages):
         groups.setdefault(g.parent_id, []).append(g)
     caseworkers = village_caseworkers(villages)
-    tags = {t.code: t for t in FocusReasonTag.objects.all()}
-    for code in FocusReason.values:
-        if code not in tags:
-            tags[code] = FocusReasonTag.objects.create(code=code)
     people = _People(rng, set(Member.objects.values_list("id_number", flat=True)))
     stats = Stats()
     done = 0
     while done < count:
         n = min(batch_size, count - done)
         with transaction.atomic():
-            _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standard, today, stats, actor,
+            writer = RegistryWriter(actor=actor, source=EventSource.SYSTEM, source_ref=f"generate:{seed}")
+            _batch(rng, people, villages, parents, groups, caseworkers, n, standard, today, stats, writer,
                    unrecorded=lambda: unrecorded_share and unrecorded_rng.random() < unrecorded_share)
+            writer.finish()
+            stats.events += writer.events_written
         done += n
         if stdout is not None and count >= 20000 and done % 20000 == 0:
             stdout.write(f"  … {done} households")
@@ -196,7 +195,7 @@ def generate(
 UNKNOWN_INCOME_PLANNED = Decimal(10 ** 6)
 
 
-def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standard, today, stats, actor,
+def _batch(rng, people, villages, parents, groups, caseworkers, n, standard, today, stats, writer,
            unrecorded=lambda: False):
     plans = []
     households = []
@@ -241,7 +240,8 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
             household.hukou_type, household.housing, household.per_capita_income = "", "", None
             income = UNKNOWN_INCOME_PLANNED
         plans.append((shape, area, income, medical, created))
-    Household.objects.bulk_create(households, batch_size=1000)
+    for household, pk in zip(households, writer.households_create([row_of(h) for h in households])):
+        household.pk = pk
     stats.households += len(households)
 
     members, facts = [], []
@@ -284,13 +284,14 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
             fam["serious_illness"] |= bool(serious)
             fam["unemployed"] |= employment in ("unemployed", "flexible")
         facts.append(fam)
-    Member.objects.bulk_create(members, batch_size=2000)
+    for member, pk in zip(members, writer.members_create([row_of(m) for m in members])):
+        member.pk = pk
     stats.members += len(members)
     by_household: dict[int, list[Member]] = {}
     for member in members:
         by_household.setdefault(member.household_id, []).append(member)
 
-    records, events, ended_dibao = [], [], set()
+    records, ended_dibao = [], set()
     for household, fam, (shape, area, income, medical, created) in zip(households, facts, plans):
         people_here = by_household[household.pk]
         start = created - dt.timedelta(days=rng.randint(0, 6 * 365))
@@ -323,18 +324,12 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
             records.append(AssistanceRecord(household=household, type=AssistanceType.TEMPORARY, start_date=day,
                                             end_date=day, monthly_amount=Decimal(rng.choice([1000, 2000, 3000])),
                                             note="一次性临时救助"))
-    AssistanceRecord.objects.bulk_create(records, batch_size=2000)
+    writer.assistance_create(records)
     stats.assistance += len(records)
     running = {}
     for record in records:
-        if record.end_date is None or record.end_date >= today:
+        if record.runs_on(today):
             running.setdefault(record.household_id, set()).add(record.type)
-    for record in records:
-        if record.end_date is None:
-            events.append(HouseholdEvent(household_id=record.household_id, member=record.member,
-                                         kind=EventKind.ASSISTANCE_STARTED, field="assistance",
-                                         new_value=record.get_type_display(), source=EventSource.IMPORT,
-                                         occurred_at=_dt(record.start_date), data={"record": record.pk}))
 
     # The roster: exactly 30% of the batch, those with most reasons first (then at random).
     candidates = []
@@ -376,29 +371,8 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
                                   created_at=_dt(entered), updated_at=_dt(left)))
         entry_reasons.append(reasons)
     all_entries = entries + exited
-    RosterEntry.objects.bulk_create(all_entries, batch_size=2000)
+    writer.roster_enter(list(zip(all_entries, entry_reasons)))
     stats.roster += len(entries)
-    through = RosterEntry.reasons.through
-    RosterEntry.reasons.through.objects.bulk_create(
-        [through(rosterentry_id=e.pk, focusreasontag_id=tags[code].pk)
-         for e, reasons in zip(all_entries, entry_reasons) for code in reasons], batch_size=5000)
-    changes = []
-    for entry, reasons in zip(all_entries, entry_reasons):
-        changes.append(RosterChange(entry=entry, kind=RosterChangeKind.ENTERED, actor=entry.entered_by,
-                                    at=_dt(entry.entered_on),
-                                    changes={"reasons": [None, reasons], "target_kind": [None, entry.target_kind],
-                                             "cadence": [None, entry.cadence]}))
-        events.append(HouseholdEvent(household=entry.household, kind=EventKind.ROSTER_ENTERED, field="roster",
-                                     new_value=entry.get_target_kind_display(), actor=entry.entered_by,
-                                     occurred_at=_dt(entry.entered_on), data={"entry": entry.pk, "reasons": reasons}))
-        if entry.exited_on:
-            changes.append(RosterChange(entry=entry, kind=RosterChangeKind.EXITED, actor=entry.exited_by,
-                                        reason=entry.exit_reason, at=_dt(entry.exited_on),
-                                        changes={"exited_on": [None, entry.exited_on.isoformat()]}))
-            events.append(HouseholdEvent(household=entry.household, kind=EventKind.ROSTER_EXITED, field="roster",
-                                         new_value=entry.exit_reason, actor=entry.exited_by,
-                                         occurred_at=_dt(entry.exited_on), data={"entry": entry.pk}))
-    RosterChange.objects.bulk_create(changes, batch_size=2000)
 
     observations = []
     for household, (shape, area, income, medical, created) in zip(households, plans):
@@ -410,13 +384,5 @@ def _batch(rng, people, villages, parents, groups, caseworkers, tags, n, standar
                 difficulty=rng.choice(["家庭成员患慢性病，医疗支出较大", "子女就学，教育支出较大", "收入不稳定"]),
                 decided_by=household.caseworker, decided_on=decided, cadence=Cadence.QUARTERLY,
                 next_review_on=next_review_date(decided, Cadence.QUARTERLY)))
-    ObservationEntry.objects.bulk_create(observations, batch_size=2000)
+    writer.observation_add(observations)
     stats.observation += len(observations)
-    for entry in observations:
-        events.append(HouseholdEvent(household=entry.household, kind=EventKind.OBSERVATION_ADDED, field="observation",
-                                     new_value=entry.reason_not_eligible, actor=entry.decided_by,
-                                     occurred_at=_dt(entry.decided_on), data={"entry": entry.pk}))
-    HouseholdEvent.objects.bulk_create(events, batch_size=2000)
-    stats.events += len(events)
-    # Bulk writes send no signals: bring the list's kept copies up to date for this batch.
-    household_refresh_flags([h.pk for h in households], on=today)

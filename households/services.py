@@ -554,10 +554,6 @@ def default_cadence(reasons) -> str:
     return roster_cadences_allowed(reasons)[-1]
 
 
-def _reasons_label(codes) -> str:
-    return "、".join(str(FocusReason(c).label) for c in sorted(codes))
-
-
 @transaction.atomic
 def roster_enter(
     *, actor, household: Household, reasons, target_kind: str, cadence: str | None = None, caseworker=None,
@@ -599,7 +595,7 @@ def roster_enter(
     )
     event_record(household=household, kind=EventKind.ROSTER_ENTERED, actor=actor, source=source,
                  source_ref=source_ref, field="roster",
-                 new_value=f"{entry.get_target_kind_display()}：{_reasons_label(codes)}",
+                 new_value=f"{entry.get_target_kind_display()}：{events.reasons_label(codes)}",
                  data={"entry": entry.pk, "reasons": codes})
     _touch(household)
     return entry

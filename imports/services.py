@@ -33,7 +33,7 @@ from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import User
 
-from .bulk import insert_rows
+from relief.bulk_insert import insert_rows
 from .models import FEED_DEFAULT_DEPARTMENT, FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
 from .reader import FileRejected, SheetReader, sniff
 from .tasks import IMPORT_JOB, VALIDATION_JOB
