@@ -141,8 +141,12 @@ class RegistryWriter:
         self._changed.update(household for _pk, household, _new, _old in changes)
 
     # ------------------------------------------------------------------ assistance
-    def assistance_create(self, records: list[AssistanceRecord]) -> None:
-        """Assistance records (unsaved); a 开始享受救助 event for each still running, dated its start."""
+    def _at(self, day: dt.date, backdate: bool) -> dt.datetime:
+        """When a record's history says it happened: now, or (for history the generator makes) its own day."""
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(9))) if backdate else self.now
+
+    def assistance_create(self, records: list[AssistanceRecord], *, backdate: bool = False) -> None:
+        """Assistance records (unsaved); a 开始享受救助 event for each still running."""
         pks = insert_rows(AssistanceRecord, [{"created_at": self.now, **row_of(r)} for r in records], return_ids=True)
         for record, pk in zip(records, pks):
             record.pk = pk
@@ -151,7 +155,7 @@ class RegistryWriter:
                            kind=EventKind.ASSISTANCE_STARTED, field="assistance", new=record.get_type_display(),
                            data={"record": pk, "start": record.start_date.isoformat(),
                                  "amount": str(record.monthly_amount)},
-                           at=timezone.make_aware(dt.datetime.combine(record.start_date, dt.time(9))))
+                           at=self._at(record.start_date, backdate))
         self._touched.update(r.household_id for r in records)
 
     def assistance_end_for_members(self, statuses: dict[int, str]) -> None:
@@ -177,7 +181,8 @@ class RegistryWriter:
             tags[code] = FocusReasonTag.objects.get_or_create(code=code)[0].pk
         return tags
 
-    def roster_enter(self, entries: list[tuple[RosterEntry, list[str]]], *, reason: str = "") -> None:
+    def roster_enter(self, entries: list[tuple[RosterEntry, list[str]]], *, reason: str = "",
+                     backdate: bool = False) -> None:
         """New roster entries (unsaved, with their reason codes), each with its history and event. An entry
         that has already ended (history the generator makes) also records its exit."""
         tags = self._tags(code for _entry, reasons in entries for code in reasons)
@@ -188,7 +193,7 @@ class RegistryWriter:
         for (entry, reasons), pk in zip(entries, pks):
             entry.pk = pk
             links.extend(through(rosterentry_id=pk, focusreasontag_id=tags[code]) for code in reasons)
-            entered_at = timezone.make_aware(dt.datetime.combine(entry.entered_on, dt.time(9)))
+            entered_at = self._at(entry.entered_on, backdate)
             history.append(RosterChange(entry_id=pk, kind=RosterChangeKind.ENTERED, actor_id=entry.entered_by_id,
                                         at=entered_at, reason=reason[:300],
                                         changes={"reasons": [None, reasons], "target_kind": [None, entry.target_kind],
@@ -197,7 +202,7 @@ class RegistryWriter:
                        new=f"{entry.get_target_kind_display()}：{vocabulary.reasons_label(reasons)}",
                        data={"entry": pk, "reasons": reasons}, at=entered_at, actor_id=entry.entered_by_id)
             if entry.exited_on:
-                exited_at = timezone.make_aware(dt.datetime.combine(entry.exited_on, dt.time(9)))
+                exited_at = self._at(entry.exited_on, backdate)
                 history.append(RosterChange(entry_id=pk, kind=RosterChangeKind.EXITED, actor_id=entry.exited_by_id,
                                             reason=entry.exit_reason, at=exited_at,
                                             changes={"exited_on": [None, entry.exited_on.isoformat()]}))
@@ -236,14 +241,14 @@ class RegistryWriter:
         RosterChange.objects.bulk_create(history, batch_size=WRITE_BATCH)
         self._touched.update(household_pk for _e, household_pk, *_rest in changes)
 
-    def observation_add(self, entries: list[ObservationEntry]) -> None:
+    def observation_add(self, entries: list[ObservationEntry], *, backdate: bool = False) -> None:
         pks = insert_rows(ObservationEntry, [row_of(e) for e in entries], return_ids=True)
         for entry, pk in zip(entries, pks):
             entry.pk = pk
             self.event(household_id=entry.household_id, member_id=entry.member_id, kind=EventKind.OBSERVATION_ADDED,
                        field="observation", new=entry.reason_not_eligible,
                        data={"entry": pk, "next_review_on": _json(entry.next_review_on)},
-                       at=timezone.make_aware(dt.datetime.combine(entry.decided_on, dt.time(9))),
+                       at=self._at(entry.decided_on, backdate),
                        actor_id=entry.decided_by_id)
         self._touched.update(e.household_id for e in entries)
 

@@ -324,7 +324,7 @@ def _batch(rng, people, villages, parents, groups, caseworkers, n, standard, tod
             records.append(AssistanceRecord(household=household, type=AssistanceType.TEMPORARY, start_date=day,
                                             end_date=day, monthly_amount=Decimal(rng.choice([1000, 2000, 3000])),
                                             note="一次性临时救助"))
-    writer.assistance_create(records)
+    writer.assistance_create(records, backdate=True)
     stats.assistance += len(records)
     running = {}
     for record in records:
@@ -371,7 +371,7 @@ def _batch(rng, people, villages, parents, groups, caseworkers, n, standard, tod
                                   created_at=_dt(entered), updated_at=_dt(left)))
         entry_reasons.append(reasons)
     all_entries = entries + exited
-    writer.roster_enter(list(zip(all_entries, entry_reasons)))
+    writer.roster_enter(list(zip(all_entries, entry_reasons)), backdate=True)
     stats.roster += len(entries)
 
     observations = []
@@ -384,5 +384,5 @@ def _batch(rng, people, villages, parents, groups, caseworkers, n, standard, tod
                 difficulty=rng.choice(["家庭成员患慢性病，医疗支出较大", "子女就学，教育支出较大", "收入不稳定"]),
                 decided_by=household.caseworker, decided_on=decided, cadence=Cadence.QUARTERLY,
                 next_review_on=next_review_date(decided, Cadence.QUARTERLY)))
-    writer.observation_add(observations)
+    writer.observation_add(observations, backdate=True)
     stats.observation += len(observations)

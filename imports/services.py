@@ -17,23 +17,22 @@ import logging
 import pickle
 import zlib
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from households import models as hh
+from households.bulk import RegistryWriter
 from relief import access, jobs, tempfiles
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
+from relief.bulk_insert import insert_rows
 from relief.models import User
 
-from relief.bulk_insert import insert_rows
 from .models import FEED_DEFAULT_DEPARTMENT, FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
 from .reader import FileRejected, SheetReader, sniff
 from .tasks import IMPORT_JOB, VALIDATION_JOB
@@ -537,155 +536,34 @@ def _audit(batch: ImportBatch, actor, request, what: str, **extra) -> None:
 
 
 # ---------------------------------------------------------------- the writers (inside the transaction)
-EVENT_FOR_FIELD = {
-    "per_capita_income": hh.EventKind.INCOME_CHANGED,
-    "medical_expense": hh.EventKind.EXPENSE_CHANGED,
-    "education_expense": hh.EventKind.EXPENSE_CHANGED,
-    "other_expense": hh.EventKind.EXPENSE_CHANGED,
-    "village_id": hh.EventKind.VILLAGE_CHANGED,
-    "serious_illness": hh.EventKind.HEALTH_CHANGED,
-    "chronic_illness": hh.EventKind.HEALTH_CHANGED,
-    "self_care": hh.EventKind.HEALTH_CHANGED,
-    "disability_type": hh.EventKind.DISABILITY_CHANGED,
-    "disability_grade": hh.EventKind.DISABILITY_CHANGED,
-    "employment": hh.EventKind.EMPLOYMENT_CHANGED,
-}
-
-
-def _event_value(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return str(value)[:200]
-
-
-def _flush(model, objects: list, **kwargs) -> None:
-    if objects:
-        model.objects.bulk_create(objects, batch_size=WRITE_BATCH, **kwargs)
-        objects.clear()
-
-
 def write_households(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
-    now = timezone.now()
-    ref = batch.source_ref
-    events: list = []
-
+    """The plan's households and members, through the registry's bulk writer (households/bulk.py)."""
+    writer = RegistryWriter(actor=actor, source=hh.EventSource.IMPORT, source_ref=batch.source_ref)
     # New households first (their pks are needed by their members).
     head_to_pk: dict[str, int] = {}
     heads = list(plan.new_households.items())
     for start in range(0, len(heads), INSERT_CHUNK):
         part = heads[start:start + INSERT_CHUNK]
-        pks = insert_rows(hh.Household, [{**fields, "created_at": now, "updated_at": now} for _head, fields in part],
-                          return_ids=True)
+        pks = writer.households_create([fields for _head, fields in part])
         head_to_pk.update(zip((head_id for head_id, _fields in part), pks))
-
-    # Changed households: one bulk_update per set of changed fields keeps untouched columns as they are.
-    by_fields: dict[tuple, list] = {}
-    for pk, (changes, old) in plan.changed_households.items():
-        by_fields.setdefault(tuple(sorted(changes)), []).append((pk, changes, old))
-        for name, value in changes.items():
-            kind = EVENT_FOR_FIELD.get(name, hh.EventKind.OTHER)
-            events.append(hh.HouseholdEvent(
-                household_id=pk, kind=kind, field=name.removesuffix("_id"), old_value=_event_value(old.get(name)),
-                new_value=_event_value(value), source=hh.EventSource.IMPORT, source_ref=ref, actor=actor,
-                occurred_at=now))
-    for fields, rows in by_fields.items():
-        objects = []
-        for pk, changes, _old in rows:
-            objects.append(hh.Household(pk=pk, updated_at=now, version=F("version") + 1, **changes))
-        hh.Household.objects.bulk_update(objects, [*fields, "updated_at", "version"], batch_size=WRITE_BATCH)
-    _flush(hh.HouseholdEvent, events)
-
-    # New members, with a “member added” event each.
+    writer.households_update(plan.changed_households)
     new_members = plan.new_members
     for start in range(0, len(new_members), INSERT_CHUNK):
-        members = [{**fields, "household_id": household_pk or head_to_pk[head_id], "id_number": member_id,
-                    "created_at": now, "updated_at": now}
-                   for household_pk, head_id, member_id, fields in new_members[start:start + INSERT_CHUNK]]
-        pks = insert_rows(hh.Member, members, return_ids=True)
-        insert_rows(hh.HouseholdEvent, [
-            {"household_id": member["household_id"], "member_id": pk, "kind": hh.EventKind.MEMBER_ADDED,
-             "new_value": member["name"], "source": hh.EventSource.IMPORT, "source_ref": ref, "actor_id": actor.pk,
-             "occurred_at": now} for member, pk in zip(members, pks)])
+        writer.members_create([{**fields, "household_id": household_pk or head_to_pk[head_id], "id_number": member_id}
+                               for household_pk, head_id, member_id, fields in new_members[start:start + INSERT_CHUNK]])
         if on_progress:
-            on_progress(start + len(members))
-    # Households that gained members changed too: an editor holding an older copy must be told.
-    grown = {household_pk for household_pk, *_rest in new_members if household_pk} - set(plan.changed_households)
-    grown |= {household_pk for _pk, household_pk, _changes, _old in plan.changed_members} - set(plan.changed_households)
-    if grown:
-        hh.Household.objects.filter(pk__in=grown).update(version=F("version") + 1, updated_at=now)
-
-    # Changed members, grouped by the set of changed fields.
-    by_fields = {}
-    for pk, household_pk, changes, old in plan.changed_members:
-        by_fields.setdefault(tuple(sorted(changes)), []).append(hh.Member(pk=pk, updated_at=now, **changes))
-        for name, value in changes.items():
-            kind = EVENT_FOR_FIELD.get(name)
-            if name == "status":
-                kind = {hh.MemberStatus.DECEASED: hh.EventKind.MEMBER_DECEASED,
-                        hh.MemberStatus.MOVED_AWAY: hh.EventKind.MEMBER_MOVED_AWAY}.get(value, hh.EventKind.OTHER)
-            events.append(hh.HouseholdEvent(
-                household_id=household_pk, member_id=pk, kind=kind or hh.EventKind.OTHER, field=name,
-                old_value=_event_value(old.get(name)), new_value=_event_value(value), source=hh.EventSource.IMPORT,
-                source_ref=ref, actor=actor, occurred_at=now))
-        if len(events) >= WRITE_BATCH:
-            _flush(hh.HouseholdEvent, events)
-    for fields, objects in by_fields.items():
-        hh.Member.objects.bulk_update(objects, [*fields, "updated_at"], batch_size=WRITE_BATCH)
-    _flush(hh.HouseholdEvent, events)
+            on_progress(start + min(INSERT_CHUNK, len(new_members) - start))
+    writer.members_update(plan.changed_members)
+    writer.finish()
 
 
 def write_roster(*, batch: ImportBatch, actor: User, plan, on_progress=None) -> None:
-    now = timezone.now()
-    ref = batch.source_ref
-    tags = {tag.code: tag.pk for tag in hh.FocusReasonTag.objects.all()}
-    missing = {code for _h, _v, reasons in plan.new_entries for code in reasons} - set(tags)
-    missing |= {code for *_r, reasons in plan.changed_entries if reasons for code in reasons} - set(tags)
-    for code in missing:
-        tags[code] = hh.FocusReasonTag.objects.get_or_create(code=code)[0].pk
-    through = hh.RosterEntry.reasons.through
-
-    entries = [hh.RosterEntry(household_id=household_pk, entered_by=actor, created_at=now, updated_at=now, **values)
-               for household_pk, values, _reasons in plan.new_entries]
-    hh.RosterEntry.objects.bulk_create(entries, batch_size=WRITE_BATCH)
-    links, changes, events = [], [], []
-    for entry, (_household, values, reasons) in zip(entries, plan.new_entries):
-        links.extend(through(rosterentry_id=entry.pk, focusreasontag_id=tags[code]) for code in reasons)
-        changes.append(hh.RosterChange(entry_id=entry.pk, kind=hh.RosterChangeKind.ENTERED, actor=actor, at=now,
-                                       reason=_("批量导入（导入记录 #%(n)d）") % {"n": batch.pk},
-                                       changes={"reasons": [None, reasons]}))
-        events.append(hh.HouseholdEvent(household_id=entry.household_id, kind=hh.EventKind.ROSTER_ENTERED,
-                                        new_value=", ".join(reasons), source=hh.EventSource.IMPORT, source_ref=ref,
-                                        actor=actor, occurred_at=now))
-
-    by_fields: dict[tuple, list] = {}
-    # Entries whose reasons change lose their old links in one query (not one per entry).
-    relinked = [entry_pk for entry_pk, _h, _v, _o, reasons in plan.changed_entries if reasons is not None]
-    for start in range(0, len(relinked), WRITE_BATCH):
-        through.objects.filter(rosterentry_id__in=relinked[start:start + WRITE_BATCH]).delete()
-    for entry_pk, household_pk, values, old, reasons in plan.changed_entries:
-        if values:
-            by_fields.setdefault(tuple(sorted(values)), []).append(
-                hh.RosterEntry(pk=entry_pk, updated_at=now, version=F("version") + 1, **values))
-        if reasons is not None:
-            links.extend(through(rosterentry_id=entry_pk, focusreasontag_id=tags[code]) for code in reasons)
-        diff = {k: [_json(old.get(k)), _json(v)] for k, v in values.items()}
-        if reasons is not None:
-            diff["reasons"] = [old.get("reasons"), reasons]
-        changes.append(hh.RosterChange(entry_id=entry_pk, kind=hh.RosterChangeKind.CHANGED, actor=actor, at=now,
-                                       changes=diff, reason=_("批量导入（导入记录 #%(n)d）") % {"n": batch.pk}))
-        events.append(hh.HouseholdEvent(household_id=household_pk, kind=hh.EventKind.ROSTER_CHANGED,
-                                        data=diff, source=hh.EventSource.IMPORT, source_ref=ref, actor=actor,
-                                        occurred_at=now))
-    for fields, objects in by_fields.items():
-        hh.RosterEntry.objects.bulk_update(objects, [*fields, "updated_at", "version"], batch_size=WRITE_BATCH)
-    _flush(through, links)
-    _flush(hh.RosterChange, changes)
-    _flush(hh.HouseholdEvent, events)
-    # Bulk writes send no signals: the household list's kept copies (roster kind and reasons) follow here.
-    from households.services import household_refresh_flags
-    household_refresh_flags([row[0] for row in plan.new_entries] + [row[1] for row in plan.changed_entries])
+    writer = RegistryWriter(actor=actor, source=hh.EventSource.IMPORT, source_ref=batch.source_ref)
+    reason = _("批量导入（导入记录 #%(n)d）") % {"n": batch.pk}
+    writer.roster_enter([(hh.RosterEntry(household_id=household_pk, entered_by=actor, **values), reasons)
+                         for household_pk, values, reasons in plan.new_entries], reason=reason)
+    writer.roster_change(plan.changed_entries, reason=reason)
+    writer.finish()
 
 
 def _json(value):

@@ -166,7 +166,7 @@ def test_reimport_updates_changed_rows_with_events(client, demo):
     income = hh.HouseholdEvent.objects.get(kind=hh.EventKind.INCOME_CHANGED)
     assert (income.old_value, income.new_value, income.source) == ("800.00", "1500.00", "import")
     employment = hh.HouseholdEvent.objects.get(kind=hh.EventKind.EMPLOYMENT_CHANGED)
-    assert employment.member.id_number == id_for(2) and employment.new_value == "unemployed"
+    assert employment.member.id_number == id_for(2) and employment.new_value == "失业"
     assert hh.Member.objects.get(id_number=id_for(9)).relation == hh.Relation.GRANDCHILD
     # The same file a third time: all unchanged, warned as a duplicate.
     _post(client, content, "名单(2).xlsx")
