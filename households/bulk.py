@@ -54,7 +54,7 @@ class RegistryWriter:
         self.now = now or timezone.now()
         self.today = timezone.localdate(self.now)
         self._events: list[dict] = []
-        self._touched: set[int] = set()  # households whose kept copies must be refreshed
+        self._touched: set[int] = set()  # households whose kept copies (assistance, lists) must be refreshed
         self._changed: set[int] = set()  # households whose version must move on
         self._versioned: set[int] = set()  # ... and those whose version was already moved on
         self.events_written = 0
@@ -98,8 +98,7 @@ class RegistryWriter:
         """New households from column values (attnames); returns their pks in order."""
         pks = insert_rows(Household, [{"created_at": self.now, "updated_at": self.now, **row} for row in rows],
                           return_ids=True)
-        self._touched.update(pks)
-        self._versioned.update(pks)
+        self._versioned.update(pks)  # new: nothing to refresh until assistance or a list entry arrives
         return pks
 
     def households_update(self, changes: dict[int, tuple[dict, dict]]) -> None:
@@ -111,7 +110,6 @@ class RegistryWriter:
         for fields, objects in by_fields.items():
             Household.objects.bulk_update(objects, [*fields, "updated_at", "version"], batch_size=WRITE_BATCH)
         self._field_events(Household, ((pk, None, new, old) for pk, (new, old) in changes.items()))
-        self._touched.update(changes)
         self._versioned.update(changes)
 
     # ------------------------------------------------------------------ members
@@ -264,7 +262,6 @@ class RegistryWriter:
             Household.objects.filter(pk__in=grown[start:start + WRITE_BATCH]).update(
                 version=F("version") + 1, updated_at=self.now)
         self._versioned.update(grown)
-        touched = self._touched | self._changed
-        if touched:
-            household_refresh_flags(touched, on=self.today)
+        if self._touched:
+            household_refresh_flags(self._touched, on=self.today)
         self._touched, self._changed = set(), set()

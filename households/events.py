@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import models
 from django.utils.translation import gettext as _
@@ -51,6 +52,11 @@ def event_kind(model, name: str, new_value=None) -> str:
     return _KINDS.get(model, {}).get(name, EventKind.OTHER)
 
 
+@lru_cache(maxsize=None)
+def _choice_labels(model, name: str) -> dict:
+    return dict(model._meta.get_field(name).flatchoices)
+
+
 def display(model, name: str, value, names: dict | None = None) -> str:
     """A field's value as a person reads it. `names` maps (field, pk) to a related record's name, for
     writers that know the ids only; without it a related record is looked up."""
@@ -65,7 +71,7 @@ def display(model, name: str, value, names: dict | None = None) -> str:
         related = field.related_model.objects.filter(pk=value).first()
         return str(related)[:200] if related is not None else str(value)
     if field.choices:
-        return str(dict(field.flatchoices).get(value, value))[:200]
+        return str(_choice_labels(model, field.name).get(value, value))[:200]
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, Decimal):
