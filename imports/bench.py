@@ -20,7 +20,7 @@ from households.idcard import check_char
 
 from relief.benchmarking import LineWriter, PeakMemory, in_fresh_process
 
-from .validation import HOUSEHOLD_COLUMNS
+from .columns import HOUSEHOLD_COLUMNS
 
 AREA = "659001"  # an address code the demo and synthetic districts do not use
 
