@@ -75,6 +75,7 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "relief",
     "households",
+    "alerts",
     "visits",
     "referrals",
     "imports",
@@ -249,7 +250,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Visits (issue 5): overdue-visit alerts every morning, status-change alerts from household events
     # every half hour, last week's township summary on Monday morning. All idempotent (dedupe keys).
     "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},
-    "visits-status-change-scan": {"task": "visits.status_change_scan", "schedule": crontab(minute="*/30")},
+    "alerts-status-change-scan": {"task": "alerts.status_change_scan", "schedule": crontab(minute="*/30")},
     "visits-township-summaries": {"task": "visits.township_summaries",
                                   "schedule": crontab(minute=30, hour=6, day_of_week="mon")},
 }
@@ -274,6 +275,7 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "ledgers.home.cards",
     "plans.home.cards",
     "visits.home.cards",
+    "alerts.home.cards",
 ]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = [
