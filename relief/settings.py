@@ -72,6 +72,8 @@ THIRD_PARTY_APPS = [
     "template_partials",
     "import_export",
 ]
+# Bottom-up, as the apps build on one another (tests/test_layering.py): an app imports only those before it
+# in this list, and imports (beside households) only relief and households.
 LOCAL_APPS = [
     "relief",
     "households",
@@ -79,8 +81,8 @@ LOCAL_APPS = [
     "visits",
     "referrals",
     "imports",
-    "ledgers",
     "plans",
+    "ledgers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
