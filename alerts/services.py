@@ -139,7 +139,8 @@ def alerts_open_from_rows(*, kind: str, rows: QuerySet) -> int:
         f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement: atomic by itself, so no savepoint inside the caller's transaction.
+    with connection.cursor() as cursor:
         cursor.execute(insert_sql, (str(kind), str(AlertStatus.OPEN), now, *params))
         return max(cursor.rowcount, 0)
 
@@ -148,7 +149,8 @@ def alerts_open_many(*, alerts: list[Alert]) -> int:
     """Insert unsaved alerts, skipping those whose dedupe key is already taken; returns how many were new."""
     if not alerts:
         return 0
-    with transaction.atomic():
+    # Joins the caller's transaction (no savepoint): the count and the insert see the same rows.
+    with transaction.atomic(savepoint=False):
         known = Alert.objects.filter(dedupe_key__in=[a.dedupe_key for a in alerts]).count()
         Alert.objects.bulk_create(alerts, ignore_conflicts=True, batch_size=1000)
     return len(alerts) - known
