@@ -249,8 +249,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Needs found on a visit are copied to the needs list as the visit commits; this sweep copies any whose
     # task was never queued (the broker was down).
     "plans-copy-visit-needs": {"task": "plans.copy_visit_needs", "schedule": crontab(minute="*/15")},
-    # Visits (issue 5): overdue-visit alerts every morning, status-change alerts from household events
-    # every half hour, last week's township summary on Monday morning. All idempotent (dedupe keys).
+    # Visits (issue 5): overdue-visit alerts every morning and last week's township summary on Monday
+    # morning; alerts: status-change alerts from household events every half hour (stored under its old
+    # name before issue 13: alerts/migrations/0002 renames it). All idempotent (dedupe keys).
     "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},
     "alerts-status-change-scan": {"task": "alerts.status_change_scan", "schedule": crontab(minute="*/30")},
     "visits-township-summaries": {"task": "visits.township_summaries",
