@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -133,6 +133,14 @@ def head_of(household: Household) -> Member | None:
         if member.relation == Relation.HEAD:
             return member
     return members[0] if members else None
+
+
+def head_name_of(household_ref: str = "household") -> Subquery:
+    """The name of the household's head (else its first member), for annotating rows that name a family:
+    an address alone does not tell a caseworker who lives there."""
+    head = Member.objects.filter(household=OuterRef(household_ref)).order_by(
+        Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1)), "pk")
+    return Subquery(head.values("name")[:1])
 
 
 def current_categories(household: Household, on: dt.date | None = None) -> list[str]:

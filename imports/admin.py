@@ -18,7 +18,11 @@ from relief.admin import ChineseExportForm, ScopedAdminMixin
 from relief.audit import AuditEvent, audit_record
 from relief.models import Role
 
+from households.admin import HouseholdAdmin
+from households.models import Household
+
 from .models import ImportBatch
+from .resources import HouseholdMemberResource
 
 RECORD_ROLES = (Role.ADMIN, Role.DISTRICT)
 ERRORS_SHOWN = 200
@@ -175,3 +179,13 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
                      description=str(_("管理后台导出家庭及成员")),
                      detail={"rows": len(data), "masked": self._masked(request), "source": "admin"})
         return data
+
+
+# The registry's household admin gains import/export here rather than in households/admin.py, so households
+# (below imports) imports nothing of it. Admin modules load in INSTALLED_APPS order: households' is loaded.
+class HouseholdImportExportAdmin(HouseholdAdmin, RegistryImportExportAdmin):
+    resource_classes = [HouseholdMemberResource]
+
+
+admin.site.unregister(Household)
+admin.site.register(Household, HouseholdImportExportAdmin)

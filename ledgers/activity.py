@@ -83,7 +83,7 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
     timeliness = visit_timeliness(villages, start, end)
     if timeliness is None:
         return None
-    from visits.models import Alert, AlertKind
+    from alerts.models import Alert, AlertKind
 
     overdue = dict(Alert.objects.unhandled().filter(kind=AlertKind.OVERDUE_VISIT, household__village__in=[
         v.pk for v in villages]).values("household__village").annotate(n=Count("pk"))
@@ -92,16 +92,16 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
     # link to it; a township that is only part of the user's scope has no such list, so its total is unlinked.
     overdue_kind = {"kind": AlertKind.OVERDUE_VISIT}
     if whole_scope:
-        alerts_url = url_or_blank("visits:alerts", overdue_kind)
+        alerts_url = url_or_blank("alerts:list", overdue_kind)
     elif jurisdiction is not None and jurisdiction.level == JurisdictionLevel.VILLAGE:
-        alerts_url = url_or_blank("visits:alerts", {**overdue_kind, "village": jurisdiction.pk})
+        alerts_url = url_or_blank("alerts:list", {**overdue_kind, "village": jurisdiction.pk})
     else:
         alerts_url = ""
     rows, ontime_bars, overdue_bars = [], [], []
     for village in villages:
         t = timeliness[village.pk]
         rate = round(t["on_time"] * 100 / t["due"], 1) if t["due"] else None
-        village_url = url_or_blank("visits:alerts", {**overdue_kind, "village": village.pk})
+        village_url = url_or_blank("alerts:list", {**overdue_kind, "village": village.pk})
         rows.append({"village": village, "due": t["due"], "on_time": t["on_time"], "rate": rate,
                      "rate_display": "—" if rate is None else f"{rate}%", "overdue": overdue.get(village.pk, 0),
                      "overdue_url": village_url})
@@ -141,9 +141,9 @@ def _referrals_part(user, villages, start, end, jurisdiction=None) -> dict | Non
 
 
 def _alerts_part(villages, start, end) -> dict | None:
-    if model_or_none("visits.Alert") is None:
+    if model_or_none("alerts.Alert") is None:
         return None
-    from visits.models import Alert
+    from alerts.models import Alert
 
     ids = [v.pk for v in villages]
     # Weeks to come have no alerts yet: the chart stops at the current week.
@@ -171,7 +171,7 @@ def _alerts_part(villages, start, end) -> dict | None:
 
 
 def dashboard_parts(user, jurisdiction, villages, start, end) -> dict:
-    missing = [label for label in ("visits.Visit", "visits.Alert", "referrals.Lead", "referrals.Referral")
+    missing = [label for label in ("visits.Visit", "alerts.Alert", "referrals.Lead", "referrals.Referral")
                if model_or_none(label) is None]
     whole_scope = jurisdiction is None or jurisdiction.pk == user.jurisdiction_id
     return {"visits": _visits_part(user, jurisdiction, villages, start, end, whole_scope),

@@ -9,7 +9,11 @@ class LedgersConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from relief.audit import register_detail_value_labels
+
         from . import models
+
+        register_detail_value_labels("ledger", dict(models.LedgerKind.choices), separator="/")
 
         auditlog.register(models.SamplingDraw, exclude_fields=["population_ids"])
         auditlog.register(models.SampleItem)

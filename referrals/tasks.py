@@ -1,6 +1,6 @@
 """Deadline alerts for referrals (run daily by Celery beat, see CELERY_BEAT_SCHEDULE).
 
-Opens, through visits.services.alert_open, one alert per referral past its deadline (转办超期) and one per
+Opens, through alerts.services.alert_open, one alert per referral past its deadline (转办超期) and one per
 help-first case whose paperwork is late (先行救助补办手续超期). The dedupe key names the occurrence (referral
 and deadline), so a run repeated the same day — or a task re-delivered after a worker died — opens nothing
 twice; a new deadline set after a return is a new occurrence and gets its own alert.
@@ -33,8 +33,8 @@ def paperwork_key(referral_id: int, due: dt.date) -> str:
 
 def deadline_alerts(today: dt.date | None = None) -> dict:
     """Open the alerts due today; returns how many were opened and how many already existed."""
-    from visits.models import AlertKind
-    from visits.services import alert_open
+    from alerts.models import AlertKind
+    from alerts.services import alert_open
 
     today = today or timezone.localdate()
     opened = existing = 0

@@ -113,22 +113,28 @@ IMPORT_STEP_SENTENCES = {
     "imported": _("%(actor)s 导入了%(model)s“%(record)s”"),
     "cancelled": _("%(actor)s 取消了%(model)s“%(record)s”"),
 }
-# Detail keys whose values are codes: shown by their labels.
+# Detail keys whose values are codes: shown by their labels. Apps above relief add theirs with
+# register_detail_value_labels (from their AppConfig.ready), so relief imports none of them.
 DETAIL_VALUE_LABELS = {
     "what": {"uploaded": _("上传"), "rejected": _("拒收"), "imported": _("已导入"), "cancelled": _("已取消")},
 }
+# Keys whose value lists several codes, with the separator between them (e.g. "roster/visits").
+DETAIL_VALUE_SEPARATORS: dict[str, str] = {}
+
+
+def register_detail_value_labels(key: str, labels: dict, separator: str = "") -> None:
+    """Show the codes an app writes under `key` in audit details by their labels; with a separator, a
+    value lists several codes, each shown by its label."""
+    DETAIL_VALUE_LABELS[key] = labels
+    if separator:
+        DETAIL_VALUE_SEPARATORS[key] = separator
 
 
 def _detail_value_text(key: str, value) -> str:
-    if key == "ledger":
-        from django.apps import apps
-
-        if apps.is_installed("ledgers"):
-            from ledgers.models import LedgerKind
-
-            labels = dict(LedgerKind.choices)
-            return "、".join(str(labels.get(part, part)) for part in str(value).split("/"))
     labels = DETAIL_VALUE_LABELS.get(key)
+    separator = DETAIL_VALUE_SEPARATORS.get(key)
+    if labels and separator:
+        return "、".join(str(labels.get(part, part)) for part in str(value).split(separator))
     if labels and str(value) in labels:
         return str(labels[str(value)])
     return _structure_text(value)

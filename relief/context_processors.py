@@ -10,7 +10,7 @@ NAVIGATION = [
     ("home", _("首页")),
     ("households:list", _("家庭台账")),
     ("visits:worklist", _("走访任务")),
-    ("visits:alerts", _("预警")),
+    ("alerts:list", _("预警")),
     ("referrals:lead_list", _("线索")),
     ("referrals:list", _("转办")),
     ("audit_log", _("审计日志")),
@@ -30,7 +30,7 @@ NAV_COVERED_BY = {"imports:records": "imports:index"}
 
 # url name -> "module.function(user) -> int": a count shown as a badge beside the entry (one cheap query),
 # the number of rows the entry's page lists when opened.
-NAV_BADGES = {"visits:alerts": "visits.selectors.unhandled_alert_count"}
+NAV_BADGES = {"alerts:list": "alerts.selectors.unhandled_alert_count"}
 
 
 def navigation(request):

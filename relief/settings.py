@@ -72,14 +72,17 @@ THIRD_PARTY_APPS = [
     "template_partials",
     "import_export",
 ]
+# Bottom-up, as the apps build on one another (tests/test_layering.py): an app imports only those before it
+# in this list, and imports (beside households) only relief and households.
 LOCAL_APPS = [
     "relief",
     "households",
+    "alerts",
     "visits",
     "referrals",
     "imports",
-    "ledgers",
     "plans",
+    "ledgers",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -277,10 +280,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Needs found on a visit are copied to the needs list as the visit commits; this sweep copies any whose
     # task was never queued (the broker was down).
     "plans-copy-visit-needs": {"task": "plans.copy_visit_needs", "schedule": crontab(minute="*/15")},
-    # Visits (issue 5): overdue-visit alerts every morning, status-change alerts from household events
-    # every half hour, last week's township summary on Monday morning. All idempotent (dedupe keys).
+    # Visits (issue 5): overdue-visit alerts every morning and last week's township summary on Monday
+    # morning; alerts: status-change alerts from household events every half hour (stored under its old
+    # name before issue 13: alerts/migrations/0002 renames it). All idempotent (dedupe keys).
     "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},
-    "visits-status-change-scan": {"task": "visits.status_change_scan", "schedule": crontab(minute="*/30")},
+    "alerts-status-change-scan": {"task": "alerts.status_change_scan", "schedule": crontab(minute="*/30")},
     "visits-township-summaries": {"task": "visits.township_summaries",
                                   "schedule": crontab(minute=30, hour=6, day_of_week="mon")},
 }
@@ -305,6 +309,7 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "ledgers.home.cards",
     "plans.home.cards",
     "visits.home.cards",
+    "alerts.home.cards",
 ]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = [

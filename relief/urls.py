@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
     path("households/", include("households.urls")),
+    path("alerts/", include("alerts.urls")),
     path("visits/", include("visits.urls")),
     path("referrals/", include("referrals.urls")),
     path("imports/", include("imports.urls")),

@@ -46,7 +46,7 @@ def _celery_eager_by_default(settings):
 # flush that empties every table, so later tests would find them missing; put them back first.
 REFERENCE_DATA = [
     ("households.migrations.0002_focus_reason_tags", "add_tags"),
-    ("visits.migrations.0002_default_alert_rules", "add_rules"),
+    ("alerts.default_rules", "add_rules"),
 ]
 
 

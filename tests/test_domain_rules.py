@@ -5,13 +5,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from alerts.jobs import rule_matches
+from alerts.models import AlertRule, RuleCondition
 from households import selectors, services
 from households.models import AssistanceRecord, DibaoStandard, EventKind, HouseholdEvent, StandardArea
 from households.standards import StandardTable
 from plans.matching import standards_in_force
 from relief.models import Jurisdiction
-from visits.jobs import rule_matches
-from visits.models import AlertRule, RuleCondition
 
 from .households.factories import make_household
 

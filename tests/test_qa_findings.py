@@ -52,5 +52,5 @@ def test_the_first_member_of_an_empty_household_defaults_to_head(client, demo):
 
 def test_the_alert_list_says_how_many_it_holds(client, demo):
     client.force_login(demo.caseworker_a)
-    html = client.get(reverse("visits:alerts")).content.decode()
+    html = client.get(reverse("alerts:list")).content.decode()
     assert 'data-testid="alert-total"' in html and "共 0 条" in html

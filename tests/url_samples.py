@@ -12,7 +12,7 @@ A routed URL with arguments in neither dict fails the test.
 from importlib import import_module
 from typing import Callable
 
-APPS = ["relief", "households", "visits", "referrals", "imports", "ledgers", "plans"]
+APPS = ["relief", "households", "alerts", "visits", "referrals", "imports", "ledgers", "plans"]
 
 OUTSIDE_OBJECT_KWARGS: dict[str, Callable] = {}
 NOT_JURISDICTIONAL: dict[str, str] = {}

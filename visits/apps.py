@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class VisitsConfig(AppConfig):
     name = "visits"
-    verbose_name = _("走访巡查与预警")
+    verbose_name = _("走访巡查")
 
     def ready(self):
         from auditlog.registry import auditlog
@@ -13,5 +13,3 @@ class VisitsConfig(AppConfig):
 
         auditlog.register(models.Visit, m2m_fields={"visitors"})
         auditlog.register(models.VisitPhoto, exclude_fields=["file"])
-        auditlog.register(models.Alert)
-        auditlog.register(models.AlertRule)

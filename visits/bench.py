@@ -85,8 +85,10 @@ def seed_visits(out, months: int = 12) -> int:
 def run(out, households: int = 100_000) -> None:
     from relief.models import Role, User
 
-    from .jobs import overdue_scan, status_change_scan
-    from .models import Alert, AlertKind
+    from alerts.jobs import status_change_scan
+    from alerts.models import Alert, AlertKind
+
+    from .jobs import overdue_scan
 
     seed_visits(out)
     Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT).delete()

@@ -131,7 +131,9 @@ def _history(rng, household, start, cadence, caseworker, today) -> list[Visit]:
 
 
 def load(stdout=None) -> None:
-    from .jobs import overdue_scan, status_change_scan, township_summaries
+    from alerts.jobs import status_change_scan
+
+    from .jobs import overdue_scan, township_summaries
 
     villages = _villages()
     if not villages:

@@ -1,4 +1,4 @@
-"""Home-page cards: the caseworker's visits due and overdue, alerts, the township's weekly summary."""
+"""Home-page cards: the caseworker's visits due and overdue, the township's weekly summary (alerts: alerts/home.py)."""
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -8,7 +8,7 @@ from relief.home import HomeCard
 from relief.models import JurisdictionLevel, Role
 
 from .models import TownshipSummary
-from .selectors import alert_counts, worklist_for
+from .selectors import worklist_for
 
 
 def cards(user) -> list[HomeCard]:
@@ -22,9 +22,6 @@ def cards(user) -> list[HomeCard]:
                                urgent=bool(work.overdue)))
         result.append(HomeCard(title=_("本月应走访"), count=len(work.due_this_period), url=f"{url}?show=due"))
         result.append(HomeCard(title=_("上次未见到本人"), count=len(work.not_seen), url=f"{url}?show=not_seen"))
-    counts = alert_counts(user)
-    result.append(HomeCard(title=_("新预警"), count=counts["open"], url=f"{reverse('visits:alerts')}?status=open",
-                           note=_("已知悉待处理 %(n)d 条") % {"n": counts["acknowledged"]}, urgent=bool(counts["open"])))
     if user.role in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
         townships = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.TOWNSHIP)
         latest = (TownshipSummary.objects.filter(township__in=townships).order_by("-week_start")

@@ -1,11 +1,12 @@
 """The household page's visits section: visits, alerts, next due date and why the case is still open."""
 from django.utils.translation import gettext_lazy as _
 
+from alerts.selectors import household_alerts
 from households.sections import HouseholdSection
 from relief import access
 from relief.access import Action
 
-from .models import Alert, Visit
+from .models import Visit
 from .selectors import case_open_reasons, household_watch
 
 RECENT_VISITS = 12
@@ -16,7 +17,7 @@ def section(request, household):
     """A fixed number of queries (watch, visits with visitors, alerts) whatever the household's history."""
     visits = list(Visit.objects.filter(household=household).select_related("logged_by")
                   .prefetch_related("visitors").order_by("-visited_on", "-pk")[:RECENT_VISITS])
-    alerts = list(Alert.objects.filter(household=household).order_by("-opened_at", "-pk")[:RECENT_ALERTS])
+    alerts = household_alerts(household, RECENT_ALERTS)
     watch = household_watch(household)
     user = request.user
     return HouseholdSection(

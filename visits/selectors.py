@@ -4,35 +4,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import (
-    Case, CharField, Count, DateField, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When, Window,
-)
+from django.db.models import Case, CharField, DateField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from alerts.models import Alert
+from alerts.selectors import assignee_expression, newest_open_alerts
 from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
 from relief import access
 from relief.access import Action
 
 from .cadence import due_date, overdue_threshold, period_end
-from .models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES, Visit
-
-
-def assignee_expression(prefix: str = "") -> Case:
-    """The caseworker answering for a roster entry's household, as SQL (for the set-based jobs).
-
-    The roster's caseworker if they serve the household's village, else the household's own
-    caseworker if they do, else nobody (the village's caseworkers and the township see it).
-    `prefix` is the path from the queried model to the RosterEntry ("" when querying entries).
-    """
-    village = F(f"{prefix}household__village_id")
-    return Case(
-        When(Q(**{f"{prefix}caseworker__jurisdiction_id": village}), then=F(f"{prefix}caseworker_id")),
-        When(Q(**{f"{prefix}household__caseworker__jurisdiction_id": village}),
-             then=F(f"{prefix}household__caseworker_id")),
-        default=None,
-    )
+from .models import Visit
 
 
 # ---------------------------------------------------------------- overdue scan (set-based)
@@ -203,14 +187,6 @@ def _attach_follow_ups(not_seen: dict[int, WatchItem]) -> None:
             item.follow_up_on = follow_up
 
 
-def head_name_of(household_ref: str = "household") -> Subquery:
-    """The name of the household's head (else its first member), for annotating rows that name a family:
-    an address alone does not tell a caseworker who lives there."""
-    head = Member.objects.filter(household=OuterRef(household_ref)).order_by(
-        Case(When(relation=Relation.HEAD, then=Value(0)), default=Value(1)), "pk")
-    return Subquery(head.values("name")[:1])
-
-
 def attach_households(items: list[WatchItem]) -> list[WatchItem]:
     """Fill in `household` (with its village) and `head_name` of the items a page shows: one query."""
     missing = [i for i in items if i.household is None]
@@ -266,12 +242,7 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
                       key=lambda i: (i.follow_up_on or today, i.household_id))
     alerts, alert_count = [], 0
     if with_alerts:
-        # The newest few with the count of all in one statement (a window count over the same rows).
-        alerts = list(Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
-                      .select_related("household", "household__village")
-                      .annotate(total=Window(Count("pk")), head_name=head_name_of())
-                      .order_by("-opened_at", "-pk")[:NEW_ALERTS_SHOWN])
-        alert_count = alerts[0].total if alerts else 0
+        alerts, alert_count = newest_open_alerts(village_ids, NEW_ALERTS_SHOWN)
     return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
                     watched_count=len(items), new_alert_count=alert_count)
 
@@ -309,37 +280,3 @@ def case_open_reasons(visits: list[Visit], alerts: list[Alert]) -> list[str]:
         if alert.is_unhandled:
             reasons.append(_("未处理的预警：%(k)s — %(r)s") % {"k": alert.get_kind_display(), "r": alert.reason})
     return reasons
-
-
-def unhandled_alert_count(user) -> int:
-    """Alerts not yet closed in the user's jurisdiction (new or acknowledged), as the alert inbox lists them
-    by default: the navigation badge, one query."""
-    return Alert.objects.within(access.village_ids_for(user, Action.VIEW)).unhandled().count()
-
-
-def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) -> QuerySet[Alert]:
-    """The alerts the user may see, filtered. `village` (a Jurisdiction or pk) narrows within that scope:
-    a village outside it yields nothing, never another jurisdiction's alerts."""
-    qs = access.scope(Alert.objects.all(), user, Action.VIEW, field="household__village")
-    if village is not None:
-        qs = qs.filter(household__village=village)
-    if status == "unhandled":
-        qs = qs.unhandled()
-    elif status in AlertStatus.values:
-        qs = qs.filter(status=status)
-    if kind in AlertKind.values:
-        qs = qs.filter(kind=kind)
-    return qs.select_related("household", "household__village", "caseworker", "acknowledged_by",
-                             "closed_by").annotate(head_name=head_name_of())
-
-
-def alert_counts(user, village=None) -> dict[str, int]:
-    qs = access.scope(Alert.objects.all(), user, Action.VIEW, field="household__village")
-    if village is not None:
-        qs = qs.filter(household__village=village)
-    row = qs.aggregate(
-        open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
-        acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
-        overdue=Count("pk", filter=Q(status__in=UNHANDLED_STATUSES, kind=AlertKind.OVERDUE_VISIT)),
-    )
-    return row

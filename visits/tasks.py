@@ -20,14 +20,6 @@ def overdue_scan(today: str | None = None) -> dict:
     return run(dt.date.fromisoformat(today) if today else None)
 
 
-@shared_task(name="visits.status_change_scan", **RETRY)
-def status_change_scan(since: str | None = None) -> dict:
-    """Every half hour: status-change alerts from household events, per the alert rules (情况变化预警)."""
-    from .jobs import status_change_scan as run
-
-    return run(dt.datetime.fromisoformat(since) if since else None)
-
-
 @shared_task(name="visits.township_summaries", **RETRY)
 def township_summaries(week_start: str | None = None) -> dict:
     """Monday morning: last week's summary per township (乡镇每周走访汇总)."""

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.http import require_POST
 
 from households.models import Household
 from households.selectors import head_of
@@ -22,9 +21,9 @@ from relief.audit import AuditEvent, audit_record
 from relief.models import JurisdictionLevel, Role
 
 from . import selectors
-from .forms import AlertCloseForm, AlertFilterForm, VisitForm
-from .models import Alert, TownshipSummary, Visit, VisitPhoto
-from .services import alert_acknowledge, alert_close, visit_log
+from .forms import VisitForm
+from .models import TownshipSummary, Visit, VisitPhoto
+from .services import visit_log
 
 
 def _household_for(user, pk, action):
@@ -162,66 +161,6 @@ def photo(request, pk):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@access_rule(Action.VIEW)
-def alerts(request):
-    """预警 inbox: the user's jurisdiction, unhandled first by default; filters status, kind, village."""
-    form = AlertFilterForm(request.GET or None, user=request.user)
-    filters = form.filters() if form.is_bound else {"status": "unhandled", "kind": "", "village": None}
-    page = Paginator(selectors.alerts_for(request.user, **filters).order_by("-opened_at", "-pk"), 30).get_page(
-        request.GET.get("page"))
-    return TemplateResponse(request, "visits/alerts.html", {
-        "form": form, "page": page, "counts": selectors.alert_counts(request.user, village=filters["village"]),
-        "village": filters["village"],
-        "may_handle": access.can_anywhere(request.user, Action.LOG_VISITS),
-    })
-
-
-def _alert_for(user, pk, action=Action.VIEW):
-    qs = access.scope(Alert.objects.select_related("household", "household__village", "caseworker", "rule",
-                                                   "event", "opened_by", "acknowledged_by", "closed_by")
-                      .annotate(head_name=selectors.head_name_of()),
-                      user, action, field="household__village")
-    return get_object_or_404(qs, pk=pk)
-
-
-@access_rule(Action.VIEW)
-def alert_detail(request, pk):
-    alert = _alert_for(request.user, pk)
-    return TemplateResponse(request, "visits/alert_detail.html", {
-        "alert": alert, "close_form": AlertCloseForm(),
-        "may_handle": access.can(request.user, Action.LOG_VISITS, alert.household.village_id),
-    })
-
-
-@access_rule(Action.LOG_VISITS)
-@require_POST
-def alert_acknowledge_view(request, pk):
-    alert = _alert_for(request.user, pk, Action.LOG_VISITS)
-    try:
-        alert_acknowledge(actor=request.user, alert=alert)
-        messages.success(request, _("已标记为知悉。"))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("visits:alert_detail", pk=alert.pk)
-
-
-@access_rule(Action.LOG_VISITS)
-@require_POST
-def alert_close_view(request, pk):
-    alert = _alert_for(request.user, pk, Action.LOG_VISITS)
-    form = AlertCloseForm(request.POST)
-    if form.is_valid():
-        try:
-            alert_close(actor=request.user, alert=alert, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("预警已关闭。"))
-            return redirect("visits:alert_detail", pk=alert.pk)
-    return TemplateResponse(request, "visits/alert_detail.html", {
-        "alert": alert, "close_form": form, "may_handle": True}, status=400)
 
 
 @access_rule(Action.VIEW, roles=[Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN])

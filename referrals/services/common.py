@@ -116,8 +116,8 @@ def _close_stale_alerts(referral: Referral, action: str) -> None:
     handed over with a new deadline, or the paperwork is done, that occurrence is over, and an alert left open
     would send someone to chase a case that is finished. One query when there is nothing to close.
     """
-    from visits.models import UNHANDLED_STATUSES, Alert, AlertKind
-    from visits.services import alert_close
+    from alerts.models import UNHANDLED_STATUSES, Alert, AlertKind
+    from alerts.services import alert_close
 
     from ..tasks import overdue_key, paperwork_key
 

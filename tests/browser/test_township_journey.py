@@ -12,7 +12,7 @@ from referrals import services
 from referrals.models import Lead, Referral
 from referrals.tasks import deadline_alerts
 from tests.households.factories import make_household
-from visits.models import Alert, AlertKind
+from alerts.models import Alert, AlertKind
 
 pytestmark = [pytest.mark.browser]
 

@@ -18,7 +18,8 @@ def test_caseworker_logs_a_visit_from_the_worklist(transactional_db, demo, brows
                                                    private_media):
     from tests.visits.factories import make_roster
     from visits.jobs import overdue_scan
-    from visits.models import Alert, AlertStatus, Visit
+    from alerts.models import Alert, AlertStatus
+    from visits.models import Visit
 
     household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1), caseworker=demo.caseworker_a,
                             head="陈秀珍")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from referrals.models import Department, Lead, Referral
-from visits.models import Alert, AlertKind
+from alerts.models import Alert, AlertKind
 
 from .factories import give_assistance, make_household, observe, put_on_roster
 from .helpers import listed_count
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 COUNT = re.compile(r'data-testid="household-count">共 (\d+) 户')
 LINK = re.compile(r'<a class="stat" href="([^"]+)"><span class="num" data-testid="stat-(\w+)">(\d+)</span>')
 ROW_LINK = re.compile(r'<td><a href="(/households/[^"]*)"[^>]*>(\d+)</a></td>')
-ALERT_LINK = re.compile(r'<a href="(/visits/alerts/\?[^"]*)"[^>]*>(\d+)</a>')
-ALERT_ROW = re.compile(r'href="/visits/alerts/\d+/"')
+ALERT_LINK = re.compile(r'<a href="(/alerts/\?[^"]*)"[^>]*>(\d+)</a>')
+ALERT_ROW = re.compile(r'href="/alerts/\d+/"')
 
 
 def assert_links_match_lists(client, html, pattern=ROW_LINK):
@@ -87,9 +87,9 @@ def test_overdue_numbers_link_to_the_village_alert_inbox(client, demo, django_as
     with django_assert_max_num_queries(30):
         html = client.get(reverse("ledgers:dashboard")).content.decode()
     links = {url.replace("&amp;", "&"): int(n) for url, n in ALERT_LINK.findall(html)}
-    assert links[f"/visits/alerts/?kind=overdue_visit&village={demo.village_a.pk}"] == 2
-    assert links[f"/visits/alerts/?kind=overdue_visit&village={demo.village_b.pk}"] == 1
-    assert links["/visits/alerts/?kind=overdue_visit"] == 3  # the township's total
+    assert links[f"/alerts/?kind=overdue_visit&village={demo.village_a.pk}"] == 2
+    assert links[f"/alerts/?kind=overdue_visit&village={demo.village_b.pk}"] == 1
+    assert links["/alerts/?kind=overdue_visit"] == 3  # the township's total
     for url, number in links.items():
         listed = ALERT_ROW.findall(client.get(url).content.decode())
         assert len(listed) == number, url

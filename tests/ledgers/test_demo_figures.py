@@ -9,7 +9,7 @@ from django.urls import reverse
 from .helpers import listed_count
 
 pytestmark = pytest.mark.django_db
-ALERT_ROW = re.compile(r'href="/visits/alerts/\d+/"')
+ALERT_ROW = re.compile(r'href="/alerts/\d+/"')
 NEXT_PAGE = re.compile(r'<a href="(\?[^"]*)">下一页</a>')
 
 # Where each figure sits on the page: (name, pattern giving (url, number) pairs within the page).
@@ -24,8 +24,8 @@ FIGURES = {
     "areas": r'<td><a href="(/households/\?(?:[^"]*&amp;)?(?:township|village)=\d+)">(\d+)</a></td>',
     "monthly-new": r'<td><a href="(/ledgers/dashboard/rows/\?figure=new_assistance[^"]*)">(\d+)</a></td>',
     "monthly-observed": r'<td><a href="(/ledgers/dashboard/rows/\?figure=observed[^"]*)">(\d+)</a></td>',
-    "visits-overdue": r'<td><a href="(/visits/alerts/\?kind=overdue_visit&amp;village=\d+)">(\d+)</a></td>',
-    "overdue-total": r'<a href="(/visits/alerts/[^"]*)" data-testid="overdue-total">(\d+)</a>',
+    "visits-overdue": r'<td><a href="(/alerts/\?kind=overdue_visit&amp;village=\d+)">(\d+)</a></td>',
+    "overdue-total": r'<a href="(/alerts/[^"]*)" data-testid="overdue-total">(\d+)</a>',
     "funnel": r'<td><a href="(/ledgers/dashboard/rows/\?figure=(?:leads|referred|submitted|decided|eligible)[^"]*)">'
               r'(\d+)</a></td>',
 }
@@ -34,14 +34,14 @@ FIGURES = {
 def rows_behind(client, url: str) -> int | None:
     """How many rows the list at `url` has: its stated total, or for the alert inbox the rows of every page."""
     stated = listed_count(client, url)
-    if stated is not None or not url.startswith("/visits/alerts/"):
+    if stated is not None or not url.startswith("/alerts/"):
         return stated
     total, page_url = 0, url
     while page_url:
         page = client.get(page_url).content.decode()
         total += len(ALERT_ROW.findall(page))
         nxt = NEXT_PAGE.search(page)
-        page_url = "/visits/alerts/" + html_lib.unescape(nxt[1]) if nxt else None
+        page_url = "/alerts/" + html_lib.unescape(nxt[1]) if nxt else None
     return total
 
 

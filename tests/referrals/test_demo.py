@@ -9,7 +9,7 @@ from households import demo as households_demo
 from households.models import AssistanceRecord, ObservationEntry
 from referrals import demo
 from referrals.models import Lead, Referral, ReferralStatus as S, ReferralStep
-from visits.models import Alert
+from alerts.models import Alert
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from referrals import services
 from referrals.models import Referral
 from referrals.tasks import deadline_alerts, deadline_alerts_task
-from visits.models import Alert, AlertKind
+from alerts.models import Alert, AlertKind
 
 from . import helpers as h
 

@@ -5,7 +5,8 @@ from django.utils import timezone
 from households import demo as households_demo
 from households.models import Household
 from visits import demo as visits_demo
-from visits.models import Alert, AlertKind, TownshipSummary, Visit
+from alerts.models import Alert, AlertKind
+from visits.models import TownshipSummary, Visit
 from visits.selectors import worklist_for
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from visits.models import AlertKind, Visit
-from visits.services import alert_open, visit_log
+from alerts.models import AlertKind
+from alerts.services import alert_open
+from visits.models import Visit
+from visits.services import visit_log
 
 from .factories import make_roster, visit_data
 from .test_views import post_data
@@ -70,7 +72,7 @@ def test_alerts_name_the_family_not_only_the_address(client, demo):
     alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="成员失业", dedupe_key="k1")
     client.force_login(demo.caseworker_a)
     cell = re.search(r'data-testid="alert-household">(.*?)</td>',
-                     client.get(reverse("visits:alerts")).content.decode(), re.S).group(1)
+                     client.get(reverse("alerts:list")).content.decode(), re.S).group(1)
     assert "周桂兰" in cell and household.residence_address in cell
     worklist = client.get(reverse("visits:worklist")).content.decode()
     assert re.search(r'data-testid="new-alerts".*周桂兰', worklist, re.S)

@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from households.models import EventKind, HouseholdEvent
-from visits.models import Alert, AlertKind, TownshipSummary
+from alerts.models import Alert, AlertKind
+from visits.models import TownshipSummary
 
 from .factories import make_roster
 
@@ -16,17 +16,12 @@ def test_jobs_run_on_a_real_worker_and_are_idempotent(celery_worker, demo):
 
     household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1), caseworker=demo.caseworker_a)
     make_roster(demo.village_c, entered_on=dt.date(2024, 1, 1))
-    HouseholdEvent.objects.create(household=household, kind=EventKind.DISASTER, new_value="暴雨致房屋漏水")
 
     first = tasks.overdue_scan.delay("2024-03-05").get(timeout=60)
     second = tasks.overdue_scan.delay("2024-03-05").get(timeout=60)
     assert first["opened"] == 2 and second["opened"] == 0
     assert Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT).count() == 2
     assert Alert.objects.get(kind=AlertKind.OVERDUE_VISIT, household=household).caseworker == demo.caseworker_a
-
-    assert tasks.status_change_scan.delay().get(timeout=60)["opened"] == 1
-    assert tasks.status_change_scan.delay().get(timeout=60)["opened"] == 0
-    assert "暴雨致房屋漏水" in Alert.objects.get(kind=AlertKind.STATUS_CHANGE).reason
 
     tasks.township_summaries.delay("2024-03-04").get(timeout=60)
     tasks.township_summaries.delay("2024-03-04").get(timeout=60)
@@ -36,6 +31,6 @@ def test_jobs_run_on_a_real_worker_and_are_idempotent(celery_worker, demo):
 def test_tasks_are_acks_late_and_retry_on_database_errors():
     from visits import tasks
 
-    for task in (tasks.overdue_scan, tasks.status_change_scan, tasks.township_summaries):
+    for task in (tasks.overdue_scan, tasks.township_summaries):
         assert task.acks_late and task.reject_on_worker_lost
         assert task.max_retries == 5 and task.autoretry_for

@@ -5,7 +5,7 @@ import io
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from visits.models import Alert, AlertKind, Visit, VisitPhoto
+from visits.models import Visit, VisitPhoto
 
 from .factories import make_roster
 
@@ -25,17 +25,8 @@ def _photo(demo):
     return photo
 
 
-def _alert(demo):
-    household = make_roster(demo.village_c)
-    return Alert.objects.create(kind=AlertKind.OVERDUE_VISIT, household=household, reason="逾期",
-                                dedupe_key=f"overdue:{household.pk}:2024-01-01")
-
-
 OUTSIDE_OBJECT_KWARGS = {
     "visits:visit_new": lambda demo: {"household_pk": make_roster(demo.village_c).pk},
     "visits:visit_detail": lambda demo: {"pk": _visit(demo).pk},
     "visits:photo": lambda demo: {"pk": _photo(demo).pk},
-    "visits:alert_detail": lambda demo: {"pk": _alert(demo).pk},
-    "visits:alert_acknowledge": lambda demo: {"pk": _alert(demo).pk},
-    "visits:alert_close": lambda demo: {"pk": _alert(demo).pk},
 }

@@ -1,39 +1,11 @@
-"""The default alert rules (seed 000 §三(一)2: a warning when circumstances change). Admins edit them."""
+"""The default alert rules (seed 000 §三(一)2), on the table visits then owned (alerts/default_rules.py)."""
 from django.db import migrations
 
-DEFAULT_RULES = [
-    # name, event kind, field, condition, values, reason, quarterly check
-    ("收入降至低保标准以下", "income_changed", "", "income_below_dibao", [],
-     "家庭月人均收入由 {old} 元降至 {new} 元，低于当地低保标准，请核实是否符合低保条件", False),
-    ("收入落入低收入区间", "income_changed", "", "income_low_income_band", [],
-     "家庭月人均收入变为 {new} 元，落入低收入家庭区间，请核实", False),
-    ("新增残疾", "disability_changed", "disability_type", "newly_set", [],
-     "家庭成员新增残疾（{new}），请走访了解照护和两项补贴情况", False),
-    ("新患大重病", "health_changed", "serious_illness", "newly_set", [],
-     "家庭成员新患大重病（{new}），请走访了解医疗支出和救助需求", False),
-    ("失业", "employment_changed", "", "new_value_in", ["unemployed", "失业"],
-     "家庭成员失业，请走访了解基本生活和就业救助需求", False),
-    ("受灾", "disaster", "", "any", [],
-     "家庭受灾（{new}），请尽快走访，必要时先行救助", False),
-    ("救助终止", "assistance_ended", "", "any", [],
-     "救助终止（{old}），转入每季度回访", True),
-    ("家庭成员死亡", "member_deceased", "", "any", [],
-     "家庭成员死亡，请走访了解家庭状况变化", False),
-    ("家庭成员迁出", "member_moved_away", "", "any", [],
-     "家庭成员迁出，请核实家庭人口和收入变化", False),
-    ("部门数据比对命中", "feed_match", "", "any", [],
-     "部门数据比对命中：{new}，请核实", False),
-]
+from alerts.default_rules import DEFAULT_RULES, create_rules
 
 
 def add_rules(apps, schema_editor):
-    AlertRule = apps.get_model("visits", "AlertRule")
-    for name, kind, field, condition, values, reason, quarterly in DEFAULT_RULES:
-        AlertRule.objects.get_or_create(
-            name=name, event_kind=kind,
-            defaults={"field": field, "condition": condition, "values": values, "reason": reason,
-                      "quarterly_check": quarterly},
-        )
+    create_rules(apps.get_model("visits", "AlertRule"))
 
 
 def remove_rules(apps, schema_editor):

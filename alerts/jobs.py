@@ -1,0 +1,103 @@
+"""The status-change scan (情况变化预警): alerts opened from household events, per the alert rules.
+
+It lives with the alerts because it reads only household data (events, roster, 低保 standards) and the
+rules, which are alert data. alerts/tasks.py wraps it for Celery. Idempotent: each alert's dedupe key
+names its event and rule, and the insert ignores keys already taken, so a scan that runs twice, or a
+task re-delivered after a worker died, opens nothing twice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from households.models import HouseholdEvent, RosterEntry
+from households.standards import StandardTable
+
+from .models import Alert, AlertKind, AlertRule, RuleCondition
+from .selectors import assignee_expression
+from .services import alerts_open_many, quarterly_check_enter
+
+# Status-change alerts look this far back for events, so a job that did not run for a while (or
+# failed) catches up; the dedupe key keeps the overlap harmless.
+EVENT_LOOKBACK = dt.timedelta(days=7)
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(str(value).replace(",", "").replace("元", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id) -> bool:
+    if rule.event_kind != event.kind:
+        return False
+    if rule.field and rule.field != event.field:
+        return False
+    condition = rule.condition
+    if condition == RuleCondition.ANY:
+        return True
+    if condition == RuleCondition.NEWLY_SET:
+        return not (event.old_value or "").strip() and bool((event.new_value or "").strip())
+    if condition == RuleCondition.NEW_VALUE_IN:
+        return (event.new_value or "").strip() in {str(v) for v in rule.values or []}
+    if condition in (RuleCondition.INCOME_BELOW_DIBAO, RuleCondition.INCOME_LOW_INCOME_BAND):
+        income = _decimal(event.new_value)
+        applying = standards.applying(district_id, event.household.hukou_type, timezone.localdate(event.occurred_at))
+        standard = applying.monthly_amount if applying else None
+        # An income changed to 未登记 (empty new value) is not a figure: it is never compared.
+        if income is None or standard is None:
+            return False
+        old = _decimal(event.old_value)
+        if condition == RuleCondition.INCOME_BELOW_DIBAO:
+            # "Fell under": it was not already under the line before this change.
+            return income < standard and (old is None or old >= standard)
+        upper = standard * Decimal(str(settings.RELIEF_LOW_INCOME_FACTOR))
+        return standard <= income < upper and (old is None or old >= upper)
+    return False
+
+
+def status_change_scan(since: dt.datetime | None = None) -> dict[str, int]:
+    """Open status-change alerts for recent household events, per the active AlertRule rows."""
+    since = since or timezone.now() - EVENT_LOOKBACK
+    rules = list(AlertRule.objects.filter(active=True))
+    if not rules:
+        return {"events": 0, "opened": 0, "quarterly": 0}
+    events = list(
+        HouseholdEvent.objects.filter(occurred_at__gte=since, kind__in={r.event_kind for r in rules})
+        .select_related("household", "household__village__parent", "household__caseworker")
+        .order_by("occurred_at", "pk")
+    )
+    # Events may be days old: the table holds every standard, to measure each against the one of its day.
+    standards = StandardTable.load() if any(r.condition.startswith("income_") for r in rules) else None
+    assignees = dict(
+        RosterEntry.objects.filter(household_id__in={e.household_id for e in events}, exited_on__isnull=True)
+        .annotate(a=assignee_expression()).values_list("household_id", "a"))
+    candidates, quarterly = [], []
+    for event in events:
+        household = event.household
+        district_id = household.village.parent.parent_id if household.village.parent else None
+        for rule in rules:
+            if not rule_matches(rule, event, standards, district_id):
+                continue
+            caseworker_id = assignees.get(household.pk)
+            if caseworker_id is None and household.caseworker and \
+                    household.caseworker.jurisdiction_id == household.village_id:
+                caseworker_id = household.caseworker_id
+            candidates.append(Alert(
+                kind=AlertKind.STATUS_CHANGE, household=household, rule=rule, event=event,
+                reason=rule.reason.format(old=event.old_value or "—", new=event.new_value or "—"),
+                dedupe_key=f"event:{event.pk}:rule:{rule.pk}", caseworker_id=caseworker_id,
+                opened_at=timezone.now(), source_ref=event.source_ref[:100],
+            ))
+            if rule.quarterly_check:
+                quarterly.append((household, rule.reason.format(old=event.old_value or "—",
+                                                                new=event.new_value or "—")))
+    with transaction.atomic():
+        opened = alerts_open_many(alerts=candidates)
+        entered = sum(1 for household, reason in quarterly if quarterly_check_enter(household=household, reason=reason))
+    return {"events": len(events), "opened": opened, "quarterly": entered}

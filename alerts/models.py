@@ -1,0 +1,149 @@
+"""Alerts and alert rules — 预警与预警规则.
+
+An alert is something about a household that someone must look at: a visit overdue (visits opens
+those), a change in the family's circumstances (the status-change scan in alerts/jobs.py, per the
+alert rules), a referral past its deadline (referrals). Alerts sit below visits and referrals so that
+every app can open and close them through alerts/services.py without importing one another.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from households.models import EventKind, Household, HouseholdEvent
+
+
+class AlertKind(models.TextChoices):
+    OVERDUE_VISIT = "overdue_visit", _("走访逾期")
+    STATUS_CHANGE = "status_change", _("情况变化")
+    REFERRAL_OVERDUE = "referral_overdue", _("转办超期")
+    HELP_FIRST_PAPERWORK_LATE = "help_first_paperwork_late", _("先行救助补办手续超期")
+    OTHER = "other", _("其他")
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("新预警")
+    ACKNOWLEDGED = "acknowledged", _("已知悉")
+    CLOSED = "closed", _("已关闭")
+
+
+UNHANDLED_STATUSES = (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)
+
+
+class AlertQuerySet(models.QuerySet):
+    def unhandled(self):
+        return self.filter(status__in=UNHANDLED_STATUSES)
+
+    def within(self, village_ids):
+        return self.filter(household__village__in=village_ids)
+
+
+class Alert(models.Model):
+    """Alert — 预警: something about a household that someone must look at, with who handled it and when.
+
+    Alerts follow their household: they are scoped by the household's current village, so a
+    household moved to another village takes its alerts along. `dedupe_key` is unique, so a job
+    that runs twice (or a task re-delivered after a worker died) opens nothing twice.
+    """
+
+    kind = models.CharField(_("预警类型"), max_length=30, choices=AlertKind.choices, db_index=True)
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="alerts")
+    reason = models.TextField(_("预警原因"))
+    status = models.CharField(_("状态"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN,
+                              db_default=AlertStatus.OPEN)
+    caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="assigned_alerts")
+    dedupe_key = models.CharField(_("去重键"), max_length=200)
+    period_start = models.DateField(_("本期起算日"), null=True, blank=True,
+                                    help_text=_("走访逾期预警：上次有效走访或纳入花名册的日期"))
+    rule = models.ForeignKey("AlertRule", verbose_name=_("预警规则"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="alerts")
+    event = models.ForeignKey(HouseholdEvent, verbose_name=_("家庭动态"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    source_ref = models.CharField(_("来源编号"), max_length=100, blank=True, db_default="",
+                                  help_text=_("如转办编号"))
+    opened_at = models.DateTimeField(_("预警时间"), default=timezone.now)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+", help_text=_("空表示系统自动"))
+    acknowledged_at = models.DateTimeField(_("知悉时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("知悉人"), null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("关闭人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    close_note = models.CharField(_("处理说明"), max_length=300, blank=True, db_default="")
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], name="alert_dedupe_key_unique"),
+            models.CheckConstraint(condition=~Q(status=AlertStatus.CLOSED) | Q(closed_at__isnull=False),
+                                   name="alert_closed_has_time"),
+        ]
+        indexes = [
+            models.Index(fields=["household", "status"], name="alert_household_status"),
+            models.Index(fields=["status", "kind"], name="alert_status_kind"),
+            models.Index(fields=["opened_at"], name="alert_opened_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.household_id}"
+
+    @property
+    def is_unhandled(self) -> bool:
+        return self.status in UNHANDLED_STATUSES
+
+
+class RuleCondition(models.TextChoices):
+    ANY = "any", _("任何此类事件")
+    INCOME_BELOW_DIBAO = "income_below_dibao", _("月人均收入低于当地低保标准")
+    INCOME_LOW_INCOME_BAND = "income_low_income_band", _("月人均收入落入低收入区间")
+    NEWLY_SET = "newly_set", _("原值为空、新值不为空（新出现）")
+    NEW_VALUE_IN = "new_value_in", _("新值属于所列取值")
+
+
+class AlertRule(models.Model):
+    """Alert rule — 预警规则: which household events open a status-change alert (edited in the admin).
+
+    The rules are data, not code branches: the status-change job reads the active rows.
+    """
+
+    name = models.CharField(_("规则名称"), max_length=100)
+    event_kind = models.CharField(_("家庭动态类型"), max_length=30, choices=EventKind.choices)
+    field = models.CharField(_("限定字段"), max_length=50, blank=True,
+                             help_text=_("只看该字段的变化，如 serious_illness；留空表示不限"))
+    condition = models.CharField(_("条件"), max_length=30, choices=RuleCondition.choices, default=RuleCondition.ANY)
+    values = models.JSONField(_("取值"), default=list, blank=True,
+                              help_text=_("条件为“新值属于所列取值”时填写，如 [\"unemployed\"]"))
+    reason = models.CharField(_("预警原因"), max_length=200,
+                              help_text=_("显示给工作人员的原因，可用 {old}、{new} 代表原值和新值"))
+    quarterly_check = models.BooleanField(_("转入每季度回访"), default=False,
+                                          help_text=_("如救助终止：家庭未在花名册上时，纳入花名册并每季度回访"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("预警规则")
+        verbose_name_plural = _("预警规则")
+        ordering = ["event_kind", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.condition == RuleCondition.NEW_VALUE_IN and not self.values:
+            raise ValidationError({"values": _("条件为“新值属于所列取值”时，请至少填写一个取值。")})
+        if self.values and not isinstance(self.values, list):
+            raise ValidationError({"values": _("取值应为列表，如 [\"unemployed\"]。")})
+        try:
+            self.reason.format(old="", new="")
+        except (KeyError, IndexError, ValueError):
+            raise ValidationError({"reason": _("预警原因中只能使用 {old} 和 {new} 两个占位符。")})
