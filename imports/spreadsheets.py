@@ -1,7 +1,7 @@
 """Writing .xlsx files: the import templates and the copy of a file with its errors marked.
 
 Every cell we write is typed as text or number explicitly, and every text goes through the ledgers'
-writer (ledgers.xlsx.safe_text): a value that starts with = + - @ can never become a formula in the
+writer (relief.xlsx.safe_text): a value that starts with = + - @ can never become a formula in the
 user's Excel, not even once a cell is edited there (OWASP “CSV injection”), and ID numbers stay text.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ledgers.xlsx import new_workbook, safe_text, text_cell
+from relief.xlsx import new_workbook, safe_text, text_cell
 
 from .columns import ENUMS, Column, normalize_header
 from .reader import Formula

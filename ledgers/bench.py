@@ -42,7 +42,7 @@ def export_here(name: str, kind: str, start: str, end: str) -> None:
 
 def _measure(out, name: str, kind: str, user, jurisdiction, start, end) -> None:
     from .reports import LedgerRequest, ledger_for
-    from .xlsx import write_workbook
+    from relief.xlsx import write_workbook
 
     request = LedgerRequest(user=user, kind=kind, jurisdiction=jurisdiction, start=start, end=end)
     ledger = ledger_for(request)

@@ -30,7 +30,7 @@ from .models import (
 from relief.months import month_end
 
 from .reports import LedgerRequest, ledger_for
-from .xlsx import write_workbook
+from relief.xlsx import write_workbook
 
 
 def async_threshold() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from ..models import LedgerKind
-from ..xlsx import Column, Sheet
+from relief.xlsx import Column, Sheet
 from .base import Ledger, _villages_in_order
 
 

@@ -21,7 +21,7 @@ from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction
 
-from ..xlsx import Sheet
+from relief.xlsx import Sheet
 
 CHUNK = 2000
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from households.models import ObservationEntry
 
 from ..models import LedgerKind
-from ..xlsx import Column, Sheet
+from relief.xlsx import Column, Sheet
 from .base import CHUNK, Ledger, _chunked, _head_values, _heads
 
 

@@ -12,7 +12,7 @@ from households.models import (
 )
 
 from ..models import LedgerKind
-from ..xlsx import Column, Sheet
+from relief.xlsx import Column, Sheet
 from .base import CHUNK, Ledger, _chunked, age_on, labels
 
 

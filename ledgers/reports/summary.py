@@ -6,7 +6,7 @@ from django.db.models import Count
 from relief.models import JurisdictionLevel
 
 from ..models import LedgerKind
-from ..xlsx import Column, Sheet
+from relief.xlsx import Column, Sheet
 from .base import _villages_in_order
 from .monthly import OUTCOME_COLUMNS, MonthlyLedger, outcome_column
 

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from households.models import AssistanceRecord, RosterEntry
 
 from ..models import LedgerKind
-from ..xlsx import Column, Sheet
+from relief.xlsx import Column, Sheet
 from .base import CHUNK, Ledger, _chunked, _head_values, _villages_in_order, labels
 
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from relief.models import JurisdictionLevel
 
 from ..models import LedgerKind
-from ..xlsx import Column, Sheet
+from relief.xlsx import Column, Sheet
 from .visits import VisitLedger
 
 

@@ -142,10 +142,11 @@ def test_the_django_admin_import_sees_the_formula_too(client, demo):
     url = reverse("admin:households_household_import")
     page = client.get(url).content.decode()
     assert "import_file" in page
-    from imports.admin import KeptXLSX
-    from households.admin import HouseholdAdmin
+    from django.contrib import admin
 
-    formats = HouseholdAdmin(hh.Household, None).get_import_formats()
+    from imports.admin import KeptXLSX
+
+    formats = admin.site.get_model_admin(hh.Household).get_import_formats()
     response = client.post(url, {"format": formats.index(KeptXLSX), "import_file": upload(content, "户.xlsx"),
                                  "resource": 0})
     text = response.content.decode()

@@ -1,4 +1,4 @@
-"""One writer for every .xlsx the app produces (ledgers.xlsx): text that a spreadsheet would run as a
+"""One writer for every .xlsx the app produces (relief.xlsx): text that a spreadsheet would run as a
 formula is neutralised in the import error report and the admin's export as it is in the ledgers."""
 import io
 import pathlib
@@ -76,4 +76,4 @@ def test_no_code_but_the_one_writer_makes_a_workbook():
             continue
         if re.search(r"\bWorkbook\(", path.read_text(encoding="utf-8")):
             makers.add(relative)
-    assert makers == {"ledgers/xlsx.py"}
+    assert makers == {"relief/xlsx.py"}
