@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relief.models import Jurisdiction
 
-from .idcard import mask_id_number
+from .idcard import mask_id_number, validate_id_number
 from .validators import validate_person_name
 
 
@@ -248,7 +248,7 @@ class Member(models.Model):
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=50, validators=[validate_person_name])
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.HEAD)
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
     birth_date = models.DateField(_("出生日期"))
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)

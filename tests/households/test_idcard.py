@@ -70,3 +70,15 @@ def test_a_wrong_check_character_is_refused_without_saying_which_would_pass():
 def test_masking_keeps_first_six_and_last_four():
     assert idcard.mask_id_number(STANDARD_EXAMPLE) == "110105********002X"
     assert idcard.mask_id_number("") == ""
+
+
+def test_the_member_field_itself_refuses_an_invalid_number():
+    """Whatever writes a member (a form, the admin, a model form built later), the field checks the number."""
+    from households.models import Member
+    from tests.households.factories import id_number
+
+    field = Member._meta.get_field("id_number")
+    with pytest.raises(ValidationError) as refused:
+        field.run_validators("990426198001010019")
+    assert "地址码" in refused.value.messages[0]
+    field.run_validators(id_number())  # a valid number passes
