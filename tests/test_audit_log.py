@@ -108,8 +108,9 @@ def test_a_referral_step_and_a_visit_show_their_details_by_label(demo):
     from django.contrib.contenttypes.models import ContentType
 
     from referrals import services as referral_services
-    from relief.audit import _Resolver, _value_text, describe_entries
-    from visits.models import Visit
+    from relief.audit import describe_entries
+    from tests.visits.factories import make_roster, visit_data
+    from visits.services import visit_log
 
     referral = draft(demo)
     referral_services.referral_study(actor=demo.caseworker_a, referral=referral, meeting_date=timezone.localdate(),
@@ -120,8 +121,11 @@ def test_a_referral_step_and_a_visit_show_their_details_by_label(demo):
     shown = " ".join(f"{label}：{new}" for entry in entries for label, _old, new in entry.change_rows)
     assert "研究日期：" in shown and "参加人员：村委会主任等5人" in shown and "结论：同意上报" in shown
     assert "participants" not in shown and "meeting_date" not in shown
-    field = Visit._meta.get_field("needs")
-    assert _value_text(field, '["medical"]', _Resolver()) == "医疗"
+    visit, _created = visit_log(actor=demo.caseworker_a, household=make_roster(demo.village_a),
+                                data=visit_data(timezone.localdate(), needs=["medical"]))
+    visit_entries = list(LogEntry.objects.get_for_object(visit))
+    describe_entries(visit_entries)
+    assert ("发现的需求", "医疗") in {(label, new) for entry in visit_entries for label, _old, new in entry.change_rows}
 
 
 def _member_entries(member):

@@ -2,10 +2,13 @@
 import datetime as dt
 import itertools
 
+from django.utils import timezone
+
 from households.idcard import check_char
 from households.models import (
     AssistanceRecord, FocusReasonTag, Household, Member, ObservationEntry, Relation, RosterEntry, Sex,
 )
+from visits.models import Visit
 
 _sequence = itertools.count(100)
 
@@ -46,3 +49,11 @@ def observe(household, *, decided_on=None, reason="收入略高于低保标准")
     decided_on = decided_on or dt.date.today()
     return ObservationEntry.objects.create(household=household, reason_not_eligible=reason, decided_on=decided_on,
                                            next_review_on=decided_on + dt.timedelta(days=90))
+
+
+def make_visit(household, visitor, **extra):
+    values = {"visited_on": timezone.localdate(), "situation": "生活基本正常", "person_seen": True}
+    values.update(extra)
+    visit = Visit.objects.create(household=household, logged_by=visitor, **values)
+    visit.visitors.set([visitor])
+    return visit

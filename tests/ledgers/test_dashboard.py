@@ -9,9 +9,8 @@ from django.utils import timezone
 from referrals.models import Department, Lead, Referral
 from visits.models import Alert, AlertKind
 
-from .factories import give_assistance, make_household, observe, put_on_roster
+from .factories import give_assistance, make_household, make_visit, observe, put_on_roster
 from .helpers import listed_count
-from .test_other_ledgers import make_visit
 
 pytestmark = pytest.mark.django_db
 COUNT = re.compile(r'data-testid="household-count">共 (\d+) 户')

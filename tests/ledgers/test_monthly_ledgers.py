@@ -10,8 +10,7 @@ from referrals.home import cards as referral_cards
 from referrals.models import Department, Lead, Referral, ReferralStep, StepAction
 
 from .factories import make_household
-from .helpers import open_xlsx, table
-from .test_roster_ledger import post_ledger
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 LIST_TOTAL = re.compile(r"共 (\d+) 条")

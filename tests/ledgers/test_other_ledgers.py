@@ -8,23 +8,14 @@ from households.models import Member, Relation
 from referrals.models import Department, Lead, Referral
 from visits.models import Visit
 
-from .factories import make_household, observe, put_on_roster
-from .helpers import open_xlsx, table
-from .test_roster_ledger import post_ledger
+from .factories import make_household, make_visit, observe, put_on_roster
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 
 
 def today():
     return timezone.localdate()
-
-
-def make_visit(household, visitor, **extra):
-    values = {"visited_on": today(), "situation": "生活基本正常", "person_seen": True}
-    values.update(extra)
-    visit = Visit.objects.create(household=household, logged_by=visitor, **values)
-    visit.visitors.set([visitor])
-    return visit
 
 
 @pytest.fixture

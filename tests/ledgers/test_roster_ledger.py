@@ -11,23 +11,13 @@ from relief.audit import AuditEvent
 from auditlog.models import LogEntry
 
 from .factories import give_assistance, make_household, put_on_roster
-from .helpers import open_xlsx, table
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["序号", "乡镇（街道）", "村（社区）", "户主姓名", "身份证号", "性别", "年龄", "家庭人口", "居住地址", "联系电话",
            "户籍性质", "人户分离", "家庭月人均收入（元）", "现享受救助", "对象类型", "关注原因", "走访频次", "责任协理员",
            "纳入日期", "退出日期", "退出原因", "备注"]
-
-
-def this_month():
-    return f"{timezone.localdate():%Y-%m}"
-
-
-def post_ledger(client, jurisdiction, kind="roster", **extra):
-    data = {"kind": kind, "jurisdiction": jurisdiction.pk, "month_from": this_month(), "month_to": this_month(),
-            **extra}
-    return client.post(reverse("ledgers:export"), data)
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from ledgers import home, services
 from ledgers.models import CheckResult, ExportStatus, LedgerExport, LedgerSnapshot, SampleItem, SamplingDraw
 
 from .factories import give_assistance, make_household, put_on_roster
-from .helpers import open_xlsx, table
-from .test_roster_ledger import post_ledger
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,8 @@ from ledgers.reports import LedgerRequest, VisitLedger, ledger_for
 from relief.months import month_start
 from visits.models import Visit
 
-from .factories import make_household, put_on_roster
-from .helpers import open_xlsx, table
-from .test_other_ledgers import make_visit
-from .test_roster_ledger import post_ledger
+from .factories import make_household, make_visit, put_on_roster
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 from visits.models import AlertKind, Visit
 from visits.services import alert_open, visit_log
 
-from .factories import make_roster, visit_data
-from .test_views import post_data
+from .factories import make_roster, post_data, visit_data
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 """The worklist, the visit form, alerts inbox, photos and the household section, through the test client."""
 import datetime as dt
 import io
-import uuid
 
 import pytest
 from auditlog.models import LogEntry
@@ -15,7 +14,7 @@ from visits.jobs import overdue_scan, township_summaries
 from visits.models import Alert, AlertKind, AlertStatus, Visit
 from visits.services import alert_open, visit_log
 
-from .factories import ALL_CHECKS, make_observed, make_roster, visit_data
+from .factories import make_observed, make_roster, post_data, visit_data
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -24,14 +23,6 @@ D = dt.date
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
-
-
-def post_data(household, **overrides):
-    data = {"submission_key": str(uuid.uuid4()), "visited_on": timezone.localdate().isoformat(), "method": "home",
-            "person_seen": "on", **ALL_CHECKS, "situation": "生活基本正常", "willingness": "not_asked",
-            "ability": "na", "actions_taken": "宣讲政策", "measures": "", "situation_clear": "on"}
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def jpeg():
