@@ -57,7 +57,7 @@ def test_the_form_ignores_willingness_when_not_seen_and_the_page_shows_none(clie
 
 
 def test_worklist_names_open_the_household_page(client, demo):
-    household = make_roster(demo.village_a, entered_on=timezone.localdate() - dt.timedelta(days=90), head="李阿婆")
+    household = make_roster(demo.village_a, entered_on=timezone.localdate() - dt.timedelta(days=90), head_name="李阿婆")
     client.force_login(demo.caseworker_a)
     html = client.get(reverse("visits:worklist")).content.decode()
     url = reverse("households:detail", args=[household.pk])
@@ -65,7 +65,7 @@ def test_worklist_names_open_the_household_page(client, demo):
 
 
 def test_alerts_name_the_family_not_only_the_address(client, demo):
-    household = make_roster(demo.village_a, head="周桂兰")
+    household = make_roster(demo.village_a, head_name="周桂兰")
     alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="成员失业", dedupe_key="k1")
     client.force_login(demo.caseworker_a)
     cell = re.search(r'data-testid="alert-household">(.*?)</td>',

@@ -10,7 +10,9 @@ from visits.jobs import overdue_scan, status_change_scan, township_summaries
 from visits.models import Alert, AlertKind, AlertRule, AlertStatus, TownshipSummary
 from visits.services import visit_log
 
-from .factories import make_household, make_roster, visit_data
+from tests.households.factories import make_household
+
+from .factories import make_roster, visit_data
 
 pytestmark = pytest.mark.django_db
 D = dt.date

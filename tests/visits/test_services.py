@@ -11,7 +11,9 @@ from PIL import Image
 from visits.models import Alert, AlertKind, AlertStatus, Visit, VisitPhoto
 from visits.services import alert_acknowledge, alert_close, alert_open, visit_log
 
-from .factories import make_household, make_roster, visit_data
+from tests.households.factories import make_household
+
+from .factories import make_roster, visit_data
 
 pytestmark = pytest.mark.django_db
 D = dt.date

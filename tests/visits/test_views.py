@@ -33,14 +33,14 @@ def jpeg():
 
 def test_worklist_sections_and_query_count(client, demo, django_assert_max_num_queries):
     today = timezone.localdate()
-    overdue_old = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=120), head="李阿婆")
-    overdue_new = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=60), head="赵大爷")
-    make_roster(demo.village_a, entered_on=today, head="新纳入")
-    not_seen = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=10), head="外出户")
+    overdue_old = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=120), head_name="李阿婆")
+    overdue_new = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=60), head_name="赵大爷")
+    make_roster(demo.village_a, entered_on=today, head_name="新纳入")
+    not_seen = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=10), head_name="外出户")
     visit_log(actor=demo.caseworker_a, household=not_seen, data=visit_data(
         today - dt.timedelta(days=1), person_seen=False, not_seen_reason="外出", situation_clear=False))
     make_observed(demo.village_a, decided_on=today - dt.timedelta(days=200), next_review_on=today)
-    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=120), head="外村户")
+    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=120), head_name="外村户")
     alert_open(kind=AlertKind.STATUS_CHANGE, household=overdue_new, reason="成员失业", dedupe_key="x1")
     for _ in range(20):
         make_roster(demo.village_a, entered_on=today - dt.timedelta(days=40))
@@ -110,7 +110,7 @@ def test_worklist_query_count_does_not_grow_with_the_village(client, demo):
 
 def test_worklist_pages_through_one_section(client, demo):
     today = timezone.localdate()
-    households = [make_roster(demo.village_a, entered_on=today - dt.timedelta(days=200 - i), head=f"户主{i:02d}")
+    households = [make_roster(demo.village_a, entered_on=today - dt.timedelta(days=200 - i), head_name=f"户主{i:02d}")
                   for i in range(35)]
     client.force_login(demo.caseworker_a)
     url = reverse("visits:worklist")
@@ -130,9 +130,9 @@ def test_worklist_pages_through_one_section(client, demo):
 
 def test_township_worklist_filters_one_village(client, demo):
     today = timezone.localdate()
-    make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), head="甲村户")
-    make_roster(demo.village_b, entered_on=today - dt.timedelta(days=90), head="乙村户")
-    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=90), head="外乡镇户")
+    make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), head_name="甲村户")
+    make_roster(demo.village_b, entered_on=today - dt.timedelta(days=90), head_name="乙村户")
+    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=90), head_name="外乡镇户")
     client.force_login(demo.township1)
     url = reverse("visits:worklist")
     html = client.get(url).content.decode()
