@@ -476,8 +476,8 @@ class MatchStats:
     stale_policies: list[int] = field(default_factory=list)
 
 
-class _PolicyChanged(Exception):
-    pass
+class PolicyChanged(Exception):
+    """The policy was edited or switched off during a match run: the batch under way rolls back."""
 
 
 def _open_leads(matches: list[PolicyMatch], policy: Policy, reason: str) -> list:
@@ -530,7 +530,7 @@ def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | 
             for _group, items in sorted(groups.items()):
                 reason = "；".join(matching.describe_condition(c) for c in items)
                 _match_group(policy, items, reason, standards, village_ids, batch_size, stats)
-        except _PolicyChanged:
+        except PolicyChanged:
             stats.stale_policies.append(policy.pk)
             logger.info("policy %s changed during the match run; its batch was rolled back", policy.pk)
     return stats
@@ -550,7 +550,7 @@ def _match_group(policy, items, reason, standards, village_ids, batch_size, stat
             current = Policy.objects.select_for_update().filter(pk=policy.pk).values_list(
                 "version", "is_active").first()
             if current is None or current != (policy.version, True):
-                raise _PolicyChanged()
+                raise PolicyChanged()
             now = _now()
             rows = [PolicyMatch(household_id=pk, policy=policy, policy_version=policy.version,
                                 reason=reason[:500], matched_at=now) for pk, _v in batch]

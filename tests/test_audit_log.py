@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from ledgers.models import SampleItem
 from referrals.models import ReferralStep
-from tests.ledgers.factories import give_assistance, make_household
-from tests.households.factories import make_household as registered_household
+from tests.ledgers.factories import give_assistance
+from tests.households.factories import make_household
 from tests.referrals.helpers import draft
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def page_text(client, **params) -> str:
 
 def test_a_sampling_check_reads_as_a_sentence_with_labels_names_and_local_times(client, demo):
     for i in range(3):
-        give_assistance(make_household(demo.village_a, head=f"对象{i}"), "dibao", start=dt.date(2024, 2, 1 + i))
+        give_assistance(make_household(demo.village_a, head_name=f"对象{i}"), "dibao", start=dt.date(2024, 2, 1 + i))
     client.force_login(demo.district_official)
     client.post(reverse("ledgers:sampling"), {"year": 2024, "quarter": 1, "size_mode": "count", "size_value": 1})
     item = SampleItem.objects.get()
@@ -61,7 +61,7 @@ def test_record_names_carry_shanghai_time_not_utc(client, demo):
 
 def test_household_changes_show_labels_and_keep_id_numbers_masked(client, demo):
     with set_actor(demo.caseworker_a):
-        household = registered_household(demo.village_a, head_name="王建设")
+        household = make_household(demo.village_a, head_name="王建设")
     head = household.members.get()
     client.force_login(demo.district_official)
     text = page_text(client, actor="caseworker1")
@@ -108,8 +108,9 @@ def test_a_referral_step_and_a_visit_show_their_details_by_label(demo):
     from django.contrib.contenttypes.models import ContentType
 
     from referrals import services as referral_services
-    from relief.audit import _Resolver, _value_text, describe_entries
-    from visits.models import Visit
+    from relief.audit import describe_entries
+    from tests.visits.factories import make_roster, visit_data
+    from visits.services import visit_log
 
     referral = draft(demo)
     referral_services.referral_study(actor=demo.caseworker_a, referral=referral, meeting_date=timezone.localdate(),
@@ -120,8 +121,11 @@ def test_a_referral_step_and_a_visit_show_their_details_by_label(demo):
     shown = " ".join(f"{label}：{new}" for entry in entries for label, _old, new in entry.change_rows)
     assert "研究日期：" in shown and "参加人员：村委会主任等5人" in shown and "结论：同意上报" in shown
     assert "participants" not in shown and "meeting_date" not in shown
-    field = Visit._meta.get_field("needs")
-    assert _value_text(field, '["medical"]', _Resolver()) == "医疗"
+    visit, _created = visit_log(actor=demo.caseworker_a, household=make_roster(demo.village_a),
+                                data=visit_data(timezone.localdate(), needs=["medical"]))
+    visit_entries = list(LogEntry.objects.get_for_object(visit))
+    describe_entries(visit_entries)
+    assert ("发现的需求", "医疗") in {(label, new) for entry in visit_entries for label, _old, new in entry.change_rows}
 
 
 def _member_entries(member):
@@ -133,7 +137,7 @@ def test_member_change_log_keeps_only_the_last_four_of_an_id_number_and_no_birth
     from tests.households.factories import id_number
 
     with set_actor(demo.caseworker_a):
-        household = registered_household(demo.village_a, head_name="王建设")
+        household = make_household(demo.village_a, head_name="王建设")
         head = household.members.get()
         old_number = head.id_number
         new_number = id_number(born=dt.date(1961, 7, 9))
@@ -164,7 +168,7 @@ def test_stored_entries_written_with_the_old_mask_are_masked_again(demo):
     from django.apps import apps
 
     with set_actor(demo.caseworker_a):
-        household = registered_household(demo.village_a, head_name="王建设")
+        household = make_household(demo.village_a, head_name="王建设")
     head = household.members.get()
     entry = _member_entries(head)[0]
     half = len(head.id_number) // 2

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 
 from alerts.models import AlertKind, AlertStatus
 from alerts.services import alert_acknowledge, alert_close, alert_open
-from tests.visits.factories import make_household
+from tests.households.factories import make_household
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 from alerts.jobs import status_change_scan
 from alerts.models import Alert, AlertKind, AlertRule
 from households.models import Cadence, DibaoStandard, EventKind, HouseholdEvent, RosterEntry
-from tests.visits.factories import make_household, make_roster
+from tests.households.factories import make_household
+from tests.visits.factories import make_roster
 
 pytestmark = pytest.mark.django_db
 D = dt.date

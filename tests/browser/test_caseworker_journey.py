@@ -36,7 +36,7 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
 
     today = timezone.localdate()
     household = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), caseworker=demo.caseworker_a,
-                            head="陈秀珍")
+                            head_name="陈秀珍")
     photo = private_media / "visit.png"
     Image.new("RGB", (64, 48), (40, 120, 200)).save(photo, "PNG")
 

@@ -22,7 +22,7 @@ def test_caseworker_logs_a_visit_from_the_worklist(transactional_db, demo, brows
     from visits.models import Visit
 
     household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1), caseworker=demo.caseworker_a,
-                            head="陈秀珍")
+                            head_name="陈秀珍")
     overdue_scan()
     assert Alert.objects.get(household=household).status == AlertStatus.OPEN
     photo = private_media / "visit.jpg"

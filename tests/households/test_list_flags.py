@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from households import services
 from households.models import (
-    AssistanceRecord, AssistanceType, EventKind, FocusReason, Household, HouseholdEvent, ObservationEntry, RosterEntry,
+    AssistanceRecord, AssistanceType, EventKind, FocusReason, FocusReasonTag, Household, HouseholdEvent, ObservationEntry, RosterEntry,
     TargetKind,
 )
 from households.tasks import refresh_assistance_flags
@@ -66,7 +66,7 @@ def test_direct_saves_and_deletes_keep_the_copies_through_signals(demo):
     household = make_household(demo.village_a)
     record = AssistanceRecord.objects.create(household=household, type="tekun", start_date=dt.date(2023, 1, 1))
     entry = RosterEntry.objects.create(household=household, target_kind="warning")
-    entry.reasons.add(*services._reason_tags(["disabled"]))
+    entry.reasons.add(FocusReasonTag.objects.get_or_create(code="disabled")[0])
     ObservationEntry.objects.create(household=household, reason_not_eligible="x", next_review_on=dt.date(2030, 1, 1))
     assert _flags(household) == (",tekun,", "warning", ",disabled,", dt.date(2030, 1, 1))
     entry.reasons.clear()

@@ -39,7 +39,10 @@ def household_row(head: str, member: str | None = None, *, village="华一居委
     return row
 
 
-def xlsx_bytes(headers, rows, *, title_row=None, sheet_rows=None) -> bytes:
+def xlsx_bytes(headers, rows, *, title_row=None, sheet_rows=None, formulas: dict[str, str] | None = None,
+               cached: dict[str, str] | None = None) -> bytes:
+    """A workbook as staff fill in the template; `formulas` puts formulas into cells ("B2": "=..."), `cached`
+    gives them the results Excel would have stored (see with_cached_values)."""
     book = Workbook()
     sheet = book.active
     sheet.title = "数据"
@@ -53,9 +56,11 @@ def xlsx_bytes(headers, rows, *, title_row=None, sheet_rows=None) -> bytes:
         for cell in row:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+    for ref, formula in (formulas or {}).items():
+        sheet[ref] = formula  # a string starting with "=" is stored as a formula
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    return with_cached_values(buffer.getvalue(), cached) if cached else buffer.getvalue()
 
 
 def csv_bytes(headers, rows, encoding="utf-8") -> bytes:

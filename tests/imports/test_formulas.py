@@ -7,7 +7,7 @@ import io
 
 import pytest
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from households import models as hh
@@ -15,7 +15,7 @@ from imports import services
 from imports.models import ImportBatch, ImportStatus
 from imports.reader import Formula, SheetReader, SniffResult
 
-from .helpers import HOUSEHOLD_HEADERS, FEED_HEADERS, family, upload, with_cached_values
+from .helpers import HOUSEHOLD_HEADERS, FEED_HEADERS, family, upload, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -24,20 +24,7 @@ HUKOU_ADDRESS = get_column_letter(HOUSEHOLD_HEADERS.index("户籍地址") + 1)
 
 
 def _workbook(rows, formulas: dict[str, str], headers=HOUSEHOLD_HEADERS, cached: dict | None = None) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([row.get(h) for h in headers])
-    for cell in sheet.iter_rows(min_row=2):
-        for each in cell:
-            if isinstance(each.value, str):
-                each.data_type = "s"  # ID numbers as text
-    for ref, formula in formulas.items():
-        sheet[ref] = formula  # a string starting with "=" is stored as a formula
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return with_cached_values(buffer.getvalue(), cached) if cached else buffer.getvalue()
+    return xlsx_bytes(headers, rows, formulas=formulas, cached=cached)
 
 
 def _dry_run(demo, content, kind="households", **extra) -> ImportBatch:

@@ -1,6 +1,8 @@
 import io
 import re
 
+from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 
@@ -32,3 +34,14 @@ def listed_count(client, url) -> int | None:
     """The count a list page states ("共 N 户"), for the household list and the rows of a dashboard figure."""
     found = LIST_COUNT.search(client.get(url.replace("&amp;", "&")).content.decode())
     return int(found[1]) if found else None
+
+
+def this_month():
+    return f"{timezone.localdate():%Y-%m}"
+
+
+def post_ledger(client, jurisdiction, kind="roster", **extra):
+    """Ask for a ledger of this month, as the export form does."""
+    data = {"kind": kind, "jurisdiction": jurisdiction.pk, "month_from": this_month(), "month_to": this_month(),
+            **extra}
+    return client.post(reverse("ledgers:export"), data)

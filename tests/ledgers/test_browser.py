@@ -4,16 +4,18 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from .factories import make_household, put_on_roster
+from tests.households.factories import make_household
+
+from .factories import put_on_roster
 from .helpers import table
 
 pytestmark = [pytest.mark.browser]
 
 
 def test_district_official_downloads_a_townships_roster(transactional_db, demo, browser_login, live_server):
-    put_on_roster(make_household(demo.village_a, head="甲户", address="华阳路1号"))
-    put_on_roster(make_household(demo.village_b, head="乙户", address="华阳路2号"))
-    put_on_roster(make_household(demo.village_c, head="丙户", address="江苏路3号"))  # another township
+    put_on_roster(make_household(demo.village_a, head_name="甲户", residence_address="华阳路1号"))
+    put_on_roster(make_household(demo.village_b, head_name="乙户", residence_address="华阳路2号"))
+    put_on_roster(make_household(demo.village_c, head_name="丙户", residence_address="江苏路3号"))  # another township
     page = browser_login("district")
     page.get_by_role("link", name="台账", exact=True).first.click()
     page.wait_for_url("**/ledgers/")
@@ -38,10 +40,10 @@ def test_dashboard_chart_labels_are_readable_on_a_phone(transactional_db, demo, 
     from .factories import give_assistance, observe
 
     for i, village in enumerate([demo.village_a, demo.village_b, demo.village_b]):
-        household = make_household(village, head=f"图表户{i}")
+        household = make_household(village, head_name=f"图表户{i}")
         put_on_roster(household)
         give_assistance(household, "dibao")
-    observe(make_household(demo.village_a, head="观察户"))
+    observe(make_household(demo.village_a, head_name="观察户"))
     page = browser_login("township1")
     page.get_by_role("link", name="统计", exact=True).first.click()
     page.wait_for_url("**/ledgers/dashboard/")

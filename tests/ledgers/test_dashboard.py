@@ -9,9 +9,10 @@ from django.utils import timezone
 from referrals.models import Department, Lead, Referral
 from alerts.models import Alert, AlertKind
 
-from .factories import give_assistance, make_household, observe, put_on_roster
+from tests.households.factories import make_household
+
+from .factories import give_assistance, make_visit, observe, put_on_roster
 from .helpers import listed_count
-from .test_other_ledgers import make_visit
 
 pytestmark = pytest.mark.django_db
 COUNT = re.compile(r'data-testid="household-count">共 (\d+) 户')
@@ -33,10 +34,10 @@ def assert_links_match_lists(client, html, pattern=ROW_LINK):
 @pytest.fixture
 def district_data(demo):
     for i, village in enumerate([demo.village_a, demo.village_a, demo.village_b, demo.village_c]):
-        h = make_household(village, head=f"户{i}")
+        h = make_household(village, head_name=f"户{i}")
         put_on_roster(h, target_kind=["missing", "warning", "insufficient", "warning"][i])
         give_assistance(h, ["dibao", "tekun", "dibao", "dibao"][i], start=dt.date(2024, 1, 1))
-    observe(make_household(demo.village_b, head="观察户"))
+    observe(make_household(demo.village_b, head_name="观察户"))
 
 
 def test_dashboard_numbers_equal_the_lists_they_link_to(client, demo, district_data, django_assert_max_num_queries):
@@ -79,7 +80,7 @@ def test_township_and_village_numbers_link_to_filtered_lists(client, demo, distr
 def test_overdue_numbers_link_to_the_village_alert_inbox(client, demo, django_assert_max_num_queries):
     for village, n in ((demo.village_a, 2), (demo.village_b, 1), (demo.village_c, 1)):
         for i in range(n):
-            h = make_household(village, head=f"逾期{village.pk}-{i}")
+            h = make_household(village, head_name=f"逾期{village.pk}-{i}")
             put_on_roster(h)
             Alert.objects.create(kind=AlertKind.OVERDUE_VISIT, household=h, reason="逾期未走访",
                                  dedupe_key=f"overdue-{h.pk}")
@@ -109,8 +110,8 @@ def test_visits_referrals_and_alerts_figures(client, demo):
     today = timezone.localdate()
     last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     two_months_ago = (last_month - dt.timedelta(days=1)).replace(day=1)
-    seen = make_household(demo.village_a, head="按时户")
-    missed = make_household(demo.village_a, head="逾期户")
+    seen = make_household(demo.village_a, head_name="按时户")
+    missed = make_household(demo.village_a, head_name="逾期户")
     seen.created_at = missed.created_at = timezone.now() - dt.timedelta(days=120)
     for h in (seen, missed):
         put_on_roster(h, entered_on=two_months_ago)

@@ -9,9 +9,9 @@ from django.utils import timezone
 from referrals.home import cards as referral_cards
 from referrals.models import Department, Lead, Referral, ReferralStep, StepAction
 
-from .factories import make_household
-from .helpers import open_xlsx, table
-from .test_roster_ledger import post_ledger
+from tests.households.factories import make_household
+
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 LIST_TOTAL = re.compile(r"共 (\d+) 条")
@@ -35,9 +35,9 @@ def assigned(household, village, deadline, department=Department.HOUSING):
 def test_overdue_means_deadline_passed_today_and_screen_and_ledgers_agree(client, demo, mid_month):
     """Mid-month, a deadline of the 10th is overdue and one of the 20th is not yet: the referral list's
     超期 filter, the home card, the monthly ledger's 是否超期 and the summary's 其中超期 say the same."""
-    late = assigned(make_household(demo.village_a, head="已超期"), demo.village_a, mid_month.replace(day=10))
-    assigned(make_household(demo.village_b, head="未到期"), demo.village_b, mid_month.replace(day=20))
-    assigned(make_household(demo.village_a, head="月末到期"), demo.village_a, mid_month.replace(day=28))
+    late = assigned(make_household(demo.village_a, head_name="已超期"), demo.village_a, mid_month.replace(day=10))
+    assigned(make_household(demo.village_b, head_name="未到期"), demo.village_b, mid_month.replace(day=20))
+    assigned(make_household(demo.village_a, head_name="月末到期"), demo.village_a, mid_month.replace(day=28))
     client.force_login(demo.township1)
     listed = client.get(reverse("referrals:list"), {"overdue": "on"}).content.decode()
     assert int(LIST_TOTAL.search(listed)[1]) == 1 and f"/referrals/{late.pk}/" in listed
@@ -56,9 +56,9 @@ def test_overdue_means_deadline_passed_today_and_screen_and_ledgers_agree(client
 def test_a_closed_month_counts_deadlines_passed_by_its_last_day(client, demo, mid_month):
     """Last month's ledger: a deadline before its last day is overdue; one on the last day, or later, is not."""
     last_day = mid_month.replace(day=1) - dt.timedelta(days=1)
-    assigned(make_household(demo.village_a, head="上月中到期"), demo.village_a, last_day - dt.timedelta(days=5))
-    assigned(make_household(demo.village_a, head="上月末到期"), demo.village_a, last_day)
-    assigned(make_household(demo.village_a, head="本月到期"), demo.village_a, mid_month.replace(day=10))
+    assigned(make_household(demo.village_a, head_name="上月中到期"), demo.village_a, last_day - dt.timedelta(days=5))
+    assigned(make_household(demo.village_a, head_name="上月末到期"), demo.village_a, last_day)
+    assigned(make_household(demo.village_a, head_name="本月到期"), demo.village_a, mid_month.replace(day=10))
     client.force_login(demo.township1)
     month = f"{last_day:%Y-%m}"
     wb = open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="monthly", month_from=month,
@@ -69,7 +69,7 @@ def test_a_closed_month_counts_deadlines_passed_by_its_last_day(client, demo, mi
 
 def test_leads_sheet_names_the_linked_household(client, demo):
     """A lead linked to a household and naming no one shows the head's name and the residence address."""
-    household = make_household(demo.village_a, head="韩梅", address="华阳路88弄3号")
+    household = make_household(demo.village_a, head_name="韩梅", residence_address="华阳路88弄3号")
     now = timezone.now()
     Lead.objects.create(village=demo.village_a, household=household, channel="visit", description="走访发现",
                         received_at=now)
@@ -87,7 +87,7 @@ def test_summary_counts_decisions_and_closed_cases_apart(client, demo):
     """转办决定: decided by the department this month. 已办结: the family informed and the case closed this
     month (an eligible decision; an ineligible one once the family is told, at the decision or later)."""
     now = timezone.now()
-    h = make_household(demo.village_a, head="户")
+    h = make_household(demo.village_a, head_name="户")
     common = {"household": h, "village": demo.village_a, "summary": "x", "department": Department.CIVIL_AFFAIRS}
     Referral.objects.create(**common, status="eligible", assistance_type="dibao", decided_at=now, amount=600)
     Referral.objects.create(**common, status="ineligible", ineligible_reason="收入超标", decided_at=now)

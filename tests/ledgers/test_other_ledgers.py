@@ -8,9 +8,10 @@ from households.models import Member, Relation
 from referrals.models import Department, Lead, Referral
 from visits.models import Visit
 
-from .factories import make_household, observe, put_on_roster
-from .helpers import open_xlsx, table
-from .test_roster_ledger import post_ledger
+from tests.households.factories import make_household
+
+from .factories import make_visit, observe, put_on_roster
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 
@@ -19,19 +20,11 @@ def today():
     return timezone.localdate()
 
 
-def make_visit(household, visitor, **extra):
-    values = {"visited_on": today(), "situation": "生活基本正常", "person_seen": True}
-    values.update(extra)
-    visit = Visit.objects.create(household=household, logged_by=visitor, **values)
-    visit.visitors.set([visitor])
-    return visit
-
-
 @pytest.fixture
 def visited(demo):
-    a = make_household(demo.village_a, head="赵一", address="华阳路1号")
-    b = make_household(demo.village_b, head="钱二", address="华阳路2号")
-    c = make_household(demo.village_c, head="孙三", address="江苏路3号")
+    a = make_household(demo.village_a, head_name="赵一", residence_address="华阳路1号")
+    b = make_household(demo.village_b, head_name="钱二", residence_address="华阳路2号")
+    c = make_household(demo.village_c, head_name="孙三", residence_address="江苏路3号")
     for h in (a, b, c):
         put_on_roster(h)
     v1 = make_visit(a, demo.caseworker_a, food="normal", measures="=cmd|' /C calc'!A0", needs=["medical"])

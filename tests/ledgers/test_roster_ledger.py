@@ -6,12 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from households.models import Member, Relation
+from households.models import Household, Member, Relation
 from relief.audit import AuditEvent
 from auditlog.models import LogEntry
 
-from .factories import give_assistance, make_household, put_on_roster
-from .helpers import open_xlsx, table
+from tests.households.factories import make_household
+
+from .factories import give_assistance, put_on_roster
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 
@@ -20,28 +22,20 @@ HEADERS = ["序号", "乡镇（街道）", "村（社区）", "户主姓名", "�
            "纳入日期", "退出日期", "退出原因", "备注"]
 
 
-def this_month():
-    return f"{timezone.localdate():%Y-%m}"
-
-
-def post_ledger(client, jurisdiction, kind="roster", **extra):
-    data = {"kind": kind, "jurisdiction": jurisdiction.pk, "month_from": this_month(), "month_to": this_month(),
-            **extra}
-    return client.post(reverse("ledgers:export"), data)
-
-
 @pytest.fixture
 def roster(demo):
-    a1 = make_household(demo.village_a, head="=HYPERLINK(\"http://x\")", address="+华阳路1号", members=3,
-                        phone="-13800000000")
+    a1 = make_household(demo.village_a, members=2, head={"birth_date": dt.date(1950, 3, 4)})
+    # Values that look like formulas, which the services refuse now but records from before that rule hold:
+    Member.objects.filter(household=a1, relation=Relation.HEAD).update(name="=HYPERLINK(\"http://x\")")
+    Household.objects.filter(pk=a1.pk).update(residence_address="+华阳路1号", phone="-13800000000")
     put_on_roster(a1, reasons=("elderly_alone", "disabled"), note="@备注\t含制表符", caseworker=demo.caseworker_a)
     give_assistance(a1, "dibao", start=dt.date(2020, 1, 1))
     give_assistance(a1, "temporary", start=dt.date(2020, 1, 1), end=dt.date(2020, 2, 1))  # ended: not shown
-    b1 = make_household(demo.village_b, head="李四", address="华阳路9号")
+    b1 = make_household(demo.village_b, head_name="李四", residence_address="华阳路9号")
     put_on_roster(b1, target_kind="missing")
-    c1 = make_household(demo.village_c, head="王五", address="江苏路3号")  # township 2
+    c1 = make_household(demo.village_c, head_name="王五", residence_address="江苏路3号")  # township 2
     put_on_roster(c1)
-    off = make_household(demo.village_a, head="不在册")  # not on the roster
+    off = make_household(demo.village_a, head_name="不在册")  # not on the roster
     return {"a1": a1, "b1": b1, "c1": c1, "off": off}
 
 
@@ -107,7 +101,7 @@ def test_filters_by_category_and_target_kind(client, demo, roster):
 
 def test_roster_query_count_does_not_grow_with_rows(client, demo, roster, django_assert_max_num_queries):
     for i in range(30):
-        put_on_roster(make_household(demo.village_b, head=f"户{i}", members=2))
+        put_on_roster(make_household(demo.village_b, head_name=f"户{i}", members=1))
     client.force_login(demo.township1)
     with django_assert_max_num_queries(25):
         response = post_ledger(client, demo.township1.jurisdiction)
@@ -156,7 +150,7 @@ def test_exits_are_listed_apart_and_every_figure_matches_its_rows(client, demo, 
     the exits figure links to a list of that many households."""
     from .helpers import listed_count
 
-    gone = make_household(demo.village_b, head="已退出", address="华阳路5号")
+    gone = make_household(demo.village_b, head_name="已退出", residence_address="华阳路5号")
     put_on_roster(gone, exited_on=timezone.localdate(), exit_reason="收入增加，已稳定",
                   entered_on=timezone.localdate().replace(day=1) - dt.timedelta(days=90))
     client.force_login(demo.township1)

@@ -9,9 +9,10 @@ from django.utils import timezone
 from ledgers import home, services
 from ledgers.models import CheckResult, ExportStatus, LedgerExport, LedgerSnapshot, SampleItem, SamplingDraw
 
-from .factories import give_assistance, make_household, put_on_roster
-from .helpers import open_xlsx, table
-from .test_roster_ledger import post_ledger
+from tests.households.factories import make_household
+
+from .factories import give_assistance, put_on_roster
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def recipients(demo):
     records = []
     for i, village in enumerate([demo.village_a, demo.village_b, demo.village_c] * 5):
-        records.append(give_assistance(make_household(village, head=f"对象{i}"), "dibao",
+        records.append(give_assistance(make_household(village, head_name=f"对象{i}"), "dibao",
                                        start=dt.date(2024, 2, 1 + i)))
     give_assistance(make_household(demo.village_a), "dibao", start=dt.date(2023, 12, 31))  # previous quarter
     return records
@@ -161,7 +162,7 @@ def test_large_export_runs_as_a_job_only_the_requester_can_download(client, demo
                                                                    django_capture_on_commit_callbacks):
     settings.RELIEF_LEDGER_ASYNC_ROWS = 2
     for i in range(3):
-        put_on_roster(make_household(demo.village_a, head=f"户{i}"))
+        put_on_roster(make_household(demo.village_a, head_name=f"户{i}"))
     client.force_login(demo.township1)
     with django_capture_on_commit_callbacks(execute=True):
         response = post_ledger(client, demo.township1.jurisdiction)
@@ -203,7 +204,7 @@ def test_month_end_closing_through_a_real_worker(celery_worker, demo):
 def test_export_job_through_a_real_worker(celery_worker, demo, client, settings):
     settings.RELIEF_LEDGER_ASYNC_ROWS = 1
     for i in range(3):
-        put_on_roster(make_household(demo.village_a, head=f"户{i}"))
+        put_on_roster(make_household(demo.village_a, head_name=f"户{i}"))
     client.force_login(demo.township1)
     post_ledger(client, demo.township1.jurisdiction)
     job = LedgerExport.objects.get()

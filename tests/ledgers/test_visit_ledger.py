@@ -12,10 +12,10 @@ from ledgers.reports import LedgerRequest, VisitLedger, ledger_for
 from relief.months import month_start
 from visits.models import Visit
 
-from .factories import make_household, put_on_roster
-from .helpers import open_xlsx, table
-from .test_other_ledgers import make_visit
-from .test_roster_ledger import post_ledger
+from tests.households.factories import make_household
+
+from .factories import make_visit, put_on_roster
+from .helpers import open_xlsx, post_ledger, table
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def many_visits(demo):
     households = []
     for i in range(7):
         village = demo.village_a if i % 2 == 0 else demo.village_b
-        h = make_household(village, head=f"户主{i}", address=f"华阳路{i}号", members=2)
+        h = make_household(village, head_name=f"户主{i}", residence_address=f"华阳路{i}号", members=1)
         put_on_roster(h)
         households.append(h)
         for day in range(2 + i % 2):
@@ -96,7 +96,7 @@ def test_visit_ledger_query_count_does_not_grow_with_visits(client, demo, many_v
     queries()  # the first request fills caches (content types, the user's grants)
     few, rows_before = queries()
     for i in range(12):
-        h = make_household(demo.village_b, head=f"新户{i}", members=3)
+        h = make_household(demo.village_b, head_name=f"新户{i}", members=2)
         for day in range(3):
             visit = make_visit(h, demo.caseworker_b, visited_on=visit_on(day))
             visit.visitors.add(demo.township1)
@@ -107,7 +107,7 @@ def test_visit_ledger_query_count_does_not_grow_with_visits(client, demo, many_v
 
 
 def test_head_is_a_present_member_and_district_sees_masked_numbers(client, demo):
-    h = make_household(demo.village_a, head="已故户主", members=2)
+    h = make_household(demo.village_a, head_name="已故户主", members=1)
     Member.objects.filter(household=h, relation=Relation.HEAD).update(status=MemberStatus.DECEASED)
     survivor = Member.objects.get(household=h, relation=Relation.CHILD)
     make_visit(h, demo.caseworker_a, food="normal")

@@ -31,7 +31,9 @@ def _draw(demo):
 def _item(demo):
     from ledgers.models import SampleItem
 
-    from .factories import give_assistance, make_household
+    from tests.households.factories import make_household
+
+    from .factories import give_assistance
 
     household = make_household(demo.village_c)
     record = give_assistance(household, start=dt.date(2024, 1, 5))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from plans import selectors, services
 from plans.demo import load as load_plans_demo
 from plans.models import Comparison, ConditionKind as K, PlanItem, Policy, PolicyMatch, Resource, TeamMember, TeamRole
+from referrals import services as referral_services
 from referrals.models import Lead
 
 from . import factories
@@ -119,17 +120,17 @@ def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, m
     for _i in range(3):
         factories.household(demo.village_a, income="1000")
     policy = save_policy(demo)
-    original = services._open_leads
+    original = referral_services.lead_create_many
     calls = {"n": 0}
 
-    def open_then_edit(matches, pol, reason):
-        leads = original(matches, pol, reason)
+    def open_then_edit(**kwargs):
+        leads = original(**kwargs)
         calls["n"] += 1
-        if calls["n"] == 1:
-            Policy.objects.filter(pk=pol.pk).update(version=pol.version + 1)  # an edit commits meanwhile
+        if calls["n"] == 1:  # an edit commits meanwhile
+            Policy.objects.filter(pk=policy.pk).update(version=policy.version + 1)
         return leads
 
-    monkeypatch.setattr(services, "_open_leads", open_then_edit)
+    monkeypatch.setattr(referral_services, "lead_create_many", open_then_edit)
     # The version changed after the lock in this single-connection test, so force the check to see it:
     stats = services.policy_match_run(batch_size=1)
     # First batch committed under the old version (it held the lock); the next batch saw the new version.
@@ -141,13 +142,13 @@ def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, m
 def test_a_stale_batch_rolls_back_its_matches_and_leads(demo, std, monkeypatch):
     factories.household(demo.village_a, income="1000")
     policy = save_policy(demo)
-    original = services._open_leads
+    original = referral_services.lead_create_many
 
-    def edit_then_fail(matches, pol, reason):
-        original(matches, pol, reason)
-        raise services._PolicyChanged()
+    def edit_then_fail(**kwargs):
+        original(**kwargs)
+        raise services.PolicyChanged()
 
-    monkeypatch.setattr(services, "_open_leads", edit_then_fail)
+    monkeypatch.setattr(referral_services, "lead_create_many", edit_then_fail)
     stats = services.policy_match_run()
     assert stats.stale_policies == [policy.pk]
     assert not PolicyMatch.objects.exists() and not Lead.objects.exists()

@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 
 from plans.models import Need
 from plans.tasks import copy_visit_needs
-from tests.visits.factories import make_household, visit_data
+from tests.households.factories import make_household
+from tests.visits.factories import visit_data
 from visits.models import Visit
 from visits.services import visit_log
 

@@ -13,8 +13,7 @@ from alerts.services import alert_open
 from visits.models import Visit
 from visits.services import visit_log
 
-from .factories import make_roster, visit_data
-from .test_views import post_data
+from .factories import make_roster, post_data, visit_data
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +59,7 @@ def test_the_form_ignores_willingness_when_not_seen_and_the_page_shows_none(clie
 
 
 def test_worklist_names_open_the_household_page(client, demo):
-    household = make_roster(demo.village_a, entered_on=timezone.localdate() - dt.timedelta(days=90), head="李阿婆")
+    household = make_roster(demo.village_a, entered_on=timezone.localdate() - dt.timedelta(days=90), head_name="李阿婆")
     client.force_login(demo.caseworker_a)
     html = client.get(reverse("visits:worklist")).content.decode()
     url = reverse("households:detail", args=[household.pk])
@@ -68,7 +67,7 @@ def test_worklist_names_open_the_household_page(client, demo):
 
 
 def test_alerts_name_the_family_not_only_the_address(client, demo):
-    household = make_roster(demo.village_a, head="周桂兰")
+    household = make_roster(demo.village_a, head_name="周桂兰")
     alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="成员失业", dedupe_key="k1")
     client.force_login(demo.caseworker_a)
     cell = re.search(r'data-testid="alert-household">(.*?)</td>',

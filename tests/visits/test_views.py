@@ -1,7 +1,6 @@
 """The worklist, the visit form, alerts inbox, photos and the household section, through the test client."""
 import datetime as dt
 import io
-import uuid
 
 import pytest
 from auditlog.models import LogEntry
@@ -17,7 +16,7 @@ from alerts.services import alert_open
 from visits.models import Visit
 from visits.services import visit_log
 
-from .factories import ALL_CHECKS, make_observed, make_roster, visit_data
+from .factories import make_observed, make_roster, post_data, visit_data
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -28,14 +27,6 @@ def private_media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
 
 
-def post_data(household, **overrides):
-    data = {"submission_key": str(uuid.uuid4()), "visited_on": timezone.localdate().isoformat(), "method": "home",
-            "person_seen": "on", **ALL_CHECKS, "situation": "生活基本正常", "willingness": "not_asked",
-            "ability": "na", "actions_taken": "宣讲政策", "measures": "", "situation_clear": "on"}
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
 def jpeg():
     buffer = io.BytesIO()
     Image.new("RGB", (20, 20), (10, 200, 30)).save(buffer, "JPEG")
@@ -44,14 +35,14 @@ def jpeg():
 
 def test_worklist_sections_and_query_count(client, demo, django_assert_max_num_queries):
     today = timezone.localdate()
-    overdue_old = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=120), head="李阿婆")
-    overdue_new = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=60), head="赵大爷")
-    make_roster(demo.village_a, entered_on=today, head="新纳入")
-    not_seen = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=10), head="外出户")
+    overdue_old = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=120), head_name="李阿婆")
+    overdue_new = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=60), head_name="赵大爷")
+    make_roster(demo.village_a, entered_on=today, head_name="新纳入")
+    not_seen = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=10), head_name="外出户")
     visit_log(actor=demo.caseworker_a, household=not_seen, data=visit_data(
         today - dt.timedelta(days=1), person_seen=False, not_seen_reason="外出", situation_clear=False))
     make_observed(demo.village_a, decided_on=today - dt.timedelta(days=200), next_review_on=today)
-    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=120), head="外村户")
+    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=120), head_name="外村户")
     alert_open(kind=AlertKind.STATUS_CHANGE, household=overdue_new, reason="成员失业", dedupe_key="x1")
     for _ in range(20):
         make_roster(demo.village_a, entered_on=today - dt.timedelta(days=40))
@@ -121,7 +112,7 @@ def test_worklist_query_count_does_not_grow_with_the_village(client, demo):
 
 def test_worklist_pages_through_one_section(client, demo):
     today = timezone.localdate()
-    households = [make_roster(demo.village_a, entered_on=today - dt.timedelta(days=200 - i), head=f"户主{i:02d}")
+    households = [make_roster(demo.village_a, entered_on=today - dt.timedelta(days=200 - i), head_name=f"户主{i:02d}")
                   for i in range(35)]
     client.force_login(demo.caseworker_a)
     url = reverse("visits:worklist")
@@ -141,9 +132,9 @@ def test_worklist_pages_through_one_section(client, demo):
 
 def test_township_worklist_filters_one_village(client, demo):
     today = timezone.localdate()
-    make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), head="甲村户")
-    make_roster(demo.village_b, entered_on=today - dt.timedelta(days=90), head="乙村户")
-    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=90), head="外乡镇户")
+    make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), head_name="甲村户")
+    make_roster(demo.village_b, entered_on=today - dt.timedelta(days=90), head_name="乙村户")
+    make_roster(demo.village_c, entered_on=today - dt.timedelta(days=90), head_name="外乡镇户")
     client.force_login(demo.township1)
     url = reverse("visits:worklist")
     html = client.get(url).content.decode()
