@@ -104,10 +104,10 @@ def test_nightly_job_follows_assistance_that_starts_or_ends_by_date(demo):
 
 
 def test_roster_import_refreshes_the_copies(demo):
-    """imports.services.write_roster writes entries in bulk and then refreshes the households it touched."""
+    """imports.writers.write_roster writes entries in bulk and then refreshes the households it touched."""
     from types import SimpleNamespace
 
-    from imports.services import write_roster
+    from imports.writers import write_roster
 
     household = make_household(demo.village_a)
     plan = SimpleNamespace(new_entries=[(household.pk, {"target_kind": "warning", "cadence": "monthly"},

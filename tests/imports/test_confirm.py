@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from households import models as hh
-from imports import services
+from imports import services, writers
 from imports.models import ImportBatch, ImportStatus
 
 from .helpers import HOUSEHOLD_HEADERS, ROSTER_HEADERS, family, id_for, upload, xlsx_bytes
@@ -69,7 +69,7 @@ def test_the_confirm_reuses_the_plan_without_reading_the_file(client, demo, monk
 def test_the_recheck_takes_a_few_queries_whatever_the_size(client, demo, monkeypatch):
     """Rechecking the plan is set-based: the import around its writes takes the same handful of queries for
     10 or 300 rows (the writer is left out here: its statements are batched by size)."""
-    monkeypatch.setitem(services.WRITERS, "households", lambda **_kwargs: None)
+    monkeypatch.setitem(writers.WRITERS, "households", lambda **_kwargs: None)
     client.force_login(demo.township1)
     queries = []
     for count in (10, 300):
