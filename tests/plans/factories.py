@@ -1,19 +1,13 @@
-"""Households and members built straight on the registry models (the households app owns their services)."""
+"""Households for the policy tests, built through the registry's services like any other test data."""
 import datetime as dt
 import itertools
 from decimal import Decimal
 
-from households.idcard import check_char
-from households.models import AssistanceRecord, DibaoStandard, Household, Member, StandardArea
+from households import services
+from households.models import DibaoStandard, StandardArea
+from tests.households.factories import make_household
 
 _seq = itertools.count(1)
-
-
-def id_number(birth: dt.date, male: bool = True) -> str:
-    n = next(_seq) % 500
-    seq = f"{n * 2 + (1 if male else 0):03d}"[-3:]
-    first17 = f"310105{birth:%Y%m%d}{seq}"
-    return first17 + check_char(first17)
 
 
 def standard(district, amount="1330", area=StandardArea.UNIFIED, since=dt.date(2021, 7, 1)):
@@ -22,14 +16,18 @@ def standard(district, amount="1330", area=StandardArea.UNIFIED, since=dt.date(2
 
 
 def household(village, income="0", members=(), assistance=(), **extra):
-    """members: dicts of Member fields (birth_date required); assistance: AssistanceType values in force."""
-    h = Household.objects.create(village=village, residence_address=extra.pop("address", f"{village.name}1号"),
-                                 per_capita_income=Decimal(str(income)), **extra)
-    for i, m in enumerate(members or [{"birth_date": dt.date(1980, 1, 1)}]):
-        m = dict(m)
-        birth = m.pop("birth_date")
-        Member.objects.create(household=h, name=m.pop("name", f"成员{h.pk}-{i}"), birth_date=birth,
-                              id_number=m.pop("id_number", id_number(birth)), sex=m.pop("sex", "M"), **m)
-    for kind in assistance:
-        AssistanceRecord.objects.create(household=h, type=kind, start_date=dt.date(2020, 1, 1))
+    """members: dicts of Member fields (birth_date required; the first is the head, "status" may record a death
+    or a move); assistance: AssistanceType values in force. Built through the services (tests.households)."""
+    people = [dict(m) for m in (members or [{"birth_date": dt.date(1980, 1, 1)}])]
+    statuses = [person.pop("status", None) for person in people]
+    for person in people[1:]:
+        person.setdefault("relation", "other")
+    head = people[0]
+    h = make_household(village, head_name=head.pop("name", "户主"), head=head, members=people[1:],
+                       residence_address=extra.pop("address", f"{village.name}1号"),
+                       per_capita_income=Decimal(str(income)), assistance=assistance, **extra)
+    members_in_order = list(h.members.order_by("pk"))
+    for member, status in zip(members_in_order, statuses):
+        if status and status != "present":
+            services.member_status_change(actor=None, member=member, status=status)
     return h
