@@ -1,14 +1,10 @@
 """Households for the policy tests, built through the registry's services like any other test data."""
 import datetime as dt
-import itertools
 from decimal import Decimal
 
 from households import services
 from households.models import DibaoStandard, StandardArea
 from tests.households.factories import make_household
-
-_seq = itertools.count(1)
-
 
 def standard(district, amount="1330", area=StandardArea.UNIFIED, since=dt.date(2021, 7, 1)):
     return DibaoStandard.objects.get_or_create(district=district, area=area, effective_from=since,
