@@ -83,8 +83,8 @@ def test_on_the_same_day_the_household_own_area_wins(demo):
 
 def test_assistance_runs_through_its_last_day(demo):
     household = make_household(demo.village_a)
-    record = AssistanceRecord.objects.create(household=household, type="dibao", start_date=dt.date(2024, 1, 1),
-                                             end_date=dt.date(2024, 3, 31))
+    record = services.assistance_add(actor=None, household=household, type="dibao", start_date=dt.date(2024, 1, 1),
+                                     end_date=dt.date(2024, 3, 31))
     running = AssistanceRecord.objects.running
     assert list(running(dt.date(2024, 3, 31))) == [record] and record.runs_on(dt.date(2024, 3, 31))
     assert not running(dt.date(2024, 4, 1)).exists() and not record.runs_on(dt.date(2024, 4, 1))

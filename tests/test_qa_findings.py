@@ -42,9 +42,9 @@ def test_the_referral_page_names_the_family(client, demo):
 
 
 def test_the_first_member_of_an_empty_household_defaults_to_head(client, demo):
-    from households.models import Household
+    pass
 
-    household = Household.objects.create(village=demo.village_a, residence_address="华阳路 9 号")
+    household = make_household(demo.village_a, head_name=None, residence_address="华阳路 9 号")
     client.force_login(demo.caseworker_a)
     form = client.get(reverse("households:member_add", args=[household.pk])).context["form"]
     assert form.initial["relation"] == Relation.HEAD

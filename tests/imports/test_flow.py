@@ -14,6 +14,7 @@ from households import models as hh
 from imports import services
 from imports.models import ImportBatch, ImportStatus
 from imports.resources import HouseholdMemberResource
+from tests.households.factories import make_household
 
 from .helpers import HOUSEHOLD_HEADERS, csv_bytes, family, household_row, id_for, upload, xlsx_bytes
 
@@ -85,8 +86,7 @@ def test_changes_between_dry_run_and_confirm_are_caught_and_nothing_is_written(c
     batch = ImportBatch.objects.get()
     assert batch.status == ImportStatus.READY
     # Meanwhile somebody registers the last member in another household.
-    other = hh.Household.objects.create(village=demo.village_b, residence_address="别处")
-    hh.Member.objects.create(household=other, name="别人", id_number=id_for(6), birth_date=dt.date(1950, 1, 1), sex="M")
+    make_household(demo.village_b, head_name="别人", head={"id_number": id_for(6)}, residence_address="别处")
     client.post(reverse("imports:confirm", kwargs={"pk": batch.pk}))
     batch.refresh_from_db()
     assert batch.status == ImportStatus.INVALID and "另一个家庭" in batch.errors[0][2]
@@ -95,9 +95,7 @@ def test_changes_between_dry_run_and_confirm_are_caught_and_nothing_is_written(c
 
 def test_ids_already_registered_or_repeated_in_the_file(client, demo):
     client.force_login(demo.township1)
-    other = hh.Household.objects.create(village=demo.village_b, residence_address="别处")
-    hh.Member.objects.create(household=other, name="别人", id_number=id_for(3), birth_date=dt.date(1950, 1, 1), sex="M",
-                             relation=hh.Relation.HEAD)
+    make_household(demo.village_b, head_name="别人", head={"id_number": id_for(3)}, residence_address="别处")
     rows = family(1, 2) + [household_row(id_for(1), id_for(2), name="重复", village="", address=""),
                             household_row(id_for(1), id_for(3), name="别人", village="", address="")]
     _post(client, xlsx_bytes(HOUSEHOLD_HEADERS, rows))

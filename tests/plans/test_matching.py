@@ -136,10 +136,10 @@ def test_disability_illness_and_categories(demo, std):
 def test_an_ended_assistance_is_not_held(demo, std):
     p = make_policy(demo, "not-dibao", [dict(kind=K.CATEGORY_NOT_HELD, values=["dibao"])])
     h = factories.household(demo.village_a)
-    from households.models import AssistanceRecord
+    from households import services as household_services
 
-    AssistanceRecord.objects.create(household=h, type="dibao", start_date=dt.date(2020, 1, 1),
-                                    end_date=dt.date(2021, 1, 1))
+    household_services.assistance_add(actor=None, household=h, type="dibao", start_date=dt.date(2020, 1, 1),
+                                      end_date=dt.date(2021, 1, 1))
     assert both(p, h) == (True, True)
 
 
