@@ -7,6 +7,7 @@ plain admin form would do none of that. The admin still imports and exports hous
 app's validated path.
 """
 from django.contrib import admin
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from relief.admin import ScopedAdminMixin
@@ -16,6 +17,11 @@ from .models import (
     RosterChange, RosterEntry,
 )
 from .services import dibao_standard_set
+
+
+def _age(member) -> str:
+    age = member.age_on(timezone.localdate())
+    return _("%(n)d 岁") % {"n": age} if age is not None else ""
 
 
 class ReadOnlyRegistryMixin:
@@ -34,13 +40,18 @@ class ReadOnlyRegistryMixin:
 class MemberInline(ReadOnlyRegistryMixin, admin.TabularInline):
     model = Member
     extra = 0
-    fields = ["name", "relation", "masked_id", "sex", "birth_date", "status"]
-    readonly_fields = ["masked_id"]
+    # The masked number's hidden middle is the birth date: the age is shown instead, never the date.
+    fields = ["name", "relation", "masked_id", "sex", "age", "status"]
+    readonly_fields = ["masked_id", "age"]
     show_change_link = True
 
     @admin.display(description=_("身份证号"))
     def masked_id(self, obj):
         return obj.masked_id_number
+
+    @admin.display(description=_("年龄"))
+    def age(self, obj):
+        return _age(obj)
 
 
 @admin.register(Household)
@@ -62,9 +73,9 @@ class HouseholdAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(Member)
 class MemberAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
     jurisdiction_field = "household__village"
-    exclude = ["id_number"]  # the record view shows the masked number instead
-    readonly_fields = ["masked_id"]
-    list_display = ["name", "masked_id", "relation", "sex", "birth_date", "status", "household"]
+    exclude = ["id_number", "birth_date"]  # the record view shows the masked number and the age instead
+    readonly_fields = ["masked_id", "age"]
+    list_display = ["name", "masked_id", "relation", "sex", "age", "status", "household"]
     list_filter = ["status", "relation", "sex"]
     search_fields = ["name", "=id_number"]
     list_select_related = ["household"]
@@ -73,6 +84,10 @@ class MemberAdmin(ReadOnlyRegistryMixin, ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("身份证号"))
     def masked_id(self, obj):
         return obj.masked_id_number
+
+    @admin.display(description=_("年龄"))
+    def age(self, obj):
+        return _age(obj)
 
 
 @admin.register(AssistanceRecord)

@@ -246,7 +246,7 @@ HOUSEHOLD_COLUMNS = [
     Column("group", L("村民小组"), "group", help=L("可不填；填写小组名称或15位代码"), example=""),
     Column("head_id", L("户主身份证号"), "id", True,
            help=L("同一户的每一行都填写户主的身份证号，系统据此把成员归为一户；户主本人一行与“身份证号”相同"),
-           example="310105198001010014"),
+           example="310105198001010013"),
     Column("residence_address", L("居住地址"), "text", True, max_length=200,
            help=L("新家庭必填；同一户只需在户主一行填写"), example="华阳路1弄1号101室", each_row=False),
     Column("hukou_address", L("户籍地址"), max_length=200, help=L("可不填"), example="华阳路1弄1号"),
@@ -264,7 +264,7 @@ HOUSEHOLD_COLUMNS = [
     Column("relation", L("与户主关系"), "enum", True, choices=tuple(hh.Relation.choices),
            help=L("户主本人填“户主”"), example="户主"),
     Column("id_number", L("身份证号"), "id", True, help=L("18位，单元格设为文本格式，最后一位可为X"),
-           example="310105198001010014"),
+           example="310105198001010013"),
     Column("birth_date", L("出生日期"), "date", help=L("可不填（取自身份证号）；填写时须与身份证号一致"),
            example="1980-01-01"),
     Column("sex", L("性别"), "enum", choices=tuple(hh.Sex.choices), help=L("可不填（取自身份证号）"), example="男"),
@@ -287,7 +287,7 @@ HOUSEHOLD_COLUMNS = [
 ]
 
 ROSTER_COLUMNS = [
-    Column("head_id", L("户主身份证号"), "id", True, help=L("家庭须已登记且在您的辖区内"), example="310105198001010014"),
+    Column("head_id", L("户主身份证号"), "id", True, help=L("家庭须已登记且在您的辖区内"), example="310105198001010013"),
     Column("target_kind", L("对象类型"), "enum", True, choices=tuple(hh.TargetKind.choices),
            help=L("救助缺失、救助不充分 或 救助预警"), example="救助预警"),
     Column("reasons", L("关注原因"), "multi", True, choices=tuple(hh.FocusReason.choices),
@@ -300,7 +300,7 @@ ROSTER_COLUMNS = [
 
 FEED_COLUMNS = [
     Column("name", L("姓名"), "name", True, max_length=50, help=L("直接填写文字，不能用公式"), example="王五"),
-    Column("id_number", L("身份证号"), "id", True, help=L("18位，单元格设为文本格式"), example="310105198001010014"),
+    Column("id_number", L("身份证号"), "id", True, help=L("18位，单元格设为文本格式"), example="310105198001010013"),
     Column("village", L("村/社区"), "village", help=L("可不填；填写时须在您的辖区内"), example="华一居委会"),
     Column("phone", L("联系电话"), max_length=30, help=L("可不填"), example=""),
     Column("detail", L("情况说明"), max_length=300, help=L("部门提供的情况，如 残疾类别、病种、受灾情况"), example=""),

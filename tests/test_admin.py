@@ -241,6 +241,10 @@ def test_registry_records_are_read_only_in_the_admin(client, demo):
     assert client.post(reverse("admin:households_member_delete", args=[member.pk]), {"post": "yes"}).status_code == 403
     member_page = client.get(reverse("admin:households_member_change", args=[member.pk])).content.decode()
     assert member.id_number not in member_page and member.masked_id_number in member_page
+    # Nor the birth date, which is exactly the masked middle: the age instead.
+    assert "出生日期" not in member_page and f"{member.age_on(dt.date.today())} 岁" in member_page
+    household_page = client.get(change).content.decode()
+    assert "出生日期" not in household_page and " 岁" in household_page
     # A 低保 standard is added through the service (the district level is checked there).
     before = DibaoStandard.objects.count()
     response = client.post(reverse("admin:households_dibaostandard_add"), {

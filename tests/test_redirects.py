@@ -19,7 +19,7 @@ def _unmatched_lead(demo):
     batch = ImportBatch.objects.create(kind=ImportKind.FEED, status=ImportStatus.DONE, jurisdiction=demo.village_a.parent,
                                        created_by=demo.township1, file_name="名单.xlsx", sha256="0" * 64,
                                        feed_kind="unemployed", source_department="社保所")
-    return FeedRecord.objects.create(batch=batch, row_number=2, name="王五", id_number="310105198001010014",
+    return FeedRecord.objects.create(batch=batch, row_number=2, name="王五", id_number="310105198001010013",
                                      match=FeedMatch.UNMATCHED, village=demo.village_a)
 
 

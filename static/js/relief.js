@@ -2,6 +2,18 @@
    scripts and on…="" handlers). Delegated from the document, so content swapped in by htmx works too. */
 (function () {
   "use strict";
+  // Unsent form drafts (a visit typed on a slow network) stay in this browser only for the person who typed
+  // them: signed out, or someone else signed in on the same phone, and they are gone.
+  try {
+    var user = document.body ? document.body.dataset.user : "";
+    var mine = "relief-visit-draft-" + user + "-";
+    for (var i = window.localStorage.length - 1; i >= 0; i--) {
+      var key = window.localStorage.key(i);
+      if (key && key.indexOf("relief-visit-draft-") === 0 && (!user || key.indexOf(mine) !== 0)) {
+        window.localStorage.removeItem(key);
+      }
+    }
+  } catch (e) { /* storage refused: there is nothing to forget */ }
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) {
       window.print();

@@ -76,3 +76,23 @@ def test_typed_visit_survives_a_reload(transactional_db, demo, browser_login, li
     expect(page.locator("#id_food_1")).to_be_checked()
     assert page.input_value("input[name=submission_key]") == key
     expect(page.locator("#draft-note")).to_be_visible()
+
+
+def test_a_draft_does_not_outlive_its_author_on_a_shared_phone(transactional_db, demo, browser_login, live_server,
+                                                                private_media):
+    """Typed, not sent, signed out: the next person on the same browser never sees it (personal data)."""
+    from tests.visits.factories import make_roster
+
+    household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1))
+    page = browser_login("caseworker1")
+    page.goto(f"{live_server.url}/visits/household/{household.pk}/new/")
+    page.fill("#id_situation", "敏感草稿：户主精神状况")
+    page.reload()
+    expect(page.locator("#id_situation")).to_have_value("敏感草稿：户主精神状况")
+    page.context.clear_cookies()  # the session ends (sign-out, or it expired)
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert page.evaluate("Object.keys(window.localStorage).filter(k => k.startsWith('relief-visit-draft-'))") == []
+    browser_login("township1")
+    page.goto(f"{live_server.url}/visits/household/{household.pk}/new/")
+    expect(page.locator("#id_situation")).to_have_value("")
+    expect(page.locator("#draft-note")).to_be_hidden()

@@ -25,7 +25,7 @@ def _invalid_batch(demo):
 def _lead(demo):
     from imports.models import FeedMatch, FeedRecord
 
-    return FeedRecord.objects.create(batch=_batch(demo), row_number=2, name="王五", id_number="310105198001010014",
+    return FeedRecord.objects.create(batch=_batch(demo), row_number=2, name="王五", id_number="310105198001010013",
                                      match=FeedMatch.UNMATCHED)
 
 
