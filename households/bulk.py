@@ -117,9 +117,10 @@ class RegistryWriter:
         """New members (with household_id); a 成员增加 event each, worded as members_add words it."""
         pks = insert_rows(Member, [{"created_at": self.now, "updated_at": self.now, **row} for row in rows],
                           return_ids=True)
+        relations = vocabulary.labels_of(Member, "relation")
         for row, pk in zip(rows, pks):
             self.event(household_id=row["household_id"], member_id=pk, kind=EventKind.MEMBER_ADDED, field="members",
-                       new=vocabulary.member_added_value(row["name"], row.get("relation", "")))
+                       new=vocabulary.member_added_value(row["name"], row.get("relation", ""), relations))
         self._changed.update(row["household_id"] for row in rows)
         return pks
 
