@@ -221,6 +221,9 @@ def test_cancel_and_expiry_delete_the_uploaded_file(client, demo, django_capture
         client.post(reverse("imports:cancel", kwargs={"pk": first.pk}))
     first.refresh_from_db()
     assert first.status == ImportStatus.CANCELLED and not default_storage.exists(names[0])
+    # Its page no longer reads as waiting: nothing was, or will be, written.
+    page = client.get(reverse("imports:detail", kwargs={"pk": first.pk})).content.decode()
+    assert "未导入任何数据" in page and "尚未写入" not in page and "将保存为" not in page
     assert client.post(reverse("imports:confirm", kwargs={"pk": first.pk})).status_code == 302
     assert hh.Household.objects.count() == 0
     assert services.batches_expire(now=timezone.now() + dt.timedelta(hours=1)) == 0

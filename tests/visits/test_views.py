@@ -260,3 +260,13 @@ def test_due_dates_say_how_many_days_are_left(client, demo):
     assert words
     for html in (page, form):
         assert words in html
+
+
+def test_the_household_page_names_every_visitor(client, demo):
+    """Visitors without an account (a volunteer, a grid worker) are named beside the staff who visited."""
+    household = make_roster(demo.village_a)
+    visit_log(actor=demo.caseworker_a, household=household,
+              data=visit_data(timezone.localdate(), volunteers="网格员王五"))
+    client.force_login(demo.caseworker_a)
+    page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert f"{demo.caseworker_a.display_name}、网格员王五" in page
