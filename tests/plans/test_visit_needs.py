@@ -46,7 +46,7 @@ def test_the_sweep_copies_needs_whose_task_was_never_queued(demo, django_capture
     def broker_down(*args, **kwargs):
         raise ConnectionError("Redis is down")
 
-    monkeypatch.setattr(copy_visit_needs, "delay", broker_down)
+    monkeypatch.setattr(copy_visit_needs, "apply_async", broker_down)
     visit, callbacks = log(demo, household, django_capture_on_commit_callbacks, needs=["care"],
                            measures="联系社区助餐点")
     assert len(callbacks) == 1 and Visit.objects.filter(pk=visit.pk).exists()
