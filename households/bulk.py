@@ -29,7 +29,6 @@ from django.utils.translation import gettext as _
 from relief.bulk_insert import insert_rows
 
 from . import events as vocabulary
-from .idcard import mask_id_number
 from .models import (
     AssistanceRecord, EventKind, FocusReasonTag, Household, HouseholdEvent, Member, MemberStatus, ObservationEntry,
     RosterChange, RosterChangeKind, RosterEntry,
@@ -82,16 +81,12 @@ class RegistryWriter:
         names = vocabulary.related_names(model, [c for *_ids, c, _old in changes] + [o for *_ids, _c, o in changes])
         for household_id, member_id, new, old in changes:
             for name, value in new.items():
-                field = vocabulary.field_name(model, name)
-                if field in ("birth_date", "sex"):
-                    continue  # they follow the ID number, whose change is the event
-                if field == "id_number":
-                    before, after = mask_id_number(old.get(name) or ""), mask_id_number(value or "")
-                else:
-                    before = vocabulary.display(model, name, old.get(name), names)
-                    after = vocabulary.display(model, name, value, names)
+                if not vocabulary.recorded(model, name):
+                    continue
                 self.event(household_id=household_id, member_id=member_id,
-                           kind=vocabulary.event_kind(model, name, value), field=field, old=before, new=after)
+                           kind=vocabulary.event_kind(model, name, value), field=vocabulary.field_name(model, name),
+                           old=vocabulary.display(model, name, old.get(name), names),
+                           new=vocabulary.display(model, name, value, names))
 
     # ------------------------------------------------------------------ households
     def households_create(self, rows: list[dict]) -> list[int]:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from django.db import models
 from django.utils.translation import gettext as _
 
+from .idcard import mask_id_number
 from .models import EventKind, FocusReason, Household, Member, MemberStatus
 
 HOUSEHOLD_EVENT_FIELDS = {
@@ -35,8 +36,13 @@ MEMBER_EVENT_FIELDS = {
 STATUS_EVENTS = {MemberStatus.DECEASED: EventKind.MEMBER_DECEASED, MemberStatus.MOVED_AWAY: EventKind.MEMBER_MOVED_AWAY}
 
 _KINDS = {Household: HOUSEHOLD_EVENT_FIELDS, Member: MEMBER_EVENT_FIELDS}
-# Fields whose change is not a fact about the family: kept on the record, not in its history.
-UNRECORDED_FIELDS = {"version", "updated_at", "created_at"}
+# A member's birth date and sex follow from the ID number: its change is the event, not theirs.
+FOLLOW_THE_ID_NUMBER = {"birth_date", "sex"}
+
+
+def recorded(model, name: str) -> bool:
+    """Whether a change of this field is an event of its own."""
+    return not (model is Member and field_name(model, name) in FOLLOW_THE_ID_NUMBER)
 
 
 def field_name(model, name: str) -> str:
@@ -63,6 +69,8 @@ def display(model, name: str, value, names: dict | None = None) -> str:
     if value is None or value == "":
         return ""
     field = model._meta.get_field(name)
+    if field.name == "id_number":  # an event is read by roles that may not see the full number
+        return mask_id_number(value)
     if isinstance(value, models.Model):
         return str(value)[:200]
     if field.is_relation:

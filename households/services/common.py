@@ -34,7 +34,7 @@ MEMBER_FIELDS = (
     "chronic_illness", "disability_type", "disability_grade", "self_care", "employment", "school_stage",
 )
 # Member fields recorded as events: the ID number's birth date and sex follow from it.
-MEMBER_EVENT_FIELDS = tuple(f for f in MEMBER_FIELDS if f not in ("birth_date", "sex"))
+MEMBER_EVENT_FIELDS = tuple(f for f in MEMBER_FIELDS if events.recorded(Member, f))
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -48,8 +48,6 @@ def next_review_date(start: dt.date, cadence: str) -> dt.date:
 
 def _display(instance, field: str) -> str:
     """A field's value as a person reads it, for event old → new values (households/events.py)."""
-    if field == "id_number":
-        return idcard.mask_id_number(instance.id_number)
     return events.display(type(instance), field, getattr(instance, field))
 
 
