@@ -19,7 +19,7 @@ from ..models import (
 )
 from .common import _now, _required, _save_lead
 from .errors import ReferralConflict, ReferralError
-from .rules import TOWNSHIP, VILLAGE, _is_party
+from .rules import TOWNSHIP, VILLAGE
 from .steps import _referral_new
 
 S = ReferralStatus
@@ -325,7 +325,7 @@ def lead_to_referral(*, actor, lead: Lead | int, summary: str = "", requested: s
         raise ReferralError(_("该线索当前为“%(s)s”，不能再转办。") % {"s": lead.get_status_display()})
     if lead.household_id is None:
         raise ReferralError({"household": _("请先关联或登记该线索涉及的家庭，再发起转办。")})
-    party = VILLAGE if _is_party(actor, VILLAGE, lead.village_id) else TOWNSHIP
+    party = VILLAGE if access.is_referral_party(actor, VILLAGE, lead.village_id) else TOWNSHIP
     return _referral_new(actor=actor, household=lead.household, summary=summary or lead.description,
                          requested=requested, urgency=lead.urgency, willing=willing, lead=lead, party=party)
 

@@ -24,10 +24,6 @@ PARTY_LABEL = {VILLAGE: gettext_lazy("村社会救助协理员"), TOWNSHIP: gett
                DISTRICT: gettext_lazy("区县民政局")}
 
 
-def _is_party(user, party: str, village_id: int) -> bool:
-    return access.is_referral_party(user, party, village_id)
-
-
 # Each step: the states it starts from → the party that takes it there.
 STEP_RULES: dict[str, dict[str, str]] = {
     StepAction.STUDY: {S.DRAFT: VILLAGE},
@@ -71,7 +67,7 @@ def can_step(user, referral: Referral, action: str) -> bool:
         return False
     if action == StepAction.SUBMIT and referral.status == S.DRAFT and referral.urgency != Urgency.EMERGENCY:
         return False
-    return any(_is_party(user, p, referral.village_id) for p in parties)
+    return any(access.is_referral_party(user, p, referral.village_id) for p in parties)
 
 
 def allowed_steps(user, referral: Referral) -> list[str]:
@@ -95,7 +91,7 @@ def _refuse_step(actor, referral: Referral, action: str) -> None:
                 "status": referral.get_status_display(), "step": label})
         raise ReferralError(_("当前状态为“%(status)s”，不能“%(step)s”。") % {
             "status": referral.get_status_display(), "step": label})
-    if not any(_is_party(actor, p, referral.village_id) for p in parties):
+    if not any(access.is_referral_party(actor, p, referral.village_id) for p in parties):
         who = "、".join(str(PARTY_LABEL[p]) for p in parties)
         raise ReferralError(_("“%(step)s”须由%(who)s办理，您的角色不能办理此步骤。") % {"step": label, "who": who})
     if action == StepAction.SUBMIT and referral.status == S.DRAFT:

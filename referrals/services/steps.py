@@ -19,7 +19,7 @@ from ..models import (
 )
 from .common import _begin, _money, _now, _required, _save_lead, _step, _today
 from .errors import ReferralError
-from .rules import VILLAGE, _is_party
+from .rules import VILLAGE
 
 S = ReferralStatus
 
@@ -57,7 +57,7 @@ def _lead_answered(household: Household, lead: Lead | None) -> Lead | None:
 def _referral_new(*, actor, household: Household, summary: str, requested: str, urgency: str, willing: bool,
                   lead: Lead | None, party: str) -> Referral:
     access.check(actor, Action.VIEW, household.village_id)
-    if not _is_party(actor, party, household.village_id):
+    if not access.is_referral_party(actor, party, household.village_id):
         raise ReferralError(_("转办须由本村社会救助协理员发起。") if party == VILLAGE
                             else _("您的角色不能将线索转为转办。"))
     summary = _required(summary, "summary", _("请写明家庭的困难情况。"))
