@@ -7,8 +7,11 @@ bench_db=${BENCH_DB:-relief_bench}
 if [ -n "${DATABASE_URL:-}" ]; then
   base=${DATABASE_URL%/*}
   export DATABASE_URL="$base/$bench_db"
-  psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $bench_db" >/dev/null
-  psql "$base/postgres" -qc "CREATE DATABASE $bench_db" >/dev/null
+  # BENCH_KEEP=1 reuses a database an earlier run seeded (seeding then skips what is there).
+  if [ "${BENCH_KEEP:-0}" != 1 ] || ! psql "$base/$bench_db" -qc "SELECT 1" >/dev/null 2>&1; then
+    psql "$base/postgres" -qc "DROP DATABASE IF EXISTS $bench_db" >/dev/null
+    psql "$base/postgres" -qc "CREATE DATABASE $bench_db" >/dev/null
+  fi
 else
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
