@@ -92,6 +92,8 @@ class Alert(models.Model):
             models.Index(fields=["household", "status"], name="alert_household_status"),
             models.Index(fields=["status", "kind"], name="alert_status_kind"),
             models.Index(fields=["opened_at"], name="alert_opened_at"),
+            # The newest open alerts of some villages (the worklist, the inbox): walked newest first.
+            models.Index(fields=["status", "-opened_at", "-id"], name="alert_status_newest"),
         ]
 
     def __str__(self):

@@ -1,16 +1,19 @@
 """Reads of alerts shared by the inbox, the navigation badge, the home cards, the worklist and the jobs."""
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, Q, QuerySet, When, Window
+from django.db.models import Case, Count, F, Q, QuerySet, Subquery, When
 from django.shortcuts import get_object_or_404
 
 from households.models import Household, RosterEntry
 from households.selectors import head_name_of
-from relief import access
+from relief import access, figure_cache
 from relief.access import Action
 from relief.models import User
 
 from .models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES
+
+# The figure-cache topic of the counts of alerts: every write in services.py announces it.
+ALERTS_TOPIC = "alerts"
 
 
 def assignee_expression(prefix: str = "") -> Case:
@@ -42,18 +45,23 @@ def household_caseworker(household: Household) -> User | None:
 
 def unhandled_alert_count(user) -> int:
     """Alerts not yet closed in the user's jurisdiction (new or acknowledged), as the alert inbox lists them
-    by default: the navigation badge, one query."""
-    return Alert.objects.within(access.village_ids_for(user, Action.VIEW)).unhandled().count()
+    by default: the navigation badge on every page (from alert_counts, cached)."""
+    counts = alert_counts(user)
+    return counts["open"] + counts["acknowledged"]
 
 
 def newest_open_alerts(village_ids, limit: int) -> tuple[list[Alert], int]:
-    """The newest `limit` new alerts of the villages, with the count of all of them, in one statement
-    (a window count over the same rows): the worklist's 新预警."""
-    alerts = list(Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
-                  .select_related("household", "household__village")
-                  .annotate(total=Window(Count("pk")), head_name=head_name_of())
-                  .order_by("-opened_at", "-pk")[:limit])
-    return alerts, (alerts[0].total if alerts else 0)
+    """The newest `limit` new alerts of the villages, with the count of all of them: the worklist's 新预警.
+    Two statements: the count, and the newest rows picked by id before their households are joined
+    (a window count over the joined rows read every household of the villages)."""
+    open_alerts = Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
+    total = open_alerts.count()
+    if not total:
+        return [], 0
+    newest = open_alerts.order_by("-opened_at", "-pk").values("pk")[:limit]
+    alerts = list(Alert.objects.filter(pk__in=Subquery(newest)).select_related("household", "household__village")
+                  .annotate(head_name=head_name_of()).order_by("-opened_at", "-pk"))
+    return alerts, total
 
 
 def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) -> QuerySet[Alert]:
@@ -82,15 +90,24 @@ def alert_for(user, pk, action: str = Action.VIEW) -> Alert:
 
 
 def alert_counts(user, village=None) -> dict[str, int]:
-    """New, acknowledged and unhandled overdue-visit alerts in the user's jurisdiction, in one query."""
-    qs = access.scope(Alert.objects.all(), user, Action.VIEW, field="household__village")
+    """New, acknowledged and unhandled overdue-visit alerts in the user's jurisdiction, in one query. Those
+    of the whole jurisdiction are on every page (badge, home card): cached per scope until an alert changes
+    (relief/figure_cache.py; the alert services announce every change)."""
+    village_ids = access.village_ids_for(user, Action.VIEW)
+
+    def count() -> dict[str, int]:
+        qs = Alert.objects.within(village_ids)
+        if village is not None:
+            qs = qs.filter(household__village=village)
+        return qs.aggregate(
+            open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
+            acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
+            overdue=Count("pk", filter=Q(status__in=UNHANDLED_STATUSES, kind=AlertKind.OVERDUE_VISIT)),
+        )
+
     if village is not None:
-        qs = qs.filter(household__village=village)
-    return qs.aggregate(
-        open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
-        acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),
-        overdue=Count("pk", filter=Q(status__in=UNHANDLED_STATUSES, kind=AlertKind.OVERDUE_VISIT)),
-    )
+        return count()
+    return figure_cache.cached(ALERTS_TOPIC, f"counts-{figure_cache.scope_key(village_ids)}", count)
 
 
 def household_alerts(household: Household, limit: int) -> list[Alert]:

@@ -33,12 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdEvent, RosterEntry
-from relief import access
+from relief import access, figure_cache
 from relief.access import Action
 from relief.models import User
 
 from .models import Alert, AlertKind, AlertRule, AlertStatus, UNHANDLED_STATUSES
-from .selectors import assignee_expression, household_caseworker
+from .selectors import ALERTS_TOPIC, assignee_expression, household_caseworker
 
 
 def alert_open(
@@ -77,6 +77,7 @@ def alert_open(
         if existing is None:
             raise
         return existing, False
+    figure_cache.changed(ALERTS_TOPIC)
     return alert, True
 
 
@@ -96,6 +97,7 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     alert.acknowledged_at = timezone.now()
     alert.acknowledged_by = actor
     alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
+    figure_cache.changed(ALERTS_TOPIC)
     return alert
 
 
@@ -114,6 +116,7 @@ def alert_close(*, actor: User | None, alert: Alert, note: str = "") -> Alert:
     alert.closed_by = actor
     alert.close_note = note.strip()[:300]
     alert.save(update_fields=["status", "closed_at", "closed_by", "close_note"])
+    figure_cache.changed(ALERTS_TOPIC)
     return alert
 
 
@@ -142,7 +145,10 @@ def alerts_open_from_rows(*, kind: str, rows: QuerySet) -> int:
     # One statement: atomic by itself, so no savepoint inside the caller's transaction.
     with connection.cursor() as cursor:
         cursor.execute(insert_sql, (str(kind), str(AlertStatus.OPEN), now, *params))
-        return max(cursor.rowcount, 0)
+        opened = max(cursor.rowcount, 0)
+    if opened:
+        figure_cache.changed(ALERTS_TOPIC)
+    return opened
 
 
 def alerts_open_many(*, alerts: list[Alert]) -> int:
@@ -153,6 +159,8 @@ def alerts_open_many(*, alerts: list[Alert]) -> int:
     with transaction.atomic(savepoint=False):
         known = Alert.objects.filter(dedupe_key__in=[a.dedupe_key for a in alerts]).count()
         Alert.objects.bulk_create(alerts, ignore_conflicts=True, batch_size=1000)
+    if len(alerts) > known:
+        figure_cache.changed(ALERTS_TOPIC)
     return len(alerts) - known
 
 
@@ -160,7 +168,10 @@ def alerts_close_except(*, kind: str, keep_dedupe_keys, note: str) -> int:
     """Close, as the system, the unhandled alerts of `kind` whose dedupe key is not among `keep_dedupe_keys`
     (a values queryset: the occurrences still current). Returns the number closed."""
     stale = Alert.objects.filter(kind=kind, status__in=UNHANDLED_STATUSES).exclude(dedupe_key__in=keep_dedupe_keys)
-    return stale.update(status=AlertStatus.CLOSED, closed_at=timezone.now(), closed_by=None, close_note=note[:300])
+    closed = stale.update(status=AlertStatus.CLOSED, closed_at=timezone.now(), closed_by=None, close_note=note[:300])
+    if closed:
+        figure_cache.changed(ALERTS_TOPIC)
+    return closed
 
 
 def alerts_follow_households(*, kind: str) -> int:

@@ -13,6 +13,8 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 
+from relief.request_memo import memo
+
 from .models import DibaoStandard, HukouType, StandardArea
 
 _AREA_OF_HUKOU = {HukouType.URBAN: StandardArea.URBAN, HukouType.RURAL: StandardArea.RURAL}
@@ -29,11 +31,18 @@ class StandardTable:
 
     @classmethod
     def load(cls, *, districts=None, day: dt.date | None = None) -> StandardTable:
-        """One query: every standard ever (for questions about past days), or only those in force on `day`."""
-        qs = DibaoStandard.objects.all() if day is None else DibaoStandard.objects.in_force(day)
-        if districts is not None:
-            qs = qs.filter(district__in=districts)
-        return cls(qs)
+        """One query: every standard ever (for questions about past days), or only those in force on `day`.
+        Once per request: the household page and its sections ask for the same district and day."""
+        ids = None if districts is None else frozenset(getattr(d, "pk", d) for d in districts)
+
+        def load() -> StandardTable:
+            qs = DibaoStandard.objects.all() if day is None else DibaoStandard.objects.in_force(day)
+            qs = qs.select_related("district")
+            if ids is not None:
+                qs = qs.filter(district__in=ids)
+            return cls(qs)
+
+        return memo(("dibao-standards", ids, day), load)
 
     @property
     def district_ids(self) -> set[int]:

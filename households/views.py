@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -26,10 +26,15 @@ from .forms import (
     ObservationAddForm, ObservationRemoveForm, ObservationReviewForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
 )
 from .idcard import mask_id_number
-from .models import AssistanceType, Cadence, FocusReason, Household, MemberStatus, Relation, RosterChange, TargetKind
+from .models import (
+    AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, Relation, RosterChange,
+    TargetKind,
+)
 from .sections import household_sections
 
 PAGE_SIZES = (20, 50, 100)
+RECENT_EVENTS = 50
+RECENT_REVIEWS = 20
 
 
 def _page_size(request) -> int:
@@ -104,7 +109,11 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
     """Everything the household page shows, in a fixed number of queries whatever its size."""
     user = request.user
     show_full_id = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
-    members = list(household.members.order_by("pk"))
+    # Loaded as prefetches, in pk order, so that the sections (the policy check of plans) use them too.
+    prefetch_related_objects([household], Prefetch("members", queryset=Member.objects.order_by("pk")),
+                             Prefetch("assistance", queryset=AssistanceRecord.objects.select_related("member")
+                                      .order_by("pk")))
+    members = list(household.members.all())
     today = timezone.localdate()
     for member in members:
         member.shown_id = member.id_number if show_full_id else member.masked_id_number
@@ -115,7 +124,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
                      description=str(household),
                      detail={"page": "household_print" if printing else "household_detail",
                              "members": [m.pk for m in members]})
-    assistance = list(household.assistance.select_related("member").order_by("-start_date", "-pk"))
+    assistance = sorted(household.assistance.all(), key=lambda a: (a.start_date, a.pk), reverse=True)
     running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running
     roster_entries = list(household.roster_entries.select_related("caseworker", "entered_by", "exited_by")
@@ -134,7 +143,13 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
             roster_history.append(change)
     roster_history.sort(key=lambda c: (c.at, c.pk), reverse=True)
     observations = list(household.observation_entries.select_related("decided_by", "removed_by", "member"))
-    observation_reviews = list(household.events.filter(field="observation_review").select_related("actor")[:20])
+    # The latest events and the latest observation reviews (older ones too), in one query.
+    latest = household.events.values("pk")
+    events = list(household.events.filter(Q(pk__in=latest[:RECENT_EVENTS])
+                                          | Q(pk__in=latest.filter(field="observation_review")[:RECENT_REVIEWS]))
+                  .select_related("actor", "member"))
+    observation_reviews = [e for e in events if e.field == "observation_review"][:RECENT_REVIEWS]
+    events = events[:RECENT_EVENTS]
     standard = selectors.dibao_standard_for(household, today)
     band = selectors.income_band(household, today, standard=standard)
     present = [m for m in members if m.status == MemberStatus.PRESENT]
@@ -158,7 +173,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
         "open_observation": next((o for o in observations if o.is_open), None),
         "observations": observations,
         "observation_reviews": observation_reviews,
-        "events": list(household.events.select_related("actor", "member")[:50]),
+        "events": events,
         "band": band,
         "can_edit": can_edit,
         "sections": sections,

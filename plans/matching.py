@@ -228,13 +228,17 @@ class Standards:
         return self.for_district(self.district_of_village.get(village_id), hukou_type)
 
 
-def standards_in_force(day: dt.date | None = None, village_ids=None) -> Standards:
-    """Two queries: the villages' districts and the latest standard of each district and area."""
+def standards_in_force(day: dt.date | None = None, village_ids=None, villages=None) -> Standards:
+    """Two queries: the villages' districts and the latest standard of each district and area. Given
+    `villages` loaded with their parents (village → township → district), only the second."""
     day = day or timezone.localdate()
-    villages = Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE)
-    if village_ids is not None:
-        villages = villages.filter(pk__in=village_ids)
-    district_of_village = dict(villages.values_list("pk", "parent__parent_id"))
+    if villages is not None:
+        district_of_village = {v.pk: v.parent.parent_id if v.parent else None for v in villages}
+    else:
+        villages = Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE)
+        if village_ids is not None:
+            villages = villages.filter(pk__in=village_ids)
+        district_of_village = dict(villages.values_list("pk", "parent__parent_id"))
     table = StandardTable.load(districts=set(district_of_village.values()), day=day)
     return Standards(day=day, table=table, district_of_village=district_of_village)
 

@@ -21,12 +21,16 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from households.models import AssistanceRecord, Household, Member
-from relief import access
+from relief import access, figure_cache
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
+from relief.request_memo import memo
 
 from .matching import applies_in, evaluate_policy, household_facts, standards_in_force
 from .models import Policy, PolicyCondition, TeamMember, TeamRole
+
+# The figure-cache topic of the policy library: services.policy_save announces each change.
+POLICIES_TOPIC = "policies"
 
 
 
@@ -37,14 +41,15 @@ def user_district(user: User) -> Jurisdiction | None:
     return user.jurisdiction.ancestor(JurisdictionLevel.DISTRICT)
 
 
-def district_jurisdiction_ids(user: User) -> set[int] | None:
-    """Ids of every jurisdiction in the user's district (None: all, for superusers)."""
+def district_jurisdiction_ids(user: User) -> frozenset[int] | None:
+    """Ids of every jurisdiction in the user's district (None: all, for superusers); once per request."""
     if user.is_superuser:
         return None
     district = user_district(user)
     if district is None:
-        return set()
-    return set(Jurisdiction.objects.under(district).values_list("pk", flat=True))
+        return frozenset()
+    return memo(("district-jurisdiction-ids", district.pk),
+                lambda: frozenset(Jurisdiction.objects.under(district).values_list("pk", flat=True)))
 
 
 def library_visible(queryset: QuerySet, user: User) -> QuerySet:
@@ -74,12 +79,32 @@ def policies_with_conditions(queryset: QuerySet[Policy]) -> QuerySet[Policy]:
         Prefetch("conditions", queryset=PolicyCondition.objects.order_by("group", "pk")), "areas")
 
 
+def active_policies(user: User | None) -> list[Policy]:
+    """The active policies the user's district keeps (every one for None or a superuser), with their
+    conditions and areas: asked on every household page, cached until a policy is saved (services)."""
+    everything = user is None or user.is_superuser
+    district = None if everything else user_district(user)
+    key = "all" if everything else f"district-{district.pk if district else 'none'}"
+
+    def load() -> list[Policy]:
+        policies = Policy.objects.filter(is_active=True)
+        if not everything:
+            policies = library_visible(policies, user)
+        return list(policies_with_conditions(policies.order_by("pk")))
+
+    return figure_cache.cached(POLICIES_TOPIC, key, load, ttl=300)
+
+
 # --------------------------------------------------------------------------- policy finds people
-def household_for_matching(household_id: int) -> Household:
+def household_for_matching(household: Household) -> Household:
+    """The household with what the matcher reads (village ladder, members, assistance); one the household
+    page loaded with them (prefetched as "members" and "assistance") is used as it is."""
+    if {"members", "assistance"} <= getattr(household, "_prefetched_objects_cache", {}).keys():
+        return household
     return (Household.objects.select_related("village__parent__parent")
             .prefetch_related(Prefetch("members", queryset=Member.objects.order_by("pk")),
                               Prefetch("assistance", queryset=AssistanceRecord.objects.order_by("pk")))
-            .get(pk=household_id))
+            .get(pk=household.pk))
 
 
 def household_policy_results(household: Household, user: User | None = None):
@@ -88,14 +113,10 @@ def household_policy_results(household: Household, user: User | None = None):
     Returns (qualifies_not_received, received, standard): the first list is what makes the household
     a 救助缺失 (receives nothing) or 救助不充分 (receives something else) target. Fixed query count.
     """
-    standards = standards_in_force(village_ids=[household.village_id])
+    standards = standards_in_force(villages=[household.village])
     facts = household_facts(household, standards)
-    policies = Policy.objects.filter(is_active=True)
-    if user is not None:
-        policies = library_visible(policies, user)
-    policies = policies_with_conditions(policies)
     missing, received = [], []
-    for policy in policies:
+    for policy in active_policies(user):
         if not applies_in(policy, household.village, {a.pk for a in policy.areas.all()}):
             continue
         result = evaluate_policy(policy, facts)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household
-from relief import access
+from relief import access, figure_cache
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel, Role
@@ -29,7 +29,7 @@ from .models import (
     ItemStatus, Need, PlanItem, PlanProgress, Policy, PolicyCondition, PolicyMatch, Project, Resource, TeamMember,
     TeamRole,
 )
-from .selectors import library_editable
+from .selectors import POLICIES_TOPIC, library_editable
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,7 @@ def policy_save(*, actor, policy: Policy | None = None, data: dict, areas, condi
     for row in rows:
         row.policy = policy
     PolicyCondition.objects.bulk_create(rows)
+    figure_cache.changed(POLICIES_TOPIC)
     if policy.is_active and policy.opens_leads:
         from .tasks import match_policies
 

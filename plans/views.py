@@ -312,7 +312,7 @@ def _household(request, pk, action=Action.VIEW) -> Household:
 def plan_context(request, household, *, forms=True) -> dict:
     """Needs, plan items, and the policies the family may qualify for; a fixed number of queries."""
     user = request.user
-    full = selectors.household_for_matching(household.pk)
+    full = selectors.household_for_matching(household)
     missing, received, facts = selectors.household_policy_results(full, user)
     needs = list(Need.objects.filter(household=household).select_related("created_by"))
     items = list(PlanItem.objects.filter(household=household).select_related(
@@ -329,7 +329,7 @@ def plan_context(request, household, *, forms=True) -> dict:
     }
     if forms and context["can_edit"]:
         district_ids = selectors.district_jurisdiction_ids(user)
-        policies = [r.policy for r in missing] + [p for p in library_visible(Policy.objects.filter(is_active=True), user)
+        policies = [r.policy for r in missing] + [p for p in selectors.active_policies(user)
                                                   if p.pk not in {r.policy.pk for r in missing}]
         resources = list(Resource.objects.filter(is_active=True, villages=household.village_id).filter(
             **({} if district_ids is None else {"owner_id__in": district_ids})))

@@ -116,24 +116,31 @@ def jurisdictions_for(user: User, action: str = Action.VIEW, level: str | None =
     return qs
 
 
-def jurisdiction_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:
-    """Ids of every jurisdiction (all levels) the user may act on; one query, cached on the user."""
+def _covered_ids(user: User, action: str) -> tuple[frozenset[int], frozenset[int]]:
+    """(every jurisdiction, the villages) the user may act on. One query per distinct set of held
+    jurisdictions, cached on the user: a role holds all its actions on the same jurisdiction, so a page
+    asking about several actions (its rule, the navigation, each section) pays one query in all."""
+    held = _held_ids(user, action)
     cache = user.__dict__.setdefault("_relief_access", {})
-    key = ("covered", action)
+    key = ("covered", held)
     if key not in cache:
-        cache[key] = frozenset(jurisdictions_for(user, action).values_list("pk", flat=True))
+        qs = Jurisdiction.objects.all()
+        if held is not None:
+            qs = qs.filter(_covered(held)) if held else qs.none()
+        rows = list(qs.values_list("pk", "level"))
+        cache[key] = (frozenset(pk for pk, _level in rows),
+                      frozenset(pk for pk, level in rows if level == JurisdictionLevel.VILLAGE))
     return cache[key]
+
+
+def jurisdiction_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:
+    """Ids of every jurisdiction (all levels) the user may act on; cached on the user."""
+    return _covered_ids(user, action)[0]
 
 
 def village_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:
     """Ids of the villages the user may act on; computed once per request (cached on the user)."""
-    cache = user.__dict__.setdefault("_relief_access", {})
-    key = ("villages", action)
-    if key not in cache:
-        cache[key] = frozenset(
-            jurisdictions_for(user, action, JurisdictionLevel.VILLAGE).values_list("pk", flat=True)
-        )
-    return cache[key]
+    return _covered_ids(user, action)[1]
 
 
 def villages_for(user: User, action: str = Action.VIEW) -> QuerySet[Jurisdiction]:

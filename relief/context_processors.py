@@ -37,6 +37,14 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    # A page renders several templates with the request (the household page's sections): the navigation,
+    # and its badge counts, are worked out once per request.
+    if not hasattr(request, "_relief_navigation"):
+        request._relief_navigation = _navigation(request, user)
+    return request._relief_navigation
+
+
+def _navigation(request, user):
     items = []
     for name, label in NAVIGATION:
         if not access.may_open(user, name):

@@ -18,6 +18,8 @@ else
   export DATABASE_URL="sqlite:///$tmp/bench.sqlite3"
 fi
 export AXES_ENABLED=0
+# Jobs run in-process (no broker); the cache stays in Redis when there is one, as in a deployment.
+if [ -n "${REDIS_URL:-}" ]; then export RELIEF_CACHE_URL=${RELIEF_CACHE_URL:-$REDIS_URL}; fi
 unset REDIS_URL
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py createcachetable

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, DateField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, DateField, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,29 +103,37 @@ def _last_visit_on(completing: bool = False) -> Subquery:
 
 def watch_rows(village_ids=None, household_ids=None) -> dict[int, list]:
     """Per watched household: [roster cadence, roster entry date, observation cadence, observation
-    decision date, observation review date, last completing visit, last visit], in TWO queries (the
-    open roster entries, the open observation entries), whatever the number of households.
+    decision date, observation review date, last completing visit, last visit], in one query (the open
+    roster entries UNION ALL the open observation entries), whatever the number of households.
 
     Each entry is read with its household's two visit dates as index-only probes. Reading the
     entries directly (rather than households OR-joined to both lists) keeps PostgreSQL's row estimate
     right, so the plan stays cheap and below the JIT threshold, and no GROUP BY over the visits table
     is needed (measured on 2,700 households: ~80 ms against ~400 ms for a grouped join).
     """
-    rows: dict[int, list] = {}
-    for model, closed, fields, offset in (
-            (RosterEntry, "exited_on__isnull", ("cadence", "entered_on"), 0),
-            (ObservationEntry, "removed_on__isnull", ("cadence", "decided_on", "next_review_on"), 2)):
+    branches = []
+    for model, closed, dates in (
+            (RosterEntry, "exited_on__isnull", ("entered_on", None)),
+            (ObservationEntry, "removed_on__isnull", ("decided_on", "next_review_on"))):
         qs = model.objects.filter(**{closed: True})
         if village_ids is not None:
             qs = qs.filter(household__village__in=village_ids)
         if household_ids is not None:
             qs = qs.filter(household_id__in=household_ids)
-        qs = qs.annotate(last_completing_visit_on=_last_visit_on(completing=True), last_visit_on=_last_visit_on())
-        for pk, *values, completing, last in qs.order_by().values_list(
-                "household_id", *fields, "last_completing_visit_on", "last_visit_on"):
-            row = rows.setdefault(pk, [None] * 7)
-            row[offset:offset + len(values)] = values
-            row[5], row[6] = completing, last
+        # The same columns in both branches, so that one UNION ALL statement reads both lists.
+        qs = qs.annotate(watch=Value(model is RosterEntry), since=F(dates[0]),
+                         review=F(dates[1]) if dates[1] else Value(None, output_field=DateField()),
+                         last_completing_visit_on=_last_visit_on(completing=True), last_visit_on=_last_visit_on())
+        branches.append(qs.order_by().values_list(
+            "household_id", "watch", "cadence", "since", "review", "last_completing_visit_on", "last_visit_on"))
+    rows: dict[int, list] = {}
+    for pk, on_roster, cadence, since, review, completing, last in branches[0].union(branches[1], all=True):
+        row = rows.setdefault(pk, [None] * 7)
+        if on_roster:
+            row[0:2] = cadence, since
+        else:
+            row[2:5] = cadence, since, review
+        row[5], row[6] = completing, last
     return rows
 
 

@@ -111,6 +111,6 @@ def test_policy_matching_skips_unrecorded_income_in_python_and_in_sql(demo):
     sql = set(matching.policy_candidates(policy, list(policy.conditions.all()), standards, village_ids)
               .values_list("pk", flat=True))
     for household, expected in ((unknown, False), (zero, True)):
-        facts = matching.household_facts(household_for_matching(household.pk), standards)
+        facts = matching.household_facts(household_for_matching(household), standards)
         result = matching.evaluate_policy(policy, facts)
         assert (result.matches, household.pk in sql) == (expected, expected)

@@ -25,7 +25,7 @@ def make_policy(demo, code, conditions, assistance_type=""):
 def both(policy, household, day=None):
     """(python says it matches, SQL says it matches) — they must agree."""
     standards = matching.standards_in_force(day)
-    facts = matching.household_facts(household_for_matching(household.pk), standards)
+    facts = matching.household_facts(household_for_matching(household), standards)
     py = matching.evaluate_policy(policy, facts).matches
     village_ids = matching.area_village_ids({demo_area.pk for demo_area in policy.areas.all()})
     sql = matching.policy_candidates(policy, list(policy.conditions.all()), standards, village_ids).filter(
@@ -73,7 +73,7 @@ def test_no_standard_means_no_income_match(demo):
     p = make_policy(demo, "dibao", [dict(kind=K.INCOME, comparison=Comparison.LTE, factor=Decimal("1"))])
     h = factories.household(demo.village_a, income="0")
     assert both(p, h) == (False, False)
-    facts = matching.household_facts(household_for_matching(h.pk))
+    facts = matching.household_facts(household_for_matching(h))
     assert "未设置当地低保标准" in matching.evaluate_policy(p, facts).results[0].reason
 
 
@@ -127,7 +127,7 @@ def test_disability_illness_and_categories(demo, std):
     assert both(med, ill_dibao) == (True, True)
     assert both(med, ill_only) == (False, False)
     # Already receiving medical assistance: the SQL candidates leave it out; Python says "receives".
-    facts = matching.household_facts(household_for_matching(already.pk))
+    facts = matching.household_facts(household_for_matching(already))
     result = matching.evaluate_policy(med, facts)
     assert result.matches and result.receives
     assert both(med, already) == (True, False)
@@ -158,7 +158,7 @@ def test_groups_are_alternatives(demo, std):
     assert both(p, old_alone) == (True, True)
     assert both(p, old_couple) == (False, False)
     assert both(p, disabled_alone) == (True, True)
-    facts = matching.household_facts(household_for_matching(disabled_alone.pk))
+    facts = matching.household_facts(household_for_matching(disabled_alone))
     result = matching.evaluate_policy(p, facts)
     assert result.group == 2 and "残疾" in result.reason
 
