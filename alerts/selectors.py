@@ -32,6 +32,13 @@ def assignee_expression(prefix: str = "") -> Case:
     )
 
 
+def household_caseworker_expression(prefix: str = "household__") -> Case:
+    """The household's own caseworker if they serve its village, else nobody, as SQL: who answers for a
+    household that is not on the roster (an observation-only one). `prefix` leads to the household."""
+    return Case(When(Q(**{f"{prefix}caseworker__jurisdiction_id": F(f"{prefix}village_id")}),
+                     then=F(f"{prefix}caseworker_id")), default=None)
+
+
 def household_caseworker(household: Household) -> User | None:
     """Who answers for the household: its roster caseworker, else its own, if they serve its village
     (the same rule as assignee_expression, for one household)."""

@@ -20,7 +20,7 @@ from alerts.services import alerts_close_except, alerts_follow_households, alert
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import TownshipSummary, Visit
-from .selectors import overdue_roster_entries
+from .selectors import observation_reviews_due, overdue_observation_entries, overdue_roster_entries
 
 
 # ---------------------------------------------------------------- 1. overdue visits
@@ -35,14 +35,26 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
     for them.
     """
     today = today or timezone.localdate()
+    columns = ("alert_dedupe_key", "household_id", "alert_reason", "assignee", "anchor")
     overdue = overdue_roster_entries(today)
-    rows = overdue.values_list("alert_dedupe_key", "household_id", "alert_reason", "assignee", "anchor")
+    observed = overdue_observation_entries(today)
+    reviews = observation_reviews_due(today)
     with transaction.atomic():
-        opened = alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=rows)
-        closed = alerts_close_except(kind=AlertKind.OVERDUE_VISIT, keep_dedupe_keys=overdue.values("alert_dedupe_key"),
-                                     note=_("已不再逾期（已走访见到本人，或已退出花名册）"))
+        opened = alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=overdue.values_list(*columns))
+        opened += alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=observed.values_list(*columns))
+        closed = alerts_close_except(
+            kind=AlertKind.OVERDUE_VISIT,
+            keep_dedupe_keys=overdue.order_by().values("alert_dedupe_key").union(
+                observed.order_by().values("alert_dedupe_key")),
+            note=_("已不再逾期（已走访见到本人，或已退出花名册、观察名单）"))
+        reviews_opened = alerts_open_from_rows(
+            kind=AlertKind.OBSERVATION_REVIEW_DUE,
+            rows=reviews.values_list("alert_dedupe_key", "household_id", "alert_reason", "assignee", "next_review_on"))
+        closed += alerts_close_except(kind=AlertKind.OBSERVATION_REVIEW_DUE,
+                                      keep_dedupe_keys=reviews.values("alert_dedupe_key"),
+                                      note=_("已复核（复核日期已更新），或已移出观察名单"))
         moved = alerts_follow_households(kind=AlertKind.OVERDUE_VISIT)
-    return {"opened": opened, "closed": closed, "reassigned": moved}
+    return {"opened": opened, "closed": closed, "reassigned": moved, "reviews_due": reviews_opened}
 
 
 # ---------------------------------------------------------------- 2. weekly township summary

@@ -4,13 +4,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, DateField, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case, CharField, DateField, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When,
+)
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert
-from alerts.selectors import assignee_expression, newest_open_alerts
+from alerts.selectors import assignee_expression, household_caseworker_expression, newest_open_alerts
 from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
 from relief import access
 from relief.access import Action
@@ -54,6 +56,57 @@ def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
                 output_field=CharField(),
             ),
             assignee=assignee_expression(),
+        )
+    )
+
+
+def overdue_observation_entries(today: dt.date) -> QuerySet[ObservationEntry]:
+    """Open observation entries of households that are not on the roster, whose visit is overdue today
+    by the worklist's rule (due_of): a person seen since the decision is due again a cadence after that
+    visit; one not seen since is due by the review date. Annotated for the alert row like the roster's."""
+    seen_since = Q(last_completing_on__isnull=False, last_completing_on__gte=F("decided_on"))
+    cadence_overdue = Q()
+    for cadence in Cadence.values:
+        cadence_overdue |= Q(cadence=cadence, last_completing_on__lt=overdue_threshold(today, cadence))
+    cadence_label = Case(*[When(cadence=c, then=Value(str(Cadence(c).label))) for c in Cadence.values],
+                         default=Value(""), output_field=CharField())
+    on_roster = RosterEntry.objects.filter(household_id=OuterRef("household_id"), exited_on__isnull=True)
+    return (
+        ObservationEntry.objects.filter(removed_on__isnull=True).exclude(Exists(on_roster))
+        .annotate(last_completing_on=Max("household__visits__visited_on",
+                                         filter=Q(household__visits__completes_period=True)))
+        .filter((seen_since & cadence_overdue) | (~seen_since & Q(next_review_on__lt=today)))
+        .annotate(anchor=Case(When(seen_since, then=F("last_completing_on")), default=F("decided_on"),
+                              output_field=DateField()))
+        .annotate(
+            alert_dedupe_key=Concat(Value("overdue:"), Cast("household_id", CharField()), Value(":"),
+                                    Cast("anchor", CharField()), output_field=CharField()),
+            alert_reason=Case(
+                When(seen_since, then=Concat(
+                    Value(_("观察对象上次见到本人的走访在 ")), Cast("last_completing_on", CharField()),
+                    Value(_("，已超过")), cadence_label, Value(_("走访一次的期限")), output_field=CharField())),
+                default=Concat(Value(_("列入观察名单（")), Cast("decided_on", CharField()),
+                               Value(_("）后尚无见到本人的走访，复核日期 ")), Cast("next_review_on", CharField()),
+                               Value(_(" 已过")), output_field=CharField()),
+                output_field=CharField(),
+            ),
+            assignee=household_caseworker_expression(),
+        )
+    )
+
+
+def observation_reviews_due(today: dt.date) -> QuerySet[ObservationEntry]:
+    """Open observation entries whose review date has passed (复核到期), annotated for the alert row: the
+    review itself (keep watching, or remove) is the township's and caseworker's duty whether or not the
+    family was visited meanwhile."""
+    return (
+        ObservationEntry.objects.filter(removed_on__isnull=True, next_review_on__lt=today)
+        .annotate(
+            alert_dedupe_key=Concat(Value("observation_review:"), Cast("pk", CharField()), Value(":"),
+                                    Cast("next_review_on", CharField()), output_field=CharField()),
+            alert_reason=Concat(Value(_("观察名单复核日期 ")), Cast("next_review_on", CharField()),
+                                Value(_(" 已过：请复核该户是否继续列入观察名单")), output_field=CharField()),
+            assignee=household_caseworker_expression(),
         )
     )
 

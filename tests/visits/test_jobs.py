@@ -30,8 +30,9 @@ def test_overdue_scan_opens_one_alert_per_overdue_household_and_is_idempotent(de
     exited = make_roster(demo.village_a, entered_on=D(2023, 1, 1))
     RosterEntry.objects.filter(household=exited).update(exited_on=D(2023, 6, 1), exit_reason="迁出本市")
 
-    # 6, and 4 for telling the figure cache that alerts changed (the database cache writes its version).
-    with django_assert_max_num_queries(10):
+    # 9 statements (roster and observation-only overdue visits, reviews due), and 4 for telling the figure
+    # cache that alerts changed (the database cache writes its version).
+    with django_assert_max_num_queries(13):
         result = overdue_scan(D(2024, 3, 5))
     assert result["opened"] == 2
     alerts = {a.household_id: a for a in overdue_alerts()}
@@ -43,7 +44,7 @@ def test_overdue_scan_opens_one_alert_per_overdue_household_and_is_idempotent(de
     assert alerts[late.pk].status == AlertStatus.OPEN and alerts[late.pk].opened_by is None
 
     again = overdue_scan(D(2024, 3, 5))
-    assert again == {"opened": 0, "closed": 0, "reassigned": 0}
+    assert again == {"opened": 0, "closed": 0, "reassigned": 0, "reviews_due": 0}
     assert overdue_alerts().count() == 2
     # The quarterly household falls due on 1 April: overdue on 2 April.
     overdue_scan(D(2024, 4, 2))
@@ -114,3 +115,67 @@ def test_weekly_township_summary(demo):
     assert (t1.visits_logged, t1.households_visited, t1.overdue_visits, t1.unhandled_alerts) == (2, 1, 1, 1)
     assert (t2.visits_logged, t2.overdue_visits) == (0, 1)
     assert TownshipSummary.objects.filter(week_start=D(2024, 3, 4)).count() == len(demo.townships)
+
+
+# ------------------------------------------------------------------ the observation list is watched too
+def _observed(demo, *, decided_on, next_review_on, cadence=Cadence.QUARTERLY, village=None):
+    from households import services as household_services
+    from tests.households.factories import make_household
+
+    household = make_household(village or demo.village_a, head_name="观察户", created=D(2020, 1, 1),
+                               caseworker=demo.caseworker_a)
+    entry = household_services.observation_add(actor=None, household=household, reason_not_eligible="收入略高于标准",
+                                                cadence=cadence, decided_on=decided_on, next_review_on=next_review_on)
+    return household, entry
+
+
+def test_an_observation_only_household_not_seen_by_its_review_date_is_overdue_like_the_worklist_says(demo):
+    from visits.selectors import worklist_for
+
+    household, _entry = _observed(demo, decided_on=D(2024, 1, 10), next_review_on=D(2024, 3, 1))
+    overdue_scan(D(2024, 2, 28))
+    assert not overdue_alerts().filter(household=household).exists()
+    overdue_scan(D(2024, 3, 5))
+    alert = overdue_alerts().get(household=household)
+    assert "复核日期 2024-03-01 已过" in alert.reason and alert.caseworker == demo.caseworker_a
+    # The worklist says the same on the same day: one rule.
+    work = worklist_for(demo.caseworker_a, today=D(2024, 3, 5))
+    assert household.pk in {item.household_id for item in work.overdue}
+    # Seen on a visit: not overdue until a quarter after it; the alert closes.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 3, 6)))
+    overdue_scan(D(2024, 3, 7))
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED
+    overdue_scan(D(2024, 6, 6))
+    assert not overdue_alerts().filter(household=household, status=AlertStatus.OPEN).exists()
+    overdue_scan(D(2024, 6, 7))
+    later = overdue_alerts().get(household=household, status=AlertStatus.OPEN)
+    assert "上次见到本人的走访在 2024-03-06" in later.reason
+    assert household.pk in {i.household_id for i in worklist_for(demo.caseworker_a, today=D(2024, 6, 7)).overdue}
+
+
+def test_a_roster_household_on_the_observation_list_gets_one_overdue_alert(demo):
+    from households import services as household_services
+
+    household = make_roster(demo.village_a, entered_on=D(2024, 1, 1), caseworker=demo.caseworker_a)
+    household_services.observation_add(actor=None, household=household, reason_not_eligible="收入略高",
+                                       decided_on=D(2024, 1, 1), next_review_on=D(2024, 12, 1))
+    overdue_scan(D(2024, 3, 5))
+    assert overdue_alerts().filter(household=household).count() == 1
+
+
+def test_a_passed_review_date_opens_a_review_alert_that_closes_when_the_review_is_recorded(demo):
+    from households import services as household_services
+
+    household, entry = _observed(demo, decided_on=D(2024, 1, 10), next_review_on=D(2024, 3, 1))
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 2, 20)))
+    first = overdue_scan(D(2024, 3, 5))
+    review = Alert.objects.get(kind=AlertKind.OBSERVATION_REVIEW_DUE, household=household)
+    assert first["reviews_due"] == 1 and "复核日期 2024-03-01 已过" in review.reason
+    assert review.caseworker == demo.caseworker_a
+    assert overdue_scan(D(2024, 3, 5))["reviews_due"] == 0  # idempotent
+    household_services.observation_review(actor=None, entry=entry, next_review_on=D(2027, 6, 1),
+                                          note="仍有困难，继续观察")
+    overdue_scan(D(2024, 3, 7))
+    review.refresh_from_db()
+    assert review.status == AlertStatus.CLOSED
