@@ -77,18 +77,41 @@ def _measure(client: Client, url: str) -> tuple[float, float, int]:
     return statistics.median(timings), p95, len(executed)
 
 
-def run(out, households: int = 100_000) -> None:
+def _sample_household(township):
+    """The township user's first household with at least four members: the household page measured."""
     from relief import access
     from relief.access import Action
+
+    from .models import Household
+
+    village_ids = access.village_ids_for(township, Action.VIEW)
+    return (Household.objects.filter(village__in=village_ids).annotate(n=Count("members")).filter(n__gte=4)
+            .order_by("pk").first())
+
+
+def http_pages() -> list:
+    """This app's pages in the HTTP benchmark (settings.RELIEF_BENCH_HTTP_PAGES, relief/bench_http.py)."""
+    from relief.benchmarking import HttpPage
+    from relief.models import User
+
+    sample = _sample_household(User.objects.get(username="township1"))
+    if sample is None:
+        raise LookupError("no household of township1 with four members (run the households seed section first)")
+    return [
+        HttpPage("household_list_township", "township1", reverse("households:list")),
+        HttpPage("household_page_township", "township1", reverse("households:detail", args=[sample.pk])),
+        HttpPage("household_list_district", "district", reverse("households:list")),
+    ]
+
+
+def run(out, households: int = 100_000) -> None:
     from relief.models import User
 
     from .models import AssistanceType, Household, Member
 
     township = User.objects.get(username="township1")
     district = User.objects.get(username="district")
-    village_ids = access.village_ids_for(township, Action.VIEW)
-    sample = (Household.objects.filter(village__in=village_ids).annotate(n=Count("members")).filter(n__gte=4)
-              .order_by("pk").first())
+    sample = _sample_household(township)
     if sample is None:
         out.write("households_bench: no data (run the seed section first)")
         return

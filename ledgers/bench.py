@@ -89,3 +89,15 @@ def run(out, households: int = 100_000) -> None:
         out.write("ledger_visits: skipped (the bench database holds no visits)")
         return
     _export(out, "visits", "visits", month_start(first), today)
+
+
+def http_pages() -> list:
+    """This app's pages in the HTTP benchmark (settings.RELIEF_BENCH_HTTP_PAGES, relief/bench_http.py)."""
+    from django.urls import reverse
+
+    from relief.benchmarking import HttpPage
+
+    return [
+        HttpPage("dashboard_township", "township1", reverse("ledgers:dashboard")),
+        HttpPage("dashboard_district", "district", reverse("ledgers:dashboard")),
+    ]

@@ -1,10 +1,36 @@
 """Helpers shared by the `make bench` sections of each app."""
 from __future__ import annotations
 
+import math
 import os
 import threading
+from dataclasses import dataclass
 
 import psutil
+
+
+def percentile(values, q: float) -> float:
+    """The q-th percentile (0-100) of `values`, interpolated linearly between the two nearest ranks (as
+    numpy's default and `statistics.quantiles(method="inclusive")`): p50 of an even count is the mean of
+    the middle two, p100 the largest."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile {q} is outside 0-100")
+    rank = (len(ordered) - 1) * q / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+@dataclass(frozen=True)
+class HttpPage:
+    """A page the HTTP benchmark (relief/bench_http.py) drives: `name` goes into the figures' names
+    (e.g. household_list_township), `username` is the demo account that opens `path`."""
+
+    name: str
+    username: str
+    path: str
 
 
 class PeakMemory:

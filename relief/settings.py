@@ -324,6 +324,18 @@ RELIEF_BENCH_SECTIONS: list[str] = [
     "visits.bench.run",
     "plans.bench.run",
     "ledgers.bench.run",
+    # Last: the pages through gunicorn and HTTP, with every other section's data in place.
+    "relief.bench_http.run",
+]
+# Pages the HTTP section drives (relief/bench_http.py): functions returning relief.benchmarking.HttpPage
+# lists, each app naming its own; measured grouped by user in this order.
+RELIEF_BENCH_HTTP_PAGES: list[str] = [
+    "relief.bench_http.pages",
+    "households.bench.http_pages",
+    "alerts.bench.http_pages",
+    "referrals.bench.http_pages",
+    "ledgers.bench.http_pages",
+    "visits.bench.http_pages",
 ]
 
 if PRODUCTION:

@@ -1,7 +1,14 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+
+# The HTTP benchmark (relief/bench_http.py) sets this for the gunicorn it starts, and only there: the bare
+# view it measures the pages against is never part of a deployed site.
+BENCH_BARE_VIEW_ENV = "RELIEF_BENCH_BARE_VIEW"
+BENCH_BARE_PATH = "/bench/bare/"
 
 handler403 = "relief.views.permission_denied"
 handler404 = "relief.views.page_not_found"
@@ -26,3 +33,5 @@ urlpatterns = [
     path("plans/", include("plans.urls")),
     path("admin/", admin.site.urls),
 ]
+if os.environ.get(BENCH_BARE_VIEW_ENV) == "1":
+    urlpatterns.append(path(BENCH_BARE_PATH.lstrip("/"), views.bench_bare, name="bench_bare"))

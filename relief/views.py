@@ -1,5 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -63,3 +64,10 @@ def server_error(request):
     from django.shortcuts import render
 
     return render(request, "500.html", status=500)
+
+
+@public
+def bench_bare(request):
+    """The HTTP benchmark's yardstick (relief/bench_http.py): the same server, middleware and client as
+    the pages, no database, session or template. Routed only while the benchmark's own gunicorn runs."""
+    return HttpResponse(b"ok", content_type="text/plain")

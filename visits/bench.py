@@ -160,3 +160,12 @@ def _worklist(out, caseworkers) -> None:
             out.write(f"{name}_median: {median:.0f} ms")
             out.write(f"{name}_p95: {p95:.0f} ms")
             out.write(f"{name}_queries: {queries} queries")
+
+
+def http_pages() -> list:
+    """This app's pages in the HTTP benchmark (settings.RELIEF_BENCH_HTTP_PAGES, relief/bench_http.py)."""
+    from django.urls import reverse
+
+    from relief.benchmarking import HttpPage
+
+    return [HttpPage("worklist_caseworker", "caseworker1", reverse("visits:worklist"))]

@@ -1,9 +1,12 @@
 """`manage.py bench`: run the benchmark sections against the current (benchmark) database.
 
 `make bench` points DATABASE_URL at a database of its own before calling this, never the one
-`make run` uses. Each section is a function `run(out)` listed in settings.RELIEF_BENCH_SECTIONS; it
-prints one line per figure as `name: value unit`.
+`make run` uses. Each section is a function `run(out, households=...)` listed in
+settings.RELIEF_BENCH_SECTIONS; it prints one line per figure as `name: value unit` (lines starting
+with `#` are for people). A section that names `http_requests` or `http_clients` among its parameters
+(relief/bench_http.py) is also given those options.
 """
+import inspect
 import time
 
 from django.conf import settings
@@ -19,6 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--households", type=int, default=100_000)
         parser.add_argument("--only", default="",
                             help="comma-separated apps or dotted paths to run (seeding sections always run)")
+        parser.add_argument("--http-requests", type=int, default=None,
+                            help="HTTP section: requests per page and number of clients (default: the section's REQUESTS)")
+        parser.add_argument("--http-clients", default=None,
+                            help="HTTP section: comma-separated numbers of concurrent clients (default: its CLIENTS)")
 
     def handle(self, *args, **options):
         only = {s.strip() for s in options["only"].split(",") if s.strip()}
@@ -29,5 +36,15 @@ class Command(BaseCommand):
             # The database is new each time: seeding runs whatever --only says, or nothing has data.
             if only and function != "seed" and app not in only and path not in only:
                 continue
-            import_string(path)(self.stdout, households=options["households"])
+            section = import_string(path)
+            section(self.stdout, households=options["households"], **self._options_for(section, options))
         self.stdout.write(f"bench_total: {time.perf_counter() - started:.1f} s")
+
+    @staticmethod
+    def _options_for(section, options) -> dict:
+        """The section's own options that were given, by the parameters it names."""
+        given = {"http_requests": options["http_requests"]}
+        if options["http_clients"]:
+            given["http_clients"] = tuple(int(n) for n in options["http_clients"].split(","))
+        parameters = inspect.signature(section).parameters
+        return {key: value for key, value in given.items() if value is not None and key in parameters}
