@@ -159,7 +159,7 @@ def test_the_query_count_of_a_run_does_not_grow_with_the_households(demo, n, dja
     for _i in range(n):
         factories.household(demo.village_a, income="1000")
     warm_content_types()
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(19):
         stats = services.policy_match_run()
     assert stats.matched == n and stats.leads_opened == n
     with django_assert_max_num_queries(7):
@@ -175,6 +175,6 @@ def test_the_query_count_grows_by_batch_only(demo, n, django_assert_max_num_quer
         factories.household(demo.village_a, income="1000")
     batches = n // 3
     warm_content_types()
-    with django_assert_max_num_queries(7 + 16 * batches):
+    with django_assert_max_num_queries(7 + 12 * batches):
         stats = services.policy_match_run(batch_size=3)
     assert stats.matched == n and stats.leads_opened == n
