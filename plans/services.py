@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.http import Http404
@@ -481,24 +481,78 @@ class PolicyChanged(Exception):
     """The policy was edited or switched off during a match run: the batch under way rolls back."""
 
 
-def _open_leads(matches: list[PolicyMatch], policy: Policy, reason: str) -> list:
-    """Open the villages' leads for a batch of new matches in one set-based call (referrals.lead_create_many).
+def _dedupe_prefix(policy_id: int) -> str:
+    """The start of a policy's lead dedupe key, `policy-match:<policy>:<household>` (PolicyMatch.dedupe_key)."""
+    return f"policy-match:{policy_id}:"
+
+
+def _open_leads(household_ids: list[int], policy: Policy, reason: str) -> int:
+    """Open the villages' leads for a batch of new matches, set-based (referrals.lead_create_for_households);
+    returns how many leads were created.
 
     The dedupe key (policy + household) is shared with plan items for the policy, so a household whose
-    caseworker already pushed a lead gets that lead back, not a second one. One bulk audit entry per batch.
+    caseworker already pushed a lead keeps that lead, not a second one. One bulk audit entry per batch.
     """
     from referrals import services as referral_services
     from referrals.models import LeadChannel
 
-    if not matches:
-        return []
+    if not household_ids:
+        return 0
     description = _("政策找人：该家庭可能符合“%(p)s”，但尚未享受。比对依据：%(r)s。请上门核实，宣讲政策，了解申请意愿。") % {
         "p": policy.name, "r": reason}
-    drafts = [referral_services.LeadDraft(
-        channel=LeadChannel.FEED, household_id=m.household_id, village_id=m.village_id, description=description,
-        dedupe_key=m.dedupe_key, source_ref=f"policy:{policy.code}:v{m.policy_version}") for m in matches]
-    return referral_services.lead_create_many(actor=None, leads=drafts, audit_detail={
-        "source": "policy_match", "policy": policy.pk, "policy_version": policy.version})
+    opened = referral_services.lead_create_for_households(
+        actor=None, household_ids=household_ids, channel=LeadChannel.FEED, description=description,
+        dedupe_prefix=_dedupe_prefix(policy.pk), source_ref=f"policy:{policy.code}:v{policy.version}",
+        audit_detail={"source": "policy_match", "policy": policy.pk, "policy_version": policy.version})
+    return len(opened.created_ids)
+
+
+def _ids_condition(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL, a list of parameters elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _insert_matches(policy: Policy, household_ids: list[int], reason: str, now) -> list[int]:
+    """Record the batch's matches, each naming its lead (the one just opened, or the one its key already had),
+    in one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING; returns the households matched.
+
+    The lead is looked up by its key in the same statement, so a match is written once, complete, and never
+    updated afterwards. The conflict clause backs up the policy lock (one match per household and policy).
+    """
+    from referrals.models import Lead
+
+    template = PolicyMatch(policy=policy, policy_version=policy.version, reason=reason, matched_at=now)
+    quote = connection.ops.quote_name
+    meta = PolicyMatch._meta
+    lead_ref_type = meta.get_field("lead_ref").db_type(connection)
+    columns, values, params = [], [], []
+    for f in meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(quote(f.column))
+        if f.attname == "household_id":
+            values.append("h.id")
+        elif f.attname == "lead_ref":
+            # A subquery per row, not a join: it reads the key's unique index, where a join may scan all leads.
+            values.append(f"COALESCE((SELECT CAST(l.{quote(Lead._meta.pk.column)} AS {lead_ref_type}) "
+                          f"FROM {quote(Lead._meta.db_table)} l "
+                          f"WHERE l.{quote(Lead._meta.get_field('dedupe_key').column)} = "
+                          f"CAST(%s AS TEXT) || CAST(h.id AS TEXT)), '')")
+            params.append(_dedupe_prefix(policy.pk))
+        else:
+            # Typed on PostgreSQL so that no parameter is left of unknown type; SQLite takes them as they are.
+            values.append(f"CAST(%s AS {f.db_type(connection)})" if connection.vendor == "postgresql" else "%s")
+            params.append(f.get_db_prep_save(getattr(template, f.attname), connection=connection))
+    household_column, policy_column = (quote(meta.get_field(name).column) for name in ("household", "policy"))
+    where, where_params = _ids_condition("h.id", household_ids)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "
+           f"SELECT {', '.join(values)} FROM {quote(Household._meta.db_table)} h WHERE {where} "
+           f"ON CONFLICT ({household_column}, {policy_column}) DO NOTHING RETURNING {household_column}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + where_params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | None = None) -> MatchStats:
@@ -508,7 +562,9 @@ def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | 
     Set-based: per policy and condition group, candidates come out of one query per batch (conditions
     as SQL subqueries); existing matches are excluded in the same query. Each batch is one transaction
     that locks the policy row and re-checks its version: a policy edited meanwhile makes the batch roll
-    back and the run stop for that policy (the edit queues a fresh run).
+    back and the run stop for that policy (the edit queues a fresh run). Within it a fixed number of
+    queries, whatever the batch holds: the leads in one INSERT … SELECT (referrals.lead_create_for_households),
+    then the matches, each naming its lead, in another; two audit entries.
     """
     stats = MatchStats()
     policies = Policy.objects.filter(is_active=True, opens_leads=True).prefetch_related("areas", "conditions")
@@ -542,37 +598,26 @@ def _match_group(policy, items, reason, standards, village_ids, batch_size, stat
         Exists(PolicyMatch.objects.filter(household=OuterRef("pk"), policy=policy)))
     last = 0
     while True:
-        batch = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", "village_id")[:batch_size])
+        batch = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
         stats.examined_batches += 1
         if not batch:
             return
-        last = batch[-1][0]
+        last = batch[-1]
         with transaction.atomic():
             current = Policy.objects.select_for_update().filter(pk=policy.pk).values_list(
                 "version", "is_active").first()
             if current is None or current != (policy.version, True):
                 raise PolicyChanged()
-            now = _now()
-            rows = [PolicyMatch(household_id=pk, policy=policy, policy_version=policy.version,
-                                reason=reason[:500], matched_at=now) for pk, _v in batch]
-            # A concurrent run that got there first makes these rows conflict: ignore them, and open
-            # leads only for what this run created (the lead's dedupe key guards the rest).
-            PolicyMatch.objects.bulk_create(rows, ignore_conflicts=True)
-            created = list(PolicyMatch.objects.filter(
-                policy=policy, household_id__in=[pk for pk, _v in batch], matched_at=now, lead_ref=""))
-            village_of = dict(batch)
-            for match in created:
-                match.village_id = village_of[match.household_id]
-            leads = _open_leads(created, policy, reason[:500])
-            updates = []
-            for match, lead in zip(created, leads):
-                match.lead_ref = str(lead.pk)
-                updates.append(match)
-            opened = sum(1 for lead in leads if lead.was_created)
-            PolicyMatch.objects.bulk_update(updates, ["lead_ref"], batch_size=1000)
-            stats.matched += len(updates)
+            # Only this job writes matches, under this lock: the batch's households matched meanwhile by a
+            # concurrent run are known now, and get neither a match nor a lead here.
+            taken = set(PolicyMatch.objects.filter(policy=policy, household_id__in=batch).order_by().values_list(
+                "household_id", flat=True))
+            fresh = [pk for pk in batch if pk not in taken]
+            opened = _open_leads(fresh, policy, reason[:500])
+            created = _insert_matches(policy, fresh, reason[:500], _now()) if fresh else []
+            stats.matched += len(created)
             stats.leads_opened += opened
             audit_record(event=AuditEvent.BULK_WRITE, model=PolicyMatch,
-                         description=_("政策找人：%(p)s 新增比对结果 %(n)s 户") % {"p": policy.name, "n": len(updates)},
-                         detail={"policy": policy.pk, "version": policy.version, "households": len(updates),
+                         description=_("政策找人：%(p)s 新增比对结果 %(n)s 户") % {"p": policy.name, "n": len(created)},
+                         detail={"policy": policy.pk, "version": policy.version, "households": len(created),
                                  "leads_opened": opened})

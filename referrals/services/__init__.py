@@ -23,7 +23,8 @@ rows, stale alerts), leads.py (线索) and steps.py (转办 steps). Callers impo
 """
 from .errors import ReferralConflict, ReferralError
 from .leads import (
-    LeadDraft, lead_close, lead_create, lead_create_many, lead_link_household, lead_start, lead_to_referral,
+    LeadDraft, LeadsOpened, lead_close, lead_create, lead_create_for_households, lead_create_many,
+    lead_link_household, lead_start, lead_to_referral,
 )
 from .rules import DISTRICT, EXTRA_PARTIES, PARTY_LABEL, STEP_RULES, TOWNSHIP, VILLAGE, allowed_steps, can_step, step_party
 from .steps import (
@@ -34,8 +35,8 @@ from .steps import (
 )
 
 __all__ = [
-    "DISTRICT", "EXTRA_PARTIES", "PARTY_LABEL", "STEP_RULES", "TOWNSHIP", "VILLAGE", "LeadDraft", "ReferralConflict",
-    "ReferralError", "allowed_steps", "can_step", "lead_close", "lead_create", "lead_create_many",
+    "DISTRICT", "EXTRA_PARTIES", "PARTY_LABEL", "STEP_RULES", "TOWNSHIP", "VILLAGE", "LeadDraft", "LeadsOpened", "ReferralConflict",
+    "ReferralError", "allowed_steps", "can_step", "lead_close", "lead_create", "lead_create_for_households", "lead_create_many",
     "lead_link_household", "lead_start", "lead_to_referral", "previous_status", "referral_accept",
     "referral_bulk_accept", "referral_create", "referral_decide_eligible", "referral_decide_ineligible",
     "referral_discussion", "referral_escalate", "referral_help_first", "referral_inform_family",

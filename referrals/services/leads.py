@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -220,15 +220,107 @@ def lead_create_many(*, actor, leads: list[LeadDraft], audit_detail: dict | None
             if lead.was_created:
                 created.append(lead)
     result = [by_key[key] if lead is None or key else lead for key, lead in rows]
-    if created:
-        from relief.audit import AuditEvent, audit_record
-
-        audit_record(event=AuditEvent.BULK_WRITE, actor=actor, model=Lead,
-                     description=_("批量登记救助线索 %(n)s 条") % {"n": len(created)},
-                     detail={"leads_created": len(created), "leads_existing": len(drafts) - len(created),
-                             "lead_ids": sorted(lead.pk for lead in created),
-                             "channels": sorted({lead.channel for lead in created}), **(audit_detail or {})})
+    _audit_bulk_leads(actor, [lead.pk for lead in created], len(drafts), {lead.channel for lead in created},
+                      audit_detail)
     return result
+
+
+def _audit_bulk_leads(actor, created_ids: list[int], asked: int, channels, audit_detail: dict | None) -> None:
+    """Bulk inserts bypass django-auditlog: one BULK_WRITE entry lists the leads created (none, no entry)."""
+    if not created_ids:
+        return
+    from relief.audit import AuditEvent, audit_record
+
+    audit_record(event=AuditEvent.BULK_WRITE, actor=actor, model=Lead,
+                 description=_("批量登记救助线索 %(n)s 条") % {"n": len(created_ids)},
+                 detail={"leads_created": len(created_ids), "leads_existing": asked - len(created_ids),
+                         "lead_ids": sorted(created_ids), "channels": sorted(channels), **(audit_detail or {})})
+
+
+@dataclass(frozen=True)
+class LeadsOpened:
+    """What lead_create_for_households did: the ids of the leads it created; `existing` households already had
+    the lead of their key (or a concurrent caller made it meanwhile)."""
+
+    created_ids: list[int]
+    existing: int
+
+
+def _ids_condition(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column` is one of `ids`: one array parameter on PostgreSQL, a list of parameters elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+@transaction.atomic
+def lead_create_for_households(*, actor, household_ids, channel: str, description: str, dedupe_prefix: str,
+                               source_ref: str = "", urgency: str = Urgency.NORMAL,
+                               audit_detail: dict | None = None) -> LeadsOpened:
+    """One lead per household of a set, all alike but for the household, keyed `<dedupe_prefix><household id>`
+    (the policy match: one lead per household and policy). Stable signature.
+
+    What lead_create_many does for such drafts, set-based: the same rules (checked first, one bad household
+    refuses the lot with 第N条线索 and stores nothing), the lead in the household's village, and the same
+    BULK_WRITE audit entry. The leads are made by one INSERT … SELECT from the households … ON CONFLICT
+    (dedupe_key) DO NOTHING RETURNING id, so a household whose key is taken keeps its lead and a concurrent
+    caller with the same key loses cleanly. No Lead objects are built: three queries whatever the count.
+    """
+    ids = list(dict.fromkeys(int(pk) for pk in household_ids))
+    if not ids:
+        return LeadsOpened(created_ids=[], existing=0)
+    if channel not in LeadChannel.values:
+        raise ReferralError({"channel": _("请选择线索来源。")})
+    if urgency not in Urgency.values:
+        raise ReferralError({"urgency": _("请选择紧急程度。")})
+    description = _required(description, "description", _("请写明反映的困难情况。"))
+    rows = Household.objects.filter(pk__in=ids).order_by().values_list("pk", "village_id", "village__level")
+    found = {pk: (village_id, level) for pk, village_id, level in rows}
+    for i, pk in enumerate(ids):
+        if pk not in found:
+            _bulk_refuse(i, "household", _("所关联的家庭不存在。"))
+        if found[pk][1] != JurisdictionLevel.VILLAGE:
+            _bulk_refuse(i, "village", _("线索须落到具体的村/社区。"))
+    villages = {village_id for village_id, _level in found.values()}
+    if actor is not None and not actor.is_superuser:
+        if villages - access.village_ids_for(actor, Action.VIEW):
+            raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+        may = set().union(*(access.village_ids_for(actor, a) for a in (
+            Action.EDIT_HOUSEHOLDS, Action.SUBMIT_REFERRALS, Action.DECIDE_REFERRALS)))
+        if villages - may:
+            raise ReferralError(_("您的角色不能登记线索。"))
+    now = _now()
+    # The row every lead shares, as the ORM would write it (defaults included); the household's columns and
+    # the key come from the household row in SQL.
+    template = Lead(channel=channel, description=description, urgency=urgency, received_by=actor, received_at=now,
+                    source_ref=(source_ref or "").strip(), created_at=now, updated_at=now)
+    quote = connection.ops.quote_name
+    from_household = {"village_id": "h.village_id", "household_id": "h.id",
+                      "dedupe_key": "CAST(%s AS TEXT) || CAST(h.id AS TEXT)"}
+    columns, values, params = [], [], []
+    for field in Lead._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(quote(field.column))
+        if field.attname == "dedupe_key":
+            values.append(from_household["dedupe_key"])
+            params.append(dedupe_prefix)
+        elif field.attname in from_household:
+            values.append(from_household[field.attname])
+        else:
+            # Typed on PostgreSQL so that no parameter is left of unknown type; SQLite takes them as they are.
+            values.append(f"CAST(%s AS {field.db_type(connection)})" if connection.vendor == "postgresql" else "%s")
+            params.append(field.get_db_prep_save(getattr(template, field.attname), connection=connection))
+    where, where_params = _ids_condition("h.id", ids)
+    sql = (f"INSERT INTO {quote(Lead._meta.db_table)} ({', '.join(columns)}) "
+           f"SELECT {', '.join(values)} FROM {quote(Household._meta.db_table)} h WHERE {where} "
+           f"ON CONFLICT ({quote(Lead._meta.get_field('dedupe_key').column)}) DO NOTHING "
+           f"RETURNING {quote(Lead._meta.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + where_params)
+        created = [row[0] for row in cursor.fetchall()]
+    _audit_bulk_leads(actor, created, len(ids), {channel}, audit_detail)
+    return LeadsOpened(created_ids=created, existing=len(ids) - len(created))
 
 
 def _lock_lead(lead: Lead | int, actor, version: int | None) -> Lead:

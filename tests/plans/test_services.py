@@ -96,7 +96,7 @@ def _match_queries(demo, n, django_assert_max_num_queries):
 
 
 def test_opening_leads_costs_the_same_for_3_or_40_households(demo, std, django_assert_max_num_queries):
-    """Leads open set-based (referrals.lead_create_many): no query per household matched."""
+    """Leads open set-based (referrals.lead_create_for_households): no query per household matched."""
     from auditlog.models import LogEntry
 
     save_policy(demo)
@@ -120,7 +120,7 @@ def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, m
     for _i in range(3):
         factories.household(demo.village_a, income="1000")
     policy = save_policy(demo)
-    original = referral_services.lead_create_many
+    original = referral_services.lead_create_for_households
     calls = {"n": 0}
 
     def open_then_edit(**kwargs):
@@ -130,7 +130,7 @@ def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, m
             Policy.objects.filter(pk=policy.pk).update(version=policy.version + 1)
         return leads
 
-    monkeypatch.setattr(referral_services, "lead_create_many", open_then_edit)
+    monkeypatch.setattr(referral_services, "lead_create_for_households", open_then_edit)
     # The version changed after the lock in this single-connection test, so force the check to see it:
     stats = services.policy_match_run(batch_size=1)
     # First batch committed under the old version (it held the lock); the next batch saw the new version.
@@ -142,13 +142,13 @@ def test_a_policy_edited_during_the_run_leaves_no_half_opened_leads(demo, std, m
 def test_a_stale_batch_rolls_back_its_matches_and_leads(demo, std, monkeypatch):
     factories.household(demo.village_a, income="1000")
     policy = save_policy(demo)
-    original = referral_services.lead_create_many
+    original = referral_services.lead_create_for_households
 
     def edit_then_fail(**kwargs):
         original(**kwargs)
         raise services.PolicyChanged()
 
-    monkeypatch.setattr(referral_services, "lead_create_many", edit_then_fail)
+    monkeypatch.setattr(referral_services, "lead_create_for_households", edit_then_fail)
     stats = services.policy_match_run()
     assert stats.stale_policies == [policy.pk]
     assert not PolicyMatch.objects.exists() and not Lead.objects.exists()
