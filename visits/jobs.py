@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertKind, UNHANDLED_STATUSES
 from alerts.services import alerts_close_except, alerts_follow_households, alerts_open_from_rows
+from relief import data_version
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import TownshipSummary, Visit
@@ -42,6 +43,8 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
         closed = alerts_close_except(kind=AlertKind.OVERDUE_VISIT, keep_dedupe_keys=overdue.values("alert_dedupe_key"),
                                      note=_("已不再逾期（已走访见到本人，或已退出花名册）"))
         moved = alerts_follow_households(kind=AlertKind.OVERDUE_VISIT)
+        if opened or closed or moved:
+            data_version.records_changed()
     return {"opened": opened, "closed": closed, "reassigned": moved}
 
 

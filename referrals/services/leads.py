@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household
 from households.validators import validate_person_name
-from relief import access
+from relief import access, data_version
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -84,6 +84,7 @@ def lead_create(*, actor, channel: str, description: str, village: Jurisdiction 
             return existing
         raise
     lead.was_created = True
+    data_version.records_changed()
     return lead
 
 
@@ -223,6 +224,7 @@ def lead_create_many(*, actor, leads: list[LeadDraft], audit_detail: dict | None
     if created:
         from relief.audit import AuditEvent, audit_record
 
+        data_version.records_changed()
         audit_record(event=AuditEvent.BULK_WRITE, actor=actor, model=Lead,
                      description=_("批量登记救助线索 %(n)s 条") % {"n": len(created)},
                      detail={"leads_created": len(created), "leads_existing": len(drafts) - len(created),
