@@ -42,7 +42,7 @@ DEFAULT_CACHE_SECONDS = 60
 FORMAT = 1  # part of the key: numbers kept in an older shape are not read by newer code
 LOCK_SECONDS = 30
 WAIT_SECONDS = 10.0
-POLL_SECONDS = 0.05
+POLL_SECONDS = 0.03
 
 
 # ---------------------------------------------------------------- households (kept copies, one pass)
@@ -269,8 +269,10 @@ def _wait_for(key: str) -> tuple[dict | None, str]:
     """Another request is counting these numbers: wait for them rather than count them too, until they are
     kept, or that request is done without keeping them under the current stamp, or a while has passed."""
     deadline = time.monotonic() + WAIT_SECONDS
+    pause = POLL_SECONDS
     while True:
-        time.sleep(POLL_SECONDS)
+        time.sleep(pause)
         kept, stamp, counting = _look(key)
         if kept is not None or not counting or time.monotonic() >= deadline:
             return kept, stamp
+        pause = min(pause * 1.5, 0.25)  # a long count is not asked about twenty times a second

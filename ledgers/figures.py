@@ -82,7 +82,15 @@ FIGURES: dict[str, Figure] = {
 
 
 def figure_open_to(user, key: str) -> Figure | None:
-    """The figure, if it exists here and the user may read its rows (by the rule of the list it lists)."""
+    """The figure, if it exists here and the user may read its rows (by the rule of the list it lists).
+    Decided once per figure for a request's user: the dashboard asks for each month's rows."""
+    known = user.__dict__.setdefault("_ledger_figures_open", {})
+    if key not in known:
+        known[key] = _open_to(user, key)
+    return known[key]
+
+
+def _open_to(user, key: str) -> Figure | None:
     from relief import access
 
     from .selectors import model_or_none
