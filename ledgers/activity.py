@@ -1,64 +1,22 @@
-"""Figures that read the visits and referrals apps (dashboard parts and scorecards).
+"""Figures that read the visits and referrals apps: the dashboard's sections (drawn from its numbers,
+ledgers.counts) and the scorecards.
 
-Each part returns None when its source models are missing, and the page says which figures are not
-available. Every figure is a grouped aggregate over the user's villages: a fixed number of queries.
+Each part is None when its source models are missing, and the page says which figures are not available.
+Every figure is a grouped aggregate over the user's villages: a fixed number of queries.
 """
 from __future__ import annotations
 
-import datetime as dt
-from statistics import median
-
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import Cadence, RosterEntry
 from relief.models import JurisdictionLevel
 
 from .charts import Bar, funnel, grouped_columns, hbar_chart
+from .counts import visit_timeliness
 from .models import CheckResult, SampleItem
-from relief.months import add_months, months_between
 from .selectors import model_or_none, url_or_blank
-
-
-def visit_timeliness(villages, start, end) -> dict | None:
-    """Per village: visit periods due within [start, end] and those with a visit where the person was seen.
-
-    A roster entry with cadence of n months owes one completing visit per calendar block of n months
-    (Jan-Mar, Apr-Jun... for quarterly) that it was open for and that has ended by `end` or today.
-    """
-    if model_or_none("visits.Visit") is None:
-        return None
-    from visits.models import Visit
-
-    today = timezone.localdate()
-    ids = [v.pk for v in villages]
-    entries = list(RosterEntry.objects.filter(household__village__in=ids, entered_on__lte=end)
-                   .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=start))
-                   .values_list("household_id", "household__village_id", "cadence", "entered_on", "exited_on"))
-    seen = set(Visit.objects.filter(household__village__in=ids, completes_period=True,
-                                    visited_on__range=(start, end))
-               .annotate(m=TruncMonth("visited_on")).values_list("household_id", "m").distinct())
-    seen = {(h, m.date() if isinstance(m, dt.datetime) else m) for h, m in seen}
-    result: dict[int, dict] = {pk: {"due": 0, "on_time": 0} for pk in ids}
-    months = months_between(start, end)
-    for household_id, village_id, cadence, entered, exited in entries:
-        n = Cadence.months_of(cadence)
-        blocks: dict[int, list[dt.date]] = {}
-        for m in months:
-            blocks.setdefault((m.year * 12 + m.month - 1) // n, []).append(m)
-        for block_months in blocks.values():
-            first, last = block_months[0], block_months[-1]
-            block_end = add_months(first, n) - dt.timedelta(days=1)
-            last_end = add_months(last, 1) - dt.timedelta(days=1)
-            # Due only when the entry was open for the whole block and the block is over.
-            if entered > first or (exited and exited < last_end) or block_end >= today or block_end > end:
-                continue
-            result[village_id]["due"] += 1
-            if any((household_id, m) in seen for m in block_months):
-                result[village_id]["on_time"] += 1
-    return result
 
 
 def lead_timeliness(villages, start, end) -> dict | None:
@@ -79,15 +37,13 @@ def lead_timeliness(villages, start, end) -> dict | None:
     return result
 
 
-def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) -> dict | None:
-    timeliness = visit_timeliness(villages, start, end)
-    if timeliness is None:
+def _visits_part(jurisdiction, villages, counts, whole_scope: bool) -> dict | None:
+    timeliness = counts["timeliness"]
+    if timeliness is None or counts["overdue"] is None:
         return None
-    from alerts.models import Alert, AlertKind
+    from alerts.models import AlertKind
 
-    overdue = dict(Alert.objects.unhandled().filter(kind=AlertKind.OVERDUE_VISIT, household__village__in=[
-        v.pk for v in villages]).values("household__village").annotate(n=Count("pk"))
-        .values_list("household__village", "n"))
+    overdue = counts["overdue"]
     # The alert inbox (unhandled by default) filters by kind and village: the whole scope and each village
     # link to it; a township that is only part of the user's scope has no such list, so its total is unlinked.
     overdue_kind = {"kind": AlertKind.OVERDUE_VISIT}
@@ -112,57 +68,26 @@ def _visits_part(user, jurisdiction, villages, start, end, whole_scope: bool) ->
             "overdue_chart": hbar_chart(overdue_bars, title=_("逾期未走访（未处理预警）"), color="#c0392b")}
 
 
-def _referrals_part(user, villages, start, end, jurisdiction=None) -> dict | None:
-    if model_or_none("referrals.Referral") is None or model_or_none("referrals.Lead") is None:
+def _referrals_part(user, counts, start, end, jurisdiction=None) -> dict | None:
+    numbers = counts["referrals"]
+    if numbers is None:
         return None
-    from referrals.models import Lead, Referral, ReferralStatus
-
-    ids = [v.pk for v in villages]
-    leads = Lead.objects.filter(village__in=ids, received_at__date__range=(start, end)).count()
-    made = Referral.objects.filter(village__in=ids, created_at__date__range=(start, end))
-    counts = made.aggregate(
-        referred=Count("pk"),
-        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-        decided=Count("pk", filter=Q(decided_at__isnull=False)),
-        eligible=Count("pk", filter=Q(status=ReferralStatus.ELIGIBLE)))
-    durations = [
-        (decided - created).total_seconds() / 86400
-        for created, decided in Referral.objects.filter(village__in=ids, decided_at__date__range=(start, end))
-        .values_list("created_at", "decided_at")]
     from .selectors import figure_url
 
-    stages = [Bar(_("受理线索"), leads, figure_url(user, "leads", jurisdiction, start, end)),
-              Bar(_("发起转办"), counts["referred"], figure_url(user, "referred", jurisdiction, start, end)),
-              Bar(_("报送乡镇"), counts["submitted"], figure_url(user, "submitted", jurisdiction, start, end)),
-              Bar(_("作出决定"), counts["decided"], figure_url(user, "decided", jurisdiction, start, end)),
-              Bar(_("符合条件·已救助"), counts["eligible"], figure_url(user, "eligible", jurisdiction, start, end))]
-    return {"stages": stages, "median_days": round(median(durations), 1) if durations else None,
-            "decided_in_period": len(durations), "funnel_chart": funnel(stages, title=_("线索转办漏斗"))}
+    stages = [Bar(_("受理线索"), numbers["leads"], figure_url(user, "leads", jurisdiction, start, end)),
+              Bar(_("发起转办"), numbers["referred"], figure_url(user, "referred", jurisdiction, start, end)),
+              Bar(_("报送乡镇"), numbers["submitted"], figure_url(user, "submitted", jurisdiction, start, end)),
+              Bar(_("作出决定"), numbers["decided"], figure_url(user, "decided", jurisdiction, start, end)),
+              Bar(_("符合条件·已救助"), numbers["eligible"], figure_url(user, "eligible", jurisdiction, start, end))]
+    return {"stages": stages, "median_days": numbers["median_days"],
+            "decided_in_period": numbers["decided_in_period"], "funnel_chart": funnel(stages, title=_("线索转办漏斗"))}
 
 
-def _alerts_part(villages, start, end) -> dict | None:
-    if model_or_none("alerts.Alert") is None:
+def _alerts_part(counts) -> dict | None:
+    numbers = counts["alerts"]
+    if numbers is None:
         return None
-    from alerts.models import Alert
-
-    ids = [v.pk for v in villages]
-    # Weeks to come have no alerts yet: the chart stops at the current week.
-    end = min(end, timezone.localdate())
-    # The last twelve weeks of the period: more do not fit a 360-px phone at a readable size.
-    first = max(start, end - dt.timedelta(weeks=11))
-    first = first - dt.timedelta(days=first.weekday())
-    weeks = []
-    cursor = first
-    while cursor <= end:
-        weeks.append(cursor)
-        cursor += dt.timedelta(weeks=1)
-
-    def per_week(field):
-        rows = (Alert.objects.filter(household__village__in=ids, **{f"{field}__date__range": (first, end)})
-                .annotate(w=TruncWeek(field)).values("w").order_by("w").annotate(n=Count("pk")).values_list("w", "n"))
-        return {(w.date() if isinstance(w, dt.datetime) else w): n for w, n in rows}
-
-    opened, closed = per_week("opened_at"), per_week("closed_at")
+    weeks, opened, closed = numbers["weeks"], numbers["opened"], numbers["closed"]
     labels = [f"{w:%m/%d}" for w in weeks]
     return {"weeks": weeks, "opened": [opened.get(w, 0) for w in weeks], "closed": [closed.get(w, 0) for w in weeks],
             "chart": grouped_columns(labels, [(_("新增预警"), [opened.get(w, 0) for w in weeks], []),
@@ -170,13 +95,14 @@ def _alerts_part(villages, start, end) -> dict | None:
                                      title=_("每周预警新增与关闭"))}
 
 
-def dashboard_parts(user, jurisdiction, villages, start, end) -> dict:
+def dashboard_parts(user, jurisdiction, villages, counts, start, end) -> dict:
+    """The visits, referrals and alerts sections of the dashboard, from its numbers (ledgers.counts)."""
     missing = [label for label in ("visits.Visit", "alerts.Alert", "referrals.Lead", "referrals.Referral")
                if model_or_none(label) is None]
     whole_scope = jurisdiction is None or jurisdiction.pk == user.jurisdiction_id
-    return {"visits": _visits_part(user, jurisdiction, villages, start, end, whole_scope),
-            "alerts": _alerts_part(villages, start, end),
-            "referrals": _referrals_part(user, villages, start, end, jurisdiction), "missing_sources": missing}
+    return {"visits": _visits_part(jurisdiction, villages, counts, whole_scope),
+            "alerts": _alerts_part(counts),
+            "referrals": _referrals_part(user, counts, start, end, jurisdiction), "missing_sources": missing}
 
 
 def sample_results_by(villages, start, end) -> dict:
@@ -218,7 +144,7 @@ def _finish(row: dict) -> dict:
 
 def scorecards(user, villages, start, end) -> dict:
     samples = sample_results_by(villages, start, end)
-    visits = visit_timeliness(villages, start, end) or {}
+    visits = visit_timeliness([v.pk for v in villages], start, end) or {}
     leads = lead_timeliness(villages, start, end) or {}
     zero_s = {"total": 0, "correct": 0, "wrong": 0, "pending": 0}
     village_rows, townships = [], {}

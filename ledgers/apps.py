@@ -18,3 +18,12 @@ class LedgersConfig(AppConfig):
         auditlog.register(models.SamplingDraw, exclude_fields=["population_ids"])
         auditlog.register(models.SampleItem)
         auditlog.register(models.LedgerSnapshot)
+
+        from django.apps import apps
+
+        if apps.is_installed("visits"):
+            from visits.signals import visit_logged
+
+            from .receivers import visit_counted
+
+            visit_logged.connect(visit_counted, dispatch_uid="ledgers.visit_counted")

@@ -9,8 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import AssistanceRecord, Household, ObservationEntry, RosterEntry
@@ -24,6 +25,14 @@ class Figure:
     # read its rows through a dashboard figure either.
     list_url: str
     source: str = ""  # app_label.Model the figure needs (None when that app is not installed)
+
+
+def on_days(field: str, start: dt.date, end: dt.date) -> Q:
+    """A moment on one of the local days start..end: as `field__date__range`, but a range of the column
+    itself, which its index can serve (a date cast of every row cannot)."""
+    first = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    after = timezone.make_aware(dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min))
+    return Q(**{f"{field}__gte": first, f"{field}__lt": after})
 
 
 def _roster_exits(ids, start, end):
@@ -45,14 +54,14 @@ def _observed(ids, start, end):
 def _leads(ids, start, end):
     from referrals.models import Lead
 
-    return (Lead.objects.filter(village__in=ids, received_at__date__range=(start, end)).select_related("village")
+    return (Lead.objects.filter(on_days("received_at", start, end), village__in=ids).select_related("village")
             .order_by("-received_at", "pk"))
 
 
 def _referred(ids, start, end):
     from referrals.models import Referral
 
-    return (Referral.objects.filter(village__in=ids, created_at__date__range=(start, end))
+    return (Referral.objects.filter(on_days("created_at", start, end), village__in=ids)
             .select_related("village").order_by("-created_at", "pk"))
 
 
@@ -73,7 +82,15 @@ FIGURES: dict[str, Figure] = {
 
 
 def figure_open_to(user, key: str) -> Figure | None:
-    """The figure, if it exists here and the user may read its rows (by the rule of the list it lists)."""
+    """The figure, if it exists here and the user may read its rows (by the rule of the list it lists).
+    Decided once per figure for a request's user: the dashboard asks for each month's rows."""
+    known = user.__dict__.setdefault("_ledger_figures_open", {})
+    if key not in known:
+        known[key] = _open_to(user, key)
+    return known[key]
+
+
+def _open_to(user, key: str) -> Figure | None:
     from relief import access
 
     from .selectors import model_or_none

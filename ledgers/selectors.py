@@ -10,16 +10,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from households.models import (
-    AssistanceRecord, AssistanceType, Household, Member, MemberStatus, ObservationEntry, Relation, RosterEntry,
-    TargetKind,
-)
+from households.models import AssistanceType, Member, MemberStatus, Relation, TargetKind
 from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
@@ -153,37 +149,20 @@ def figure_url(user, figure: str, jurisdiction: Jurisdiction | None, start: dt.d
     return url_or_blank("ledgers:figure_rows", {"figure": figure, **period_params(jurisdiction, start, end)})
 
 
-def figure_count(figure: str, villages: list[Jurisdiction], start: dt.date, end: dt.date) -> int:
-    from .figures import FIGURES
-
-    return FIGURES[figure].rows([v.pk for v in villages], start, end).count()
-
-
-def household_figures(user, jurisdiction, villages: list[Jurisdiction], start: dt.date | None = None,
-                      end: dt.date | None = None) -> dict:
-    """Households by current assistance category and by target kind (open roster entries), today; and the
-    roster exits of the period."""
-    today = timezone.localdate()
-    households = Household.objects.filter(village__in=[v.pk for v in villages])
-    running = AssistanceRecord.objects.running(today).filter(household=OuterRef("pk"))
-    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
-    aggregates = {f"c_{t}": Count("pk", filter=Exists(running.filter(type=t))) for t in AssistanceType.values}
-    aggregates.update({f"k_{k}": Count("pk", filter=Exists(open_roster.filter(target_kind=k)))
-                       for k in TargetKind.values})
-    aggregates["total"] = Count("pk")
-    aggregates["roster"] = Count("pk", filter=Exists(open_roster))
-    aggregates["observation"] = Count("pk", filter=Exists(ObservationEntry.objects.filter(
-        household=OuterRef("pk"), removed_on__isnull=True)))
-    counts = households.aggregate(**aggregates)
-    categories = [Bar(label, counts[f"c_{t}"], household_list_url(user, jurisdiction, category=t))
-                  for t, label in AssistanceType.choices if counts[f"c_{t}"] or t in ("dibao", "tekun", "low_income")]
-    kinds = [Bar(label, counts[f"k_{k}"], household_list_url(user, jurisdiction, target_kind=k))
+def household_figures(user, jurisdiction, counts: dict, start: dt.date, end: dt.date) -> dict:
+    """Households by current assistance category and by target kind (on the roster), the roster and the
+    observation list, as the household list filters them (its kept copies); and the roster exits of the period."""
+    villages = counts["villages"].values()
+    totals = {key: sum(v[key] for v in villages) for key in ("total", "roster", "observation")}
+    by_category = {t: sum(v["categories"].get(t, 0) for v in villages) for t in AssistanceType.values}
+    by_kind = {k: sum(v["kinds"].get(k, 0) for v in villages) for k in TargetKind.values}
+    categories = [Bar(label, by_category[t], household_list_url(user, jurisdiction, category=t))
+                  for t, label in AssistanceType.choices if by_category[t] or t in ("dibao", "tekun", "low_income")]
+    kinds = [Bar(label, by_kind[k], household_list_url(user, jurisdiction, target_kind=k))
              for k, label in TargetKind.choices]
-    if start is not None and end is not None:
-        counts["exits"] = figure_count("roster_exits", villages, start, end)
     return {
-        "counts": counts, "categories": categories, "kinds": kinds,
-        "exits_url": figure_url(user, "roster_exits", jurisdiction, start, end) if start is not None else "",
+        "counts": {**totals, "exits": counts["exits"]}, "categories": categories, "kinds": kinds,
+        "exits_url": figure_url(user, "roster_exits", jurisdiction, start, end),
         "total_url": household_list_url(user, jurisdiction),
         "roster_url": household_list_url(user, jurisdiction, on_roster="1"),
         "observation_url": household_list_url(user, jurisdiction, on_observation="1"),
@@ -192,25 +171,18 @@ def household_figures(user, jurisdiction, villages: list[Jurisdiction], start: d
     }
 
 
-def area_figures(user, villages: list[Jurisdiction]) -> dict | None:
+def area_figures(user, villages: list[Jurisdiction], counts: dict) -> dict | None:
     """Households, roster and observation list per township when the villages lie in several townships,
-    else per village; each number links to the household list filtered to that township or village.
-    One grouped query whatever the number of villages."""
+    else per village; each number links to the household list filtered to that township or village."""
     if not villages:
         return None
-    open_roster = RosterEntry.objects.filter(household=OuterRef("pk"), exited_on__isnull=True)
-    open_observation = ObservationEntry.objects.filter(household=OuterRef("pk"), removed_on__isnull=True)
-    counts = {row["village"]: row for row in (
-        Household.objects.filter(village__in=[v.pk for v in villages]).values("village").order_by()
-        .annotate(total=Count("pk"), roster=Count("pk", filter=Exists(open_roster)),
-                  observation=Count("pk", filter=Exists(open_observation))))}
     by_township = len({v.parent_id for v in villages}) > 1
     areas: dict[int, dict] = {}
     for village in villages:
         area = village.parent if by_township and village.parent else village
         row = areas.setdefault(area.pk, {"area": area, "total": 0, "roster": 0, "observation": 0})
         for key in ("total", "roster", "observation"):
-            row[key] += counts.get(village.pk, {}).get(key, 0)
+            row[key] += counts["villages"][village.pk][key]
     for row in areas.values():
         row["total_url"] = household_list_url(user, row["area"])
         row["roster_url"] = household_list_url(user, row["area"], on_roster="1")
@@ -218,24 +190,16 @@ def area_figures(user, villages: list[Jurisdiction]) -> dict | None:
     return {"level": _("乡镇（街道）") if by_township else _("村（社区）"), "rows": list(areas.values())}
 
 
-def monthly_new(user, villages: list[Jurisdiction], start: dt.date, end: dt.date, jurisdiction=None) -> dict:
+def monthly_new(user, counts: dict, start: dt.date, end: dt.date, jurisdiction=None) -> dict:
     """New recipients (assistance started) vs observation-list entries, per month."""
-    ids = [v.pk for v in villages]
     months = months_between(start, end)
-    new = dict(AssistanceRecord.objects.filter(household__village__in=ids, start_date__range=(start, end))
-               .annotate(m=TruncMonth("start_date")).values("m").order_by("m").annotate(n=Count("household",
-                                                                                                distinct=True))
-               .values_list("m", "n"))
-    observed = dict(ObservationEntry.objects.filter(household__village__in=ids, decided_on__range=(start, end))
-                    .annotate(m=TruncMonth("decided_on")).values("m").order_by("m").annotate(n=Count("pk"))
-                    .values_list("m", "n"))
-    new = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in new.items()}
-    observed = {(k.date() if isinstance(k, dt.datetime) else k): v for k, v in observed.items()}
+    new, observed = counts["new"], counts["observed"]
     labels = [f"{m.year % 100:02d}/{m.month:02d}" for m in months]
     series = [
         (_("新增救助"), [new.get(m, 0) for m in months], []),
         (_("列入观察名单"), [observed.get(m, 0) for m in months], []),
     ]
+
     def month_url(figure: str, month: dt.date) -> str:
         return figure_url(user, figure, jurisdiction, month, add_months(month, 1) - dt.timedelta(days=1))
 
@@ -248,15 +212,27 @@ def monthly_new(user, villages: list[Jurisdiction], start: dt.date, end: dt.date
 
 
 def dashboard(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> dict:
-    villages = _villages(user, jurisdiction)
-    data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
-            "households": household_figures(user, jurisdiction, villages, start, end),
-            "areas": area_figures(user, villages),
-            "monthly": monthly_new(user, villages, start, end, jurisdiction)}
+    """The dashboard of the user's villages (or those under `jurisdiction`) for the period. Its numbers may
+    have been counted up to a minute ago for the same villages (ledgers.counts); `counted_at` says when."""
     from . import activity
+    from .counts import dashboard_counts
 
-    data.update(activity.dashboard_parts(user, jurisdiction, villages, start, end))
+    villages = _villages(user, jurisdiction)
+    counts = dashboard_counts([v.pk for v in villages], start, end)
+    data = {"villages": villages, "start": start, "end": end, "jurisdiction": jurisdiction,
+            "counted_at": counts["counted_at"],
+            "households": household_figures(user, jurisdiction, counts, start, end),
+            "areas": area_figures(user, villages, counts),
+            "monthly": monthly_new(user, counts, start, end, jurisdiction)}
+    data.update(activity.dashboard_parts(user, jurisdiction, villages, counts, start, end))
     return data
+
+
+def dashboard_recount(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> None:
+    """Count the numbers of this dashboard now (刷新), and keep them for the next look."""
+    from .counts import dashboard_counts
+
+    dashboard_counts([v.pk for v in _villages(user, jurisdiction)], start, end, refresh=True)
 
 
 def figure_rows(user, *, figure: str, jurisdiction: Jurisdiction | None, start: dt.date, end: dt.date) -> list:

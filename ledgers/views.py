@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relief import access
 from relief.access import Action, access_rule
@@ -244,14 +244,20 @@ def sample_check(request, pk):
 
 # ---------------------------------------------------------------- 统计图表与考核
 @access_rule(Action.VIEW)
+@require_http_methods(["GET", "POST"])
 def dashboard(request):
+    """The dashboard of the scope and period in the address; a POST (刷新) counts its numbers now, then shows
+    the same address again."""
     form = DashboardForm(request.GET or None, user=request.user)
     if request.GET and not form.is_valid():
         data = None
     else:
         cleaned = form.cleaned_data if request.GET else form.clean_defaults()
-        data = selectors.dashboard(request.user, jurisdiction=cleaned.get("jurisdiction"),
-                                   start=cleaned["start"], end=cleaned["end"])
+        scope = {"jurisdiction": cleaned.get("jurisdiction"), "start": cleaned["start"], "end": cleaned["end"]}
+        if request.method == "POST":
+            selectors.dashboard_recount(request.user, **scope)
+            return redirect(request.get_full_path())
+        data = selectors.dashboard(request.user, **scope)
     return TemplateResponse(request, "ledgers/dashboard.html", {"form": form, "data": data})
 
 

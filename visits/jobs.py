@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertKind, UNHANDLED_STATUSES
 from alerts.services import alerts_close_except, alerts_follow_households, alerts_open_from_rows
+from relief import data_version
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import TownshipSummary, Visit
@@ -54,6 +55,8 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
                                       keep_dedupe_keys=reviews.values("alert_dedupe_key"),
                                       note=_("已复核（复核日期已更新），或已移出观察名单"))
         moved = alerts_follow_households(kind=AlertKind.OVERDUE_VISIT)
+        if opened or closed or moved or reviews_opened:
+            data_version.records_changed()
     return {"opened": opened, "closed": closed, "reassigned": moved, "reviews_due": reviews_opened}
 
 

@@ -125,7 +125,11 @@ def _touch(household: Household) -> None:
 @transaction.atomic
 def household_refresh_flags(household_ids=None, *, on: dt.date | None = None) -> int:
     """Bring the household list's kept copies up to date for these households (all when None)."""
+    from relief import data_version
+
     from .. import flags
+
+    data_version.records_changed()  # the dashboards count these copies and the records behind them
 
     models = {"Household": Household, "AssistanceRecord": AssistanceRecord, "RosterEntry": RosterEntry,
               "ObservationEntry": ObservationEntry}

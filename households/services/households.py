@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, data_version
 
 from ..models import (
     EventKind, EventSource, Household, Relation,
@@ -40,6 +40,7 @@ def household_create(
         household.caseworker = actor
     _check_model(household)
     household.save()
+    data_version.records_changed()
     if head:
         member_add(actor=actor, household=household, source=source, source_ref=source_ref,
                    **{"relation": Relation.HEAD, **head})
@@ -82,6 +83,7 @@ def household_update(
     _field_events(household=current, before=before, after={n: _display(current, n) for n in HOUSEHOLD_FIELDS},
                   actor=actor, source=source, source_ref=source_ref)
     if current.village_id != old_village.pk:
+        data_version.records_changed()
         event_record(household=current, kind=EventKind.VILLAGE_CHANGED, actor=actor, source=source,
                      source_ref=source_ref, field="village", old_value=old_village.name,
                      new_value=current.village.name,

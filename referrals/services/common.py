@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, data_version
 from relief.access import Action
 
 from ..models import (
@@ -104,6 +104,7 @@ def _step(referral: Referral, *, actor, action: str, to_status: str, comment: st
     referral.save(update_fields=["status", "version", "updated_at", *fields])
     ReferralStep.objects.create(referral=referral, action=action, from_status=from_status, to_status=to_status,
                                 actor=actor, comment=(comment or "").strip(), data=data or {}, at=referral.updated_at)
+    data_version.records_changed()
     _close_stale_alerts(referral, action)
     return referral
 

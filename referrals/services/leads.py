@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from households.models import Household
 from households.validators import validate_person_name
-from relief import access
+from relief import access, data_version
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -84,6 +84,7 @@ def lead_create(*, actor, channel: str, description: str, village: Jurisdiction 
             return existing
         raise
     lead.was_created = True
+    data_version.records_changed()
     return lead
 
 
@@ -220,6 +221,8 @@ def lead_create_many(*, actor, leads: list[LeadDraft], audit_detail: dict | None
             if lead.was_created:
                 created.append(lead)
     result = [by_key[key] if lead is None or key else lead for key, lead in rows]
+    if created:
+        data_version.records_changed()
     _audit_bulk_leads(actor, [lead.pk for lead in created], len(drafts), {lead.channel for lead in created},
                       audit_detail)
     return result
@@ -319,6 +322,8 @@ def lead_create_for_households(*, actor, household_ids, channel: str, descriptio
     with connection.cursor() as cursor:
         cursor.execute(sql, params + where_params)
         created = [row[0] for row in cursor.fetchall()]
+    if created:
+        data_version.records_changed()
     _audit_bulk_leads(actor, created, len(ids), {channel}, audit_detail)
     return LeadsOpened(created_ids=created, existing=len(ids) - len(created))
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from households.models import Household
-from relief import access
+from relief import access, data_version
 from relief.access import Action
 
 from .. import outcomes
@@ -79,6 +79,7 @@ def _referral_new(*, actor, household: Household, summary: str, requested: str, 
     ReferralStep.objects.create(referral=referral, action=action, from_status="", to_status=status,
                                 actor=actor, comment=summary[:500], at=now,
                                 data={"lead_id": lead.pk, "by": party} if lead else {"by": party})
+    data_version.records_changed()
     if lead is not None:
         lead.status = LeadStatus.REFERRED
         _save_lead(lead, ["status"])
