@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import concurrent.futures
 import math
 import os
 import re
@@ -93,7 +94,15 @@ def load(base_url: str, path: str, *, clients: int, requests: int, cookies: dict
          timeout: float = TIMEOUT) -> LoadResult:
     """`requests` GETs of `path`, `clients` of them in flight at any time (each client asks again as soon
     as it has its answer, body included), with the given cookies."""
-    return asyncio.run(_load(base_url, path, clients, requests, cookies or {}, timeout))
+    load = _load(base_url, path, clients, requests, cookies or {}, timeout)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(load)
+    # Called where an event loop already runs in this thread (a test process whose browser tests started
+    # one): the load gets a loop of its own in another thread.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, load).result()
 
 
 async def _load(base_url, path, clients, requests, cookies, timeout) -> LoadResult:
