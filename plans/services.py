@@ -514,6 +514,23 @@ def _ids_condition(column: str, ids: list[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+def _matched_already(policy: Policy, household_ids: list[int]) -> set[int]:
+    """Which of these households the policy already matched, by the households' index.
+
+    In SQL: the ORM prepares a list of ids value by value, which costs more than the query. `policy + 0`
+    keeps PostgreSQL off the policy's index, which it picks while the table's statistics still say
+    "empty" (a first run fills it faster than autovacuum counts) and which then reads every match of the
+    policy for each batch."""
+    quote = connection.ops.quote_name
+    meta = PolicyMatch._meta
+    household_column, policy_column = (quote(meta.get_field(name).column) for name in ("household", "policy"))
+    where, params = _ids_condition(household_column, household_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {household_column} FROM {quote(meta.db_table)} "
+                       f"WHERE {where} AND {policy_column} + 0 = %s", [*params, policy.pk])
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _insert_matches(policy: Policy, household_ids: list[int], reason: str, now) -> list[int]:
     """Record the batch's matches, each naming its lead (the one just opened, or the one its key already had),
     in one INSERT … SELECT … ON CONFLICT DO NOTHING RETURNING; returns the households matched.
@@ -559,12 +576,13 @@ def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | 
     """Over all households: those that seem to qualify for a policy they do not receive get a PolicyMatch
     and their village a lead, once.
 
-    Set-based: per policy and condition group, candidates come out of one query per batch (conditions
-    as SQL subqueries); existing matches are excluded in the same query. Each batch is one transaction
-    that locks the policy row and re-checks its version: a policy edited meanwhile makes the batch roll
-    back and the run stop for that policy (the edit queues a fresh run). Within it a fixed number of
-    queries, whatever the batch holds: the leads in one INSERT … SELECT (referrals.lead_create_for_households),
-    then the matches, each naming its lead, in another; two audit entries.
+    Set-based: per policy and condition group, the candidates come out of one query (conditions as SQL
+    subqueries; existing matches excluded in the same query) and are written a batch at a time. Each batch
+    is one transaction that locks the policy row and re-checks its version: a policy edited meanwhile makes
+    the batch roll back and the run stop for that policy (the edit queues a fresh run). Within it a fixed
+    number of queries, whatever the batch holds: which households a concurrent run matched meanwhile, the
+    leads in one INSERT … SELECT (referrals.lead_create_for_households), the matches, each naming its lead,
+    in another, and two audit entries.
     """
     stats = MatchStats()
     policies = Policy.objects.filter(is_active=True, opens_leads=True).prefetch_related("areas", "conditions")
@@ -594,15 +612,15 @@ def policy_match_run(*, policy_ids=None, batch_size: int = 1000, day: dt.date | 
 
 
 def _match_group(policy, items, reason, standards, village_ids, batch_size, stats) -> None:
-    base = matching.policy_candidates(policy, items, standards, village_ids).exclude(
-        Exists(PolicyMatch.objects.filter(household=OuterRef("pk"), policy=policy)))
-    last = 0
-    while True:
-        batch = list(base.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:batch_size])
+    # One query for the group's candidates (the conditions evaluated once over all households, not again for
+    # every batch); the batches below re-check under the policy lock what a concurrent run matched meanwhile.
+    candidates = list(matching.policy_candidates(policy, items, standards, village_ids).exclude(
+        Exists(PolicyMatch.objects.filter(household=OuterRef("pk"), policy=policy))).order_by("pk").values_list(
+        "pk", flat=True))
+    stats.examined_batches += 1
+    for start in range(0, len(candidates), batch_size):
+        batch = candidates[start:start + batch_size]
         stats.examined_batches += 1
-        if not batch:
-            return
-        last = batch[-1]
         with transaction.atomic():
             current = Policy.objects.select_for_update().filter(pk=policy.pk).values_list(
                 "version", "is_active").first()
@@ -610,8 +628,7 @@ def _match_group(policy, items, reason, standards, village_ids, batch_size, stat
                 raise PolicyChanged()
             # Only this job writes matches, under this lock: the batch's households matched meanwhile by a
             # concurrent run are known now, and get neither a match nor a lead here.
-            taken = set(PolicyMatch.objects.filter(policy=policy, household_id__in=batch).order_by().values_list(
-                "household_id", flat=True))
+            taken = _matched_already(policy, batch)
             fresh = [pk for pk in batch if pk not in taken]
             opened = _open_leads(fresh, policy, reason[:500])
             created = _insert_matches(policy, fresh, reason[:500], _now()) if fresh else []

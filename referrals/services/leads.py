@@ -256,6 +256,20 @@ def _ids_condition(column: str, ids: list[int]) -> tuple[str, list]:
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
+def _villages_of_households(ids: list[int]) -> dict[int, tuple[int, str]]:
+    """{household id: (village id, that jurisdiction's level)}, in SQL: the ORM prepares a list of ids value by
+    value, which costs more than the query."""
+    quote = connection.ops.quote_name
+    village = f"h.{quote(Household._meta.get_field('village').column)}"
+    level = f"j.{quote(Jurisdiction._meta.get_field('level').column)}"
+    where, params = _ids_condition("h.id", ids)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT h.id, {village}, {level} FROM {quote(Household._meta.db_table)} h "
+                       f"JOIN {quote(Jurisdiction._meta.db_table)} j ON j.{quote(Jurisdiction._meta.pk.column)} = "
+                       f"{village} WHERE {where}", params)
+        return {pk: (village_id, level) for pk, village_id, level in cursor.fetchall()}
+
+
 @transaction.atomic
 def lead_create_for_households(*, actor, household_ids, channel: str, description: str, dedupe_prefix: str,
                                source_ref: str = "", urgency: str = Urgency.NORMAL,
@@ -277,8 +291,7 @@ def lead_create_for_households(*, actor, household_ids, channel: str, descriptio
     if urgency not in Urgency.values:
         raise ReferralError({"urgency": _("请选择紧急程度。")})
     description = _required(description, "description", _("请写明反映的困难情况。"))
-    rows = Household.objects.filter(pk__in=ids).order_by().values_list("pk", "village_id", "village__level")
-    found = {pk: (village_id, level) for pk, village_id, level in rows}
+    found = _villages_of_households(ids)
     for i, pk in enumerate(ids):
         if pk not in found:
             _bulk_refuse(i, "household", _("所关联的家庭不存在。"))

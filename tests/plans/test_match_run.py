@@ -159,7 +159,7 @@ def test_the_query_count_of_a_run_does_not_grow_with_the_households(demo, n, dja
     for _i in range(n):
         factories.household(demo.village_a, income="1000")
     warm_content_types()
-    with django_assert_max_num_queries(19):
+    with django_assert_max_num_queries(18):
         stats = services.policy_match_run()
     assert stats.matched == n and stats.leads_opened == n
     with django_assert_max_num_queries(7):
@@ -175,6 +175,34 @@ def test_the_query_count_grows_by_batch_only(demo, n, django_assert_max_num_quer
         factories.household(demo.village_a, income="1000")
     batches = n // 3
     warm_content_types()
-    with django_assert_max_num_queries(7 + 12 * batches):
+    with django_assert_max_num_queries(7 + 11 * batches):
         stats = services.policy_match_run(batch_size=3)
     assert stats.matched == n and stats.leads_opened == n
+
+
+def test_a_household_matched_meanwhile_by_another_run_gets_nothing_more(world):
+    """A concurrent run that matches a household after this run read its candidates (and before this batch
+    took the policy lock) leaves that household alone here: no second match, no lead, not counted."""
+    from django.db import connection
+    from django.utils import timezone
+
+    dibao, h = world["dibao"], world["h"]
+    state = {"done": False}
+
+    def concurrent_run_commits_after_the_candidates(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not state["done"] and sql.startswith('SELECT "households_household"."id"') and "plans_policymatch" in sql:
+            state["done"] = True
+            PolicyMatch.objects.create(household=h["a"], policy=dibao, policy_version=dibao.version,
+                                       reason="另一次比对", lead_ref="", matched_at=timezone.now())
+        return result
+
+    with connection.execute_wrapper(concurrent_run_commits_after_the_candidates):
+        stats = services.policy_match_run(policy_ids=[dibao.pk])
+    assert state["done"]
+    assert stats.matched == 4 and stats.leads_opened == 3  # b, c, pushed (its lead exists), hotline
+    assert PolicyMatch.objects.get(household=h["a"]).reason == "另一次比对"
+    assert not Lead.objects.filter(household=h["a"]).exists()
+    lead_entry, match_entry = bulk_entries()
+    assert (lead_entry.additional_data["leads_created"], lead_entry.additional_data["leads_existing"]) == (3, 1)
+    assert match_entry.additional_data["households"] == 4
