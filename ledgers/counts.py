@@ -211,9 +211,11 @@ def cache_seconds() -> int:
 
 
 def cache_key(ids: list[int], start: dt.date, end: dt.date, today: dt.date) -> str:
-    """Where the numbers of exactly these villages, this period and this day are kept."""
+    """Where the numbers of exactly these villages, this period and this day are kept (beside the stamp they
+    are read with: a test's own, tests/conftest.py)."""
     scope = hashlib.sha256(",".join(str(pk) for pk in sorted(ids)).encode()).hexdigest()[:32]
-    return f"ledgers:dashboard:{FORMAT}:{today:%Y%m%d}:{start:%Y%m%d}-{end:%Y%m%d}:{len(ids)}:{scope}"
+    stamps = hashlib.sha256(data_version.key().encode()).hexdigest()[:8]
+    return f"ledgers:dashboard:{FORMAT}:{stamps}:{today:%Y%m%d}:{start:%Y%m%d}-{end:%Y%m%d}:{len(ids)}:{scope}"
 
 
 def dashboard_counts(ids, start: dt.date, end: dt.date, *, refresh: bool = False) -> dict:
