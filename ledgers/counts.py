@@ -211,9 +211,11 @@ def cache_seconds() -> int:
 
 
 def cache_key(ids: list[int], start: dt.date, end: dt.date, today: dt.date) -> str:
-    """Where the numbers of exactly these villages, this period and this day are kept."""
+    """Where the numbers of exactly these villages, this period and this day are kept (beside the stamp they
+    are read with: a test's own, tests/conftest.py)."""
     scope = hashlib.sha256(",".join(str(pk) for pk in sorted(ids)).encode()).hexdigest()[:32]
-    return f"ledgers:dashboard:{FORMAT}:{today:%Y%m%d}:{start:%Y%m%d}-{end:%Y%m%d}:{len(ids)}:{scope}"
+    stamps = hashlib.sha256(data_version.key().encode()).hexdigest()[:8]
+    return f"ledgers:dashboard:{FORMAT}:{stamps}:{today:%Y%m%d}:{start:%Y%m%d}-{end:%Y%m%d}:{len(ids)}:{scope}"
 
 
 def dashboard_counts(ids, start: dt.date, end: dt.date, *, refresh: bool = False) -> dict:
@@ -226,12 +228,11 @@ def dashboard_counts(ids, start: dt.date, end: dt.date, *, refresh: bool = False
         return count_dashboard(ids, start, end)
     today = timezone.localdate()
     key = cache_key(ids, start, end, today)
-    lock = f"{key}:counting"  # held by the request counting these numbers (see _wait_for)
     try:
-        kept, stamp = _kept(key)
+        kept, stamp, _ = _look(key)
         if kept is not None and not refresh:
             return kept
-        holding = refresh or cache.add(lock, 1, LOCK_SECONDS)
+        holding = refresh or cache.add(_lock(key), 1, LOCK_SECONDS)
         if not holding:
             kept, stamp = _wait_for(key)
             if kept is not None:
@@ -245,24 +246,25 @@ def dashboard_counts(ids, start: dt.date, end: dt.date, *, refresh: bool = False
     try:
         cache.set(key, {"stamp": stamp, "counts": counts}, seconds)
         if holding and not refresh:
-            cache.delete(lock)
+            cache.delete(_lock(key))
     except Exception:
         log.warning("could not keep the dashboard's numbers", exc_info=True)
     return counts
 
 
-def _kept(key: str) -> tuple[dict | None, str]:
-    """The numbers kept under the key if they were counted under the current stamp, and that stamp."""
-    kept, stamp, _ = _look(key)
-    return kept, stamp
+def _lock(key: str) -> str:
+    """Held by the request counting the numbers of this key (see _wait_for)."""
+    return f"{key}:counting"
 
 
 def _look(key: str) -> tuple[dict | None, str, bool]:
-    values = cache.get_many([key, f"{key}:counting", data_version.key()])
+    """In one round trip: the numbers kept under the key if they were counted under the current stamp, that
+    stamp, and whether a request is counting them now."""
+    values = cache.get_many([key, _lock(key), data_version.key()])
     stamp = data_version.stamp_in(values)
     entry = values.get(key)
     kept = entry["counts"] if isinstance(entry, dict) and entry.get("stamp") == stamp else None
-    return kept, stamp, f"{key}:counting" in values
+    return kept, stamp, _lock(key) in values
 
 
 def _wait_for(key: str) -> tuple[dict | None, str]:

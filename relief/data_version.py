@@ -26,6 +26,10 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
+# Far longer than anything is kept under a stamp: once it expires, it reads as the initial one again, and
+# nothing kept under that is still there.
+STAMP_SECONDS = 7 * 24 * 3600
+
 
 # The records the dashboards count. Other topics stamp what smaller figures count (relief/figure_cache.py).
 RECORDS = "records"
@@ -55,7 +59,7 @@ class _Replace:
     def __call__(self) -> None:
         self.done = True
         try:
-            cache.set(key(self.topic), uuid.uuid4().hex, None)
+            cache.set(key(self.topic), uuid.uuid4().hex, STAMP_SECONDS)
         except Exception:  # the cache is down: kept figures expire on their own
             log.warning("could not replace the data version stamp", exc_info=True)
 

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, data_version
 from relief.audit import AuditEvent, audit_record, mask_personal_value
 from relief.models import Jurisdiction, JurisdictionLevel
 from relief.months import add_months
@@ -125,8 +125,6 @@ def _touch(household: Household) -> None:
 @transaction.atomic
 def household_refresh_flags(household_ids=None, *, on: dt.date | None = None) -> int:
     """Bring the household list's kept copies up to date for these households (all when None)."""
-    from relief import data_version
-
     from .. import flags
 
     data_version.records_changed()  # the dashboards count these copies and the records behind them
