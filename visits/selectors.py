@@ -96,16 +96,17 @@ def overdue_observation_entries(today: dt.date) -> QuerySet[ObservationEntry]:
 
 
 def observation_reviews_due(today: dt.date) -> QuerySet[ObservationEntry]:
-    """Open observation entries whose review date has passed (复核到期), annotated for the alert row: the
+    """Open observation entries whose review date has come (复核到期, as the home card counts them: on the day
+    itself too), annotated for the alert row: the
     review itself (keep watching, or remove) is the township's and caseworker's duty whether or not the
     family was visited meanwhile."""
     return (
-        ObservationEntry.objects.filter(removed_on__isnull=True, next_review_on__lt=today)
+        ObservationEntry.objects.filter(removed_on__isnull=True, next_review_on__lte=today)
         .annotate(
             alert_dedupe_key=Concat(Value("observation_review:"), Cast("pk", CharField()), Value(":"),
                                     Cast("next_review_on", CharField()), output_field=CharField()),
             alert_reason=Concat(Value(_("观察名单复核日期 ")), Cast("next_review_on", CharField()),
-                                Value(_(" 已过：请复核该户是否继续列入观察名单")), output_field=CharField()),
+                                Value(_(" 已到：请复核该户是否继续列入观察名单")), output_field=CharField()),
             assignee=household_caseworker_expression(),
         )
     )

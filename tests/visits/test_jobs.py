@@ -168,9 +168,10 @@ def test_a_passed_review_date_opens_a_review_alert_that_closes_when_the_review_i
 
     household, entry = _observed(demo, decided_on=D(2024, 1, 10), next_review_on=D(2024, 3, 1))
     visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 2, 20)))
-    first = overdue_scan(D(2024, 3, 5))
+    assert overdue_scan(D(2024, 2, 29))["reviews_due"] == 0
+    first = overdue_scan(D(2024, 3, 1))  # the review falls due on its day, as the home card counts it
     review = Alert.objects.get(kind=AlertKind.OBSERVATION_REVIEW_DUE, household=household)
-    assert first["reviews_due"] == 1 and "复核日期 2024-03-01 已过" in review.reason
+    assert first["reviews_due"] == 1 and "复核日期 2024-03-01 已到" in review.reason
     assert review.caseworker == demo.caseworker_a
     assert overdue_scan(D(2024, 3, 5))["reviews_due"] == 0  # idempotent
     household_services.observation_review(actor=None, entry=entry, next_review_on=D(2027, 6, 1),
