@@ -151,13 +151,18 @@ def test_small_batches_give_the_same_result_as_one_batch(world):
     assert services.policy_match_run(batch_size=2).matched == 0 and len(bulk_entries()) == 8
 
 
-@pytest.mark.parametrize("n", [3, 45])
-def test_the_query_count_of_a_run_does_not_grow_with_the_households(demo, n, django_assert_max_num_queries):
-    """One batch of 3 or of 45 new matches costs the same queries; nothing is asked per household."""
+def _low_income_households(demo, n):
+    """A 低保 policy of the district and n households whose income is under its standard."""
     factories.standard(demo.district, "1330")
     policy(demo, "dibao-x", "低保X", "dibao", [demo.district])
     for _i in range(n):
         factories.household(demo.village_a, income="1000")
+
+
+@pytest.mark.parametrize("n", [3, 45])
+def test_the_query_count_of_a_run_does_not_grow_with_the_households(demo, n, django_assert_max_num_queries):
+    """One batch of 3 or of 45 new matches costs the same queries; nothing is asked per household."""
+    _low_income_households(demo, n)
     warm_content_types()
     with django_assert_max_num_queries(18):
         stats = services.policy_match_run()
@@ -169,10 +174,7 @@ def test_the_query_count_of_a_run_does_not_grow_with_the_households(demo, n, dja
 @pytest.mark.parametrize("n", [6, 30])
 def test_the_query_count_grows_by_batch_only(demo, n, django_assert_max_num_queries):
     """Batches of 3: a fixed number of queries per batch, whatever the households in it."""
-    factories.standard(demo.district, "1330")
-    policy(demo, "dibao-x", "低保X", "dibao", [demo.district])
-    for _i in range(n):
-        factories.household(demo.village_a, income="1000")
+    _low_income_households(demo, n)
     batches = n // 3
     warm_content_types()
     with django_assert_max_num_queries(7 + 11 * batches):
