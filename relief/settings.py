@@ -319,6 +319,7 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = [
     "households.bench.seed",
+    "visits.bench.seed",
     "households.bench.run",
     "imports.bench.run",
     "visits.bench.run",

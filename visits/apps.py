@@ -9,7 +9,13 @@ class VisitsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from django.db.models.signals import post_delete, post_save
+
         from . import models
+        from .receivers import visit_deleted, visit_saved
+
+        post_save.connect(visit_saved, sender=models.Visit, dispatch_uid="visits.latest_saved")
+        post_delete.connect(visit_deleted, sender=models.Visit, dispatch_uid="visits.latest_deleted")
 
         auditlog.register(models.Visit, m2m_fields={"visitors"})
         auditlog.register(models.VisitPhoto, exclude_fields=["file"])

@@ -24,6 +24,7 @@ from relief.demo import DISTRICT_CODE
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from relief.months import add_months
 
+from . import latest
 from .models import CHECK_FIELDS, Ability, CheckResult, NeedKind, Visit, VisitMethod, Willingness
 
 DEMO_SEED = 2026
@@ -169,4 +170,6 @@ def _create_visits(villages) -> int:
         through.objects.bulk_create(
             [through(visit_id=v.pk, user_id=v.logged_by_id) for v in visits if v.logged_by_id and v.pk],
             batch_size=1000)
+        # bulk_create sends no signal (visits.receivers): the kept latest dates are rebuilt here.
+        latest.rebuild({v.household_id for v in visits}, models=latest.current_models())
     return len(visits)

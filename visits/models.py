@@ -274,3 +274,21 @@ class TownshipSummary(models.Model):
 
     def __str__(self):
         return f"{self.township} {self.week_start}"
+
+
+class LatestVisit(models.Model):
+    """A household's latest visit dates, kept by visits.latest (every saved or deleted visit, and the bulk
+    writers) so that the worklist, the household page and the overdue scan read one row per household
+    instead of probing the visits table twice for each of a village's thousands of watched households."""
+
+    household = models.OneToOneField(Household, verbose_name=_("家庭"), primary_key=True, on_delete=models.CASCADE,
+                                     related_name="latest_visit")
+    visited_on = models.DateField(_("最近走访日期"))
+    seen_on = models.DateField(_("最近见到本人日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("最近走访")
+        verbose_name_plural = _("最近走访")
+
+    def __str__(self):
+        return f"{self.household_id} {self.visited_on}"

@@ -1,0 +1,65 @@
+"""The kept latest visit dates (visits.latest) agree with the visits, however visits are written."""
+import datetime as dt
+
+import pytest
+
+from visits import latest
+from visits.models import LatestVisit, Visit
+from visits.selectors import household_watch
+from visits.services import visit_log
+
+from .factories import make_roster, visit_data
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+
+
+def dates(household):
+    row = LatestVisit.objects.filter(household=household).first()
+    return (row.visited_on, row.seen_on) if row else None
+
+
+def test_a_logged_visit_moves_the_dates_forward_never_back(demo):
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    assert dates(household) is None
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 3, 10)))
+    assert dates(household) == (D(2024, 3, 10), D(2024, 3, 10))
+    # An older visit logged late (a paper record typed in afterwards) leaves the newer dates.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 2, 1)))
+    assert dates(household) == (D(2024, 3, 10), D(2024, 3, 10))
+    # A later visit that did not see the person moves the last visit, not the last time seen.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(
+        D(2024, 4, 2), person_seen=False, not_seen_reason="家中无人", situation_clear=False, willingness=""))
+    assert dates(household) == (D(2024, 4, 2), D(2024, 3, 10))
+    watch = household_watch(household)
+    assert (watch.last_visit_on, watch.last_seen) == (D(2024, 4, 2), False)
+
+
+def test_an_edited_or_deleted_visit_recomputes_the_household(demo):
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    older, _ = visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 2, 1)))
+    newer, _ = visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 3, 10)))
+    # The admin corrects a date backwards: the kept copy follows, it is not merged forward.
+    newer.visited_on = D(2024, 1, 15)
+    newer.save()
+    assert dates(household) == (D(2024, 2, 1), D(2024, 2, 1))
+    older.delete()
+    assert dates(household) == (D(2024, 1, 15), D(2024, 1, 15))
+    newer.delete()
+    assert dates(household) is None
+
+
+def test_rebuild_restores_what_bulk_writes_skipped(demo):
+    first = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    second = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    Visit.objects.bulk_create([
+        Visit(household=first, visited_on=D(2024, 5, 1), person_seen=True, completes_period=True),
+        Visit(household=first, visited_on=D(2024, 6, 1), person_seen=False, not_seen_reason="外出",
+              next_follow_up_on=D(2024, 6, 8)),
+        Visit(household=second, visited_on=D(2024, 4, 1), person_seen=False, not_seen_reason="外出",
+              next_follow_up_on=D(2024, 4, 8)),
+    ])
+    assert dates(first) is None and dates(second) is None
+    latest.rebuild(None, models=latest.current_models())
+    assert dates(first) == (D(2024, 6, 1), D(2024, 5, 1))
+    assert dates(second) == (D(2024, 4, 1), None)
