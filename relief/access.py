@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
+from . import figure_cache
 from .models import (Jurisdiction, JurisdictionGroupObjectPermission, JurisdictionLevel,
                      JurisdictionUserObjectPermission, Role, User, under_q)
 
@@ -75,29 +76,58 @@ def _forget(user: User) -> None:
         del user._relief_access
 
 
+# The figure-cache topic of every user's grants and the jurisdictions they cover: replaced when a grant or a
+# jurisdiction is saved or deleted (relief/signals.py), however it is written.
+ACCESS_TOPIC = "access"
+
+
+def _grants(user: User) -> dict:
+    """Every action's held jurisdictions and what they cover, for one user: the per-request copy on the user,
+    filled from the figure cache (relief/figure_cache.py), so an ordinary page reads no grant at all."""
+    grants = user.__dict__.get("_relief_access")
+    if grants is None:
+        grants = figure_cache.cached(ACCESS_TOPIC, f"user-{user.pk}", lambda: _compute_grants(user))
+        user.__dict__["_relief_access"] = grants = dict(grants)
+    return grants
+
+
+def _compute_grants(user: User) -> dict:
+    # Every grant of the user (direct or through a group) in one query, then one query per distinct set of
+    # held jurisdictions (a role holds all its actions on the same one) for what they cover.
+    on_jurisdictions = {"permission__content_type__app_label": "relief",
+                        "permission__content_type__model": "jurisdiction"}
+    direct = JurisdictionUserObjectPermission.objects.filter(user=user, **on_jurisdictions)
+    grouped = JurisdictionGroupObjectPermission.objects.filter(group__user=user, **on_jurisdictions)
+    held: dict[str, set[int]] = {}
+    for codename, jurisdiction_id in direct.values_list("permission__codename", "content_object_id").union(
+            grouped.values_list("permission__codename", "content_object_id")):
+        held.setdefault(codename, set()).add(jurisdiction_id)
+    grants: dict = {}
+    for codename in _ACTIONS:
+        ids = frozenset(held.get(codename, ()))
+        grants[("held", codename)] = ids
+        if ("covered", ids) not in grants:
+            grants[("covered", ids)] = _covering(ids)
+    return grants
+
+
+def _covering(held: frozenset[int] | None) -> tuple[frozenset[int], frozenset[int]]:
+    """(every jurisdiction, the villages) that are one of `held` or lie under one of them (all when None)."""
+    qs = Jurisdiction.objects.all()
+    if held is not None:
+        qs = qs.filter(_covered(held)) if held else qs.none()
+    rows = list(qs.values_list("pk", "level"))
+    return (frozenset(pk for pk, _level in rows),
+            frozenset(pk for pk, level in rows if level == JurisdictionLevel.VILLAGE))
+
+
 def _held_ids(user: User, action: str) -> frozenset[int] | None:
     """Ids of jurisdictions on which the user holds the action; None means every one (superuser)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if user.is_superuser:
         return None
-    cache = user.__dict__.setdefault("_relief_access", {})
-    key = ("held", action)
-    if key not in cache:
-        # Every grant of the user (direct or through a group) in one query: a page asks about several
-        # actions (its own rule, each navigation entry's), and each would otherwise cost a query.
-        on_jurisdictions = {"permission__content_type__app_label": "relief",
-                            "permission__content_type__model": "jurisdiction"}
-        direct = JurisdictionUserObjectPermission.objects.filter(user=user, **on_jurisdictions)
-        grouped = JurisdictionGroupObjectPermission.objects.filter(group__user=user, **on_jurisdictions)
-        grants: dict[str, set[int]] = {}
-        for codename, jurisdiction_id in direct.values_list("permission__codename", "content_object_id").union(
-                grouped.values_list("permission__codename", "content_object_id")):
-            grants.setdefault(codename, set()).add(jurisdiction_id)
-        for codename in _ACTIONS:
-            cache[("held", codename)] = frozenset(grants.get(codename, ()))
-        cache.setdefault(key, frozenset(grants.get(action, ())))
-    return cache[key]
+    return _grants(user).get(("held", action), frozenset())
 
 
 def _covered(held: frozenset[int]) -> Q:
@@ -117,20 +147,16 @@ def jurisdictions_for(user: User, action: str = Action.VIEW, level: str | None =
 
 
 def _covered_ids(user: User, action: str) -> tuple[frozenset[int], frozenset[int]]:
-    """(every jurisdiction, the villages) the user may act on. One query per distinct set of held
-    jurisdictions, cached on the user: a role holds all its actions on the same jurisdiction, so a page
-    asking about several actions (its rule, the navigation, each section) pays one query in all."""
+    """(every jurisdiction, the villages) the user may act on, from the user's kept grants (_grants)."""
     held = _held_ids(user, action)
-    cache = user.__dict__.setdefault("_relief_access", {})
-    key = ("covered", held)
-    if key not in cache:
-        qs = Jurisdiction.objects.all()
-        if held is not None:
-            qs = qs.filter(_covered(held)) if held else qs.none()
-        rows = list(qs.values_list("pk", "level"))
-        cache[key] = (frozenset(pk for pk, _level in rows),
-                      frozenset(pk for pk, level in rows if level == JurisdictionLevel.VILLAGE))
-    return cache[key]
+    if held is None:
+        cache = user.__dict__.setdefault("_relief_access", {})
+        if ("covered", None) not in cache:
+            cache[("covered", None)] = _covering(None)
+        return cache[("covered", None)]
+    if not held:
+        return frozenset(), frozenset()
+    return _grants(user)[("covered", held)]
 
 
 def jurisdiction_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:

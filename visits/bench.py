@@ -36,7 +36,7 @@ def _count_queries(fn):
 def seed_visits(out, months: int = 12) -> int:
     from households.models import RosterEntry
 
-    from .models import CHECK_FIELDS, Visit
+    from .models import CHECK_FIELDS, LatestVisit, Visit
 
     roster = list(RosterEntry.objects.filter(exited_on__isnull=True).values_list("household_id", flat=True))
     if not roster:
@@ -46,6 +46,8 @@ def seed_visits(out, months: int = 12) -> int:
     existing = Visit.objects.count()
     if existing >= expected * 0.9:
         out.write(f"visits_seed_rows: {existing} rows (already seeded)")
+        if not LatestVisit.objects.exists():  # seeded before the kept copy existed, or interrupted
+            latest.rebuild(roster, models=latest.current_models())
         return existing
     rng = random.Random(20260105)
     today = timezone.localdate()
@@ -54,9 +56,9 @@ def seed_visits(out, months: int = 12) -> int:
     batch, written = [], 0
     for household_id in roster:
         # The latest visit 0-95 days back: about two thirds of the roster is overdue today (a heavy case).
-        latest = today - dt.timedelta(days=rng.randint(0, 95))
+        newest = today - dt.timedelta(days=rng.randint(0, 95))
         for month in range(months):
-            day = latest - dt.timedelta(days=30 * month + rng.randint(0, 4))
+            day = newest - dt.timedelta(days=30 * month + rng.randint(0, 4))
             seen = rng.random() > 0.08
             checks = {name: "normal" if seen else "" for name in CHECK_FIELDS}
             batch.append(Visit(

@@ -9,11 +9,15 @@ the household entered the roster. Months are calendar months clamped to the mont
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 from households.models import Cadence
 from relief.months import add_months, month_end
 
 
+# A village's thousands of watched households share a few hundred anchor days: the worklist computes each
+# (day, cadence) once rather than once per household.
+@lru_cache(maxsize=8192)
 def due_date(anchor: dt.date, cadence: str) -> dt.date:
     """When the next visit falls due after a completing visit (or roster entry) on `anchor`."""
     return add_months(anchor, Cadence.months_of(cadence))

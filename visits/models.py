@@ -285,6 +285,8 @@ class LatestVisit(models.Model):
                                      related_name="latest_visit")
     visited_on = models.DateField(_("最近走访日期"))
     seen_on = models.DateField(_("最近见到本人日期"), null=True, blank=True)
+    # The follow-up the latest visit set when it did not see the person (the worklist's 上次未见到本人).
+    follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("最近走访")

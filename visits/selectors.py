@@ -120,8 +120,8 @@ WORKLIST_PAGE_SIZE = 30
 class WatchItem:
     """One watched household on the worklist, with its due date and why it is listed.
 
-    The worklist computes these for every watched household of the user's villages from two
-    light queries; `household` and `head_name` are attached only to the items a page shows
+    The worklist computes these for every watched household of the user's villages from one
+    light query; `household` and `head_name` are attached only to the items a page shows
     (see attach_households), so a village of thousands costs one light query, not thousands of rows
     of model objects.
     """
@@ -145,7 +145,8 @@ class WatchItem:
 
 def watch_rows(village_ids=None, household_ids=None) -> dict[int, list]:
     """Per watched household: [roster cadence, roster entry date, observation cadence, observation
-    decision date, observation review date, last completing visit, last visit], in one query (the open
+    decision date, observation review date, last completing visit, last visit, the latest visit's
+    follow-up date], in one query (the open
     roster entries UNION ALL the open observation entries), whatever the number of households.
 
     Each entry is read with its household's kept visit dates (visits.latest), one joined row, rather
@@ -166,17 +167,20 @@ def watch_rows(village_ids=None, household_ids=None) -> dict[int, list]:
         qs = qs.annotate(watch=Value(model is RosterEntry), since=F(dates[0]),
                          review=F(dates[1]) if dates[1] else Value(None, output_field=DateField()),
                          last_completing_visit_on=F("household__latest_visit__seen_on"),
-                         last_visit_on=F("household__latest_visit__visited_on"))
+                         last_visit_on=F("household__latest_visit__visited_on"),
+                         follow_up_on=F("household__latest_visit__follow_up_on"))
         branches.append(qs.order_by().values_list(
-            "household_id", "watch", "cadence", "since", "review", "last_completing_visit_on", "last_visit_on"))
+            "household_id", "watch", "cadence", "since", "review", "last_completing_visit_on", "last_visit_on",
+            "follow_up_on"))
     rows: dict[int, list] = {}
-    for pk, on_roster, cadence, since, review, completing, last in branches[0].union(branches[1], all=True):
-        row = rows.setdefault(pk, [None] * 7)
+    for pk, on_roster, cadence, since, review, completing, last, follow_up in branches[0].union(
+            branches[1], all=True):
+        row = rows.setdefault(pk, [None] * 8)
         if on_roster:
             row[0:2] = cadence, since
         else:
             row[2:5] = cadence, since, review
-        row[5], row[6] = completing, last
+        row[5], row[6], row[7] = completing, last, follow_up
     return rows
 
 
@@ -187,27 +191,26 @@ def due_of(roster_cadence, roster_entered_on, observation_cadence, observation_d
     Month arithmetic (clamped to the month's end) is done here rather than in SQL, where
     PostgreSQL and SQLite disagree about 31 January + 1 month; it costs microseconds per household.
     """
-    candidates = []
+    roster = observation = None
     last = last_completing_on
     if roster_cadence:
-        anchor = max(last, roster_entered_on) if last else roster_entered_on
-        candidates.append((due_date(anchor, roster_cadence), roster_cadence, anchor))
+        anchor = last if last and last > roster_entered_on else roster_entered_on
+        roster = (due_date(anchor, roster_cadence), roster_cadence, anchor)
     if observation_cadence:
         if last and last >= observation_decided_on:
-            candidates.append((due_date(last, observation_cadence), observation_cadence, last))
+            observation = (due_date(last, observation_cadence), observation_cadence, last)
         else:
-            candidates.append((observation_review_on, observation_cadence, observation_decided_on))
-    if not candidates:
-        return None, "", None
-    return min(candidates, key=lambda c: c[0])
+            observation = (observation_review_on, observation_cadence, observation_decided_on)
+    if roster is None or observation is None:
+        return roster or observation or (None, "", None)
+    # Plain comparisons: this runs for each of a village's thousands of watched households per page.
+    return observation if observation[0] < roster[0] else roster
 
 
 def watch_items(village_ids=None, household_ids=None) -> list[WatchItem]:
-    """WatchItems of the watched households: two queries (watch_rows), plus one for the follow-up dates
-    of households whose latest visit did not see the person (only when there are any)."""
+    """WatchItems of the watched households: one query (watch_rows)."""
     items = []
-    not_seen: dict[int, WatchItem] = {}
-    for pk, (r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last) in sorted(
+    for pk, (r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, follow_up) in sorted(
             watch_rows(village_ids, household_ids).items()):
         due_on, cadence, anchor = due_of(r_cadence, r_entered, o_cadence, o_decided, o_review, completing)
         if due_on is None:
@@ -216,26 +219,9 @@ def watch_items(village_ids=None, household_ids=None) -> list[WatchItem]:
         # (completes_period is exactly person_seen, a check constraint). On a day with both, the
         # person was seen that day.
         seen = None if last is None else (completing is not None and completing >= last)
-        item = WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
-                         last_seen=seen, follow_up_on=None)
-        if seen is False:
-            not_seen[pk] = item
-        items.append(item)
-    if not_seen:
-        _attach_follow_ups(not_seen)
+        items.append(WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
+                               last_seen=seen, follow_up_on=follow_up if seen is False else None))
     return items
-
-
-def _attach_follow_ups(not_seen: dict[int, WatchItem]) -> None:
-    """The follow-up date set on each household's latest not-seen visit, in one query."""
-    # By household id: index probes on visit_household_date for the (few) households not seen.
-    visits = Visit.objects.filter(completes_period=False, household_id__in=list(not_seen),
-                                  visited_on__gte=min(i.last_visit_on for i in not_seen.values()))
-    for household_id, visited_on, follow_up in visits.order_by("visited_on", "pk").values_list(
-            "household_id", "visited_on", "next_follow_up_on"):
-        item = not_seen.get(household_id)
-        if item is not None and visited_on == item.last_visit_on:
-            item.follow_up_on = follow_up
 
 
 def attach_households(items: list[WatchItem]) -> list[WatchItem]:
@@ -275,9 +261,8 @@ NEW_ALERTS_SHOWN = 20
 def worklist_for(user, today: dt.date | None = None, village_ids=None, with_alerts: bool = True) -> Worklist:
     """The caseworker's worklist: overdue (oldest first), due this month, not seen last time, new alerts.
 
-    A fixed number of queries whatever the number of households: two for the watched households and
-    their visit dates, one for the follow-up dates of households not seen last time,
-    one for the newest alerts with their count. Households themselves are loaded only for
+    A fixed number of queries whatever the number of households: one for the watched households with
+    their kept visit dates (visits.latest), one for the newest alerts with their count. Households themselves are loaded only for
     the items a page shows (attach_households).
     """
     today = today or timezone.localdate()

@@ -19,6 +19,10 @@ def dates(household):
     return (row.visited_on, row.seen_on) if row else None
 
 
+def follow_up(household):
+    return LatestVisit.objects.get(household=household).follow_up_on
+
+
 def test_a_logged_visit_moves_the_dates_forward_never_back(demo):
     household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
     assert dates(household) is None
@@ -32,7 +36,16 @@ def test_a_logged_visit_moves_the_dates_forward_never_back(demo):
         D(2024, 4, 2), person_seen=False, not_seen_reason="家中无人", situation_clear=False, willingness=""))
     assert dates(household) == (D(2024, 4, 2), D(2024, 3, 10))
     watch = household_watch(household)
-    assert (watch.last_visit_on, watch.last_seen) == (D(2024, 4, 2), False)
+    assert (watch.last_visit_on, watch.last_seen, watch.follow_up_on) == (D(2024, 4, 2), False, D(2024, 4, 9))
+    # A not-seen visit logged late for an earlier day keeps the latest visit's follow-up.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(
+        D(2024, 3, 20), person_seen=False, not_seen_reason="住院", situation_clear=False, willingness="",
+        next_follow_up_on=D(2024, 3, 25)))
+    assert follow_up(household) == D(2024, 4, 9)
+    # Seen again: no follow-up is pending.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 4, 5)))
+    assert dates(household) == (D(2024, 4, 5), D(2024, 4, 5)) and follow_up(household) is None
+    assert household_watch(household).follow_up_on is None
 
 
 def test_an_edited_or_deleted_visit_recomputes_the_household(demo):
@@ -61,5 +74,5 @@ def test_rebuild_restores_what_bulk_writes_skipped(demo):
     ])
     assert dates(first) is None and dates(second) is None
     latest.rebuild(None, models=latest.current_models())
-    assert dates(first) == (D(2024, 6, 1), D(2024, 5, 1))
-    assert dates(second) == (D(2024, 4, 1), None)
+    assert dates(first) == (D(2024, 6, 1), D(2024, 5, 1)) and follow_up(first) == D(2024, 6, 8)
+    assert dates(second) == (D(2024, 4, 1), None) and follow_up(second) == D(2024, 4, 8)

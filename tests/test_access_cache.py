@@ -1,0 +1,69 @@
+"""A user's grants and the jurisdictions they cover are kept across requests (relief/access.py, _grants), and
+a grant revoked, a user moved or a village added holds from the very next request (relief/signals.py)."""
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from guardian.shortcuts import remove_perm
+
+from relief import access
+from relief.access import Action
+from relief.models import Jurisdiction, JurisdictionLevel, Role
+from relief.services import staff_save
+from tests.households.factories import make_household
+
+
+def _grant_queries(queries) -> int:
+    return sum(1 for q in queries if "objectpermission" in q["sql"] or
+               ('FROM "relief_jurisdiction"' in q["sql"] and '"level"' in q["sql"] and "UNION" not in q["sql"]
+                and q["sql"].startswith('SELECT "relief_jurisdiction"."id" AS "pk"')))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_grants_are_read_once_and_a_revoke_holds_from_the_next_request(client, make_staff):
+    from relief.demo import load_demo_district
+
+    load_demo_district()
+    village = Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).order_by("code").first()
+    caseworker = make_staff(Role.CASEWORKER, village)
+    household = make_household(village)
+    url = reverse("households:detail", args=[household.pk])
+    client.force_login(caseworker)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(url).status_code == 200
+    assert _grant_queries(first.captured_queries) == 2  # the grants, and what they cover
+    with CaptureQueriesContext(connection) as later:
+        assert client.get(url).status_code == 200
+    assert _grant_queries(later.captured_queries) == 0  # kept since the first request
+    remove_perm(f"relief.{Action.VIEW}", caseworker, village)
+    assert client.get(url).status_code in (403, 404)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_moved_to_another_village_sees_only_the_new_one_at_once(client, make_staff):
+    from relief.demo import load_demo_district
+
+    load_demo_district()
+    first, second = Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).order_by("code")[:2]
+    caseworker = make_staff(Role.CASEWORKER, first)
+    old_home, new_home = make_household(first), make_household(second)
+    client.force_login(caseworker)
+    assert client.get(reverse("households:detail", args=[old_home.pk])).status_code == 200
+    caseworker.jurisdiction = second  # as the admin's form moves an account
+    staff_save(actor=None, user=caseworker)
+    assert client.get(reverse("households:detail", args=[old_home.pk])).status_code == 404
+    assert client.get(reverse("households:detail", args=[new_home.pk])).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_village_under_a_township_is_covered_at_once(make_staff):
+    from relief.demo import load_demo_district
+
+    load_demo_district()
+    township = Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).order_by("code").first()
+    staff = make_staff(Role.TOWNSHIP, township)
+    before = access.village_ids_for(staff)
+    village = Jurisdiction.objects.create(level=JurisdictionLevel.VILLAGE, parent=township, code="999999999999",
+                                          name="新设村")
+    staff = type(staff).objects.get(pk=staff.pk)  # the next request's user
+    assert access.village_ids_for(staff) == before | {village.pk}
