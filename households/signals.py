@@ -8,7 +8,10 @@ services.household_refresh_flags with the households they touched.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from .models import AssistanceRecord, ObservationEntry, RosterEntry
+from relief import figure_cache
+
+from .models import AssistanceRecord, DibaoStandard, ObservationEntry, RosterEntry
+from .standards import STANDARDS_TOPIC
 
 
 def _refresh(household_ids) -> None:
@@ -39,3 +42,10 @@ def roster_reasons_changed(sender, instance, action, reverse, pk_set, **kwargs):
         _refresh(RosterEntry.objects.filter(pk__in=pk_set).values_list("household_id", flat=True))
     else:  # tag.entries.clear(): the affected entries are already unlinked; refresh every roster household
         _refresh(RosterEntry.objects.filter(exited_on__isnull=True).values_list("household_id", flat=True))
+
+
+@receiver(post_save, sender=DibaoStandard, dispatch_uid="households_standards_save")
+@receiver(post_delete, sender=DibaoStandard, dispatch_uid="households_standards_delete")
+def standard_changed(sender, instance, **kwargs):
+    """Kept standards (households/standards.py) are read afresh once this commits, whoever saved it."""
+    figure_cache.changed(STANDARDS_TOPIC)

@@ -13,9 +13,13 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 
+from relief import figure_cache
 from relief.request_memo import memo
 
 from .models import DibaoStandard, HukouType, StandardArea
+
+# The figure-cache topic of the standards: replaced whenever one is saved or deleted (households/signals.py).
+STANDARDS_TOPIC = "standards"
 
 _AREA_OF_HUKOU = {HukouType.URBAN: StandardArea.URBAN, HukouType.RURAL: StandardArea.RURAL}
 
@@ -31,8 +35,9 @@ class StandardTable:
 
     @classmethod
     def load(cls, *, districts=None, day: dt.date | None = None) -> StandardTable:
-        """One query: every standard ever (for questions about past days), or only those in force on `day`.
-        Once per request: the household page and its sections ask for the same district and day."""
+        """One query: every standard ever (for questions about past days), or only those in force on `day`
+        (kept in the figure cache). Once per request: the household page and its sections ask for the same
+        district and day."""
         ids = None if districts is None else frozenset(getattr(d, "pk", d) for d in districts)
 
         def load() -> StandardTable:
@@ -42,7 +47,13 @@ class StandardTable:
                 qs = qs.filter(district__in=ids)
             return cls(qs)
 
-        return memo(("dibao-standards", ids, day), load)
+        if ids is None or day is None:
+            return memo(("dibao-standards", ids, day), load)
+        # A district's standards in force on a day change about once a year: every household page would
+        # otherwise read the same rows again.
+        key = f"{figure_cache.scope_key(ids)}:{day.isoformat()}"
+        return memo(("dibao-standards", ids, day),
+                    lambda: figure_cache.cached(STANDARDS_TOPIC, key, load, ttl=300))
 
     @property
     def district_ids(self) -> set[int]:

@@ -27,8 +27,8 @@ from .forms import (
 )
 from .idcard import mask_id_number
 from .models import (
-    AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, Relation, RosterChange,
-    TargetKind,
+    AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
+    Relation, RosterChange, RosterEntry, TargetKind,
 )
 from .sections import household_sections
 
@@ -127,9 +127,14 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
     assistance = sorted(household.assistance.all(), key=lambda a: (a.start_date, a.pk), reverse=True)
     running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running
-    roster_entries = list(household.roster_entries.select_related("caseworker", "entered_by", "exited_by")
-                          .prefetch_related("reasons", Prefetch("changes", queryset=RosterChange.objects
-                                                                .select_related("actor").order_by("at", "pk"))))
+    # Prefetched onto the household, so that the sections (the visits section's due date) read them too.
+    prefetch_related_objects([household], Prefetch(
+        "roster_entries", queryset=RosterEntry.objects.select_related("caseworker", "entered_by", "exited_by")
+        .prefetch_related("reasons", Prefetch("changes", queryset=RosterChange.objects
+                                              .select_related("actor").order_by("at", "pk")))),
+        Prefetch("observation_entries", queryset=ObservationEntry.objects.select_related(
+            "decided_by", "removed_by", "member")))
+    roster_entries = list(household.roster_entries.all())
     user_ids = {pair[1] for e in roster_entries for c in e.changes.all()
                 for f, pair in (c.changes or {}).items() if f == "caseworker" and isinstance(pair, list)}
     user_ids |= {pair[0] for e in roster_entries for c in e.changes.all()
@@ -142,7 +147,7 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
             change.lines = _describe_roster_change(change, users)
             roster_history.append(change)
     roster_history.sort(key=lambda c: (c.at, c.pk), reverse=True)
-    observations = list(household.observation_entries.select_related("decided_by", "removed_by", "member"))
+    observations = list(household.observation_entries.all())
     # The latest events and the latest observation reviews (older ones too), in one query.
     latest = household.events.values("pk")
     events = list(household.events.filter(Q(pk__in=latest[:RECENT_EVENTS])

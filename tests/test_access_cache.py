@@ -67,3 +67,32 @@ def test_a_new_village_under_a_township_is_covered_at_once(make_staff):
                                           name="新设村")
     staff = type(staff).objects.get(pk=staff.pk)  # the next request's user
     assert access.village_ids_for(staff) == before | {village.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_household_page_reads_under_20_queries_once_figures_are_kept(client, make_staff):
+    """Issue 14's target, for a family on the roster and the observation list with visits, alerts and
+    assistance: what every page shows (grants, alert badge, policy library, 低保 standard) comes from the
+    figure cache, whose own reads (a database table without Redis) are not counted."""
+    import datetime as dt
+
+    from households import services as household_services
+    from relief.demo import load_demo_district
+    from tests.visits.factories import make_roster, visit_data
+    from visits.services import visit_log
+
+    load_demo_district()
+    village = Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).order_by("code").first()
+    caseworker = make_staff(Role.CASEWORKER, village)
+    household = make_roster(village, caseworker=caseworker)
+    household_services.observation_add(actor=None, household=household, reason_not_eligible="收入略高")
+    household_services.assistance_add(actor=None, household=household, type="dibao", start_date=dt.date(2023, 1, 1))
+    for day in (dt.date(2024, 2, 3), dt.date(2024, 3, 8)):
+        visit_log(actor=caseworker, household=household, data=visit_data(day))
+    client.force_login(caseworker)
+    url = reverse("households:detail", args=[household.pk])
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as page:
+        assert client.get(url).status_code == 200
+    counted = [q["sql"] for q in page.captured_queries if "relief_cache" not in q["sql"]]
+    assert len(counted) < 20, "\n".join(counted)

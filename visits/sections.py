@@ -14,11 +14,14 @@ RECENT_ALERTS = 10
 
 
 def section(request, household):
-    """A fixed number of queries (watch, visits with visitors, alerts) whatever the household's history."""
-    visits = list(Visit.objects.filter(household=household).select_related("logged_by")
+    """A fixed number of queries (visits with their visitors, alerts) whatever the household's history."""
+    # Each visit row brings the household's kept latest dates (visits.latest) along: the due date then needs
+    # no query of its own, the page having prefetched the roster and observation entries.
+    visits = list(Visit.objects.filter(household=household).select_related("logged_by", "household__latest_visit")
                   .prefetch_related("visitors").order_by("-visited_on", "-pk")[:RECENT_VISITS])
     alerts = household_alerts(household, RECENT_ALERTS)
-    watch = household_watch(household)
+    latest = getattr(visits[0].household, "latest_visit", None) if visits else None
+    watch = household_watch(household, latest=latest)
     user = request.user
     return HouseholdSection(
         title=str(_("走访与预警")),

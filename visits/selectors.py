@@ -207,21 +207,23 @@ def due_of(roster_cadence, roster_entered_on, observation_cadence, observation_d
     return observation if observation[0] < roster[0] else roster
 
 
+def _watch_item(pk, row) -> WatchItem | None:
+    r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, follow_up = row
+    due_on, cadence, anchor = due_of(r_cadence, r_entered, o_cadence, o_decided, o_review, completing)
+    if due_on is None:
+        return None
+    # The latest visit did not see the person when it is later than the last completing visit
+    # (completes_period is exactly person_seen, a check constraint). On a day with both, the
+    # person was seen that day.
+    seen = None if last is None else (completing is not None and completing >= last)
+    return WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
+                     last_seen=seen, follow_up_on=follow_up if seen is False else None)
+
+
 def watch_items(village_ids=None, household_ids=None) -> list[WatchItem]:
     """WatchItems of the watched households: one query (watch_rows)."""
-    items = []
-    for pk, (r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, follow_up) in sorted(
-            watch_rows(village_ids, household_ids).items()):
-        due_on, cadence, anchor = due_of(r_cadence, r_entered, o_cadence, o_decided, o_review, completing)
-        if due_on is None:
-            continue
-        # The latest visit did not see the person when it is later than the last completing visit
-        # (completes_period is exactly person_seen, a check constraint). On a day with both, the
-        # person was seen that day.
-        seen = None if last is None else (completing is not None and completing >= last)
-        items.append(WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
-                               last_seen=seen, follow_up_on=follow_up if seen is False else None))
-    return items
+    items = (_watch_item(pk, row) for pk, row in sorted(watch_rows(village_ids, household_ids).items()))
+    return [item for item in items if item is not None]
 
 
 def attach_households(items: list[WatchItem]) -> list[WatchItem]:
@@ -283,15 +285,32 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
                     watched_count=len(items), new_alert_count=alert_count)
 
 
-def household_watch(household: Household, with_head: bool = False) -> WatchItem | None:
+_UNREAD = object()
+
+
+def household_watch(household: Household, with_head: bool = False, latest=_UNREAD) -> WatchItem | None:
     """Due date and last visit of one household (None when it is neither on the roster nor observed).
 
-    with_head also reads the head's name (one more query), for pages that do not list the members.
+    A page that has the household's roster and observation entries prefetched and its LatestVisit row
+    (`latest`, None when never visited) pays no query; otherwise one. with_head also reads the head's
+    name (one more query), for pages that do not list the members.
     """
-    items = watch_items(household_ids=[household.pk])
-    if not items:
+    prefetched = getattr(household, "_prefetched_objects_cache", {})
+    if latest is not _UNREAD and "roster_entries" in prefetched and "observation_entries" in prefetched:
+        roster = next((e for e in prefetched["roster_entries"] if e.exited_on is None), None)
+        observed = next((e for e in prefetched["observation_entries"] if e.removed_on is None), None)
+        row = [None] * 8
+        if roster:
+            row[0:2] = roster.cadence, roster.entered_on
+        if observed:
+            row[2:5] = observed.cadence, observed.decided_on, observed.next_review_on
+        if latest is not None:
+            row[5:8] = latest.seen_on, latest.visited_on, latest.follow_up_on
+        item = _watch_item(household.pk, row) if roster or observed else None
+    else:
+        item = next(iter(watch_items(household_ids=[household.pk])), None)
+    if item is None:
         return None
-    item = items[0]
     item.household = household
     if with_head:
         item.head_name = (Member.objects.filter(household=household)

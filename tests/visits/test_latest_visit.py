@@ -76,3 +76,23 @@ def test_rebuild_restores_what_bulk_writes_skipped(demo):
     latest.rebuild(None, models=latest.current_models())
     assert dates(first) == (D(2024, 6, 1), D(2024, 5, 1)) and follow_up(first) == D(2024, 6, 8)
     assert dates(second) == (D(2024, 4, 1), None) and follow_up(second) == D(2024, 4, 8)
+
+
+def test_the_household_page_due_date_agrees_with_the_worklist(demo):
+    from django.db.models import prefetch_related_objects
+
+    from households import services as household_services
+
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a, entered_on=D(2024, 1, 10))
+    household_services.observation_add(actor=None, household=household, reason_not_eligible="收入略高",
+                                       decided_on=D(2024, 1, 5), next_review_on=D(2024, 2, 1))
+    for when, seen in ((D(2024, 2, 3), True), (D(2024, 3, 8), False)):
+        visit_log(actor=demo.caseworker_a, household=household, data=visit_data(
+            when, **({} if seen else {"person_seen": False, "not_seen_reason": "外出", "situation_clear": False,
+                                      "willingness": ""})))
+    from_query = household_watch(household)
+    prefetch_related_objects([household], "roster_entries", "observation_entries")
+    from_page = household_watch(household, latest=LatestVisit.objects.get(household=household))
+    fields = ("due_on", "cadence", "anchor", "last_visit_on", "last_seen", "follow_up_on")
+    assert [getattr(from_page, f) for f in fields] == [getattr(from_query, f) for f in fields]
+    assert from_page.last_seen is False and from_page.follow_up_on == D(2024, 3, 15)
