@@ -140,7 +140,12 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
     user_ids |= {pair[0] for e in roster_entries for c in e.changes.all()
                  for f, pair in (c.changes or {}).items() if f == "caseworker" and isinstance(pair, list)}
     user_ids.discard(None)
-    users = {u.pk: u for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    # Most names the history needs are the entries' own caseworkers and the changes' actors, loaded already.
+    users = {u.pk: u for e in roster_entries for u in (e.caseworker, e.entered_by, e.exited_by,
+                                                        *(c.actor for c in e.changes.all())) if u is not None}
+    missing = user_ids - users.keys()
+    if missing:
+        users.update((u.pk, u) for u in User.objects.filter(pk__in=missing))
     roster_history = []
     for entry in roster_entries:
         for change in entry.changes.all():
