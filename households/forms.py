@@ -69,7 +69,18 @@ class HouseholdFilterForm(forms.Form):
         if not (user.is_superuser or access.ROLE_LEVEL.get(user.role) == JurisdictionLevel.DISTRICT):
             # Serving one township or village there is nothing to choose; a link may still carry it.
             self.fields["township"].widget = forms.HiddenInput()
-        self.fields["village"].queryset = access.villages_for(user, Action.VIEW).order_by("code")
+        village = self.fields["village"]
+        village.queryset = access.villages_for(user, Action.VIEW).select_related("parent").order_by("code")
+        chosen = (self.data.get(self.add_prefix("township")) or "") if self.is_bound else ""
+        if chosen.isdigit() and self.fields["township"].queryset.filter(pk=int(chosen)).exists():
+            # A township chosen: the list offers its villages only (any of the user's still validates, so a
+            # village of another township gets the precise message of clean()).
+            village.widget.choices = [("", village.empty_label)] + [
+                (v.pk, v.name) for v in village.queryset.filter(parent_id=int(chosen))]
+        elif not isinstance(self.fields["township"].widget, forms.HiddenInput):
+            # The district's villages: each named with its township, as several townships may share a name.
+            village.label_from_instance = lambda v: f"{v.parent.name if v.parent else ''} {v.name}"
+            village.widget.choices = village.choices
 
     def clean(self):
         data = super().clean()

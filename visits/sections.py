@@ -28,7 +28,7 @@ def section(request, household):
         template="visits/household_section.html",
         context={
             "household": household, "visits": visits, "alerts": alerts, "watch": watch,
-            "open_reasons": case_open_reasons(visits, alerts),
+            "open_reasons": case_open_reasons(visits, alerts, watched=watch is not None),
             "may_log": access.can(user, Action.LOG_VISITS, household.village_id),
             "may_read_visits": access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id),
         },

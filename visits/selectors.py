@@ -319,8 +319,9 @@ def household_watch(household: Household, with_head: bool = False, latest=_UNREA
     return item
 
 
-def case_open_reasons(visits: list[Visit], alerts: list[Alert]) -> list[str]:
-    """Why the household's case is still open (三个不放过), from its latest visit and unhandled alerts."""
+def case_open_reasons(visits: list[Visit], alerts: list[Alert], watched: bool = True) -> list[str]:
+    """Why the household's case is still open (三个不放过), from its latest visit and unhandled alerts. A family
+    neither on the roster nor on the observation list is not due a visit: having none is no open case."""
     reasons = []
     if visits:
         latest = visits[0]
@@ -329,7 +330,7 @@ def case_open_reasons(visits: list[Visit], alerts: list[Alert]) -> list[str]:
             missing = latest.unanswered_checks()
             if missing:
                 reasons.append(_("尚未了解：%(items)s") % {"items": "、".join(missing)})
-    else:
+    elif watched:
         reasons.append(_("尚无走访记录"))
     for alert in alerts:
         if alert.is_unhandled:

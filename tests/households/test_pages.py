@@ -230,3 +230,22 @@ def test_household_page_query_count_does_not_depend_on_members(client, demo, dja
     # The first page a user opens also computes and stores the figures every page shows (relief/figure_cache.py).
     page_queries(small)
     assert page_queries(big) == page_queries(small)
+
+
+def test_choosing_a_township_narrows_the_village_list(client, demo):
+    """The district's filter: villages are named with their township, and once a township is chosen the
+    village list offers only its villages."""
+    import re
+
+    client.force_login(demo.district_official)
+
+    def village_options(query):
+        page = client.get(reverse("households:list"), query).content.decode()
+        select = re.search(r'<select name="village"[^>]*>(.*?)</select>', page, re.S).group(1)
+        return re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', select)
+
+    everything = village_options({})
+    assert {demo.village_a.pk, demo.village_c.pk} <= {int(pk) for pk, _ in everything}
+    assert any(label.startswith(demo.village_a.parent.name) for pk, label in everything if int(pk) == demo.village_a.pk)
+    narrowed = {int(pk) for pk, _ in village_options({"township": demo.village_a.parent_id})}
+    assert demo.village_a.pk in narrowed and demo.village_c.pk not in narrowed

@@ -270,3 +270,13 @@ def test_the_household_page_names_every_visitor(client, demo):
     client.force_login(demo.caseworker_a)
     page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
     assert f"{demo.caseworker_a.display_name}、网格员王五" in page
+
+
+def test_a_family_nobody_watches_has_no_open_case_for_want_of_a_visit(client, demo):
+    """Neither on the roster nor on the observation list: not due a visit, so "尚无走访记录" is no reason."""
+    from tests.households.factories import make_household
+
+    unwatched, watched = make_household(demo.village_a), make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    client.force_login(demo.caseworker_a)
+    assert "尚无走访记录" not in client.get(reverse("households:detail", args=[unwatched.pk])).content.decode()
+    assert "尚无走访记录" in client.get(reverse("households:detail", args=[watched.pk])).content.decode()
