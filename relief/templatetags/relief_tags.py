@@ -1,4 +1,8 @@
+import re
+
 from django import template
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -27,3 +31,25 @@ def duration_zh(value) -> str:
     parts = [(days, _("天")), (hours, _("小时")), (minutes, _("分钟"))]
     words = " ".join(f"{n} {unit}" for n, unit in parts if n)
     return words or _("1 分钟")
+
+
+_SOURCE_URL = re.compile(r"[（(]?\s*(https?://[^\s（）()]+)\s*[）)]?")
+
+
+@register.filter
+def cited(value) -> str:
+    """A citation with its web address as a short link: "上海市民政局：…（https://…）" reads as the text and
+    "原文", not as a long address that breaks a phone's line."""
+    from django.utils.translation import gettext as _
+
+    text = str(value or "")
+    links = []
+
+    def keep(match):
+        links.append(match.group(1))
+        return ""
+
+    plain = _SOURCE_URL.sub(keep, text).strip()
+    parts = [escape(plain)] + [format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, _("原文"))
+                               for url in links]
+    return mark_safe(" ".join(p for p in parts if p))

@@ -249,3 +249,12 @@ def test_choosing_a_township_narrows_the_village_list(client, demo):
     assert any(label.startswith(demo.village_a.parent.name) for pk, label in everything if int(pk) == demo.village_a.pk)
     narrowed = {int(pk) for pk, _ in village_options({"township": demo.village_a.parent_id})}
     assert demo.village_a.pk in narrowed and demo.village_c.pk not in narrowed
+
+
+def test_a_standard_cited_with_a_web_address_shows_a_short_link():
+    from relief.templatetags.relief_tags import cited
+
+    html = cited("上海市民政局：标准提高到1330元（https://www.shine.cn/news/metro/2106241064/）")
+    assert html == ('上海市民政局：标准提高到1330元 <a href="https://www.shine.cn/news/metro/2106241064/" '
+                    'rel="noopener noreferrer">原文</a>')
+    assert cited("沪民规〔2021〕5号 <b>") == "沪民规〔2021〕5号 &lt;b&gt;"
