@@ -20,6 +20,14 @@ class Bar:
     display: str = ""   # the number as shown (e.g. "87.5%"); defaults to the value
 
 
+LABEL_CHARS = 9  # what fits the label column at the chart's font size
+
+
+def _short(label: str) -> str:
+    """The label as the column holds it: cut with an ellipsis, never silently (the bar's title has it whole)."""
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+
+
 def _shown(bar: Bar) -> str:
     if bar.display:
         return bar.display
@@ -40,10 +48,12 @@ def hbar_chart(bars: list[Bar], *, title: str, max_value: float | None = None, c
             '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>'
             '<rect x="{}" y="{}" width="{}" height="{}" rx="2" fill="{}"></rect>'
             '<text x="{}" y="{}" class="chart-value">{}</text>',
-            label_w - 6, y + 16, bar.label[:9], label_w, y + 3, w, row_h - 8, color,
+            label_w - 6, y + 16, _short(bar.label), label_w, y + 3, w, row_h - 8, color,
             label_w + w + 4, y + 16, _shown(bar))
         if bar.url:
             inner = format_html('<a href="{}"><title>{}：{}</title>{}</a>', bar.url, bar.label, _shown(bar), inner)
+        else:
+            inner = format_html('<g><title>{}：{}</title>{}</g>', bar.label, _shown(bar), inner)
         parts.append(inner)
     if not bars:
         parts.append(format_html('<text x="10" y="20" class="chart-label">{}</text>', "暂无数据"))
