@@ -18,6 +18,8 @@ class LedgersConfig(AppConfig):
         auditlog.register(models.SamplingDraw, exclude_fields=["population_ids"])
         auditlog.register(models.SampleItem)
         auditlog.register(models.LedgerSnapshot)
+        auditlog.register(models.Inspection)
+        auditlog.register(models.Correction)
 
         from django.apps import apps
 

@@ -169,3 +169,68 @@ class DashboardForm(PeriodMixin, forms.Form):
         if not data.get("month_from"):
             data["month_from"] = add_months(data["month_to"], -5)
         return self.clean_period(data)
+
+
+CORRECTION_ROWS = 3  # blank rows offered with a new inspection; more are added on its page
+
+
+class InspectionForm(forms.Form):
+    """A township's inspection of one of its villages, with up to three corrections asked for."""
+
+    village = forms.ModelChoiceField(label=_("被检查村/社区"), queryset=Jurisdiction.objects.none(),
+                                     error_messages={"required": _("请选择被检查的村/社区。"),
+                                                     "invalid_choice": _("该村/社区不在本乡镇/街道。")})
+    inspected_on = forms.DateField(label=_("检查日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                                   error_messages={"required": _("请填写检查日期。"),
+                                                   "invalid": _("日期格式应为 年-月-日。")})
+    inspectors = forms.CharField(label=_("检查人员"), max_length=200, help_text=_("多人用顿号分隔"),
+                                 error_messages={"required": _("请填写检查人员。")})
+    subjects = forms.CharField(label=_("检查内容"), max_length=200, required=False,
+                               help_text=_("如：走访台账、花名册、线索办理、预警处置"))
+    findings = forms.CharField(label=_("发现的问题"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = access.villages_for(user, Action.VIEW).order_by("code")
+        self.fields["inspected_on"].initial = timezone.localdate()
+        for i in range(1, CORRECTION_ROWS + 1):
+            self.fields[f"item_{i}"] = forms.CharField(label=_("整改事项%(n)s") % {"n": i}, max_length=300,
+                                                       required=False)
+            self.fields[f"due_{i}"] = forms.DateField(
+                label=_("整改期限%(n)s") % {"n": i}, required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                error_messages={"invalid": _("日期格式应为 年-月-日。")})
+
+    def correction_rows(self):
+        """(item field, due field) pairs, for the template."""
+        return [(self[f"item_{i}"], self[f"due_{i}"]) for i in range(1, CORRECTION_ROWS + 1)]
+
+    def clean(self):
+        data = super().clean()
+        for i in range(1, CORRECTION_ROWS + 1):
+            item, due = (data.get(f"item_{i}") or "").strip(), data.get(f"due_{i}")
+            if item and not due and f"due_{i}" not in self.errors:
+                self.add_error(f"due_{i}", _("请填写整改期限。"))
+            if due and not item:
+                self.add_error(f"item_{i}", _("请填写整改事项，或清空期限。"))
+        return data
+
+    def corrections(self) -> list[tuple[str, dt.date]]:
+        data = self.cleaned_data
+        return [(data[f"item_{i}"].strip(), data[f"due_{i}"]) for i in range(1, CORRECTION_ROWS + 1)
+                if (data.get(f"item_{i}") or "").strip()]
+
+
+class CorrectionForm(forms.Form):
+    item = forms.CharField(label=_("整改事项"), max_length=300, error_messages={"required": _("请填写整改事项。")})
+    due_on = forms.DateField(label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}),
+                             error_messages={"required": _("请填写整改期限。"), "invalid": _("日期格式应为 年-月-日。")})
+
+
+class CorrectionDoneForm(forms.Form):
+    done_on = forms.DateField(label=_("完成日期"), widget=forms.DateInput(attrs={"type": "date"}),
+                              error_messages={"required": _("请填写完成日期。"), "invalid": _("日期格式应为 年-月-日。")})
+    note = forms.CharField(label=_("整改情况"), max_length=300, error_messages={"required": _("请填写整改情况。")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].initial = timezone.localdate()

@@ -11,6 +11,7 @@ from relief.models import JurisdictionLevel, Role
 
 from .models import SnapshotKind
 from relief.months import add_months, month_end
+from . import selectors
 from .selectors import closing_pending
 
 REMIND_DAYS_BEFORE_MONTH_END = 5
@@ -44,4 +45,9 @@ def cards(user, today=None) -> list[HomeCard]:
                 urgent=today.day >= SUMMARY_DUE_DAY - 1,
                 note=_("%(m)s归类汇总请于%(d)s前报送") % {"m": f"{previous:%Y年%m月}",
                                                         "d": f"{this_month:%m月}0{SUMMARY_DUE_DAY}日"}))
+    overdue = selectors.corrections_visible(user).overdue(today).count()
+    if overdue:
+        result.append(HomeCard(title=_("监督检查整改逾期"), count=overdue, urgent=True,
+                               url=f"{reverse('ledgers:inspections')}?show=overdue",
+                               note=_("检查发现的问题已过整改期限，请督促并确认")))
     return result

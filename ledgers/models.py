@@ -216,3 +216,68 @@ class SampleItem(models.Model):
 
     def __str__(self):
         return f"{self.household} · {self.get_result_display()}"
+
+
+class Inspection(models.Model):
+    """Township inspection of a village — 乡不定期监督检查 (seed 004 §三(三)): "乡救助指挥站不定期深入各村（社区）
+    开展监督检查，指导各村（社区）救助工作开展落实情况". What was found, and what must be corrected by when."""
+
+    village = models.ForeignKey(Jurisdiction, verbose_name=_("被检查村/社区"), on_delete=models.PROTECT,
+                                related_name="inspections", limit_choices_to={"level": "village"})
+    inspected_on = models.DateField(_("检查日期"))
+    inspectors = models.CharField(_("检查人员"), max_length=200, help_text=_("多人用顿号分隔"))
+    subjects = models.CharField(_("检查内容"), max_length=200, blank=True,
+                                help_text=_("如：走访台账、花名册、线索办理、预警处置"))
+    findings = models.TextField(_("发现的问题"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("监督检查")
+        verbose_name_plural = _("监督检查")
+        ordering = ["-inspected_on", "-pk"]
+        indexes = [models.Index(fields=["village", "-inspected_on"], name="inspection_village_date")]
+
+    def __str__(self):
+        return f"{self.village} {self.inspected_on} 监督检查"
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(done_on__isnull=True)
+
+    def overdue(self, today=None):
+        """Not done and past its date (the date itself is not overdue): the list, the cards and the
+        district's table all count this."""
+        return self.pending().filter(due_on__lt=today or timezone.localdate())
+
+
+class Correction(models.Model):
+    """One thing an inspection asks the village to correct — 整改事项, by a date, and when it was done."""
+
+    inspection = models.ForeignKey(Inspection, verbose_name=_("监督检查"), on_delete=models.CASCADE,
+                                   related_name="corrections")
+    item = models.CharField(_("整改事项"), max_length=300)
+    due_on = models.DateField(_("整改期限"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    done_note = models.CharField(_("整改情况"), max_length=300, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+")
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+        ordering = ["due_on", "pk"]
+        constraints = [models.CheckConstraint(condition=Q(done_on__isnull=True) | ~Q(done_note=""),
+                                              name="correction_done_says_how",
+                                              violation_error_message=_("请填写整改情况。"))]
+
+    def __str__(self):
+        return self.item
+
+    def is_overdue(self, today=None) -> bool:
+        """Not done and past its date (the date itself is not overdue)."""
+        return self.done_on is None and self.due_on < (today or timezone.localdate())

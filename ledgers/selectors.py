@@ -250,3 +250,72 @@ def scorecards(user, *, jurisdiction: Jurisdiction | None, start: dt.date, end: 
     villages = _villages(user, jurisdiction)
     return activity.scorecards(user, villages, start, end)
 
+
+
+# ---------------------------------------------------------------- inspections (乡不定期监督检查)
+
+def inspections_visible(user):
+    """The inspections of the villages the user may see (township staff: theirs; the district: all its own)."""
+    from .models import Inspection
+
+    return Inspection.objects.filter(village__in=access.village_ids_for(user, Action.VIEW))
+
+
+def corrections_visible(user):
+    from .models import Correction
+
+    return Correction.objects.filter(inspection__village__in=access.village_ids_for(user, Action.VIEW))
+
+
+@dataclass
+class CoverageRow:
+    """One township (for the district) or village (for a township) in the inspection table."""
+
+    jurisdiction: Jurisdiction
+    villages: int = 0
+    villages_inspected: int = 0
+    inspections: int = 0
+    pending: int = 0
+    overdue: int = 0
+    last_inspected_on: dt.date | None = None
+    urls: dict = field(default_factory=dict)
+
+
+def inspection_coverage(user, year: int, today: dt.date | None = None) -> tuple[list[CoverageRow], CoverageRow]:
+    """Per township (district staff) or village (others): villages inspected this year, inspections this
+    year, corrections pending and overdue (Correction.objects.overdue). Three queries. Each count but the
+    villages links to the list that shows exactly its rows."""
+    from django.db.models import Max
+
+    today = today or timezone.localdate()
+    villages = list(Jurisdiction.objects.filter(pk__in=access.village_ids_for(user, Action.VIEW))
+                    .select_related("parent").order_by("code"))
+    by_township = access.ROLE_LEVEL.get(user.role) == JurisdictionLevel.DISTRICT or user.is_superuser
+    inspected = {r["village"]: r for r in inspections_visible(user).values("village").annotate(
+        n=Count("pk", filter=Q(inspected_on__year=year)), last=Max("inspected_on"))}
+    corrections = {r["inspection__village"]: r for r in corrections_visible(user).values(
+        "inspection__village").annotate(pending=Count("pk", filter=Q(done_on__isnull=True)),
+                                        overdue=Count("pk", filter=Q(done_on__isnull=True, due_on__lt=today)))}
+    rows: dict[int, CoverageRow] = {}
+    total = CoverageRow(jurisdiction=None)
+    for village in villages:
+        owner = village.parent if by_township else village
+        row = rows.setdefault(owner.pk, CoverageRow(jurisdiction=owner))
+        seen, fixes = inspected.get(village.pk, {}), corrections.get(village.pk, {})
+        for target in (row, total):
+            target.villages += 1
+            target.villages_inspected += 1 if seen.get("n") else 0
+            target.inspections += seen.get("n", 0)
+            target.pending += fixes.get("pending", 0)
+            target.overdue += fixes.get("overdue", 0)
+            last = seen.get("last")
+            if last and (target.last_inspected_on is None or last > target.last_inspected_on):
+                target.last_inspected_on = last
+    base = reverse("ledgers:inspections")
+    for row in [*rows.values(), total]:
+        where = {} if row.jurisdiction is None else {
+            ("township" if by_township else "village"): row.jurisdiction.pk}
+        row.urls = {"inspections": f"{base}?{urlencode({**where, 'year': year})}",
+                    "pending": f"{base}?{urlencode({**where, 'show': 'pending'})}",
+                    "overdue": f"{base}?{urlencode({**where, 'show': 'overdue'})}"}
+    return list(rows.values()), total

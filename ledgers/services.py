@@ -24,8 +24,8 @@ from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import (
-    CheckResult, ExportStatus, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem, SampleSizeMode,
-    SamplingDraw, SnapshotKind, _export_path,
+    CheckResult, Correction, ExportStatus, Inspection, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem,
+    SampleSizeMode, SamplingDraw, SnapshotKind, _export_path,
 )
 from relief.months import month_end
 
@@ -289,3 +289,66 @@ def sample_check(*, actor, item: SampleItem, result: str, note: str) -> SampleIt
     item.save(update_fields=["result", "note", "checked_by", "checked_at"])
     # django-auditlog records the change of result (SampleItem is registered in LedgersConfig.ready).
     return item
+
+
+# ---------------------------------------------------------------- inspections (乡不定期监督检查)
+
+def _refuse_unless_inspector(actor, village) -> None:
+    if not access.inspects_village(actor, village):
+        raise ValidationError(_("只有该村/社区所属乡镇/街道的工作人员可以登记监督检查。"))
+
+
+@transaction.atomic
+def inspection_record(*, actor, village: Jurisdiction, inspected_on: dt.date, inspectors: str, subjects: str = "",
+                      findings: str = "", corrections: list[tuple[str, dt.date]] = ()) -> Inspection:
+    """Record an inspection with the corrections it asks for (each a thing and a date)."""
+    _refuse_unless_inspector(actor, village)
+    if village.level != JurisdictionLevel.VILLAGE:
+        raise ValidationError({"village": _("请选择被检查的村/社区。")})
+    if inspected_on > timezone.localdate():
+        raise ValidationError({"inspected_on": _("检查日期不能晚于今天。")})
+    if not inspectors.strip():
+        raise ValidationError({"inspectors": _("请填写检查人员。")})
+    for item, due_on in corrections:
+        _check_correction(item, due_on, inspected_on)
+    inspection = Inspection.objects.create(village=village, inspected_on=inspected_on, inspectors=inspectors.strip(),
+                                           subjects=subjects.strip(), findings=findings.strip(), recorded_by=actor)
+    for item, due_on in corrections:  # one by one: each goes to the audit log
+        Correction.objects.create(inspection=inspection, item=item.strip(), due_on=due_on)
+    return inspection
+
+
+def _check_correction(item: str, due_on, inspected_on: dt.date) -> None:
+    if not (item or "").strip():
+        raise ValidationError({"corrections": _("整改事项不能为空。")})
+    if due_on is None:
+        raise ValidationError({"corrections": _("整改事项“%(i)s”缺少整改期限。") % {"i": item.strip()}})
+    if due_on < inspected_on:
+        raise ValidationError({"corrections": _("整改期限不能早于检查日期（%(d)s）。") % {"d": inspected_on.isoformat()}})
+
+
+@transaction.atomic
+def correction_add(*, actor, inspection: Inspection, item: str, due_on: dt.date) -> Correction:
+    _refuse_unless_inspector(actor, inspection.village)
+    _check_correction(item, due_on, inspection.inspected_on)
+    correction = Correction.objects.create(inspection=inspection, item=item.strip(), due_on=due_on)
+    return correction
+
+
+@transaction.atomic
+def correction_done(*, actor, correction: Correction, done_on: dt.date, note: str) -> Correction:
+    """Confirm a correction done. Once confirmed it stays as confirmed: a second submit (another tab, a
+    double tap) is refused rather than overwriting who confirmed it and how."""
+    correction = Correction.objects.select_for_update().select_related("inspection__village").get(pk=correction.pk)
+    _refuse_unless_inspector(actor, correction.inspection.village)
+    if correction.done_on is not None:
+        raise ValidationError(_("该整改事项已于 %(d)s 确认完成，不能重复确认。") % {"d": correction.done_on.isoformat()})
+    if not (note or "").strip():
+        raise ValidationError({"note": _("请填写整改情况。")})
+    if done_on > timezone.localdate():
+        raise ValidationError({"done_on": _("完成日期不能晚于今天。")})
+    if done_on < correction.inspection.inspected_on:
+        raise ValidationError({"done_on": _("完成日期不能早于检查日期。")})
+    correction.done_on, correction.done_note, correction.done_by = done_on, note.strip(), actor
+    correction.save(update_fields=["done_on", "done_note", "done_by"])
+    return correction

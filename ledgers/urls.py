@@ -18,4 +18,8 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/rows/", views.figure_rows, name="figure_rows"),
     path("scorecards/", views.scorecards, name="scorecards"),
+    path("inspections/", views.inspections, name="inspections"),
+    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
+    path("inspections/corrections/<int:pk>/done/", views.correction_done, name="correction_done"),
 ]

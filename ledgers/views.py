@@ -18,7 +18,11 @@ from relief.access import Action, access_rule
 from relief.models import Jurisdiction, JurisdictionLevel, Role
 
 from . import selectors, services
-from .forms import DashboardForm, LedgerForm, SampleCheckForm, SamplingDrawForm
+from households.forms import attach_errors
+
+from .forms import (
+    CorrectionDoneForm, CorrectionForm, DashboardForm, InspectionForm, LedgerForm, SampleCheckForm, SamplingDrawForm,
+)
 from .models import CheckResult, ExportStatus, LedgerExport, LedgerSnapshot, SampleItem, SamplingDraw, SnapshotKind
 from relief.months import month_start
 
@@ -294,3 +298,122 @@ def scorecards(request):
                                      start=cleaned["start"], end=cleaned["end"])
     return TemplateResponse(request, "ledgers/scorecards.html", {"form": form, "cards": cards})
 
+
+
+# ---------------------------------------------------------------- inspections (乡不定期监督检查)
+
+INSPECTIONS_PAGE_SIZE = 30
+INSPECTION_SHOWS = {"pending": _("待整改事项"), "overdue": _("逾期未整改事项")}
+
+
+def _scope_pk(request, name: str, allowed) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and int(value) in allowed else None
+
+
+@access_rule(Action.VIEW)
+@require_GET
+def inspections(request):
+    """监督检查: the table of inspections and corrections per township (or village), and the list behind
+    each of its numbers: the inspections, or the corrections pending or overdue."""
+    from django.core.paginator import Paginator
+
+    today = timezone.localdate()
+    year = int(request.GET["year"]) if request.GET.get("year", "").isdigit() else today.year
+    village_ids = access.village_ids_for(request.user, Action.VIEW)
+    township_ids = set(Jurisdiction.objects.filter(pk__in=village_ids).values_list("parent_id", flat=True))
+    village, township = _scope_pk(request, "village", village_ids), _scope_pk(request, "township", township_ids)
+    show = request.GET.get("show", "")
+    if show in INSPECTION_SHOWS:
+        rows = selectors.corrections_visible(request.user).select_related("inspection__village__parent")
+        rows = rows.overdue(today) if show == "overdue" else rows.pending()
+        where = "inspection__village"
+    else:
+        show = ""
+        rows = selectors.inspections_visible(request.user).filter(inspected_on__year=year).select_related(
+            "village__parent").annotate(pending=Count("corrections", filter=Q(corrections__done_on__isnull=True)))
+        where = "village"
+    if village:
+        rows = rows.filter(**{where: village})
+    elif township:
+        rows = rows.filter(**{f"{where}__parent": township})
+    page = Paginator(rows.order_by(*(["due_on", "pk"] if show else ["-inspected_on", "-pk"])),
+                     INSPECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    coverage, total = selectors.inspection_coverage(request.user, year, today)
+    return TemplateResponse(request, "ledgers/inspections.html", {
+        "coverage": coverage, "total": total, "year": year, "today": today, "show": show,
+        "show_title": INSPECTION_SHOWS.get(show, _("%(y)s年监督检查") % {"y": year}), "page": page,
+        "by_township": access.ROLE_LEVEL.get(request.user.role) == JurisdictionLevel.DISTRICT,
+        "scope": Jurisdiction.objects.filter(pk=village or township).first() if (village or township) else None,
+        "may_record": access.may_open(request.user, "ledgers:inspection_new"),
+    })
+
+
+@access_rule(Action.VIEW, roles=[Role.TOWNSHIP])
+def inspection_new(request):
+    form = InspectionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            inspection = services.inspection_record(
+                actor=request.user, village=data["village"], inspected_on=data["inspected_on"],
+                inspectors=data["inspectors"], subjects=data["subjects"], findings=data["findings"],
+                corrections=form.corrections())
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("监督检查已登记。"))
+            return redirect("ledgers:inspection_detail", pk=inspection.pk)
+    return TemplateResponse(request, "ledgers/inspection_new.html", {"form": form},
+                            status=400 if form.is_bound and form.errors else 200)
+
+
+def _inspection_for(request, pk):
+    return get_object_or_404(selectors.inspections_visible(request.user).select_related(
+        "village__parent", "recorded_by"), pk=pk)
+
+
+@access_rule(Action.VIEW)
+def inspection_detail(request, pk):
+    inspection = _inspection_for(request, pk)
+    may_follow = access.inspects_village(request.user, inspection.village)
+    add_form = CorrectionForm(request.POST or None) if may_follow else None
+    if request.method == "POST":
+        if not may_follow:
+            raise Http404
+        if add_form.is_valid():
+            try:
+                services.correction_add(actor=request.user, inspection=inspection, **add_form.cleaned_data)
+            except ValidationError as exc:
+                attach_errors(add_form, exc)
+            else:
+                messages.success(request, _("整改事项已添加。"))
+                return redirect("ledgers:inspection_detail", pk=inspection.pk)
+    corrections = list(inspection.corrections.select_related("done_by"))
+    today = timezone.localdate()
+    for correction in corrections:
+        correction.overdue = correction.is_overdue(today)
+        correction.form = CorrectionDoneForm(prefix=f"c{correction.pk}") if may_follow and not correction.done_on \
+            else None
+    return TemplateResponse(request, "ledgers/inspection_detail.html", {
+        "inspection": inspection, "corrections": corrections, "add_form": add_form, "may_follow": may_follow,
+    }, status=400 if add_form is not None and add_form.is_bound and add_form.errors else 200)
+
+
+@access_rule(Action.VIEW)
+@require_POST
+def correction_done(request, pk):
+    correction = get_object_or_404(selectors.corrections_visible(request.user).select_related(
+        "inspection__village"), pk=pk)
+    form = CorrectionDoneForm(request.POST, prefix=f"c{correction.pk}")
+    if form.is_valid():
+        try:
+            services.correction_done(actor=request.user, correction=correction,
+                                     done_on=form.cleaned_data["done_on"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        else:
+            messages.success(request, _("已确认整改完成。"))
+    else:
+        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("ledgers:inspection_detail", pk=correction.inspection_id)

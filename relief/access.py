@@ -309,6 +309,13 @@ def assigns_referrals(user: User) -> bool:
     return user.is_superuser or (user.role == Role.TOWNSHIP and can_anywhere(user, Action.DECIDE_REFERRALS))
 
 
+def inspects_village(user, village: Jurisdiction | int) -> bool:
+    """Records a township's inspection of this village (乡不定期监督检查, seed 004 §三(三)) and follows its
+    corrections: the staff of the village's township."""
+    return bool(user and getattr(user, "is_authenticated", False)) and (
+        user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.VIEW, village)))
+
+
 def public(view):
     """A page anyone may open (login, error pages)."""
     from django.contrib.auth.decorators import login_not_required

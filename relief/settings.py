@@ -364,6 +364,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "plans.demo.load",
     "referrals.demo.load",
     "imports.demo.load",
+    "ledgers.demo.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

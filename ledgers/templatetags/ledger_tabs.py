@@ -13,6 +13,7 @@ TABS = [
     ("ledgers:dashboard", _("统计图表")),
     ("ledgers:scorecards", _("考核评分")),
     ("ledgers:sampling", _("随机抽查")),
+    ("ledgers:inspections", _("监督检查")),
 ]
 
 

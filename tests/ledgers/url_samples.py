@@ -43,7 +43,16 @@ def _item(demo):
     return {"pk": item.pk}
 
 
+def _inspection(demo):
+    from ledgers.services import inspection_record
+
+    return inspection_record(actor=demo.township2, village=demo.village_c, inspected_on=dt.date(2024, 3, 1),
+                             inspectors="王科长", corrections=[("补齐走访台账", dt.date(2024, 4, 1))])
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "ledgers:inspection_detail": lambda demo: {"pk": _inspection(demo).pk},
+    "ledgers:correction_done": lambda demo: {"pk": _inspection(demo).corrections.get().pk},
     "ledgers:job": _export,
     "ledgers:job_download": _export,
     "ledgers:job_cancel": _export,
