@@ -490,6 +490,10 @@ class HotlineWorkOrder(models.Model):
         return WorkOrderStage.AWAITING_FEEDBACK if self.responded_at else WorkOrderStage.AWAITING_RESPONSE
 
     @property
+    def stage_label(self) -> str:
+        return WorkOrderStage(self.stage).label
+
+    @property
     def next_due(self):
         """The deadline running now (response, then feedback); None once the feedback is given."""
         if self.feedback_at:
