@@ -19,7 +19,8 @@ class WorkOrderForm(forms.Form):
     """The work order's own facts: number, hotline, received time, the hotline's two deadlines."""
 
     number = forms.CharField(label=_("工单编号"), max_length=50, error_messages={"required": _("请填写工单编号。")})
-    source = forms.ChoiceField(label=_("来源热线"), choices=HotlineSource.choices, initial=HotlineSource.CITY_12345)
+    source = forms.ChoiceField(label=_("来源热线"), choices=HotlineSource.choices, initial=HotlineSource.CITY_12345,
+                               widget=forms.RadioSelect)
     received_at = _moment(_("受理时间"))
     response_due = _moment(_("首次响应期限"), required=False, help_text=_("热线规定的时间；登记时不填为受理后24小时"))
     feedback_due = _moment(_("反馈期限"), required=False, help_text=_("热线规定的时间；登记时不填为受理后5天"))
