@@ -100,7 +100,7 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
         rows = (overdue.filter(lead__household__isnull=False)
                 .annotate(key=key, reason_text=reason,
                           assignee=household_caseworker_expression("lead__household__"),
-                          period=Value(None, output_field=DateField()))
+                          period=Cast(Value(None), DateField()))
                 .values_list("key", "lead__household_id", "reason_text", "assignee", "period"))
         opened = alerts_open_from_rows(kind=AlertKind.HOTLINE_OVERDUE, rows=rows)
         closed = alerts_close_except(kind=AlertKind.HOTLINE_OVERDUE,
