@@ -27,7 +27,9 @@ class CellError(Exception):
 class Column:
     key: str
     header: str
-    kind: str = "text"  # text, name (a person's name), id, date, decimal, enum, multi, bool, village, group, user
+    # text, name (a person's name), id, date, datetime, deadline (a datetime; a bare date runs to its end),
+    # decimal, enum, multi, bool, village, group, user
+    kind: str = "text"
     required: bool = False
     choices: tuple = ()  # (value, label) pairs for enum / multi
     max_length: int = 0
@@ -90,6 +92,60 @@ def parse_date(value) -> dt.date:
             except ValueError:
                 raise CellError(_("“%(value)s”不是存在的日期。") % {"value": value}) from None
     raise CellError(_("无法识别日期“%(value)s”，请写成 2024-03-05、2024/3/5 或 2024年3月5日。") % {"value": value})
+
+
+_DATE_TIME = re.compile(r"^(.+?)(?:[\s\u3000]+|T|(?<=日))(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+
+
+def parse_datetime(value, *, end_of_day: bool = False) -> dt.datetime:
+    """A date with its time of day (受理时间, a deadline), as an aware datetime in the local time zone.
+
+    Accepts what parse_date accepts followed by a time (2024-03-05 14:30, 2024/3/5 14:30:00,
+    2024年3月5日14:30) and Excel date-times (serials with a fraction). A date without a time means the start
+    of that day, or for a deadline (`end_of_day`) its last second: “反馈期限 2024-03-05” runs to the day's end.
+    """
+    from django.utils import timezone
+
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = _day_moment(value, end_of_day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        moment = _serial_moment(float(value), end_of_day)
+    else:
+        text = str(value).strip().translate(_FULLWIDTH)
+        if re.fullmatch(r"\d{5}(\.\d+)?", text):
+            moment = _serial_moment(float(text), end_of_day)
+        else:
+            match = _DATE_TIME.match(text)
+            if match:
+                day = parse_date(match.group(1))
+                try:
+                    moment = dt.datetime.combine(day, dt.time(int(match.group(2)), int(match.group(3)),
+                                                              int(match.group(4) or 0)))
+                except ValueError:
+                    raise CellError(_("“%(value)s”不是存在的时间。") % {"value": value}) from None
+            else:
+                try:
+                    moment = _day_moment(parse_date(text), end_of_day)
+                except CellError:
+                    raise CellError(_("无法识别时间“%(value)s”，请写成 2024-03-05 14:30 或 2024/3/5 14:30。")
+                                    % {"value": value}) from None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def _day_moment(day: dt.date, end_of_day: bool) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59) if end_of_day else dt.time())
+
+
+def _serial_moment(number: float, end_of_day: bool) -> dt.datetime:
+    day = _from_serial(number)
+    fraction = number - int(number)
+    if not fraction:
+        return _day_moment(day, end_of_day)
+    return dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=round(fraction * 86400))
 
 
 def _from_serial(number: float) -> dt.date:

@@ -13,7 +13,7 @@ from relief.home import HomeCard
 from relief.models import Role
 
 from .models import Referral, ReferralStatus as S
-from .selectors import open_lead_count
+from .selectors import open_lead_count, work_orders_for
 
 
 def cards(user) -> list[HomeCard]:
@@ -21,6 +21,8 @@ def cards(user) -> list[HomeCard]:
     if access.may_open(user, "referrals:lead_list"):
         leads = open_lead_count(user)
         result.append(HomeCard(_("待处理线索"), leads, reverse("referrals:lead_list") + "?status=open"))
+    if access.may_open(user, "referrals:work_orders"):
+        result.extend(work_order_cards(user))
     if not access.may_open(user, "referrals:list"):
         return result
     referrals = access.scope(Referral.objects.all(), user, Action.VIEW)
@@ -38,3 +40,15 @@ def cards(user) -> list[HomeCard]:
     overdue = referrals.overdue().count()
     result.append(HomeCard(_("超期转办"), overdue, base + "?overdue=on", urgent=overdue > 0))
     return result
+
+
+def work_order_cards(user) -> list[HomeCard]:
+    """热线工单: those past a deadline and those awaiting a first response, as the list filters them."""
+    from django.utils import timezone
+
+    orders = work_orders_for(user).order_by()
+    base = reverse("referrals:work_orders")
+    overdue = orders.overdue(timezone.now()).count()
+    waiting = orders.awaiting_response().count()
+    return [HomeCard(_("热线工单超时"), overdue, base + "?stage=overdue", urgent=overdue > 0),
+            HomeCard(_("热线工单待首次响应"), waiting, base + "?stage=awaiting_response")]

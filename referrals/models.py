@@ -381,3 +381,133 @@ class ReferralStep(models.Model):
     def __str__(self):
         # Local time: the name is kept in the audit log, read in Shanghai, not in UTC.
         return f"{self.get_action_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
+class HotlineSource(models.TextChoices):
+    """Which hotline a work order came from (seed 002 §一(三): 12345; seed 001 §三, 004 §二(二): the township's own)."""
+
+    CITY_12345 = "12345", _("12345政务服务热线")
+    TOWNSHIP = "township", _("乡镇（街道）社会救助热线")
+
+
+class WorkOrderStage(models.TextChoices):
+    """The list filters of 热线工单 (one rule each, in WorkOrderQuerySet)."""
+
+    OVERDUE = "overdue", _("已超时")
+    AWAITING_RESPONSE = "awaiting_response", _("待首次响应")
+    AWAITING_FEEDBACK = "awaiting_feedback", _("待反馈")
+    DONE = "done", _("已反馈")
+
+
+class WorkOrderQuerySet(models.QuerySet):
+    """The rules behind the work-order list, its home card and the overdue scan: one definition each.
+
+    A deadline is a moment (the hotline counts hours): a response or feedback is overdue once its deadline
+    has passed without it; at the deadline itself it is still on time."""
+
+    def awaiting_response(self):
+        return self.filter(responded_at__isnull=True)
+
+    def awaiting_feedback(self):
+        return self.filter(responded_at__isnull=False, feedback_at__isnull=True)
+
+    def done(self):
+        return self.filter(feedback_at__isnull=False)
+
+    def overdue(self, now=None):
+        now = now or timezone.now()
+        return self.filter(work_order_overdue_q(now))
+
+    def stage(self, stage: str, now=None):
+        if stage == WorkOrderStage.OVERDUE:
+            return self.overdue(now)
+        if stage == WorkOrderStage.AWAITING_RESPONSE:
+            return self.awaiting_response()
+        if stage == WorkOrderStage.AWAITING_FEEDBACK:
+            return self.awaiting_feedback()
+        if stage == WorkOrderStage.DONE:
+            return self.done()
+        return self
+
+
+def work_order_overdue_q(now, prefix: str = "") -> Q:
+    """No response past the response deadline, or responded and no feedback past the feedback deadline."""
+    p = prefix
+    return (Q(**{f"{p}responded_at__isnull": True, f"{p}response_due__lt": now})
+            | Q(**{f"{p}responded_at__isnull": False, f"{p}feedback_at__isnull": True, f"{p}feedback_due__lt": now}))
+
+
+class HotlineWorkOrder(models.Model):
+    """Hotline work order — 热线工单: what the hotline (12345 or the township's own) asks of the township
+    holding the lead: a first response (首次响应) and feedback (反馈/办结回复), each by its deadline.
+
+    One per lead; the number is the hotline's own and is registered once. Edited only through
+    referrals.services (work_order_*), each write checking `version`."""
+
+    lead = models.OneToOneField(Lead, verbose_name=_("线索"), on_delete=models.CASCADE, related_name="work_order")
+    number = models.CharField(_("工单编号"), max_length=50, unique=True)
+    source = models.CharField(_("来源热线"), max_length=20, choices=HotlineSource.choices,
+                              default=HotlineSource.CITY_12345)
+    received_at = models.DateTimeField(_("受理时间"))
+    response_due = models.DateTimeField(_("首次响应期限"))
+    feedback_due = models.DateTimeField(_("反馈期限"))
+    responded_at = models.DateTimeField(_("首次响应时间"), null=True, blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("响应登记人"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    response = models.TextField(_("首次响应情况"), blank=True)
+    feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("反馈登记人"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    feedback = models.TextField(_("反馈（办结回复）内容"), blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), default=timezone.now)
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("热线工单")
+        verbose_name_plural = _("热线工单")
+        ordering = ["response_due", "pk"]
+        indexes = [models.Index(fields=["responded_at", "response_due"], name="work_order_response"),
+                   models.Index(fields=["feedback_at", "feedback_due"], name="work_order_feedback")]
+        constraints = [
+            models.CheckConstraint(condition=Q(response_due__gte=models.F("received_at")),
+                                   name="work_order_response_after_received"),
+            models.CheckConstraint(condition=Q(feedback_due__gte=models.F("response_due")),
+                                   name="work_order_feedback_after_response"),
+            models.CheckConstraint(condition=Q(feedback_at__isnull=True) | Q(responded_at__isnull=False),
+                                   name="work_order_feedback_needs_response"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_source_display()}工单{self.number}"
+
+    @property
+    def stage(self) -> str:
+        if self.feedback_at:
+            return WorkOrderStage.DONE
+        return WorkOrderStage.AWAITING_FEEDBACK if self.responded_at else WorkOrderStage.AWAITING_RESPONSE
+
+    @property
+    def stage_label(self) -> str:
+        return WorkOrderStage(self.stage).label
+
+    @property
+    def next_due(self):
+        """The deadline running now (response, then feedback); None once the feedback is given."""
+        if self.feedback_at:
+            return None
+        return self.feedback_due if self.responded_at else self.response_due
+
+    def is_overdue(self, now=None) -> bool:
+        due = self.next_due
+        return bool(due and due < (now or timezone.now()))
+
+    @property
+    def response_late(self) -> bool:
+        return bool(self.responded_at and self.responded_at > self.response_due)
+
+    @property
+    def feedback_late(self) -> bool:
+        return bool(self.feedback_at and self.feedback_at > self.feedback_due)

@@ -1,13 +1,13 @@
 """Reads shared by the lead and referral pages: every queryset starts from what the user may see."""
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 
 from households.models import Member, Relation
 from relief import access
 from relief.access import Action
 
-from .models import OPEN_STATUSES, Department, Lead, Referral, ReferralStatus, referral_overdue_q
+from .models import OPEN_STATUSES, Department, HotlineWorkOrder, Lead, Referral, ReferralStatus, referral_overdue_q
 
 # Filter values that stand for a group of states (the home cards link to them).
 OPEN_LEADS = "open"
@@ -135,3 +135,12 @@ def models_case_head():
 
 def open_referral_of(household_id) -> Referral | None:
     return Referral.objects.open().filter(household_id=household_id).order_by("-created_at").first()
+
+
+def work_orders_for(user):
+    """The work orders of the leads the user may see, soonest running deadline first, answered ones last."""
+    return (access.scope(HotlineWorkOrder.objects.all(), user, Action.VIEW, field="lead__village")
+            .select_related("lead", "lead__village")
+            .annotate(running_due=Case(When(responded_at__isnull=True, then=F("response_due")),
+                                    When(feedback_at__isnull=True, then=F("feedback_due")), default=None))
+            .order_by(F("running_due").asc(nulls_last=True), "-received_at", "-pk"))

@@ -68,3 +68,48 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
 def deadline_alerts_task(today: str | None = None) -> dict:
     """Every morning: alerts for overdue referrals and late help-first paperwork."""
     return deadline_alerts(dt.date.fromisoformat(today) if today else None)
+
+
+def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
+    """热线工单超时, set-based: one INSERT … SELECT opens an alert per work order past its current deadline (the
+    first response, else the feedback) whose lead names a household — alerts are about households; a work
+    order whose lead has none yet is on the township's 热线工单 list as 已超时 all the same — and one UPDATE
+    closes the alerts of work orders no longer overdue (answered, or a deadline moved). Idempotent: the dedupe
+    key names the work order and the stage (`hotline_overdue:<id>:response|feedback`)."""
+    from django.db.models import CharField, DateField, F, Value
+    from django.db.models.functions import Cast, Concat
+    from django.db.models import Case, When
+
+    from alerts.models import AlertKind
+    from alerts.selectors import household_caseworker_expression
+    from alerts.services import alerts_close_except, alerts_open_from_rows
+
+    from .models import HotlineWorkOrder
+    from .services.hotline import ALERT_PREFIX
+
+    now = now or timezone.now()
+    key = Concat(Value(ALERT_PREFIX), Cast("pk", CharField()), Value(":"),
+                 Case(When(responded_at__isnull=True, then=Value("response")), default=Value("feedback")),
+                 output_field=CharField())
+    reason = Concat(
+        Value(_("热线工单")), F("number"),
+        Case(When(responded_at__isnull=True, then=Value(_("：首次响应期限已过，尚未登记首次响应。"))),
+             default=Value(_("：已首次响应，反馈期限已过，尚未登记反馈。"))), output_field=CharField())
+    overdue = HotlineWorkOrder.objects.overdue(now)
+    with transaction.atomic():
+        rows = (overdue.filter(lead__household__isnull=False)
+                .annotate(key=key, reason_text=reason,
+                          assignee=household_caseworker_expression("lead__household__"),
+                          period=Cast(Value(None), DateField()))
+                .values_list("key", "lead__household_id", "reason_text", "assignee", "period"))
+        opened = alerts_open_from_rows(kind=AlertKind.HOTLINE_OVERDUE, rows=rows)
+        closed = alerts_close_except(kind=AlertKind.HOTLINE_OVERDUE,
+                                     keep_dedupe_keys=overdue.annotate(key=key).values("key"),
+                                     note=_("工单已响应或已反馈，或期限已调整，不再超时，系统自动关闭。"))
+    return {"opened": opened, "closed": closed}
+
+
+@shared_task(name="referrals.hotline_overdue_alerts", **RETRY)
+def hotline_overdue_alerts_task() -> dict:
+    """Every quarter of an hour: alerts for hotline work orders past their deadline, closed once answered."""
+    return hotline_overdue_alerts()

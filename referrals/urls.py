@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import hotline_views, views
 
 app_name = "referrals"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("leads/new/", views.lead_create, name="lead_create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/<str:action>/", views.lead_action, name="lead_action"),
+    path("leads/<int:pk>/work-order/new/", hotline_views.work_order_register, name="work_order_register"),
+    path("hotline/", hotline_views.work_order_list, name="work_orders"),
+    path("hotline/import/", hotline_views.hotline_import, name="hotline_import"),
+    path("hotline/import/confirm/", hotline_views.hotline_import_confirm, name="hotline_import_confirm"),
+    path("hotline/import/template.xlsx", hotline_views.hotline_template, name="hotline_template"),
+    path("hotline/<int:pk>/<str:action>/", hotline_views.work_order_action, name="work_order_action"),
 ]

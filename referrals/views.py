@@ -25,6 +25,7 @@ from .forms import (
     STEP_FORMS, BulkAcceptForm, LeadCloseForm, LeadFilterForm, LeadForm, LeadHouseholdForm, ReferralCreateForm,
     ReferralFilterForm,
 )
+from .hotline_views import work_order_context
 from .models import Lead, Referral, ReferralStatus, StepAction
 
 STAFF = [Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT]
@@ -71,7 +72,8 @@ def lead_list(request):
     may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
         request.user, Action.SUBMIT_REFERRALS)
     return TemplateResponse(request, "referrals/lead_list.html", {
-        "form": form, "page": page, "may_register": may_register, "village_count": len(villages)})
+        "form": form, "page": page, "may_register": may_register, "village_count": len(villages),
+        "may_see_work_orders": access.may_open(request.user, "referrals:work_orders")})
 
 
 @access_rule(Action.EDIT_HOUSEHOLDS, roles=[Role.CASEWORKER, Role.TOWNSHIP])
@@ -133,6 +135,7 @@ def lead_detail(request, pk):
         "family_referral": family_referral,
         "household_url": household_url(lead.household_id) if lead.household_id else "",
         "today": timezone.localdate(),
+        **work_order_context(user, lead),
     }
     if request.htmx and request.GET.get("hq") is not None:
         return TemplateResponse(request, "referrals/lead_detail.html#household-results", context)

@@ -304,6 +304,14 @@ def may_register_lead(user, village) -> bool:
                                                Action.DECIDE_REFERRALS))
 
 
+def handles_work_orders(user, village) -> bool:
+    """Records a hotline work order's response and feedback and edits it: the township office holding the lead
+    (township staff who decide referrals in its village)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.DECIDE_REFERRALS, village))
+
+
 def assigns_referrals(user: User) -> bool:
     """Hands referrals over to departments in bulk: township staff who decide referrals."""
     return user.is_superuser or (user.role == Role.TOWNSHIP and can_anywhere(user, Action.DECIDE_REFERRALS))

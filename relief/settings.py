@@ -273,6 +273,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "relief-reconcile-jobs": {"task": "relief.reconcile_jobs", "schedule": crontab(minute="*/2")},
     # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
+    # Hotline work orders (issue 15): a first response or feedback past the hotline's deadline opens a
+    # 热线工单超时 alert; the hotline counts hours, so the scan runs every quarter of an hour.
+    "referrals-hotline-overdue": {"task": "referrals.hotline_overdue_alerts", "schedule": crontab(minute="*/15")},
     # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).
     "imports-expire-uploads": {"task": "imports.expire_uploads", "schedule": crontab(minute=40)},
     # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do
@@ -363,6 +366,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "visits.demo.load",
     "plans.demo.load",
     "referrals.demo.load",
+    "referrals.hotline_demo.load",
     "imports.demo.load",
     "ledgers.demo.load",
 ]

@@ -33,11 +33,11 @@ from .reads import HOUSEHOLD_FIELDS, READERS, RECHECK_CHUNK, Reads
 from .registry import COLUMNS, VALIDATORS, validate
 from .roster import RosterPlan, RosterValidator
 from .rows import RAW, HeaderError, RowParser, read_header
-from .validator import CHUNK, PREVIEW_ERROR_ROWS, PREVIEW_ROWS
+from .validator import CHUNK, PREVIEW_ERROR_ROWS, PREVIEW_ROWS, Validator
 
 __all__ = [
     "CHUNK", "COLUMNS", "DEFAULT_MAX_ERRORS", "FIELD_OF", "HOUSEHOLD_DEFAULTS", "HOUSEHOLD_FIELDS", "MEMBER_DEFAULTS",
     "MEMBER_FIELDS", "PREVIEW_ERROR_ROWS", "PREVIEW_ROWS", "RAW", "READERS", "RECHECK_CHUNK", "VALIDATORS",
     "Context", "FeedPlan", "FeedValidator", "HeaderError", "HouseholdPlan", "HouseholdValidator", "Outcome",
-    "Reads", "RosterPlan", "RosterValidator", "RowParser", "max_errors", "read_header", "validate",
+    "Reads", "RosterPlan", "RosterValidator", "RowParser", "Validator", "max_errors", "read_header", "validate",
 ]

@@ -6,14 +6,15 @@ import datetime as dt
 from typing import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.idcard import mask_id_number
 from households.validators import validate_person_name
 
 from ..columns import (
-    ENUMS, CellError, Column, normalize_header, parse_bool, parse_date, parse_decimal, parse_id, parse_multi,
-    text_of,
+    ENUMS, CellError, Column, normalize_header, parse_bool, parse_date, parse_datetime, parse_decimal, parse_id,
+    parse_multi, text_of,
 )
 from ..reader import Formula
 from .context import Context
@@ -170,6 +171,8 @@ class RowParser:
             return parse_multi(ENUMS[column.key], raw)
         if kind == "date":
             return parse_date(raw)
+        if kind in ("datetime", "deadline"):
+            return parse_datetime(raw, end_of_day=kind == "deadline")
         if kind == "decimal":
             return parse_decimal(raw)
         if kind == "bool":
@@ -210,6 +213,8 @@ def _label(column: Column, value) -> str:
         return mask_id_number(value)
     if column.kind == "bool":
         return _("是") if value else _("否")
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)

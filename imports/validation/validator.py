@@ -19,6 +19,9 @@ PREVIEW_ERROR_ROWS = 20
 
 
 class _Validator:
+    """The shared run; a kind of file subclasses it with its columns, `check_row`, `check_chunk` and `finish`.
+    Apps above imports (the hotline work-order import in referrals) subclass it as `imports.validation.Validator`."""
+
     kind: str
     columns: list[Column]
 
@@ -119,3 +122,6 @@ class _Validator:
 
     def header(self, key: str) -> str:
         return self.parser.headers[key]
+
+
+Validator = _Validator

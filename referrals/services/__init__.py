@@ -19,9 +19,14 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 Where it lives
 --------------
 rules.py (who takes which step from which state), errors.py and common.py (row locks, version checks, step
-rows, stale alerts), leads.py (线索) and steps.py (转办 steps). Callers import from `referrals.services`.
+rows, stale alerts), leads.py (线索), steps.py (转办 steps) and hotline.py (热线工单: deadlines, response, feedback,
+the spreadsheet import's write). Callers import from `referrals.services`.
 """
 from .errors import ReferralConflict, ReferralError
+from .hotline import (
+    default_deadlines, work_order_feedback, work_order_register, work_order_respond, work_order_update,
+    work_orders_import,
+)
 from .leads import (
     LeadDraft, LeadsOpened, lead_close, lead_create, lead_create_for_households, lead_create_many,
     lead_link_household, lead_start, lead_to_referral,
@@ -42,4 +47,6 @@ __all__ = [
     "referral_discussion", "referral_escalate", "referral_help_first", "referral_inform_family",
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
     "referral_review", "referral_study", "referral_submit", "step_party",
+    "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
+    "work_orders_import",
 ]

@@ -43,3 +43,34 @@ def deadline_tone(value) -> str:
     if days is None:
         return ""
     return "red" if days < 0 else "amber" if days <= 3 else ""
+
+
+def _span(seconds: float) -> str:
+    """A stretch of time in the unit a reader needs: minutes under an hour, hours under two days, else days."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return _("%(n)s 分钟") % {"n": max(minutes, 1)}
+    if minutes < 48 * 60:
+        return _("%(n)s 小时") % {"n": minutes // 60}
+    return _("%(n)s 天") % {"n": minutes // (24 * 60)}
+
+
+@register.filter
+def time_left(value, now=None) -> str:
+    """For a deadline with its time of day (a hotline's hours): "还剩 5 小时" or "已超时 2 天"; empty for none.
+    At the deadline itself it is still on time."""
+    if not value:
+        return ""
+    seconds = (value - (now or timezone.now())).total_seconds()
+    if seconds >= 0:
+        return _("还剩 %(t)s") % {"t": _span(seconds)}
+    return _("已超时 %(t)s") % {"t": _span(-seconds)}
+
+
+@register.filter
+def time_tone(value, now=None) -> str:
+    """Red once the moment has passed, amber within 24 hours, none otherwise."""
+    if not value:
+        return ""
+    seconds = (value - (now or timezone.now())).total_seconds()
+    return "red" if seconds < 0 else "amber" if seconds <= 24 * 3600 else ""

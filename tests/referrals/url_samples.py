@@ -11,10 +11,20 @@ def _lead(demo):
                                 subject_name="外村群众", description="外村线索")
 
 
+def _work_order(demo):
+    from referrals import services
+
+    lead = services.lead_create(actor=demo.township2, channel="hotline", village=demo.village_c,
+                                subject_name="外村群众", description="外村热线来电")
+    return services.work_order_register(actor=demo.township2, lead=lead, number="OUTSIDE-1")
+
+
 OUTSIDE_OBJECT_KWARGS = {
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
     "referrals:step": lambda demo: {"pk": draft(demo, demo.village_c).pk, "action": "study"},
     "referrals:create": lambda demo: {"household_pk": make_household(demo.village_c).pk},
     "referrals:lead_detail": lambda demo: {"pk": _lead(demo).pk},
     "referrals:lead_action": lambda demo: {"pk": _lead(demo).pk, "action": "start"},
+    "referrals:work_order_register": lambda demo: {"pk": _lead(demo).pk},
+    "referrals:work_order_action": lambda demo: {"pk": _work_order(demo).pk, "action": "respond"},
 }
