@@ -23,6 +23,7 @@ class AlertKind(models.TextChoices):
     REFERRAL_OVERDUE = "referral_overdue", _("转办超期")
     HELP_FIRST_PAPERWORK_LATE = "help_first_paperwork_late", _("先行救助补办手续超期")
     OBSERVATION_REVIEW_DUE = "observation_review_due", _("观察名单复核到期")
+    STEP_OVERDUE = "step_overdue", _("环节超时")
     OTHER = "other", _("其他")
 
 

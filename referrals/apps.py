@@ -14,3 +14,4 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.Lead)
         auditlog.register(models.Referral)
         auditlog.register(models.ReferralStep)
+        auditlog.register(models.StepLimit)

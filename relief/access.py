@@ -283,6 +283,11 @@ def assigns_referrals(user: User) -> bool:
     return user.is_superuser or (user.role == Role.TOWNSHIP and can_anywhere(user, Action.DECIDE_REFERRALS))
 
 
+def sets_step_limits(user: User) -> bool:
+    """Sets the time limit of each referral step (环节时限): the district official, who supervises the ladder."""
+    return user.is_superuser or (user.role == Role.DISTRICT and can_anywhere(user, Action.SUPERVISE))
+
+
 def public(view):
     """A page anyone may open (login, error pages)."""
     from django.contrib.auth.decorators import login_not_required

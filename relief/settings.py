@@ -273,6 +273,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "relief-reconcile-jobs": {"task": "relief.reconcile_jobs", "schedule": crontab(minute="*/2")},
     # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
+    "referrals-step-alerts": {"task": "referrals.step_alerts", "schedule": crontab(minute=25)},
     # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).
     "imports-expire-uploads": {"task": "imports.expire_uploads", "schedule": crontab(minute=40)},
     # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do
