@@ -256,10 +256,10 @@ class LeadFilterForm(forms.Form):
 
 
 def _township_field(form, townships) -> None:
-    """The township filter, for users who see more than one (the district's per-township figures link to it)."""
-    from relief.models import Jurisdiction
+    """The township filter, for users who serve a district (its per-township figures link to it)."""
+    from relief.models import Jurisdiction, JurisdictionLevel
 
-    if townships is None or townships.count() < 2:
+    if townships is None or getattr(townships, "serves_level", "") != JurisdictionLevel.DISTRICT:
         # One township (or none): the field would only repeat it; a value for another is still refused.
         form.fields["township"].widget = forms.HiddenInput()
     form.fields["township"].queryset = townships if townships is not None else Jurisdiction.objects.none()

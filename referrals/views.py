@@ -61,7 +61,10 @@ def _villages(user, action):
 
 
 def _townships(user):
-    return access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.TOWNSHIP).order_by("code")
+    """The townships a list may be narrowed to; the field shows for users serving a district (no query here)."""
+    townships = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.TOWNSHIP).order_by("code")
+    townships.serves_level = user.jurisdiction.level if user.jurisdiction_id else ""
+    return townships
 
 
 # ---------------------------------------------------------------- leads
@@ -215,7 +218,8 @@ def referral_list(request):
     page.object_list = attach_clocks(page.object_list, "referral", table)
     may_assign = access.assigns_referrals(user)
     return TemplateResponse(request, "referrals/referral_list.html", {
-        "form": form, "page": page, "may_assign": may_assign, "bulk_form": BulkAcceptForm(),
+        "form": form, "page": page, "may_assign": may_assign,
+        "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
         "today": timezone.localdate(), "title": _("转办")})
 
 
