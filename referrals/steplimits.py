@@ -128,7 +128,7 @@ class Clock:
         seconds = (self.due_at - now).total_seconds()
         if seconds >= 0:
             return _("剩余%(n)s小时") % {"n": max(math.ceil(seconds / 3600), 0)}
-        hours = math.ceil(-seconds / 3600)
+        hours = max(int(-seconds // 3600), 1)  # whole hours past, from the first second on
         if hours >= 48:
             return _("超期%(n)s天") % {"n": hours // 24}
         return _("超期%(n)s小时") % {"n": hours}

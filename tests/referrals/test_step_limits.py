@@ -61,7 +61,8 @@ def test_an_urgent_step_counts_hours_and_its_due_moment_is_not_overdue():
     assert clock.left_text(start + dt.timedelta(hours=19)) == "剩余5小时"
     assert not clock.is_late(clock.due_at)
     assert clock.is_late(clock.due_at + dt.timedelta(seconds=1))
-    assert clock.left_text(clock.due_at + dt.timedelta(hours=2, minutes=30)) == "超期3小时"
+    assert clock.left_text(clock.due_at + dt.timedelta(seconds=1)) == "超期1小时"
+    assert clock.left_text(clock.due_at + dt.timedelta(hours=2, minutes=30)) == "超期2小时"
     assert clock.tone(start + dt.timedelta(hours=20)) == "amber" and clock.tone(start) == "green"
 
 
