@@ -40,6 +40,13 @@ def lead_step_key(lead_id: int) -> str:
     return f"step_overdue:lead:{lead_id}:study"
 
 
+def _due_words(clock) -> str:
+    """The due moment in words: a day limit's last day (the day itself is in time), an hour limit's time."""
+    if clock.in_hours:
+        return timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
+    return f"{clock.due_date:%Y-%m-%d}"
+
+
 def step_alerts(now: dt.datetime | None = None) -> dict:
     """环节超时: open an alert per step past its limit (referrals/steplimits.py), close those whose step moved
     on or is no longer late. Set-based: a fixed number of statements whatever the count.
@@ -53,7 +60,7 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
     from alerts.selectors import household_caseworker_expression
     from alerts.services import alerts_close_except, alerts_open_many
 
-    from .models import Lead, StepKind
+    from .models import Lead
     from .steplimits import ALERTED_STEPS, STEP_LEVEL, VILLAGE, LimitTable, clock_of_lead, clock_of_referral, \
         lead_late_q, referral_late_q
 
@@ -71,10 +78,8 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
             kind=AlertKind.STEP_OVERDUE, household_id=referral.household_id, dedupe_key=key,
             source_ref=f"referral:{referral.pk}",
             caseworker_id=referral.household_caseworker if STEP_LEVEL[clock.step] == VILLAGE else None,
-            reason=_("转办%(pk)s“%(step)s”环节超时（%(level)s办理，时限至%(due)s，%(left)s）。") % {
-                "pk": referral.pk, "step": clock.step_label, "level": clock.level_label,
-                "due": timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M") if clock.in_hours
-                else f"{clock.due_date:%Y-%m-%d}",
+            reason=_("转办%(pk)s“%(step)s”环节超时（%(level)s办理，期限%(due)s，%(left)s）。") % {
+                "pk": referral.pk, "step": clock.step_label, "level": clock.level_label, "due": _due_words(clock),
                 "left": clock.left_text(now)}))
     leads = (Lead.objects.filter(lead_late_q(table, now), household__isnull=False)
              .annotate(household_caseworker=household_caseworker_expression())
@@ -86,8 +91,8 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
         alerts.append(Alert(
             kind=AlertKind.STEP_OVERDUE, household_id=lead.household_id, dedupe_key=key, source_ref=f"lead:{lead.pk}",
             caseworker_id=lead.household_caseworker,
-            reason=_("线索%(pk)s登记后未按时村级研究（“%(step)s”时限%(left)s）。") % {
-                "pk": lead.pk, "step": StepKind.STUDY.label, "left": clock.left_text(now)}))
+            reason=_("线索%(pk)s登记后未按时村级研究（期限%(due)s，%(left)s）。") % {
+                "pk": lead.pk, "due": _due_words(clock), "left": clock.left_text(now)}))
     with transaction.atomic():
         opened = alerts_open_many(alerts=alerts)
         closed = alerts_close_except(kind=AlertKind.STEP_OVERDUE, keep_dedupe_keys=keys,

@@ -398,7 +398,10 @@ def step_limits(request):
             later = [r for r in table.by_key.get((step, urgency), []) if r.effective_from > today]
             cells.append({"current": current, "later": later})
         grid.append({"step": step, "label": label, "cells": cells})
-    history = sorted(rows, key=lambda r: (r.created_at, r.pk), reverse=True)[:100]
+    # What people set, newest first; the defaults the system seeded are one line under the table.
+    history = sorted((r for r in rows if r.created_by_id), key=lambda r: (r.created_at, r.pk), reverse=True)[:100]
+    defaults = next((r for r in rows if not r.created_by_id and r.note), None)
     return TemplateResponse(request, "referrals/step_limits.html", {
-        "grid": grid, "urgencies": Urgency.choices, "history": history, "form": form, "may_set": may_set},
+        "grid": grid, "urgencies": Urgency.choices, "history": history, "form": form, "may_set": may_set,
+        "defaults": defaults},
         status=400 if request.method == "POST" else 200)

@@ -55,4 +55,4 @@ def test_district_sets_a_limit_and_the_township_sees_its_late_step(transactional
     expect(page.get_by_test_id("clock-left")).to_have_text("超期1小时")
     page.get_by_role("navigation").get_by_role("link", name="预警").click()
     expect(page.locator("main")).to_contain_text("环节超时")
-    expect(page.locator("main")).to_contain_text(f"转办{late.pk}“乡镇受理（报送后）”环节超时")
+    expect(page.locator("main")).to_contain_text(f"转办{late.pk}“乡镇受理”环节超时")
