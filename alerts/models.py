@@ -24,6 +24,7 @@ class AlertKind(models.TextChoices):
     HELP_FIRST_PAPERWORK_LATE = "help_first_paperwork_late", _("先行救助补办手续超期")
     OBSERVATION_REVIEW_DUE = "observation_review_due", _("观察名单复核到期")
     HOTLINE_OVERDUE = "hotline_overdue", _("热线工单超时")
+    STEP_OVERDUE = "step_overdue", _("环节超时")
     OTHER = "other", _("其他")
 
 

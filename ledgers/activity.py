@@ -37,6 +37,16 @@ def lead_timeliness(villages, start, end) -> dict | None:
     return result
 
 
+def late_steps(villages) -> dict | None:
+    """Per village: the steps running past their limit now (环节超时: leads not studied, referral steps held by
+    the village, the township or the district), as the 清单管理 table counts them."""
+    if model_or_none("referrals.Referral") is None:
+        return None
+    from referrals.selectors import late_step_counts
+
+    return {pk: sum(n.values()) for pk, n in late_step_counts([v.pk for v in villages]).items()}
+
+
 def _visits_part(jurisdiction, villages, counts, whole_scope: bool) -> dict | None:
     timeliness = counts["timeliness"]
     if timeliness is None or counts["overdue"] is None:
@@ -146,17 +156,20 @@ def scorecards(user, villages, start, end) -> dict:
     samples = sample_results_by(villages, start, end)
     visits = visit_timeliness([v.pk for v in villages], start, end) or {}
     leads = lead_timeliness(villages, start, end) or {}
+    late = late_steps(villages) or {}
     zero_s = {"total": 0, "correct": 0, "wrong": 0, "pending": 0}
     village_rows, townships = [], {}
     for village in villages:
         row = {"name": village.name, "village": village,
                "samples": dict(samples.get(village.pk, zero_s)),
                "visits": dict(visits.get(village.pk, {"due": 0, "on_time": 0})),
-               "leads": dict(leads.get(village.pk, {"due": 0, "in_time": 0}))}
+               "leads": dict(leads.get(village.pk, {"due": 0, "in_time": 0})),
+               "late_steps": late.get(village.pk, 0)}
         village_rows.append(row)
         t = townships.setdefault(village.parent_id, {
             "name": village.parent.name if village.parent else "", "samples": dict(zero_s),
-            "visits": {"due": 0, "on_time": 0}, "leads": {"due": 0, "in_time": 0}})
+            "visits": {"due": 0, "on_time": 0}, "leads": {"due": 0, "in_time": 0}, "late_steps": 0})
+        t["late_steps"] += row["late_steps"]
         for part in ("samples", "visits", "leads"):
             for key, value in row[part].items():
                 if isinstance(value, int):
@@ -167,4 +180,5 @@ def scorecards(user, villages, start, end) -> dict:
     return {"levels": [(_("乡镇（街道）"), township_rows), (_("村（社区）"), village_rows)],
             "start": start, "end": end,
             "note": (_("得分为按时走访率、线索按期办结率与抽查准确率的平均值（不适用的项不计）。")
-                     + (_("尚未上线的数据来源：%(m)s。") % {"m": "、".join(missing)} if missing else ""))}
+                     + _("环节超时为当前超过区县设定时限仍未办理的线索和转办环节数（不计入得分）。")
+                + (_("尚未上线的数据来源：%(m)s。") % {"m": "、".join(missing)} if missing else ""))}

@@ -15,3 +15,4 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.Referral)
         auditlog.register(models.ReferralStep)
         auditlog.register(models.HotlineWorkOrder)
+        auditlog.register(models.StepLimit)

@@ -123,6 +123,7 @@ def _load(office: _Office) -> dict:
     v1, v2, v3, v4, v5, v6 = VILLAGES
     today = timezone.localdate()
     passed, ahead = _month_days(today)
+    services.step_limits_seed_defaults()  # 环节时限: the defaults, if the table was emptied
 
     # ---- leads only: a hotline call (new, no household yet), a walk-in being looked into, a volunteer's
     # report (closed with its reason), a street patrol being looked into without a household
@@ -244,10 +245,29 @@ def _load(office: _Office) -> dict:
         services.referral_help_first(actor=office.tw(v2), referral=late, amount=Decimal("1500"),
                                      paperwork_due=clock.today() + dt.timedelta(days=7),
                                      comment="先行发放临时救助金1500元，联系社区护理站上门")          # 补办手续已超期
-    # The morning job opens the overdue referral's and the late paperwork's alerts; run it now so the demo
-    # shows them.
-    from .tasks import deadline_alerts
+    # 环节时限 (the default limits): a township that has not accepted a submission for 8 days (5 allowed), a
+    # district answer 20 days after escalation (15 allowed), and a 急难 lead registered 5 hours ago (24 hours).
+    with _days_ago(8):
+        _referral(office, 19, v2, LeadChannel.VISIT, "走访发现：户主因工伤致残，停工在家，家庭收入锐减。",
+                  requested=OutcomeAssistance.LOW_INCOME)                                          # 乡镇受理超时
+    with _days_ago(20):
+        slow = _referral(office, 20, v6, LeadChannel.WALK_IN, "来访反映：外来务工家庭孩子患白血病，治疗费用巨大。",
+                         requested=OutcomeAssistance.MEDICAL)
+        services.referral_escalate(actor=office.tw(v6), referral=slow,
+                                   reason="医疗费用巨大且户籍在外省，需区医保、民政协调。")          # 区县答复超时
+    with _days_ago(5 / 24):
+        _lead(office, 21, v1, LeadChannel.HOTLINE, "热线反映：独居老人家中断电断水两天，身体虚弱，需立即上门。",
+              household=office.household(v1), actor=office.tw(v1), reporter_name="热线工单",
+              reporter_contact="12345", urgency=Urgency.EMERGENCY, source_ref="12345-2026-0412")    # 急难，剩余小时
+    with _days_ago(10):
+        waiting = _lead(office, 22, v3, LeadChannel.REPORT, "楼组长反映：该户老人近来常一人在家，饭菜简单，疑似经济困难。",
+                        household=office.household(v3), reporter_name="楼组长 沈伟")
+        services.lead_start(actor=office.cw(v3), lead=waiting)                                     # 线索待研究超时
+    # The morning job opens the overdue referral's and the late paperwork's alerts, the hourly one the late
+    # steps'; run them now so the demo shows them.
+    from .tasks import deadline_alerts, step_alerts
 
     deadline_alerts()
+    step_alerts()
     return {"leads": Lead.objects.filter(dedupe_key__startswith=KEY).count(),
             "referrals": Referral.objects.filter(lead__dedupe_key__startswith=KEY).count()}

@@ -9,7 +9,9 @@ from households.models import Household
 from households.validators import validate_person_name
 from relief.models import Role
 
-from .models import Department, LeadChannel, LeadStatus, OutcomeAssistance, ReferralStatus, StepAction, Urgency
+from .models import (
+    Department, LeadChannel, LeadStatus, LimitUnit, OutcomeAssistance, ReferralStatus, StepAction, StepKind, Urgency,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -19,7 +21,10 @@ DEFAULT_DEADLINE_DAYS = 15
 
 
 def default_deadline():
-    return timezone.localdate() + dt.timedelta(days=DEFAULT_DEADLINE_DAYS)
+    """Today + the district's 部门办理 limit for an ordinary case (环节时限), else DEFAULT_DEADLINE_DAYS."""
+    from .steplimits import default_deadline_for
+
+    return default_deadline_for(Urgency.NORMAL)
 
 
 def _blank(choices, label=_("全部")):
@@ -111,7 +116,7 @@ class AcceptForm(VersionForm):
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices, _("请选择")),
                                    error_messages={"required": _("请选择承办部门。")})
     deadline = forms.DateField(label=_("办结期限"), widget=DATE, initial=default_deadline,
-                               help_text=_("默认交办后15天，可按事项调整。"),
+                               help_text=_("默认按区县设定的“部门办理”时限，可按事项调整。"),
                                error_messages={"required": _("请填写办结期限。"), "invalid": _("日期格式不正确。")})
 
 
@@ -119,7 +124,7 @@ class BulkAcceptForm(forms.Form):
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices, _("请选择")),
                                    error_messages={"required": _("请选择承办部门。")})
     deadline = forms.DateField(label=_("办结期限"), widget=DATE, initial=default_deadline,
-                               help_text=_("默认交办后15天，可按事项调整。"),
+                               help_text=_("默认按区县设定的“部门办理”时限，可按事项调整。"),
                                error_messages={"required": _("请填写办结期限。"), "invalid": _("日期格式不正确。")})
     comment = forms.CharField(label=_("意见/说明"), required=False)
 
@@ -225,10 +230,15 @@ class ReferralFilterForm(forms.Form):
         [("village", _("村级待报送（草稿、已集体研究）")), *ReferralStatus.choices]))
     overdue = forms.BooleanField(label=_("仅看超期"), required=False)
     paperwork = forms.BooleanField(label=_("先行救助待补手续"), required=False)
+    late = forms.ChoiceField(label=_("环节超时"), required=False, choices=[
+        ("", _("全部")), ("all", _("各级环节超时")), ("village", _("村级环节超时")),
+        ("township", _("乡镇环节超时（含部门办理）")), ("district", _("区县环节超时"))])
+    township = forms.ModelChoiceField(label=_("乡镇（街道）"), queryset=None, required=False, empty_label=_("全部"))
 
-    def __init__(self, *args, villages=None, **kwargs):
+    def __init__(self, *args, villages=None, townships=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
+        _township_field(self, townships)
 
 
 class LeadFilterForm(forms.Form):
@@ -236,7 +246,35 @@ class LeadFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
         [("open", _("待处理（新线索、核实中）")), *LeadStatus.choices]))
     channel = forms.ChoiceField(label=_("来源"), choices=_blank(LeadChannel.choices), required=False)
+    late = forms.BooleanField(label=_("仅看环节超时（登记后未按时研究）"), required=False)
+    township = forms.ModelChoiceField(label=_("乡镇（街道）"), queryset=None, required=False, empty_label=_("全部"))
 
-    def __init__(self, *args, villages=None, **kwargs):
+    def __init__(self, *args, villages=None, townships=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages
+        _township_field(self, townships)
+
+
+def _township_field(form, townships) -> None:
+    """The township filter, for users who serve a district (its per-township figures link to it)."""
+    from relief.models import Jurisdiction, JurisdictionLevel
+
+    if townships is None or getattr(townships, "serves_level", "") != JurisdictionLevel.DISTRICT:
+        # One township (or none): the field would only repeat it; a value for another is still refused.
+        form.fields["township"].widget = forms.HiddenInput()
+    form.fields["township"].queryset = townships if townships is not None else Jurisdiction.objects.none()
+
+
+class StepLimitForm(forms.Form):
+    """The district sets one step's limit for one urgency, from a date on (环节时限)."""
+
+    step = forms.ChoiceField(label=_("环节"), choices=StepKind.choices)
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
+    amount = forms.IntegerField(label=_("时限"), min_value=1, max_value=720,
+                                error_messages={"required": _("请填写时限。"), "min_value": _("时限须至少为1。")})
+    unit = forms.ChoiceField(label=_("单位"), choices=LimitUnit.choices, initial=LimitUnit.DAYS,
+                             help_text=_("急难事项宜按小时计（如24小时，“第一时间”处置）"))
+    effective_from = forms.DateField(label=_("生效日期"), widget=DATE, initial=timezone.localdate,
+                                     help_text=_("自该日（含）起开始的环节按新时限计算，此前开始的仍按原时限"),
+                                     error_messages={"required": _("请填写生效日期。"), "invalid": _("日期格式不正确。")})
+    note = forms.CharField(label=_("依据/说明"), max_length=300, required=False)

@@ -265,6 +265,9 @@ class Referral(models.Model):
     escalation_reason = models.TextField(_("报区县原因"), blank=True)
     escalated_at = models.DateTimeField(_("报区县时间"), null=True, blank=True)
 
+    # When the referral entered its current state: the clock of the step it waits for (referrals/steplimits.py).
+    step_started_at = models.DateTimeField(_("本环节开始时间"), null=True, blank=True)
+
     # The decision and what it wrote back to the household.
     decision_level = models.CharField(_("决定层级"), max_length=10, choices=DecisionLevel.choices, blank=True)
     assistance_type = models.CharField(_("救助方式"), max_length=20, choices=OutcomeAssistance.choices, blank=True)
@@ -511,3 +514,48 @@ class HotlineWorkOrder(models.Model):
     @property
     def feedback_late(self) -> bool:
         return bool(self.feedback_at and self.feedback_at > self.feedback_due)
+class StepKind(models.TextChoices):
+    """The timed steps of a lead's way (环节时限, seed 004 §二(四) 及时受理、限时办结; 003/004 第一时间)."""
+
+    STUDY = "study", _("村级研究（线索登记后）")
+    SUBMIT = "submit", _("报送乡镇（集体研究后）")
+    ACCEPT = "accept", _("乡镇受理（报送后）")
+    HANDLE = "handle", _("部门办理（交办后）")
+    INFORM = "inform", _("告知家庭（认定后）")
+    ANSWER = "answer", _("区县答复（报区县后）")
+
+
+class LimitUnit(models.TextChoices):
+    DAYS = "days", _("天")
+    HOURS = "hours", _("小时")
+
+
+class StepLimit(models.Model):
+    """Step time limit — 环节时限: how long one step may take for one urgency, from a date on.
+
+    Rows are never edited: a change is a new row with the date it takes effect, so a step is measured by the
+    limit in force on the day it started and the table keeps its own history (who set what, when)."""
+
+    step = models.CharField(_("环节"), max_length=20, choices=StepKind.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices)
+    amount = models.PositiveIntegerField(_("时限"), validators=[MinValueValidator(1)])
+    unit = models.CharField(_("单位"), max_length=10, choices=LimitUnit.choices, default=LimitUnit.DAYS)
+    effective_from = models.DateField(_("生效日期"), help_text=_("自该日（含）起开始的环节按此时限计算"))
+    note = models.CharField(_("依据/说明"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("设置人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("环节时限")
+        verbose_name_plural = _("环节时限")
+        ordering = ["step", "urgency", "-effective_from", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["step", "urgency", "effective_from"],
+                                               name="step_limit_once_per_day")]
+
+    def __str__(self):
+        return f"{self.get_step_display()} {self.get_urgency_display()} {self.amount}{self.get_unit_display()}"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(hours=self.amount) if self.unit == LimitUnit.HOURS else dt.timedelta(days=self.amount)

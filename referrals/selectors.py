@@ -8,6 +8,7 @@ from relief import access
 from relief.access import Action
 
 from .models import OPEN_STATUSES, Department, HotlineWorkOrder, Lead, Referral, ReferralStatus, referral_overdue_q
+from .steplimits import DISTRICT, TOWNSHIP, VILLAGE, LimitTable, lead_late_q, level_late_q, referral_late_q
 
 # Filter values that stand for a group of states (the home cards link to them).
 OPEN_LEADS = "open"
@@ -25,11 +26,22 @@ def leads_for(user) -> QuerySet[Lead]:
             .annotate(head_name=_head_name()))
 
 
-def leads_filtered(user, *, village=None, status: str = "", channel: str = "") -> QuerySet[Lead]:
-    """The lead list's filters; `status` is a LeadStatus or OPEN_LEADS (新线索 and 核实中)."""
+# The referral list's 环节超时 filter: a level of the ladder, or all of them.
+LATE_ALL = "all"
+LATE_LEVELS = (VILLAGE, TOWNSHIP, DISTRICT)
+
+
+def leads_filtered(user, *, village=None, status: str = "", channel: str = "", township=None,
+                   late: bool = False, table: LimitTable | None = None) -> QuerySet[Lead]:
+    """The lead list's filters; `status` is a LeadStatus or OPEN_LEADS (新线索 and 核实中); `late`: not studied
+    within the step's limit (环节超时, referrals/steplimits.py)."""
     qs = leads_for(user)
     if village is not None:
         qs = qs.filter(village=village)
+    if township is not None:
+        qs = qs.filter(village__parent=township)
+    if late:
+        qs = qs.filter(lead_late_q(table or LimitTable()))
     if status == OPEN_LEADS:
         qs = qs.open()
     elif status:
@@ -45,11 +57,19 @@ def referrals_for(user) -> QuerySet[Referral]:
 
 
 def referrals_filtered(user, *, village=None, department: str = "", status: str = "",
-                       overdue: bool = False, paperwork: bool = False) -> QuerySet[Referral]:
-    """The referral list's filters; `status` is a ReferralStatus or VILLAGE_STAGE (草稿 and 已集体研究)."""
+                       overdue: bool = False, paperwork: bool = False, township=None, late: str = "",
+                       table: LimitTable | None = None) -> QuerySet[Referral]:
+    """The referral list's filters; `status` is a ReferralStatus or VILLAGE_STAGE (草稿 and 已集体研究); `late`
+    is LATE_ALL or a level: the current step held there is past its limit (环节超时)."""
     qs = referrals_for(user)
     if village is not None:
         qs = qs.filter(village=village)
+    if township is not None:
+        qs = qs.filter(village__parent=township)
+    if late == LATE_ALL:
+        qs = qs.filter(referral_late_q(table or LimitTable()))
+    elif late in LATE_LEVELS:
+        qs = qs.filter(level_late_q(late, table or LimitTable()))
     if department:
         qs = qs.filter(department=department)
     if status == VILLAGE_STAGE:
@@ -144,3 +164,58 @@ def work_orders_for(user):
             .annotate(running_due=Case(When(responded_at__isnull=True, then=F("response_due")),
                                     When(feedback_at__isnull=True, then=F("feedback_due")), default=None))
             .order_by(F("running_due").asc(nulls_last=True), "-received_at", "-pk"))
+def late_step_counts(village_ids, table: LimitTable | None = None) -> dict[int, dict[str, int]]:
+    """Per village: open leads not studied in time, and referrals whose step is late at each level — the
+    rows the lead and referral lists show with their 环节超时 filters. Two grouped queries."""
+    table = table or LimitTable()
+    from django.utils import timezone
+
+    now = timezone.now()
+    counts = {pk: {"leads": 0, VILLAGE: 0, TOWNSHIP: 0, DISTRICT: 0} for pk in village_ids}
+    for row in (Lead.objects.filter(village__in=village_ids).filter(lead_late_q(table, now))
+                .values("village_id").annotate(n=Count("pk"))):
+        counts[row["village_id"]]["leads"] = row["n"]
+    rows = (Referral.objects.filter(village__in=village_ids).filter(referral_late_q(table, now))
+            .values("village_id").annotate(**{level: Count("pk", filter=level_late_q(level, table, now))
+                                               for level in LATE_LEVELS}))
+    for row in rows:
+        counts[row["village_id"]].update({level: row[level] for level in LATE_LEVELS})
+    return counts
+
+
+def late_step_table(user) -> dict:
+    """清单管理's 环节超时 table: per village (township staff) or per township and per village (district), each
+    number with the link to the list of exactly those rows."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    from relief.models import JurisdictionLevel
+
+    villages = list(access.villages_for(user, Action.VIEW).select_related("parent").order_by("code"))
+    counts = late_step_counts([v.pk for v in villages])
+    leads_url, referrals_url = reverse("referrals:lead_list"), reverse("referrals:list")
+
+    def cells(numbers, key, value):
+        def link(base, params):
+            return f"{base}?{urlencode({**params, key: value} if key else params)}"
+        return [{"n": numbers["leads"], "url": link(leads_url, {"late": "on"}), "testid": "leads"}] + [
+            {"n": numbers[level], "url": link(referrals_url, {"late": level}), "testid": level}
+            for level in LATE_LEVELS]
+
+    def add(total, numbers):
+        for k, v in numbers.items():
+            total[k] = total.get(k, 0) + v
+
+    village_rows, townships, total = [], {}, {}
+    for village in villages:
+        numbers = counts[village.pk]
+        village_rows.append({"name": village.name, "pk": village.pk, "cells": cells(numbers, "village", village.pk)})
+        add(townships.setdefault(village.parent_id, {"name": village.parent.name, "numbers": {}})["numbers"],
+            numbers)
+        add(total, numbers)
+    total = total or {"leads": 0, VILLAGE: 0, TOWNSHIP: 0, DISTRICT: 0}
+    township_rows = [{"name": t["name"], "pk": pk, "cells": cells(t["numbers"], "township", pk)}
+                     for pk, t in townships.items()] if len(townships) > 1 else []
+    return {"villages": village_rows, "townships": township_rows, "total": cells(total, None, None),
+            "levels": [JurisdictionLevel.VILLAGE.label, JurisdictionLevel.TOWNSHIP.label,
+                       JurisdictionLevel.DISTRICT.label]}

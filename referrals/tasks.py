@@ -31,6 +31,81 @@ def paperwork_key(referral_id: int, due: dt.date) -> str:
     return f"help_first_late:{referral_id}:{due:%Y-%m-%d}"
 
 
+def step_key(referral_id: int, step: str, started_at: dt.datetime) -> str:
+    """One occurrence of a referral's step running late (a step entered again after a return is a new one)."""
+    return f"step_overdue:referral:{referral_id}:{step}:{int(started_at.timestamp())}"
+
+
+def lead_step_key(lead_id: int) -> str:
+    return f"step_overdue:lead:{lead_id}:study"
+
+
+def _due_words(clock) -> str:
+    """The due moment in words: a day limit's last day (the day itself is in time), an hour limit's time."""
+    if clock.in_hours:
+        return timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M")
+    return f"{clock.due_date:%Y-%m-%d}"
+
+
+def step_alerts(now: dt.datetime | None = None) -> dict:
+    """环节超时: open an alert per step past its limit (referrals/steplimits.py), close those whose step moved
+    on or is no longer late. Set-based: a fixed number of statements whatever the count.
+
+    The alert goes to who holds the step: the household's caseworker for a village step, nobody in particular
+    for a township or district step (the township and district see every alert of their villages). A lead not
+    yet linked to a household has no alert (alerts are about households); it is counted on the 清单管理 table
+    and listed with 仅看超时 all the same. The department's deadline keeps its own alert (转办超期).
+    """
+    from alerts.models import Alert, AlertKind
+    from alerts.selectors import household_caseworker_expression
+    from alerts.services import alerts_close_except, alerts_open_many
+
+    from .models import Lead
+    from .steplimits import ALERTED_STEPS, STEP_LEVEL, VILLAGE, LimitTable, clock_of_lead, clock_of_referral, \
+        lead_late_q, referral_late_q
+
+    now = now or timezone.now()
+    table = LimitTable()
+    alerts, keys = [], []
+    late = (Referral.objects.filter(referral_late_q(table, now, steps=ALERTED_STEPS))
+            .annotate(household_caseworker=household_caseworker_expression())
+            .only("pk", "status", "urgency", "step_started_at", "family_informed", "deadline", "household_id"))
+    for referral in late.iterator(chunk_size=1000):
+        clock = clock_of_referral(referral, table)
+        key = step_key(referral.pk, clock.step, referral.step_started_at)
+        keys.append(key)
+        alerts.append(Alert(
+            kind=AlertKind.STEP_OVERDUE, household_id=referral.household_id, dedupe_key=key,
+            source_ref=f"referral:{referral.pk}",
+            caseworker_id=referral.household_caseworker if STEP_LEVEL[clock.step] == VILLAGE else None,
+            reason=_("转办%(pk)s“%(step)s”环节超时（%(level)s办理，期限%(due)s，%(left)s）。") % {
+                "pk": referral.pk, "step": clock.step_label, "level": clock.level_label, "due": _due_words(clock),
+                "left": clock.left_text(now)}))
+    leads = (Lead.objects.filter(lead_late_q(table, now), household__isnull=False)
+             .annotate(household_caseworker=household_caseworker_expression())
+             .only("pk", "status", "urgency", "received_at", "household_id"))
+    for lead in leads.iterator(chunk_size=1000):
+        clock = clock_of_lead(lead, table)
+        key = lead_step_key(lead.pk)
+        keys.append(key)
+        alerts.append(Alert(
+            kind=AlertKind.STEP_OVERDUE, household_id=lead.household_id, dedupe_key=key, source_ref=f"lead:{lead.pk}",
+            caseworker_id=lead.household_caseworker,
+            reason=_("线索%(pk)s登记后未按时村级研究（期限%(due)s，%(left)s）。") % {
+                "pk": lead.pk, "due": _due_words(clock), "left": clock.left_text(now)}))
+    with transaction.atomic():
+        opened = alerts_open_many(alerts=alerts)
+        closed = alerts_close_except(kind=AlertKind.STEP_OVERDUE, keep_dedupe_keys=keys,
+                                     note=_("环节已办理或不再超时，系统自动关闭。"))
+    return {"opened": opened, "late": len(keys), "closed": closed}
+
+
+@shared_task(name="referrals.step_alerts", **RETRY)
+def step_alerts_task() -> dict:
+    """Every hour: 环节超时 alerts (急难 steps are counted in hours)."""
+    return step_alerts()
+
+
 def deadline_alerts(today: dt.date | None = None) -> dict:
     """Open the alerts due today; returns how many were opened and how many already existed."""
     from alerts.models import AlertKind

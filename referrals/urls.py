@@ -9,6 +9,7 @@ urlpatterns = [
     path("bulk-accept/", views.bulk_accept, name="bulk_accept"),
     path("departments/", views.department_list, name="departments"),
     path("escalations/", views.escalations, name="escalations"),
+    path("limits/", views.step_limits, name="limits"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/step/<str:action>/", views.referral_step, name="step"),
     path("household/<int:household_pk>/new/", views.referral_create, name="create"),

@@ -23,10 +23,11 @@ from relief.models import JurisdictionLevel, Role
 from . import selectors, services
 from .forms import (
     STEP_FORMS, BulkAcceptForm, LeadCloseForm, LeadFilterForm, LeadForm, LeadHouseholdForm, ReferralCreateForm,
-    ReferralFilterForm,
+    ReferralFilterForm, StepLimitForm,
 )
 from .hotline_views import work_order_context
-from .models import Lead, Referral, ReferralStatus, StepAction
+from .models import Lead, Referral, ReferralStatus, StepAction, StepKind, StepLimit, Urgency
+from .steplimits import LimitTable, attach_clocks, default_deadline_for
 
 STAFF = [Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT]
 
@@ -60,15 +61,26 @@ def _villages(user, action):
     return list(access.villages_for(user, action).order_by("code"))
 
 
+def _townships(user):
+    """The townships a list may be narrowed to; the field shows for users serving a district (no query here)."""
+    townships = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.TOWNSHIP).order_by("code")
+    townships.serves_level = user.jurisdiction.level if user.jurisdiction_id else ""
+    return townships
+
+
 # ---------------------------------------------------------------- leads
 @access_rule(Action.VIEW, roles=STAFF)
 def lead_list(request):
     villages = _villages(request.user, Action.VIEW)
-    form = LeadFilterForm(request.GET or None, villages=access.villages_for(request.user, Action.VIEW))
+    form = LeadFilterForm(request.GET or None, villages=access.villages_for(request.user, Action.VIEW),
+                          townships=_townships(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
+    table = LimitTable()
     leads = selectors.leads_filtered(request.user, village=filters.get("village"), status=filters.get("status", ""),
-                                     channel=filters.get("channel", ""))
+                                     channel=filters.get("channel", ""), township=filters.get("township"),
+                                     late=filters.get("late", False), table=table)
     page = Paginator(leads, 30).get_page(request.GET.get("page"))
+    page.object_list = attach_clocks(page.object_list, "lead", table)
     may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
         request.user, Action.SUBMIT_REFERRALS)
     return TemplateResponse(request, "referrals/lead_list.html", {
@@ -136,6 +148,7 @@ def lead_detail(request, pk):
         "household_url": household_url(lead.household_id) if lead.household_id else "",
         "today": timezone.localdate(),
         **work_order_context(user, lead),
+        "clock": attach_clocks([lead], "lead")[0],
     }
     if request.htmx and request.GET.get("hq") is not None:
         return TemplateResponse(request, "referrals/lead_detail.html#household-results", context)
@@ -195,16 +208,21 @@ def referral_list(request):
     data = request.GET.copy()
     if not request.GET and user.role == Role.TOWNSHIP:
         data["status"] = ReferralStatus.SUBMITTED  # the township opens on what awaits acceptance
-    form = ReferralFilterForm(data or None, villages=villages)
+    form = ReferralFilterForm(data or None, villages=villages, townships=_townships(user))
     filters = form.cleaned_data if form.is_valid() else {}
+    table = LimitTable()
     referrals = selectors.referrals_filtered(user, village=filters.get("village"),
                                              department=filters.get("department", ""),
                                              status=filters.get("status", ""), overdue=filters.get("overdue", False),
-                                             paperwork=filters.get("paperwork", False))
+                                             paperwork=filters.get("paperwork", False),
+                                             township=filters.get("township"), late=filters.get("late", ""),
+                                             table=table)
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
+    page.object_list = attach_clocks(page.object_list, "referral", table)
     may_assign = access.assigns_referrals(user)
     return TemplateResponse(request, "referrals/referral_list.html", {
-        "form": form, "page": page, "may_assign": may_assign, "bulk_form": BulkAcceptForm(),
+        "form": form, "page": page, "may_assign": may_assign,
+        "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
         "today": timezone.localdate(), "title": _("转办")})
 
 
@@ -242,8 +260,17 @@ def department_list(request):
     if request.GET.get("open") != "0":
         referrals = referrals.exclude(status__in=[ReferralStatus.ELIGIBLE, ReferralStatus.INELIGIBLE])
     page = Paginator(referrals.order_by("deadline", "pk"), 30).get_page(request.GET.get("page"))
+    page.object_list = attach_clocks(page.object_list, "referral")
     return TemplateResponse(request, "referrals/department_list.html", {
-        "counts": counts, "department": department, "page": page, "today": timezone.localdate()})
+        "counts": counts, "department": department, "page": page, "today": timezone.localdate(),
+        "late_tables": _late_tables(request.user)})
+
+
+def _late_tables(user) -> list[dict]:
+    table = selectors.late_step_table(user)
+    return [{"key": "townships", "label": _("乡镇（街道）"), "rows": table["townships"]},
+            {"key": "villages", "label": _("村（社区）"),
+             "rows": table["villages"] + [{"name": _("合计"), "pk": None, "cells": table["total"]}]}]
 
 
 @access_rule(Action.DECIDE_REFERRALS, roles=[Role.DISTRICT, Role.TOWNSHIP])
@@ -251,8 +278,10 @@ def escalations(request):
     """What townships sent up to the district (the district decides; a township follows its own)."""
     referrals = selectors.referrals_filtered(request.user, status=ReferralStatus.ESCALATED).order_by(
         "escalated_at", "pk")
-    decided = selectors.referrals_for(request.user).filter(decision_level="district").order_by("-decided_at")[:20]
+    decided = attach_clocks(selectors.referrals_for(request.user).filter(decision_level="district")
+                            .order_by("-decided_at")[:20], "referral")
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
+    page.object_list = attach_clocks(page.object_list, "referral")
     return TemplateResponse(request, "referrals/escalations.html", {
         "page": page, "decided": decided, "today": timezone.localdate()})
 
@@ -266,6 +295,7 @@ def referral_detail(request, pk):
     referral = _referral_for(request, pk)
     steps = list(referral.steps.select_related("actor").order_by("at", "pk"))
     allowed = services.allowed_steps(request.user, referral)
+    attach_clocks([referral], "referral")
     return TemplateResponse(request, "referrals/referral_detail.html", {
         "referral": referral, "steps": steps,
         "actions": [(a, StepAction(a).label) for a in allowed],
@@ -301,6 +331,8 @@ def referral_step(request, pk, action):
         raise Http404(_("未找到该操作。"))
     form_class = STEP_FORMS[action]
     initial = {"version": referral.version}
+    if action == StepAction.ACCEPT:
+        initial["deadline"] = default_deadline_for(referral.urgency)
     if action == StepAction.DECIDE_ELIGIBLE:
         initial.update({"assistance_type": referral.requested, "amount": referral.discussion_amount})
     form = form_class(request.POST or None, initial=initial)
@@ -337,3 +369,42 @@ def referral_create(request, household_pk):
             return redirect("referrals:detail", pk=referral.pk)
     return TemplateResponse(request, "referrals/referral_create.html", {
         "form": form, "household": household, "household_url": household_url(household.pk)})
+
+
+# ---------------------------------------------------------------- step limits (环节时限)
+@access_rule(Action.VIEW, roles=STAFF)
+def step_limits(request):
+    """The limit of each step per urgency, in force today and from later dates, with its history. Everyone on
+    the ladder reads it; the district official sets it (access.sets_step_limits)."""
+    may_set = access.sets_step_limits(request.user)
+    form = StepLimitForm(request.POST or None) if may_set else None
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied(_("环节时限由区县民政局设定。"))
+        if form.is_valid():
+            try:
+                limit = services.step_limit_set(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("已设定：%(limit)s，自%(day)s起开始的环节适用。") % {
+                    "limit": limit, "day": limit.effective_from})
+                return redirect("referrals:limits")
+    rows = list(StepLimit.objects.select_related("created_by").order_by("step", "urgency", "effective_from", "pk"))
+    table = LimitTable(rows)
+    today = timezone.localdate()
+    grid = []
+    for step, label in StepKind.choices:
+        cells = []
+        for urgency, _label in Urgency.choices:
+            current = table.resolve(step, urgency, today)
+            later = [r for r in table.by_key.get((step, urgency), []) if r.effective_from > today]
+            cells.append({"current": current, "later": later})
+        grid.append({"step": step, "label": label, "cells": cells})
+    # What people set, newest first; the defaults the system seeded are one line under the table.
+    history = sorted((r for r in rows if r.created_by_id), key=lambda r: (r.created_at, r.pk), reverse=True)[:100]
+    defaults = next((r for r in rows if not r.created_by_id and r.note), None)
+    return TemplateResponse(request, "referrals/step_limits.html", {
+        "grid": grid, "urgencies": Urgency.choices, "history": history, "form": form, "may_set": may_set,
+        "defaults": defaults},
+        status=400 if request.method == "POST" else 200)

@@ -322,6 +322,9 @@ def inspects_village(user, village: Jurisdiction | int) -> bool:
     corrections: the staff of the village's township."""
     return bool(user and getattr(user, "is_authenticated", False)) and (
         user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.VIEW, village)))
+def sets_step_limits(user: User) -> bool:
+    """Sets the time limit of each referral step (环节时限): the district official, who supervises the ladder."""
+    return user.is_superuser or (user.role == Role.DISTRICT and can_anywhere(user, Action.SUPERVISE))
 
 
 def public(view):

@@ -276,6 +276,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Hotline work orders (issue 15): a first response or feedback past the hotline's deadline opens a
     # 热线工单超时 alert; the hotline counts hours, so the scan runs every quarter of an hour.
     "referrals-hotline-overdue": {"task": "referrals.hotline_overdue_alerts", "schedule": crontab(minute="*/15")},
+    "referrals-step-alerts": {"task": "referrals.step_alerts", "schedule": crontab(minute=25)},
     # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).
     "imports-expire-uploads": {"task": "imports.expire_uploads", "schedule": crontab(minute=40)},
     # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do

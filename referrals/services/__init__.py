@@ -19,8 +19,9 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 Where it lives
 --------------
 rules.py (who takes which step from which state), errors.py and common.py (row locks, version checks, step
-rows, stale alerts), leads.py (线索), steps.py (转办 steps) and hotline.py (热线工单: deadlines, response, feedback,
-the spreadsheet import's write). Callers import from `referrals.services`.
+rows, stale alerts), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
+the spreadsheet import's write) and limits.py (环节时限, set by the district). Callers import from
+`referrals.services`.
 """
 from .errors import ReferralConflict, ReferralError
 from .hotline import (
@@ -31,6 +32,7 @@ from .leads import (
     LeadDraft, LeadsOpened, lead_close, lead_create, lead_create_for_households, lead_create_many,
     lead_link_household, lead_start, lead_to_referral,
 )
+from .limits import step_limit_set, step_limits_seed_defaults
 from .rules import DISTRICT, EXTRA_PARTIES, PARTY_LABEL, STEP_RULES, TOWNSHIP, VILLAGE, allowed_steps, can_step, step_party
 from .steps import (
     previous_status, referral_accept, referral_bulk_accept, referral_create, referral_decide_eligible,
@@ -46,7 +48,7 @@ __all__ = [
     "referral_bulk_accept", "referral_create", "referral_decide_eligible", "referral_decide_ineligible",
     "referral_discussion", "referral_escalate", "referral_help_first", "referral_inform_family",
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
-    "referral_review", "referral_study", "referral_submit", "step_party",
+    "referral_review", "referral_study", "referral_submit", "step_limit_set", "step_limits_seed_defaults", "step_party",
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
     "work_orders_import",
 ]

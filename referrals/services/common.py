@@ -101,6 +101,11 @@ def _step(referral: Referral, *, actor, action: str, to_status: str, comment: st
     referral.status = to_status
     referral.version += 1
     referral.updated_at = _now()
+    fields = list(fields)
+    if to_status != from_status:
+        # A new state is a new step: its clock (环节时限, referrals/steplimits.py) starts now.
+        referral.step_started_at = referral.updated_at
+        fields.append("step_started_at")
     referral.save(update_fields=["status", "version", "updated_at", *fields])
     ReferralStep.objects.create(referral=referral, action=action, from_status=from_status, to_status=to_status,
                                 actor=actor, comment=(comment or "").strip(), data=data or {}, at=referral.updated_at)
@@ -124,10 +129,16 @@ def _close_stale_alerts(referral: Referral, action: str) -> None:
 
     alerts = list(Alert.objects.filter(
         source_ref=f"referral:{referral.pk}", status__in=UNHANDLED_STATUSES,
-        kind__in=[AlertKind.REFERRAL_OVERDUE, AlertKind.HELP_FIRST_PAPERWORK_LATE]))
+        kind__in=[AlertKind.REFERRAL_OVERDUE, AlertKind.HELP_FIRST_PAPERWORK_LATE, AlertKind.STEP_OVERDUE]))
     if not alerts:
         return
+    from ..steplimits import step_of_referral
+    from ..tasks import step_key
+
     watched = set()
+    step_now = step_of_referral(referral)
+    if step_now is not None and referral.step_started_at is not None:
+        watched.add(step_key(referral.pk, step_now, referral.step_started_at))
     if referral.is_open and referral.deadline:
         watched.add(overdue_key(referral.pk, referral.deadline))
     if referral.help_first_on and not referral.paperwork_done_on and referral.paperwork_due:
@@ -138,12 +149,25 @@ def _close_stale_alerts(referral: Referral, action: str) -> None:
             continue
         if alert.kind == AlertKind.HELP_FIRST_PAPERWORK_LATE:
             note = _("转办%(pk)s先行救助手续已补齐（%(step)s），系统自动关闭。")
+        elif alert.kind == AlertKind.STEP_OVERDUE:
+            note = _("转办%(pk)s已%(step)s，超时环节已办理（现为“%(status)s”），系统自动关闭。")
         elif not referral.is_open:
             note = _("转办%(pk)s已%(step)s，现为“%(status)s”，不再超期，系统自动关闭。")
         else:
             note = _("转办%(pk)s已%(step)s，原办结期限不再适用，系统自动关闭。")
         alert_close(actor=None, alert=alert, note=note % {
             "pk": referral.pk, "status": referral.get_status_display(), "step": step})
+
+
+def _close_lead_step_alerts(lead: Lead, note: str) -> None:
+    """Close, as the system, the 环节超时 alert of a lead that is no longer waiting to be studied (closed, or
+    made a referral, whose own clock takes over)."""
+    from alerts.models import UNHANDLED_STATUSES, Alert, AlertKind
+    from alerts.services import alert_close
+
+    for alert in Alert.objects.filter(source_ref=f"lead:{lead.pk}", kind=AlertKind.STEP_OVERDUE,
+                                      status__in=UNHANDLED_STATUSES):
+        alert_close(actor=None, alert=alert, note=note % {"pk": lead.pk})
 
 
 def _begin(referral, actor, version, action) -> Referral:

@@ -17,7 +17,7 @@ from relief.models import Jurisdiction, JurisdictionLevel
 from ..models import (
     Lead, LeadChannel, LeadStatus, Referral, ReferralStatus, Urgency,
 )
-from .common import _now, _required, _save_lead
+from .common import _close_lead_step_alerts, _now, _required, _save_lead
 from .errors import ReferralConflict, ReferralError
 from .rules import TOWNSHIP, VILLAGE
 from .steps import _referral_new
@@ -380,6 +380,7 @@ def lead_close(*, actor, lead: Lead | int, reason: str, version: int | None = No
     lead.close_reason = reason
     lead.closed_by = actor
     lead.closed_at = _now()
+    _close_lead_step_alerts(lead, _("线索%(pk)s已关闭，不再超时，系统自动关闭。"))
     return _save_lead(lead, ["status", "close_reason", "closed_by", "closed_at"])
 
 

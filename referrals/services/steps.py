@@ -17,7 +17,7 @@ from ..models import (
     DecisionLevel, Department, Lead, LeadStatus, OutcomeAssistance, Referral, ReferralStatus, ReferralStep,
     StepAction, Urgency,
 )
-from .common import _begin, _money, _now, _required, _save_lead, _step, _today
+from .common import _begin, _close_lead_step_alerts, _money, _now, _required, _save_lead, _step, _today
 from .errors import ReferralError
 from .rules import VILLAGE
 
@@ -74,6 +74,8 @@ def _referral_new(*, actor, household: Household, summary: str, requested: str, 
         household=household, village_id=household.village_id, lead=lead, summary=summary, requested=requested,
         urgency=urgency, willing=bool(willing), status=status, created_by=actor, created_at=now, updated_at=now,
         submitted_at=now if status == S.SUBMITTED else None,
+        # A village draft goes on with the study the lead was waiting for (环节时限 from its registration).
+        step_started_at=lead.received_at if lead is not None and status == S.DRAFT else now,
     )
     action = StepAction.CREATE if party == VILLAGE else StepAction.TAKE_IN
     ReferralStep.objects.create(referral=referral, action=action, from_status="", to_status=status,
@@ -83,6 +85,7 @@ def _referral_new(*, actor, household: Household, summary: str, requested: str, 
     if lead is not None:
         lead.status = LeadStatus.REFERRED
         _save_lead(lead, ["status"])
+        _close_lead_step_alerts(lead, _("线索%(pk)s已转办，超时环节改由转办跟踪，系统自动关闭。"))
     return referral
 
 

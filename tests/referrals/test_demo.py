@@ -74,3 +74,22 @@ def test_demo_without_households_does_nothing(demo):
 
     referrals_demo.load()
     assert not Lead.objects.exists()
+
+
+def test_demo_has_late_and_running_steps_at_every_level(district):
+    """环节时限 in the demo: at the village, the township and the district a step past its limit and one not yet
+    due, a 急难 lead with hours left, and a 环节超时 alert for each late step of a household."""
+    from referrals.steplimits import LimitTable, attach_clocks
+
+    demo.load()
+    table = LimitTable()
+    clocks = [r.clock for r in attach_clocks(Referral.objects.all(), "referral", table) if r.clock] + \
+        [lead.clock for lead in attach_clocks(Lead.objects.all(), "lead", table) if lead.clock]
+    for level in ("village", "township", "district"):
+        assert any(c.level == level and c.is_late() for c in clocks), level
+        assert any(c.level == level and not c.is_late() for c in clocks), level
+    assert any(c.in_hours and not c.is_late() and "小时" in c.left_text() for c in clocks
+               if c.step == "study")
+    late_alerts = Alert.objects.filter(kind="step_overdue", status="open")
+    assert late_alerts.filter(source_ref__startswith="lead:").exists()
+    assert late_alerts.filter(source_ref__startswith="referral:").count() >= 3
