@@ -40,7 +40,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = Visit
-        fields = ["visited_on", "method", "visitors", "volunteers", "person_seen", "not_seen_reason",
+        fields = ["visited_on", "kind", "method", "visitors", "volunteers", "person_seen", "not_seen_reason",
                   *CHECK_FIELDS, "situation", "needs", "needs_text", "willingness", "ability", "help_offered",
                   "actions_taken", "measures", "situation_clear", "next_follow_up_on"]
         widgets = {
@@ -55,6 +55,7 @@ class VisitForm(forms.ModelForm):
         }
         help_texts = {
             "person_seen": _("未见到本人的走访不算完成本期走访，系统会安排再次跟进。"),
+            "kind": _("复核走访见到本人时，同时完成该户本季度的排查（季度排查名单上的家庭）。"),
             "situation_clear": _("需逐项了解上面的生活状况并见到本人，才能勾选。"),
             "next_follow_up_on": _("未见到本人且不填写时，默认 7 天后跟进。"),
             "measures": _("发现需求时必须提出对策建议，否则此户仍需跟进。"),
