@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relief.models import User
 
-from .models import CHECK_FIELDS, NeedKind, Visit
+from .models import CHECK_FIELDS, NeedKind, Visit, VisitKind
 from .photos import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
 
 
@@ -76,11 +76,16 @@ class VisitForm(forms.ModelForm):
             self.fields[name].required = False
         self.user = user
         self.fields["willingness"].required = False
+        # A form posted without it (an older page still open on a phone) logs a routine visit.
+        self.fields["kind"].required = False
+        self.fields["kind"].choices = VisitKind.choices
         self.fields["willingness"].choices = [c for c in self.fields["willingness"].choices if c[0] != ""]
         self.fields["willingness"].help_text = _("未见到本人时不记录救助意愿。")
 
     def clean(self):
         data = super().clean()
+        data["kind"] = data.get("kind") or VisitKind.ROUTINE
+        self.instance.kind = data["kind"]
         if not data.get("person_seen"):
             # Nobody was asked: whatever the willingness field holds (a draft restored on the phone, a
             # choice made before unticking 见到本人) is not an answer.
