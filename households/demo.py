@@ -73,8 +73,8 @@ def _partly_candidates(village, count):
     from django.db.models import Count, Q
 
     return list(
-        Household.objects.filter(village=village, per_capita_income__lt=1900).exclude(categories__contains=",dibao,")
-        .exclude(categories__contains=",tekun,")
+        Household.objects.filter(village=village, per_capita_income__lt=1900, quarterly_entries__isnull=True)
+        .exclude(categories__contains=",dibao,").exclude(categories__contains=",tekun,")
         .annotate(n=Count("members", filter=Q(members__status="present"))).filter(n__gte=2).order_by("pk")[:count])
 
 
