@@ -20,6 +20,7 @@ Whole-household check (seed 002 §二(三)). A household is flagged (待核查) 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
@@ -33,7 +34,7 @@ from relief.models import Jurisdiction
 
 from .check_models import QuarterlyCheck, QuarterlyCheckEntry, WholeHouseholdCheck, WrittenRefusal
 from .models import AssistanceRecord, AssistanceType, FocusReason, HukouType, Household, Member, MemberStatus
-from .selectors import head_name_of, low_income_factor
+from .selectors import dibao_standard_for, head_name_of, low_income_factor
 from .standards import StandardTable
 
 # The assistance whose end is an exit from assistance (退出救助): the basic-living ones, not a one-off grant.
@@ -143,11 +144,17 @@ def village_table(village_ids, counts: dict[int, dict[str, int]], keys) -> tuple
 
 
 def household_quarterly(household: Household, today: dt.date | None = None) -> dict:
-    """The household page's view of the quarterly check: entries, checks, written refusal, today's state."""
+    """The household page's view of the quarterly check: entries, checks, written refusal, today's state.
+
+    A household read with selectors.household_get(..., with_check_flags=True) that has none of them costs no
+    query; otherwise up to three."""
     today = today or timezone.localdate()
-    entries = list(household.quarterly_entries.select_related("entered_by", "ended_by"))
-    checks = list(household.quarterly_checks.select_related("recorded_by"))
-    refusal = WrittenRefusal.objects.filter(household=household).select_related("recorded_by").first()
+    has_entries = getattr(household, "has_quarterly_entries", True)
+    has_refusal = getattr(household, "has_written_refusal", True)
+    entries = list(household.quarterly_entries.select_related("entered_by", "ended_by")) if has_entries else []
+    checks = list(household.quarterly_checks.select_related("recorded_by")) if entries else []
+    refusal = (WrittenRefusal.objects.filter(household=household).select_related("recorded_by").first()
+               if has_refusal else None)
     open_entry = next((e for e in entries if e.is_open and e.entered_on <= today), None)
     state = None
     if open_entry is not None:
@@ -236,10 +243,47 @@ def whole_household_counts(village_ids, today: dt.date | None = None) -> dict[in
     return counts
 
 
-def household_whole_check(household: Household, today: dt.date | None = None) -> dict:
-    """The household page's view: whether it is a candidate today, and its recorded checks."""
+@dataclass
+class WholeHouseholdFlag:
+    """One household's whole-household candidacy, worked out in Python (the same rule as the SQL above)."""
+
+    covered: int
+    present: int
+    last_check_on: dt.date | None
+    checked: bool
+
+
+def whole_household_flag(household: Household, today: dt.date | None = None,
+                         last_check_on: dt.date | None = None) -> WholeHouseholdFlag | None:
+    """The rule of whole_household_candidates for one household whose members and assistance are in memory
+    (prefetched by the household page): None when it is not a candidate."""
     today = today or timezone.localdate()
-    candidate = whole_household_state(whole_household_candidates([household.village_id], today)
-                                      .filter(pk=household.pk), today).first()
-    checks = list(household.whole_household_checks.select_related("recorded_by"))
+    present = [m for m in household.members.all() if m.status == MemberStatus.PRESENT]
+    present_ids = {m.pk for m in present}
+    dibao = [a for a in household.assistance.all() if a.type == AssistanceType.DIBAO and a.runs_on(today)]
+    if not dibao or any(a.member_id is None for a in dibao):
+        return None
+    covered = {a.member_id for a in dibao if a.member_id in present_ids}
+    if not covered or len(present) <= len(covered):
+        return None
+    hardship = any(r in household.roster_reason_codes for r in HARDSHIP_REASONS)
+    if not hardship and household.income_recorded:
+        standard = dibao_standard_for(household, today)
+        if standard is not None and standard.monthly_amount:
+            line = (standard.monthly_amount * low_income_factor()).quantize(Decimal("0.01"))
+            hardship = household.per_capita_income < line
+    if not hardship:
+        return None
+    since = today - dt.timedelta(days=WHOLE_CHECK_VALID_DAYS)
+    return WholeHouseholdFlag(covered=len(covered), present=len(present), last_check_on=last_check_on,
+                              checked=last_check_on is not None and last_check_on >= since)
+
+
+def household_whole_check(household: Household, today: dt.date | None = None) -> dict:
+    """The household page's view: whether it is a candidate today, and its recorded checks. Reads the checks
+    only for a household that has some (selectors.household_get(..., with_check_flags=True))."""
+    today = today or timezone.localdate()
+    has_checks = getattr(household, "has_whole_checks", True)
+    checks = list(household.whole_household_checks.select_related("recorded_by")) if has_checks else []
+    candidate = whole_household_flag(household, today, checks[0].checked_on if checks else None)
     return {"candidate": candidate, "checks": checks}

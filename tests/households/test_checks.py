@@ -323,6 +323,10 @@ def test_whole_household_flag_needs_partial_cover_and_hardship(demo):
     services.roster_enter(actor=None, household=above, reasons=[FocusReason.EXPENDITURE_HARDSHIP],
                           target_kind=TargetKind.INSUFFICIENT)
     assert above.pk in _flagged(demo.village_a)
+    # The household page's rule in Python says the same of every one of them.
+    for household in (flagged, low_income_band, all_covered, above, unrecorded, whole):
+        household.refresh_from_db()
+        assert (checks.whole_household_flag(household) is not None) == (household.pk in _flagged(demo.village_a))
 
 
 def test_a_recorded_whole_household_check_moves_the_family_to_checked(client, demo):
