@@ -60,11 +60,11 @@ def _exit_candidates(village, count):
 
     long_ago = timezone.localdate() - dt.timedelta(days=200)
     open_basic = Q(assistance__type__in=EXIT_TYPES, assistance__end_date__isnull=True)
+    household_wide = Q(assistance__type="dibao", assistance__member__isnull=True, assistance__start_date__lt=long_ago)
     return list(
         Household.objects.filter(village=village, categories__contains=",dibao,")
         .annotate(n=Count("assistance", filter=open_basic),
-                  whole=Count("assistance", filter=open_basic & Q(assistance__type="dibao", assistance__member__isnull=True,
-                                                                 assistance__start_date__lt=long_ago)))
+                  whole=Count("assistance", filter=open_basic & household_wide))
         .filter(n=1, whole=1).order_by("pk")[:count])
 
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from households import services as household_services
 from households.models import (
-    AssistanceRecord, AssistanceType, CheckListReason, EventKind, EventSource, ObservationEntry, RosterEntry, TargetKind,
+    AssistanceRecord, AssistanceType, CheckListReason, EventKind, EventSource, ObservationEntry, RosterEntry,
+    TargetKind,
 )
 
 from .models import OutcomeAssistance, Referral
