@@ -18,3 +18,6 @@ class HouseholdsConfig(AppConfig):
         auditlog.register(models.RosterEntry, m2m_fields={"reasons"})
         auditlog.register(models.ObservationEntry)
         auditlog.register(models.DibaoStandard)
+        for model in (models.QuarterlyCheckEntry, models.QuarterlyCheck, models.WrittenRefusal,
+                      models.WholeHouseholdCheck):
+            auditlog.register(model)

@@ -12,6 +12,7 @@ from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from . import idcard
+from .models import WholeHouseholdOutcome
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
     ROSTER_CADENCES, TargetKind, UNRECORDED,
@@ -334,6 +335,31 @@ class ObservationRemoveForm(forms.Form):
     reason = forms.CharField(label=_("移出原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}),
                              error_messages={"required": _("请填写移出原因。")})
     removed_on = forms.DateField(label=_("移出日期"), widget=DateInput(), initial=timezone.localdate)
+
+
+class QuarterlyCheckForm(forms.Form):
+    """季度排查: face to face, whether basic living, housing, medical care or schooling are in difficulty."""
+
+    checked_on = forms.DateField(label=_("排查日期"), widget=DateInput(), initial=timezone.localdate)
+    finding = forms.CharField(label=_("排查情况"), widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("面对面了解基本生活、住房、医疗、就学等方面是否遇到困难。"),
+                              error_messages={"required": _("请写明排查了解到的情况。")})
+    circumstances_changed = forms.BooleanField(label=_("情况有变化（需要进一步救助）"), required=False,
+                                               help_text=_("勾选后可从家庭页发起转办。"))
+
+
+class WrittenRefusalForm(forms.Form):
+    refused_on = forms.DateField(label=_("书面拒绝日期"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text=_("如：本人签字的《不接受排查告知书》已存档。"))
+
+
+class WholeHouseholdCheckForm(forms.Form):
+    checked_on = forms.DateField(label=_("核查日期"), widget=DateInput(), initial=timezone.localdate)
+    outcome = forms.ChoiceField(label=_("核查结论"), choices=WholeHouseholdOutcome.choices, widget=forms.RadioSelect,
+                                error_messages={"required": _("请选择核查结论。")})
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请写明理由。")})
 
 
 def attach_errors(form: forms.Form, exc: ValidationError) -> None:

@@ -6,6 +6,7 @@ from relief import access
 from relief.access import Action
 from relief.home import HomeCard
 
+from . import checks
 from .selectors import household_list
 
 
@@ -22,4 +23,20 @@ def cards(user) -> list[HomeCard]:
         HomeCard(title=_("观察名单待复核"), count=review_due, url=f"{url}?review_due=on",
                  urgent=review_due > 0, note=_("已到下次复核日期") if review_due else ""),
         HomeCard(title=_("救助观察名单"), count=observed, url=f"{url}?on_observation=1"),
+        *check_cards(user),
+    ]
+
+
+def check_cards(user) -> list[HomeCard]:
+    """季度排查 and 整户纳入低保: what is still to be checked, as the two lists count it."""
+    village_ids = access.village_ids_for(user, Action.VIEW)
+    pending = checks.quarterly_rows(village_ids, "pending").count()
+    overdue = checks.quarterly_rows(village_ids, "overdue").count()
+    whole = checks.whole_household_rows(village_ids, "pending").count()
+    return [
+        HomeCard(title=_("季度排查待办"), count=pending, urgent=overdue > 0,
+                 url=reverse("households:quarterly_list") + "?show=pending",
+                 note=_("其中逾期 %(n)s 户") % {"n": overdue} if overdue else _("申请未通过、退出救助的家庭")),
+        HomeCard(title=_("整户纳入低保待核查"), count=whole, url=reverse("households:whole_household_list"),
+                 note=_("部分成员享受低保、仍有困难")),
     ]

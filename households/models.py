@@ -642,3 +642,10 @@ class HouseholdEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}：{self.old_value} → {self.new_value}"
+
+
+# The quarterly and whole-household checks live in their own module (this one is long enough).
+from .check_models import (  # noqa: E402,F401
+    CheckListReason, QuarterlyCheck, QuarterlyCheckEntry, WholeHouseholdCheck, WholeHouseholdOutcome,
+    WrittenRefusal,
+)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,10 @@ from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
-from .models import AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, Relation
+from .models import (
+    AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, QuarterlyCheckEntry, Relation,
+    WholeHouseholdCheck, WrittenRefusal,
+)
 from .standards import StandardTable
 
 ID_QUERY = re.compile(r"^\d{6,17}[\dXx]?$")
@@ -59,9 +62,18 @@ def households_for(user, action: str = Action.VIEW) -> QuerySet[Household]:
     return access.scope(Household.objects.all(), user, action, field="village")
 
 
-def household_get(user, pk, action: str = Action.VIEW) -> Household:
-    """The household if the user may act on it, else 404 (it does not exist for them)."""
+def household_get(user, pk, action: str = Action.VIEW, with_check_flags: bool = False) -> Household:
+    """The household if the user may act on it, else 404 (it does not exist for them).
+
+    with_check_flags: also whether it has quarterly-check entries, a written refusal or whole-household checks
+    (three EXISTS in the same query), so the household page reads those records only for families that have them.
+    """
     qs = households_for(user, action).select_related("village__parent__parent", "group", "caseworker")
+    if with_check_flags:
+        own = {"household_id": OuterRef("pk")}
+        qs = qs.annotate(has_quarterly_entries=Exists(QuarterlyCheckEntry.objects.filter(**own)),
+                         has_written_refusal=Exists(WrittenRefusal.objects.filter(**own)),
+                         has_whole_checks=Exists(WholeHouseholdCheck.objects.filter(**own)))
     return get_object_or_404(qs, pk=pk)
 
 

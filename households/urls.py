@@ -1,12 +1,14 @@
 from django.urls import path
 
-from . import views
+from . import check_views, views
 
 app_name = "households"
 
 urlpatterns = [
     path("", views.household_list, name="list"),
     path("new/", views.household_create, name="create"),
+    path("quarterly-checks/", check_views.quarterly_list, name="quarterly_list"),
+    path("whole-household/", check_views.whole_household_list, name="whole_household_list"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/print/", views.household_print, name="print"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
@@ -21,4 +23,7 @@ urlpatterns = [
     path("<int:pk>/observation/new/", views.observation_add, name="observation_add"),
     path("<int:pk>/observation/review/", views.observation_review, name="observation_review"),
     path("<int:pk>/observation/remove/", views.observation_remove, name="observation_remove"),
+    path("<int:pk>/quarterly-check/", check_views.quarterly_check_record, name="quarterly_check"),
+    path("<int:pk>/quarterly-check/refusal/", check_views.written_refusal, name="written_refusal"),
+    path("<int:pk>/whole-household-check/", check_views.whole_household_check, name="whole_household_check"),
 ]

@@ -195,13 +195,13 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
 @access_rule(Action.VIEW)
 def household_detail(request, pk: int):
     """One household, one page (一户一页)."""
-    household = selectors.household_get(request.user, pk)
+    household = selectors.household_get(request.user, pk, with_check_flags=True)
     return TemplateResponse(request, "households/detail.html", _household_page_context(request, household))
 
 
 @access_rule(Action.VIEW)
 def household_print(request, pk: int):
-    household = selectors.household_get(request.user, pk)
+    household = selectors.household_get(request.user, pk, with_check_flags=True)
     context = _household_page_context(request, household, printing=True)
     context["printed_at"] = timezone.localtime()
     return TemplateResponse(request, "households/print.html", context)

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from households import services as household_services
 from households.models import (
-    AssistanceRecord, AssistanceType, EventKind, EventSource, ObservationEntry, RosterEntry, TargetKind,
+    AssistanceRecord, AssistanceType, CheckListReason, EventKind, EventSource, ObservationEntry, RosterEntry,
+    TargetKind,
 )
 
 from .models import OutcomeAssistance, Referral
@@ -59,6 +60,15 @@ def observation_add(*, actor, referral: Referral, reason: str, difficulty: str) 
     return household_services.observation_add(
         actor=actor, household=referral.household, reason_not_eligible=reason, difficulty=difficulty,
         source=EventSource.REFERRAL, source_ref=source_ref(referral))
+
+
+def quarterly_check_place(*, actor, referral: Referral) -> None:
+    """A refused application puts the family on the quarterly check (seed 003 §二(二)2), unless it declined
+    the check in writing (households decides)."""
+    household_services.quarterly_check_place(
+        actor=actor, household=referral.household, reason=CheckListReason.REFUSED,
+        detail=_("转办%(pk)s不符合条件：%(r)s") % {"pk": referral.pk, "r": referral.ineligible_reason[:200]},
+        source_ref=source_ref(referral), source=EventSource.REFERRAL)
 
 
 def roster_kind_follow(*, actor, referral: Referral, eligible: bool) -> RosterEntry | None:

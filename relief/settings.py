@@ -374,6 +374,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
 
 # Sections other apps add to the household page (see households/sections.py).
 RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
+    "households.sections.checks_section",
     "referrals.sections.section",
     "plans.sections.section",
     "visits.sections.section",

@@ -25,7 +25,7 @@ from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from relief.months import add_months
 
 from . import latest
-from .models import CHECK_FIELDS, Ability, CheckResult, NeedKind, Visit, VisitMethod, Willingness
+from .models import CHECK_FIELDS, Ability, CheckResult, NeedKind, Visit, VisitKind, VisitMethod, Willingness
 
 DEMO_SEED = 2026
 # Share of watched households per profile (the rest were never visited since they were entered).
@@ -142,12 +142,46 @@ def load(stdout=None) -> None:
     created = 0
     if not Visit.objects.filter(household__village__in=villages).exists():
         created = _create_visits(villages)
+    reviewed = _review_visits(villages)
     overdue = overdue_scan()
     changes = status_change_scan()
     township_summaries()
     if stdout is not None:
         stdout.write(f"演示走访：新建巡查记录 {created} 条；逾期预警新增 {overdue['opened']} 条，"
-                     f"情况变化预警新增 {changes['opened']} 条")
+                     f"情况变化预警新增 {changes['opened']} 条；结合复核走访完成季度排查 {reviewed} 户")
+
+
+def _review_visits(villages) -> int:
+    """结合复核走访: in each township's first village, the second family that exited assistance this quarter
+    (households.demo.load_checks) gets a review visit, which does its quarterly check. Once: a family
+    already checked this quarter is not picked again."""
+    from households.checks import quarter_start
+    from households.models import QuarterlyCheck, QuarterlyCheckEntry
+
+    from .services import visit_log
+
+    today = timezone.localdate()
+    firsts = {}
+    for village in villages:
+        firsts.setdefault(village.parent_id, village)
+    done = 0
+    for village in firsts.values():
+        worker = User.objects.filter(role=Role.CASEWORKER, is_active=True, jurisdiction=village).order_by("pk").first()
+        entries = list(QuarterlyCheckEntry.objects.filter(
+            household__village=village, reason="exited", ended_on__isnull=True,
+            entered_on__gte=quarter_start(today)).select_related("household__village").order_by("pk")[:2])
+        if worker is None or len(entries) < 2:
+            continue
+        household = entries[1].household
+        if QuarterlyCheck.objects.filter(household=household, quarter_start=quarter_start(today)).exists():
+            continue
+        data = {name: CheckResult.NORMAL for name in CHECK_FIELDS}
+        data.update(visited_on=today, kind=VisitKind.REVIEW, method=VisitMethod.HOME, person_seen=True,
+                    situation="复核走访：退出低保后家庭收入稳定，基本生活、住房、医疗、就学均无困难。",
+                    willingness=Willingness.NOT_ASKED, situation_clear=True)
+        visit_log(actor=worker, household=household, data=data, visitors=[worker])
+        done += 1
+    return done
 
 
 def _create_visits(villages) -> int:

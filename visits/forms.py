@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relief.models import User
 
-from .models import CHECK_FIELDS, NeedKind, Visit
+from .models import CHECK_FIELDS, NeedKind, Visit, VisitKind
 from .photos import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT
 
 
@@ -40,7 +40,7 @@ class VisitForm(forms.ModelForm):
 
     class Meta:
         model = Visit
-        fields = ["visited_on", "method", "visitors", "volunteers", "person_seen", "not_seen_reason",
+        fields = ["visited_on", "kind", "method", "visitors", "volunteers", "person_seen", "not_seen_reason",
                   *CHECK_FIELDS, "situation", "needs", "needs_text", "willingness", "ability", "help_offered",
                   "actions_taken", "measures", "situation_clear", "next_follow_up_on"]
         widgets = {
@@ -55,6 +55,7 @@ class VisitForm(forms.ModelForm):
         }
         help_texts = {
             "person_seen": _("未见到本人的走访不算完成本期走访，系统会安排再次跟进。"),
+            "kind": _("复核走访见到本人时，同时完成该户本季度的排查（季度排查名单上的家庭）。"),
             "situation_clear": _("需逐项了解上面的生活状况并见到本人，才能勾选。"),
             "next_follow_up_on": _("未见到本人且不填写时，默认 7 天后跟进。"),
             "measures": _("发现需求时必须提出对策建议，否则此户仍需跟进。"),
@@ -75,11 +76,16 @@ class VisitForm(forms.ModelForm):
             self.fields[name].required = False
         self.user = user
         self.fields["willingness"].required = False
+        # A form posted without it (an older page still open on a phone) logs a routine visit.
+        self.fields["kind"].required = False
+        self.fields["kind"].choices = VisitKind.choices
         self.fields["willingness"].choices = [c for c in self.fields["willingness"].choices if c[0] != ""]
         self.fields["willingness"].help_text = _("未见到本人时不记录救助意愿。")
 
     def clean(self):
         data = super().clean()
+        data["kind"] = data.get("kind") or VisitKind.ROUTINE
+        self.instance.kind = data["kind"]
         if not data.get("person_seen"):
             # Nobody was asked: whatever the willingness field holds (a draft restored on the phone, a
             # choice made before unticking 见到本人) is not an answer.

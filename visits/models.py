@@ -34,6 +34,14 @@ class VisitMethod(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class VisitKind(models.TextChoices):
+    """What the visit was for. A review visit (复核走访, seed 003: 结合复核开展走访排摸) also does the quarter's
+    check of a family on the quarterly check list (households.services.quarterly_check_by_visit)."""
+
+    ROUTINE = "routine", _("日常巡查走访")
+    REVIEW = "review", _("复核走访")
+
+
 class CheckResult(models.TextChoices):
     NOT_CHECKED = "", _("未了解")
     NORMAL = "normal", _("正常")
@@ -87,6 +95,8 @@ class Visit(models.Model):
                                   help_text=_("非系统用户的走访人员，如网格员、志愿者，多人用顿号分隔"))
     visited_on = models.DateField(_("走访日期"))
     method = models.CharField(_("走访方式"), max_length=10, choices=VisitMethod.choices, default=VisitMethod.HOME)
+    kind = models.CharField(_("走访类型"), max_length=10, choices=VisitKind.choices, default=VisitKind.ROUTINE,
+                            db_default=VisitKind.ROUTINE)
     person_seen = models.BooleanField(_("见到本人"), default=True)
     not_seen_reason = models.CharField(_("未见到本人原因"), max_length=200, blank=True)
     food = _check_field(_("饮食"))

@@ -20,18 +20,19 @@ from django.utils.translation import gettext as _
 from alerts.models import Alert, AlertKind, UNHANDLED_STATUSES
 from alerts.services import alert_close
 from households.models import Household
+from households.services import quarterly_check_by_visit
 from relief import access
 from relief.access import Action
 from relief.models import User
 
-from .models import Visit, VisitPhoto
+from .models import CheckResult, Visit, VisitKind, VisitPhoto
 from .photos import PHOTO_MAX_COUNT, photo_clean
 from .signals import visit_logged
 
 logger = logging.getLogger(__name__)
 
 VISIT_FIELDS = (
-    "visited_on", "method", "person_seen", "not_seen_reason", "volunteers", "food", "housing_safety",
+    "visited_on", "kind", "method", "person_seen", "not_seen_reason", "volunteers", "food", "housing_safety",
     "heating_cooling", "medical", "income_change", "care", "schooling", "situation", "needs", "needs_text",
     "willingness", "ability", "help_offered", "actions_taken", "measures", "situation_clear", "next_follow_up_on",
 )
@@ -110,6 +111,12 @@ def visit_log(
                 saved_files.append(photo.file.name)
                 photo.save()
             visit_logged.send(sender=Visit, visit=visit)
+            if visit.kind == VisitKind.REVIEW and visit.person_seen:
+                # 结合复核走访: the review visit does the quarter's check of a family on the quarterly list.
+                quarterly_check_by_visit(
+                    actor=actor, household=household, visit_id=visit.pk, visited_on=visit.visited_on,
+                    finding=visit.situation.strip() or _("复核走访见到本人，结合复核完成排查。"),
+                    circumstances_changed=visit.income_change == CheckResult.CONCERN or visit.has_needs())
             if visit.completes_period:
                 for alert in Alert.objects.filter(household=household, kind=AlertKind.OVERDUE_VISIT,
                                                   status__in=UNHANDLED_STATUSES):

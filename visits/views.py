@@ -7,12 +7,14 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from households import checks
 from households.models import Household
 from households.selectors import head_of
 from relief import access
@@ -70,7 +72,16 @@ def worklist(request):
     else:
         show, shown = "", None
         selectors.attach_households([item for s in sections for item in s["items"]])
+    # 季度排查 (households' rule): the families on the quarterly check still to be checked this quarter; on the
+    # front page only, counted as the list it links to counts them.
+    quarterly = None
+    if not show:
+        rows = checks.quarterly_rows(village_ids, "pending", work.today)
+        quarterly = {"items": list(rows[:selectors.WORKLIST_PREVIEW]), "total": rows.count(),
+                     "url": reverse("households:quarterly_list") + "?" + urlencode(
+                         {"show": "pending", **({"village": chosen} if chosen else {})})}
     return TemplateResponse(request, "visits/worklist.html", {
+        "quarterly": quarterly,
         "work": work, "villages": villages if len(villages) > 1 else [], "chosen": chosen,
         "sections": sections, "show": show, "shown": shown, "page": page,
     })

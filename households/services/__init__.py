@@ -51,6 +51,18 @@ and nothing is saved), and record what changed as HouseholdEvent rows (alerts re
         optionally a new cadence. Event: OTHER with field "observation_review" (data: note, dates).
     observation_remove(*, actor, entry, reason, removed_on=None, source=EDIT, source_ref="") -> ObservationEntry
 
+    quarterly_check_place(*, actor, household, reason, detail="", source_ref="", entered_on=None,
+                          source=EDIT) -> QuarterlyCheckEntry | None
+        Seed 003 §二(二)2: a refused application (referrals calls it) or an exit from 低保/特困/低收入
+        (assistance_end calls it) puts the family on the quarterly check; None when it declined in writing.
+    quarterly_check_record(*, actor, household, checked_on, finding, circumstances_changed=False,
+                           visit_id=None, source=EDIT) -> QuarterlyCheck         one per quarter
+    quarterly_check_by_visit(*, actor, household, visit_id, visited_on, finding, circumstances_changed=False)
+        -> QuarterlyCheck | None        a review visit (visits calls it) does the quarter's check
+    written_refusal_record(*, actor, household, refused_on, note="") -> WrittenRefusal   takes it off, for good
+    whole_household_check_record(*, actor, household, checked_on, outcome, reason) -> WholeHouseholdCheck
+    (who is due: households/checks.py)
+
     dibao_standard_set(*, actor, district, monthly_amount, effective_from, area=UNIFIED, source="") -> DibaoStandard
     (reading the standard in force: households.selectors.dibao_standard_for)
 
@@ -75,11 +87,16 @@ from .lists import (
     default_cadence, observation_add, observation_remove, observation_review, roster_change, roster_enter, roster_exit,
 )
 from .standards import dibao_standard_set
+from .checks import (
+    quarterly_check_by_visit, quarterly_check_place, quarterly_check_record, whole_household_check_record,
+    written_refusal_record,
+)
 
 __all__ = [
     "HOUSEHOLD_FIELDS", "MEMBER_EVENT_FIELDS", "MEMBER_FIELDS", "assistance_add", "assistance_end",
     "default_cadence", "dibao_standard_set", "event_record", "household_create",
     "household_refresh_assistance_flags", "household_refresh_flags", "household_update", "member_add",
     "member_status_change", "member_update", "next_review_date", "observation_add", "observation_remove",
-    "observation_review", "roster_change", "roster_enter", "roster_exit",
+    "observation_review", "quarterly_check_by_visit", "quarterly_check_place", "quarterly_check_record",
+    "roster_change", "roster_enter", "roster_exit", "whole_household_check_record", "written_refusal_record",
 ]

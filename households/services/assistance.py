@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ..models import (
     AssistanceRecord, AssistanceType, EventKind, EventSource, Household, Member,
 )
+from .checks import quarterly_check_after_assistance_end
 from .common import _category_event, _check_model, _current_types, _to_decimal, _today, _touch, event_record
 
 
@@ -70,6 +71,8 @@ def assistance_end(
                  source=source, source_ref=source_ref, field="assistance", old_value=current.get_type_display(),
                  data={"record": current.pk, "end": end_date.isoformat(), "note": note})
     _category_event(household=household, before=before, actor=actor, source=source, source_ref=source_ref)
+    # Seed 003 §二(二)2: a family that leaves 低保/特困/低收入 is checked every quarter.
+    quarterly_check_after_assistance_end(actor=actor, record=current, source=source, source_ref=source_ref)
     _touch(household)
     record.__dict__.update({k: v for k, v in current.__dict__.items() if not k.startswith("_")})
     return current

@@ -304,6 +304,7 @@ def referral_decide_ineligible(*, actor, referral, reason: str, real_difficulty:
     if real_difficulty:
         outcomes.observation_add(actor=actor, referral=referral, reason=reason, difficulty=difficulty.strip())
         outcomes.roster_kind_follow(actor=actor, referral=referral, eligible=False)
+    outcomes.quarterly_check_place(actor=actor, referral=referral)
     return _step(referral, actor=actor, action=StepAction.DECIDE_INELIGIBLE, to_status=S.INELIGIBLE,
                  comment=comment,
                  data={"reason": reason, "real_difficulty": bool(real_difficulty), "difficulty": difficulty,

@@ -34,7 +34,16 @@ def _on_observation(demo):
     return {"pk": household.pk}
 
 
+def _on_quarterly_check(demo):
+    household = _household(demo)
+    services.quarterly_check_place(actor=None, household=household, reason="exited")
+    return {"pk": household.pk}
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "households:quarterly_check": _on_quarterly_check,
+    "households:written_refusal": _on_quarterly_check,
+    "households:whole_household_check": lambda demo: {"pk": _household(demo).pk},
     "households:detail": lambda demo: {"pk": _household(demo).pk},
     "households:print": lambda demo: {"pk": _household(demo).pk},
     "households:edit": lambda demo: {"pk": _household(demo).pk},
