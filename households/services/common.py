@@ -156,6 +156,8 @@ def event_record(
         raise ValueError(f"unknown event kind {kind!r}")
     if source not in EventSource.values:
         raise ValueError(f"unknown event source {source!r}")
+    # What the home cards and dashboards keep (the checks' counts among them) is counted afresh after it.
+    data_version.records_changed()
     return HouseholdEvent.objects.create(
         household=household, member=member, kind=kind, field=field,
         old_value=str(old_value or "")[:200], new_value=str(new_value or "")[:200], data=data or {},
