@@ -23,6 +23,8 @@ class AlertKind(models.TextChoices):
     REFERRAL_OVERDUE = "referral_overdue", _("转办超期")
     HELP_FIRST_PAPERWORK_LATE = "help_first_paperwork_late", _("先行救助补办手续超期")
     OBSERVATION_REVIEW_DUE = "observation_review_due", _("观察名单复核到期")
+    CONTACT_DUE = "contact_due", _("跟踪联系到期")
+    SERVICE_REVIEW_DUE = "service_review_due", _("服务类型待复核")
     OTHER = "other", _("其他")
 
 
