@@ -32,7 +32,8 @@ class RosterLedger(Ledger):
         Column("居住地址", 28), Column("联系电话", 14), Column("户籍性质", 8), Column("人户分离", 8),
         Column("家庭月人均收入（元）", 12, "money"), Column("现享受救助", 22), Column("对象类型", 10),
         Column("关注原因", 24), Column("走访频次", 8), Column("责任协理员", 10), Column("纳入日期", 11, "date"),
-        Column("退出日期", 11, "date"), Column("退出原因", 16), Column("服务类型", 12), Column("备注", 24),
+        Column("退出日期", 11, "date"), Column("退出原因", 16), Column("备注", 24),
+        Column("服务类型", 12),
     ]
 
     def queryset(self):
@@ -107,8 +108,8 @@ class RosterLedger(Ledger):
                     hukou.get(hukou_type, ""), differs, income,
                     "、".join(dict.fromkeys(assistance.get(household_id, []))) or none,
                     kinds.get(target_kind, ""), "、".join(entry_reasons.get(pk, [])), cadences.get(cadence, ""),
-                    caseworker, entered, exited, exit_reason,
-                    service_types.get(services.get(household_id, ""), ""), note,
+                    caseworker, entered, exited, exit_reason, note,
+                    service_types.get(services.get(household_id, ""), ""),
                 ]
 
     def sheets(self):
