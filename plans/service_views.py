@@ -3,7 +3,7 @@ households by service kind with per-village counts. Writes go through plans/serv
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from households.forms import attach_errors
 from households.models import Household
 from households.sections import HouseholdSection
 from relief import access
@@ -30,20 +31,20 @@ def service_context(request, household) -> dict:
     the kind is due for review. A fixed number of queries."""
     records = list(ServiceRecord.objects.filter(household=household)
                    .annotate(review_due=services.review_due_expression())
-                   .select_related("decided_by", "ended_by", "case_worker", "organisation")
-                   .prefetch_related(
-                       Prefetch("goals", queryset=ServiceGoal.objects.select_related("created_by")),
-                       Prefetch("notes", queryset=ServiceNote.objects.select_related("by")),
-                       Prefetch("contacts", queryset=ServiceContact.objects.select_related("by"))))
+                   .select_related("decided_by", "ended_by", "case_worker", "organisation"))
     current = next((r for r in records if r.is_current), None)
+    if current is not None:  # only what the current kind shows: notes, and goals (转介) or contacts (跟踪联系)
+        prefetch_related_objects([current], *[p for kind, p in [
+            (None, Prefetch("notes", queryset=ServiceNote.objects.select_related("by"))),
+            (ServiceType.REFERRAL, Prefetch("goals", queryset=ServiceGoal.objects.select_related("created_by"))),
+            (ServiceType.TRACKING, Prefetch("contacts", queryset=ServiceContact.objects.select_related("by")))]
+            if kind in (None, current.kind)])
     can_edit = access.can(request.user, Action.EDIT_HOUSEHOLDS, household.village_id)
     context = {"household": household, "current": current, "records": records, "can_edit": can_edit,
                "today": timezone.localdate(), "types": ServiceType, "goal_statuses": GoalStatus.choices,
-               "overdue_goals": [g for g in current.goals.all() if g.is_overdue] if current else []}
+               "overdue_goals": ([g for g in current.goals.all() if g.is_overdue]
+                                 if current and current.kind == ServiceType.REFERRAL else [])}
     if can_edit:
-        context["start_form"] = ServiceStartForm(
-            prefix="svc", household=household, case_workers=services.case_worker_choices(household),
-            initial={"current_id": current.pk if current else None, "version": current.version if current else None})
         if current:
             v = {"version": current.version}
             context.update({"review_form": ServiceReviewForm(prefix="rev", initial=v),
@@ -94,17 +95,34 @@ def _record(request, pk) -> ServiceRecord:
 
 
 @access_rule(Action.EDIT_HOUSEHOLDS)
-@require_POST
 def service_start(request, household_pk):
+    """Start or change the household's service kind (its own page: the choices of case workers and
+    organisations are read only here, not on every household page)."""
     household = get_object_or_404(access.scope(Household.objects.select_related("village"), request.user,
                                                Action.EDIT_HOUSEHOLDS), pk=household_pk)
-    form = ServiceStartForm(request.POST, prefix="svc", household=household,
-                            case_workers=services.case_worker_choices(household))
-    _run(request, form, lambda d: services.service_start(
-        actor=request.user, household=household, kind=d["kind"], started_on=d["started_on"], reason=d["reason"],
-        case_worker=d["case_worker"], organisation=d["organisation"], cadence=d["cadence"],
-        current_id=d["current_id"], version=d["version"]), _("已确定服务类型。"))
-    return redirect(_back(household.pk))
+    current = ServiceRecord.objects.current().filter(household=household).select_related("case_worker").first()
+    case_workers = services.case_worker_choices(household)
+    status = 200
+    if request.method == "POST":
+        form = ServiceStartForm(request.POST, prefix="svc", household=household, case_workers=case_workers)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.service_start(
+                    actor=request.user, household=household, kind=d["kind"], started_on=d["started_on"],
+                    reason=d["reason"], case_worker=d["case_worker"], organisation=d["organisation"],
+                    cadence=d["cadence"], current_id=d["current_id"], version=d["version"])
+            except ValidationError as exc:
+                attach_errors(form, exc)
+            else:
+                messages.success(request, _("已确定服务类型。"))
+                return redirect(_back(household.pk))
+        status = 400
+    else:
+        form = ServiceStartForm(prefix="svc", household=household, case_workers=case_workers, initial={
+            "current_id": current.pk if current else None, "version": current.version if current else None})
+    return TemplateResponse(request, "plans/service_start.html",
+                            {"household": household, "current": current, "form": form}, status=status)
 
 
 @access_rule(Action.EDIT_HOUSEHOLDS)

@@ -17,7 +17,7 @@ def test_township_sets_referral_service_and_adds_a_goal(demo, live_server, brows
     page.goto(f"{live_server.url}/households/{family.pk}/")
     section = page.get_by_test_id("service-section")
     section.get_by_text("尚未确定服务类型").wait_for()
-    section.get_by_test_id("service-start").locator("summary").click()
+    section.get_by_test_id("service-start").click()
     page.select_option("#id_svc-kind", "referral")
     page.fill("#id_svc-started_on", (dt.date.today() - dt.timedelta(days=7)).isoformat())
     page.fill("#id_svc-reason", "低保后仍需心理疏导，转介社工机构个案管理")

@@ -36,6 +36,7 @@ def test_township_sets_referral_and_adds_a_goal_through_the_forms(client, demo):
     client.force_login(demo.township1)
     page = _detail(client, h)
     assert "尚未确定服务类型" in page and 'data-testid="service-start"' in page
+    assert client.get(reverse("plans:service_start", args=[h.pk])).status_code == 200
     response = client.post(reverse("plans:service_start", args=[h.pk]), {
         "svc-kind": "referral", "svc-started_on": (TODAY() - dt.timedelta(days=10)).isoformat(), "svc-reason": "需社工个案管理",
         "svc-case_worker": demo.caseworker_a.pk, "svc-current_id": "", "svc-version": ""})
@@ -60,7 +61,9 @@ def test_bad_form_input_is_shown_in_chinese(client, demo):
     client.force_login(demo.caseworker_a)
     response = client.post(reverse("plans:service_start", args=[h.pk]), {
         "svc-kind": "tracking", "svc-started_on": TODAY().isoformat(), "svc-reason": "长期关注",
-        "svc-current_id": "", "svc-version": ""}, follow=True)
+        "svc-current_id": "", "svc-version": ""})
+    assert response.status_code == 400
+    assert 'data-field="cadence"' in response.content.decode()
     assert "跟踪联系服务须选择联系频次" in response.content.decode()
     assert not ServiceRecord.objects.filter(household=h).exists()
 
