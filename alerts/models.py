@@ -25,6 +25,8 @@ class AlertKind(models.TextChoices):
     OBSERVATION_REVIEW_DUE = "observation_review_due", _("观察名单复核到期")
     HOTLINE_OVERDUE = "hotline_overdue", _("热线工单超时")
     STEP_OVERDUE = "step_overdue", _("环节超时")
+    CONTACT_DUE = "contact_due", _("跟踪联系到期")
+    SERVICE_REVIEW_DUE = "service_review_due", _("服务类型待复核")
     OTHER = "other", _("其他")
 
 

@@ -404,3 +404,9 @@ class TeamMember(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.get_role_display()}）"
+
+
+# --------------------------------------------------------------------------- service kinds 服务类型
+from .service_models import (  # noqa: E402,F401  (kept in their own module, registered with this app)
+    ContactMethod, GoalStatus, ServiceContact, ServiceGoal, ServiceNote, ServiceRecord, ServiceType,
+)

@@ -36,3 +36,11 @@ def copy_visit_needs(visit_id: int | None = None) -> int:
     else:
         visit_ids = visits_with_uncopied_needs(since=timezone.localdate() - dt.timedelta(days=NEEDS_SWEEP_DAYS))
     return sum(len(needs_from_visit(visit_id=pk)) for pk in visit_ids)
+
+
+@shared_task(name="plans.service_scan", acks_late=True, soft_time_limit=10 * 60, time_limit=11 * 60)
+def service_scan() -> dict:
+    """跟踪联系到期 and 服务类型待复核 alerts (after the status-change scan); idempotent (dedupe keys)."""
+    from .service_kinds import service_scan as scan
+
+    return scan()

@@ -28,3 +28,17 @@ urlpatterns = [
     path("items/<int:pk>/progress/", views.item_progress, name="item_progress"),
     path("items/<int:pk>/refer/", views.item_refer, name="item_refer"),
 ]
+
+# Service kinds 服务类型 (plans/service_views.py).
+from . import service_views  # noqa: E402
+
+urlpatterns += [
+    path("services/", service_views.service_list, name="service_list"),
+    path("households/<int:household_pk>/service/", service_views.service_start, name="service_start"),
+    path("services/<int:pk>/review/", service_views.service_review, name="service_review"),
+    path("services/<int:pk>/end/", service_views.service_end, name="service_end"),
+    path("services/<int:pk>/goals/", service_views.goal_add, name="service_goal_add"),
+    path("services/goals/<int:pk>/", service_views.goal_update, name="service_goal_update"),
+    path("services/<int:pk>/notes/", service_views.note_add, name="service_note_add"),
+    path("services/<int:pk>/contacts/", service_views.contact_add, name="service_contact_add"),
+]

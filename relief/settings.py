@@ -290,6 +290,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # name before issue 13: alerts/migrations/0002 renames it). All idempotent (dedupe keys).
     "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},
     "alerts-status-change-scan": {"task": "alerts.status_change_scan", "schedule": crontab(minute="*/30")},
+    # Service kinds (issue 15): 跟踪联系 contacts due, and kinds to review after a status change (a few
+    # minutes after the status-change scan that opens the alerts it reads).
+    "plans-service-scan": {"task": "plans.service_scan", "schedule": crontab(minute="10,40")},
     "visits-township-summaries": {"task": "visits.township_summaries",
                                   "schedule": crontab(minute=30, hour=6, day_of_week="mon")},
 }
@@ -368,6 +371,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "plans.demo.load",
     "referrals.demo.load",
     "referrals.hotline_demo.load",
+    "plans.service_demo.load",
     "imports.demo.load",
     "ledgers.demo.load",
 ]
@@ -377,6 +381,7 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "households.sections.checks_section",
     "referrals.sections.section",
     "plans.sections.section",
+    "plans.service_views.section",
     "visits.sections.section",
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).

@@ -11,6 +11,9 @@ from households.models import (
     Sex, TargetKind,
 )
 
+from plans.service_models import ServiceType
+from plans.service_selectors import kinds_on
+
 from ..models import LedgerKind
 from relief.xlsx import Column, Sheet
 from .base import CHUNK, Ledger, _chunked, age_on, labels
@@ -30,6 +33,7 @@ class RosterLedger(Ledger):
         Column("家庭月人均收入（元）", 12, "money"), Column("现享受救助", 22), Column("对象类型", 10),
         Column("关注原因", 24), Column("走访频次", 8), Column("责任协理员", 10), Column("纳入日期", 11, "date"),
         Column("退出日期", 11, "date"), Column("退出原因", 16), Column("备注", 24),
+        Column("服务类型", 12),
     ]
 
     def queryset(self):
@@ -67,6 +71,7 @@ class RosterLedger(Ledger):
         r = self.request
         types, sexes, hukou = labels(AssistanceType.choices), labels(Sex.choices), labels(HukouType.choices)
         kinds, cadences, reasons = labels(TargetKind.choices), labels(Cadence.choices), labels(FocusReason.choices)
+        service_types = labels(ServiceType.choices)
         none = _("无")
         rows = queryset.order_by("household__village__code", "household_id", "pk").values_list(*self.FIELDS)
         number = 0
@@ -85,6 +90,8 @@ class RosterLedger(Ledger):
             for entry_id, code in (RosterEntry.reasons.through.objects.filter(rosterentry_id__in=[row[0] for row in chunk])
                                    .order_by("focusreasontag_id").values_list("rosterentry_id", "focusreasontag__code")):
                 entry_reasons.setdefault(entry_id, []).append(reasons.get(code, code))
+            # The service kind running at the period's end (seed 003 §二(三)2), one query per chunk.
+            services = kinds_on(household_ids, r.end)
             for (pk, household_id, village_id, village, township, address, phone, hukou_type, differs, income,
                  target_kind, cadence, cw_name, cw_user, hcw_name, hcw_user, entered, exited, exit_reason,
                  note) in chunk:
@@ -102,6 +109,7 @@ class RosterLedger(Ledger):
                     "、".join(dict.fromkeys(assistance.get(household_id, []))) or none,
                     kinds.get(target_kind, ""), "、".join(entry_reasons.get(pk, [])), cadences.get(cadence, ""),
                     caseworker, entered, exited, exit_reason, note,
+                    service_types.get(services.get(household_id, ""), ""),
                 ]
 
     def sheets(self):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.db.models import Count
 
+from plans.service_models import ServiceType
+from plans.service_selectors import kind_counts_on
 from relief.models import JurisdictionLevel
 
 from ..models import LedgerKind
@@ -34,7 +36,8 @@ class SummaryLedger(MonthlyLedger):
     def sheets(self):
         level = "乡镇（街道）" if self.request.jurisdiction.level == JurisdictionLevel.DISTRICT else "村（社区）"
         headers = [level, "受理线索", "转办决定", *[label for _, label in OUTCOME_COLUMNS], "不符合条件",
-                   "列入观察名单", "已办结", "未办结", "其中超期"]
+                   "列入观察名单", "已办结", "未办结", "其中超期",
+                   *[f"期末{label}（户）" for _, label in ServiceType.choices]]
         leads = dict(self._leads().values("village").annotate(n=Count("pk")).values_list("village", "n"))
         observed = dict(self._observed().values("household__village").annotate(n=Count("pk"))
                         .values_list("household__village", "n"))
@@ -42,6 +45,7 @@ class SummaryLedger(MonthlyLedger):
         closed = dict(self._closed().values("village").order_by("village").annotate(n=Count("pk"))
                       .values_list("village", "n"))
         unfinished = list(self._unfinished().values("village", "late"))
+        served = kind_counts_on(self.request.village_ids, self.request.end)
 
         class Row:
             def __init__(self, d):
@@ -55,7 +59,8 @@ class SummaryLedger(MonthlyLedger):
                    *[sum(1 for d in mine if d["status"] == "eligible" and outcome_column(Row(d)) == key)
                      for key, _ in OUTCOME_COLUMNS],
                    sum(1 for d in mine if d["status"] == "ineligible"), sum(observed.get(i, 0) for i in ids),
-                   sum(closed.get(i, 0) for i in ids), len(open_items), sum(1 for u in open_items if u["late"])]
+                   sum(closed.get(i, 0) for i in ids), len(open_items), sum(1 for u in open_items if u["late"]),
+                   *[sum(served.get((i, kind), 0) for i in ids) for kind in ServiceType.values]]
             rows.append(row)
             totals = row[1:] if totals is None else [a + b for a, b in zip(totals, row[1:])]
         if totals is not None:

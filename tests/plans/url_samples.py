@@ -61,6 +61,19 @@ def _team_member(demo):
                                      phone="13900000001")
 
 
+def _service(demo, kind="referral"):
+    """A 转介 case (with a goal) of a village-C household, decided by township 2."""
+    from plans import service_kinds
+    from plans.models import ServiceGoal
+
+    h = _household(demo)
+    record = service_kinds.service_start(actor=demo.township2, household=h, kind=kind,
+                                         started_on=dt.date.today(), reason="外乡镇个案", current_id=None,
+                                         version=None, case_worker=demo.caseworker_c)
+    ServiceGoal.objects.create(record=record, text="外乡镇目标", target_on=dt.date.today())
+    return record
+
+
 OUTSIDE_OBJECT_KWARGS = {
     "plans:policy_detail": lambda demo: {"pk": _policy(_other_district()).pk},
     "plans:policy_sheet": lambda demo: {"pk": _policy(_other_district()).pk},
@@ -75,4 +88,11 @@ OUTSIDE_OBJECT_KWARGS = {
     "plans:item_add": lambda demo: {"household_pk": _household(demo).pk},
     "plans:item_progress": lambda demo: {"pk": _item(demo).pk},
     "plans:item_refer": lambda demo: {"pk": _item(demo).pk},
+    "plans:service_start": lambda demo: {"household_pk": _household(demo).pk},
+    "plans:service_review": lambda demo: {"pk": _service(demo).pk},
+    "plans:service_end": lambda demo: {"pk": _service(demo).pk},
+    "plans:service_goal_add": lambda demo: {"pk": _service(demo).pk},
+    "plans:service_goal_update": lambda demo: {"pk": _service(demo).goals.get().pk},
+    "plans:service_note_add": lambda demo: {"pk": _service(demo).pk},
+    "plans:service_contact_add": lambda demo: {"pk": _service(demo).pk},
 }
