@@ -47,8 +47,10 @@ class HouseholdFilterForm(forms.Form):
     q = forms.CharField(label=_("搜索"), required=False, max_length=100,
                         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、身份证号或地址"),
                                                       "autocomplete": "off"}))
+    # Choosing a township reloads the list with its villages only (static/js/relief.js, data-autosubmit).
     township = forms.ModelChoiceField(
         label=_("乡镇/街道"), required=False, queryset=Jurisdiction.objects.none(), empty_label=_("全部"),
+        widget=forms.Select(attrs={"data-autosubmit": "", "data-autosubmit-clear": "village"}),
         error_messages={"invalid_choice": _("未找到该乡镇/街道，或它不在您的辖区内，请从列表中选择。")})
     village = forms.ModelChoiceField(
         label=_("村/社区"), required=False, queryset=Jurisdiction.objects.none(), empty_label=_("全部"),

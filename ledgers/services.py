@@ -324,7 +324,8 @@ def _check_correction(item: str, due_on, inspected_on: dt.date) -> None:
     if due_on is None:
         raise ValidationError({"corrections": _("整改事项“%(i)s”缺少整改期限。") % {"i": item.strip()}})
     if due_on < inspected_on:
-        raise ValidationError({"corrections": _("整改期限不能早于检查日期（%(d)s）。") % {"d": inspected_on.isoformat()}})
+        raise ValidationError({"corrections": _("整改事项“%(i)s”的整改期限不能早于检查日期（%(d)s）。") % {
+            "i": item.strip(), "d": inspected_on.isoformat()}})
 
 
 @transaction.atomic

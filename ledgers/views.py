@@ -339,6 +339,9 @@ def inspections(request):
         rows = rows.filter(**{f"{where}__parent": township})
     page = Paginator(rows.order_by(*(["due_on", "pk"] if show else ["-inspected_on", "-pk"])),
                      INSPECTIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    if show:
+        for correction in page.object_list:
+            correction.days_overdue = (today - correction.due_on).days
     coverage, total = selectors.inspection_coverage(request.user, year, today)
     return TemplateResponse(request, "ledgers/inspections.html", {
         "coverage": coverage, "total": total, "year": year, "today": today, "show": show,

@@ -271,10 +271,26 @@ class StepLimitForm(forms.Form):
     step = forms.ChoiceField(label=_("环节"), choices=StepKind.choices)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL)
     amount = forms.IntegerField(label=_("时限"), min_value=1, max_value=720,
-                                error_messages={"required": _("请填写时限。"), "min_value": _("时限须至少为1。")})
+                                error_messages={"required": _("请填写时限。"), "min_value": _("时限须至少为1。"),
+                                                "max_value": _("时限不能超过720（天或小时）。"),
+                                                "invalid": _("时限请填写整数，如 7。")})
     unit = forms.ChoiceField(label=_("单位"), choices=LimitUnit.choices, initial=LimitUnit.DAYS,
                              help_text=_("急难事项宜按小时计（如24小时，“第一时间”处置）"))
     effective_from = forms.DateField(label=_("生效日期"), widget=DATE, initial=timezone.localdate,
                                      help_text=_("自该日（含）起开始的环节按新时限计算，此前开始的仍按原时限"),
                                      error_messages={"required": _("请填写生效日期。"), "invalid": _("日期格式不正确。")})
     note = forms.CharField(label=_("依据/说明"), max_length=300, required=False)
+    confirm_past = forms.BooleanField(label=_("确认追溯生效"), required=False,
+                                      help_text=_("生效日期早于今天时须勾选：自该日起已开始的环节将按新时限重新计算"))
+
+    def clean(self):
+        data = super().clean()
+        amount, unit = data.get("amount"), data.get("unit")
+        # 720 hours is 30 days; a limit of more days than a year is a typing slip, not a rule.
+        if amount and unit == LimitUnit.DAYS and amount > 365:
+            self.add_error("amount", _("按天计的时限不能超过365天。"))
+        day = data.get("effective_from")
+        if day and day < timezone.localdate() and not data.get("confirm_past"):
+            self.add_error("effective_from", _(
+                "生效日期早于今天：自该日起已开始的环节将按新时限重新计算。确认无误请勾选“确认追溯生效”后再保存。"))
+        return data

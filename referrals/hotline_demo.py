@@ -14,6 +14,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from households.models import Relation
 from relief.models import Jurisdiction
 
 from . import services
@@ -33,6 +34,11 @@ def _row(n, village, *, received, caller, address, text, response_hours=24, feed
             "subject_name": caller, "subject_address": address, "urgency": urgency}
 
 
+def _head(household) -> str:
+    head = household.members.filter(relation=Relation.HEAD).first() or household.members.order_by("pk").first()
+    return head.name if head else "张桂芳"
+
+
 def load(stdout=None) -> None:
     villages = list(Jurisdiction.objects.filter(code__in=VILLAGES).select_related("parent"))
     if len(villages) < len(VILLAGES) or HotlineWorkOrder.objects.filter(number=NUMBERS[0]).exists():
@@ -40,9 +46,12 @@ def load(stdout=None) -> None:
     office = _Office(villages)
     v1, v2, v5 = office.villages["310105001001"], office.villages["310105001002"], office.villages["310105002002"]
     now = timezone.now().replace(second=0, microsecond=0)
+    # The two families the work orders turn out to be (linked below): the caller named as their head is.
+    family1, family5 = office.household("310105001001"), office.household("310105002002")
     with transaction.atomic():
         first = services.work_orders_import(actor=office.tw("310105001001"), rows=[
-            _row(0, v1, received=now - dt.timedelta(hours=30), caller="周秀英", address="华阳路112弄3号",
+            _row(0, v1, received=now - dt.timedelta(hours=30), caller=_head(family1),
+                 address=family1.residence_address,
                  text="来电人称母亲瘫痪在床，丈夫去年病故，家中无收入来源，询问能否申请低保。"),
             _row(1, v1, received=now - dt.timedelta(hours=3), caller="陈建国", address="长宁路1027弄",
                  text="退休职工，老伴住院，自付医疗费用很高，咨询医疗救助如何申请。", source=HotlineSource.TOWNSHIP),
@@ -52,13 +61,13 @@ def load(stdout=None) -> None:
                  text="反映邻居独居老人冬季无取暖设备，生活困难。", urgency=Urgency.URGENT),
         ], audit_detail={"file_name": "demo"})
         second = services.work_orders_import(actor=office.tw("310105002002"), rows=[
-            _row(4, v5, received=now - dt.timedelta(days=7), caller="孙丽华", address="江苏路480弄",
+            _row(4, v5, received=now - dt.timedelta(days=7), caller=_head(family5),
+                 address=family5.residence_address,
                  text="患尿毒症长期透析，家庭支出大，咨询临时救助。", feedback_days=5),
         ], audit_detail={"file_name": "demo"})
         overdue, _waiting, feedback, done = first
         # The family of the overdue work order is registered: its 热线工单超时 alert is the household's.
-        services.lead_link_household(actor=office.tw("310105001001"), lead=overdue,
-                                     household=office.household("310105001001"))
+        services.lead_link_household(actor=office.tw("310105001001"), lead=overdue, household=family1)
         tw1 = office.tw("310105001002")
         order = HotlineWorkOrder.objects.get(lead=feedback)
         order = services.work_order_respond(actor=tw1, work_order=order, version=order.version,
@@ -73,7 +82,7 @@ def load(stdout=None) -> None:
                                      text="经核实，老人已纳入重点人群花名册，已送取暖器并安排每月走访，已回复来电人。")
         lead = second[0]
         tw2 = office.tw("310105002002")
-        services.lead_link_household(actor=tw2, lead=lead, household=office.household("310105002002"))
+        services.lead_link_household(actor=tw2, lead=lead, household=family5)
         order = HotlineWorkOrder.objects.get(lead=lead)
         services.work_order_respond(actor=tw2, work_order=order, version=order.version,
                                     at=now - dt.timedelta(days=7) + dt.timedelta(hours=4),

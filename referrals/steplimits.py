@@ -64,7 +64,7 @@ DEFAULT_LIMITS = {
     StepKind.ANSWER: {Urgency.NORMAL: (15, "days"), Urgency.URGENT: (7, "days"), Urgency.EMERGENCY: (48, "hours")},
 }
 DEFAULTS_FROM = dt.date(2020, 1, 1)
-DEFAULTS_NOTE = ("默认值：文件要求“及时受理”“限时办结”（河鱼乡方案）、急难“第一时间”处置（长宁区、河鱼乡方案），"
+DEFAULTS_NOTE = ("默认值：政策文件要求“及时受理”“限时办结”、急难“第一时间”处置，"
                  "未规定具体天数；急难按小时计，区县可调整。")
 
 

@@ -383,7 +383,8 @@ def step_limits(request):
             raise PermissionDenied(_("环节时限由区县民政局设定。"))
         if form.is_valid():
             try:
-                limit = services.step_limit_set(actor=request.user, **form.cleaned_data)
+                limit = services.step_limit_set(actor=request.user, **{
+                    k: v for k, v in form.cleaned_data.items() if k != "confirm_past"})
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:

@@ -17,7 +17,7 @@ DEFAULTS = {
     "inform": {"normal": (5, "days"), "urgent": (3, "days"), "emergency": (24, "hours")},
     "answer": {"normal": (15, "days"), "urgent": (7, "days"), "emergency": (48, "hours")},
 }
-NOTE = ("默认值：文件要求“及时受理”“限时办结”（河鱼乡方案）、急难“第一时间”处置（长宁区、河鱼乡方案），"
+NOTE = ("默认值：政策文件要求“及时受理”“限时办结”、急难“第一时间”处置，"
         "未规定具体天数；急难按小时计，区县可调整。")
 
 

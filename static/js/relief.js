@@ -28,6 +28,10 @@
   });
   document.addEventListener("change", function (event) {
     var field = event.target.closest("[data-autosubmit]");
-    if (field && field.form) field.form.submit();
+    if (!field || !field.form) return;
+    // A choice that narrows another (a township, its villages) clears it first: the old one may not belong.
+    var cleared = field.dataset.autosubmitClear && field.form.elements[field.dataset.autosubmitClear];
+    if (cleared) cleared.value = "";
+    field.form.submit();
   });
 })();

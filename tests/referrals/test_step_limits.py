@@ -300,3 +300,19 @@ def test_a_township_cannot_reach_another_townships_late_step(client, demo):
         services.referral_accept(actor=demo.township1, referral=other, department="civil_affairs",
                                  deadline=h.today() + dt.timedelta(days=5))
     assert Referral.objects.get(pk=other.pk).status == ReferralStatus.SUBMITTED
+
+
+def test_a_limit_dated_in_the_past_needs_confirming_and_bad_amounts_are_named():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from referrals.forms import StepLimitForm
+
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    base = {"step": "study", "urgency": "normal", "amount": "5", "unit": "days", "effective_from": yesterday}
+    form = StepLimitForm(base)
+    assert not form.is_valid() and "确认追溯生效" in form.errors["effective_from"][0]
+    assert StepLimitForm({**base, "confirm_past": "on"}).is_valid()
+    assert StepLimitForm({**base, "amount": "七", "confirm_past": "on"}).errors["amount"] == ["时限请填写整数，如 7。"]
+    assert StepLimitForm({**base, "amount": "400", "confirm_past": "on"}).errors["amount"] == ["按天计的时限不能超过365天。"]

@@ -31,6 +31,7 @@ def test_district_sets_a_limit_and_the_township_sees_its_late_step(transactional
     page.select_option("#id_unit", "hours")
     # From yesterday: the step started three hours ago falls under it whatever the hour of the test.
     page.fill("#id_effective_from", (timezone.localdate() - dt.timedelta(days=1)).isoformat())
+    page.check("#id_confirm_past")  # a past date re-measures steps already running: the district confirms it
     page.fill("#id_note", "区县要求：报送后2小时内受理")
     page.get_by_role("button", name="保存").click()
     expect(page.get_by_test_id("limit-accept")).to_contain_text("2小时")
