@@ -14,3 +14,5 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.Lead)
         auditlog.register(models.Referral)
         auditlog.register(models.ReferralStep)
+        auditlog.register(models.Patrol, m2m_fields={"staff"})
+        auditlog.register(models.PatrolLead)

@@ -381,3 +381,6 @@ class ReferralStep(models.Model):
     def __str__(self):
         # Local time: the name is kept in the audit log, read in Shanghai, not in UTC.
         return f"{self.get_action_display()} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
+from .models_patrols import Patrol, PatrolLead  # noqa: E402,F401  (the app's models are found here)

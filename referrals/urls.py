@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_patrols
 
 app_name = "referrals"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("leads/new/", views.lead_create, name="lead_create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/<str:action>/", views.lead_action, name="lead_action"),
+    path("patrols/", views_patrols.patrol_list, name="patrol_list"),
+    path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
+    path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),
 ]

@@ -363,6 +363,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "visits.demo.load",
     "plans.demo.load",
     "referrals.demo.load",
+    "referrals.demo_patrols.load",
     "imports.demo.load",
 ]
 
