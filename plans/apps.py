@@ -22,4 +22,6 @@ class PlansConfig(AppConfig):
         auditlog.register(models.PlanItem)
         auditlog.register(models.PlanProgress)
         auditlog.register(models.TeamMember, m2m_fields={"villages"})
+        auditlog.register(models.AdviserPost)
+        auditlog.register(models.AdviserPostPerson)
         visit_logged.connect(queue_needs_copy, dispatch_uid="plans.queue_needs_copy")

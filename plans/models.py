@@ -404,3 +404,6 @@ class TeamMember(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.get_role_display()}）"
+
+
+from .models_advisers import AdviserPost, AdviserPostKind, AdviserPostPerson  # noqa: E402,F401  (found here)

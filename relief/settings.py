@@ -362,6 +362,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "households.demo.load",
     "visits.demo.load",
     "plans.demo.load",
+    "plans.demo_advisers.load",
     "referrals.demo.load",
     "referrals.demo_patrols.load",
     "imports.demo.load",
