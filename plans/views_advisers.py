@@ -66,7 +66,7 @@ def adviser_create(request):
     return _form_page(request, township)
 
 
-@access_rule(Action.EDIT_HOUSEHOLDS, roles=[Role.TOWNSHIP])
+@access_rule(Action.VIEW)  # whose post it is decides (404 for anyone but its township's staff)
 def adviser_edit(request, pk):
     post = AdviserPost.objects.filter(pk=pk, township__in=visible_townships(request.user)).select_related(
         "township").first()
