@@ -18,6 +18,9 @@ class LedgersConfig(AppConfig):
         auditlog.register(models.SamplingDraw, exclude_fields=["population_ids"])
         auditlog.register(models.SampleItem)
         auditlog.register(models.LedgerSnapshot)
+        for model in (models.AssistantTraining, models.AssistantInsurance, models.AssistantEquipment,
+                      models.AssistantAllowance):
+            auditlog.register(model)
 
         from django.apps import apps
 

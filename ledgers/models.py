@@ -216,3 +216,8 @@ class SampleItem(models.Model):
 
     def __str__(self):
         return f"{self.household} · {self.get_result_display()}"
+
+
+from .models_support import (  # noqa: E402,F401  (the app's models are found here)
+    AllowanceKind, AssistantAllowance, AssistantEquipment, AssistantInsurance, AssistantTraining, EquipmentKind,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_support
 
 app_name = "ledgers"
 
@@ -18,4 +18,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/rows/", views.figure_rows, name="figure_rows"),
     path("scorecards/", views.scorecards, name="scorecards"),
+    path("assistants/", views_support.assistant_gaps, name="assistant_gaps"),
+    path("assistants/list/", views_support.assistant_list, name="assistant_list"),
+    path("assistants/<int:pk>/", views_support.assistant_detail, name="assistant_detail"),
 ]

@@ -13,6 +13,7 @@ TABS = [
     ("ledgers:dashboard", _("统计图表")),
     ("ledgers:scorecards", _("考核评分")),
     ("ledgers:sampling", _("随机抽查")),
+    ("ledgers:assistant_gaps", _("协理员保障")),
 ]
 
 
