@@ -366,6 +366,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.demo.load",
     "referrals.demo_patrols.load",
     "imports.demo.load",
+    "ledgers.demo.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

@@ -44,6 +44,7 @@ def _item(demo):
 
 
 OUTSIDE_OBJECT_KWARGS = {
+    "ledgers:assistant_detail": lambda demo: {"pk": demo.caseworker_c.pk},
     "ledgers:job": _export,
     "ledgers:job_download": _export,
     "ledgers:job_cancel": _export,
