@@ -14,7 +14,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.get_full_name() or obj.username}（{obj.jurisdiction.name if obj.jurisdiction_id else ''}）"
+        return f"{obj}（{obj.jurisdiction.name if obj.jurisdiction_id else ''}）"
 
 
 class PatrolForm(forms.Form):

@@ -62,7 +62,7 @@ def patrol_record(*, actor, township: Jurisdiction | None = None, village: Juris
         raise ReferralError({"people_met": _("遇到人数不能为负数。")})
     staff = list(staff or [])
     allowed = set(patrol_staff_choices(township).values_list("pk", flat=True))
-    outside = [u.get_full_name() or u.username for u in staff if u.pk not in allowed]
+    outside = [str(u) for u in staff if u.pk not in allowed]
     if outside:
         raise ReferralError({"staff": _("以下人员不是本乡镇（街道）的工作人员：%(n)s。") % {"n": "、".join(outside)}})
     others = (others or "").strip()
