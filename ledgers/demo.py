@@ -1,43 +1,52 @@
-"""The demo district's township inspections (乡不定期监督检查): in 华阳路街道 one village inspected with a
-correction overdue, one done and one not yet due; another inspection with nothing to correct; the other
-townships' villages never inspected this year, so the district's table shows both. Loaded once."""
+"""Demo assistants' support (appended to RELIEF_DEMO_LOADERS): in 华阳路街道 the assistant of the first community
+has everything (training this year, insurance valid, a recorder, allowances), the second's insurance has expired;
+the other communities' assistants have nothing recorded yet, so the district's gap table shows every branch.
+Made through ledgers.services as township staff record them; idempotent (a second run finds the first training).
+"""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
 
-from relief.demo import DISTRICT_CODE
-from relief.models import Jurisdiction, JurisdictionLevel, Role, User
+from relief.models import Jurisdiction, Role, User
+from relief.months import add_months, month_start
 
-from .models import Inspection
-from .services import correction_done, inspection_record
+from . import services
+from .models_support import AllowanceKind, AssistantTraining, EquipmentKind
+
+TOPIC = "社会救助政策与主动发现机制专题培训"
 
 
+@transaction.atomic
 def load(stdout=None) -> None:
-    district = Jurisdiction.objects.filter(code=DISTRICT_CODE).first()
-    if district is None or Inspection.objects.filter(village__parent__parent=district).exists():
+    if AssistantTraining.objects.filter(topic=TOPIC).exists():
         return
-    staff = (User.objects.filter(role=Role.TOWNSHIP, is_active=True, jurisdiction__parent=district)
-             .select_related("jurisdiction").order_by("jurisdiction__code", "username").first())
-    if staff is None:
+    township = Jurisdiction.objects.filter(code="310105001000").first()
+    officer = User.objects.filter(role=Role.TOWNSHIP, jurisdiction=township, is_active=True).order_by("pk").first()
+    if officer is None:
         return
-    villages = list(Jurisdiction.objects.filter(parent=staff.jurisdiction, level=JurisdictionLevel.VILLAGE)
-                    .order_by("code")[:2])
-    if not villages:
-        return
+    assistants = {u.jurisdiction.code: u for u in User.objects.filter(
+        role=Role.CASEWORKER, is_active=True, jurisdiction__code__in=["310105001001", "310105001002"])
+        .select_related("jurisdiction").order_by("-pk")}
     today = timezone.localdate()
-    day = today - dt.timedelta(days=30)
-    first = inspection_record(
-        actor=staff, village=villages[0], inspected_on=day, inspectors=f"{staff.display_name}、街道救助指挥站",
-        subjects="走访台账、花名册、线索办理", findings="3户上次走访未见到本人，未安排跟进；花名册2户关注原因未更新。",
-        corrections=[("为未见到本人的3户安排跟进走访", day + dt.timedelta(days=7)),
-                     ("更新花名册关注原因", day + dt.timedelta(days=14)),
-                     ("整理纸质走访记录并录入系统", today + dt.timedelta(days=10))])
-    done = first.corrections.order_by("due_on")[1]
-    correction_done(actor=staff, correction=done, done_on=day + dt.timedelta(days=12), note="已更新2户关注原因")
-    if len(villages) > 1:
-        inspection_record(actor=staff, village=villages[1], inspected_on=today - dt.timedelta(days=9),
-                          inspectors=staff.display_name, subjects="预警处置", findings="预警均已按时处置，未发现问题。")
-    if stdout is not None:
-        stdout.write("演示监督检查：2 次（含逾期整改 1 项、已完成 1 项、未到期 1 项）")
+    complete, uninsured = assistants.get("310105001001"), assistants.get("310105001002")
+    this_year = max(dt.date(today.year, 1, 1), today - dt.timedelta(days=20))
+    for assistant in filter(None, (complete, uninsured)):
+        services.assistant_training_add(actor=officer, assistant=assistant, trained_on=this_year, topic=TOPIC,
+                                        hours=Decimal("4"))
+        services.assistant_equipment_issue(actor=officer, assistant=assistant, kind=EquipmentKind.RECORDER,
+                                           issued_on=today - dt.timedelta(days=200), description="DSJ-V9 执法记录仪")
+        services.assistant_allowance_add(actor=officer, assistant=assistant, month=month_start(add_months(today, -1)),
+                                         kind=AllowanceKind.TRANSPORT, amount=Decimal("200"))
+        services.assistant_allowance_add(actor=officer, assistant=assistant, month=month_start(add_months(today, -1)),
+                                         kind=AllowanceKind.COMMUNICATION, amount=Decimal("100"))
+    if complete is not None:
+        services.assistant_insurance_add(actor=officer, assistant=complete, insurer="中国人寿财产保险上海分公司",
+                                         policy_number="PA2026-0001", valid_until=today + dt.timedelta(days=180))
+    if uninsured is not None:
+        # Bought last year and not renewed: expired, so the gap table counts it.
+        services.assistant_insurance_add(actor=officer, assistant=uninsured, insurer="中国人寿财产保险上海分公司",
+                                         policy_number="PA2025-0002", valid_until=today - dt.timedelta(days=10))

@@ -281,3 +281,6 @@ class Correction(models.Model):
     def is_overdue(self, today=None) -> bool:
         """Not done and past its date (the date itself is not overdue)."""
         return self.done_on is None and self.due_on < (today or timezone.localdate())
+from .models_support import (  # noqa: E402,F401  (the app's models are found here)
+    AllowanceKind, AssistantAllowance, AssistantEquipment, AssistantInsurance, AssistantTraining, EquipmentKind,
+)

@@ -22,6 +22,9 @@ from relief import access, jobs, tempfiles
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel
+from .services_support import (  # noqa: F401  (the assistants' support writes, kept beside)
+    assistant_allowance_add, assistant_equipment_issue, assistant_insurance_add, assistant_training_add,
+)
 
 from .models import (
     CheckResult, Correction, ExportStatus, Inspection, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem,

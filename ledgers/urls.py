@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_support
 
 app_name = "ledgers"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("inspections/new/", views.inspection_new, name="inspection_new"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection_detail"),
     path("inspections/corrections/<int:pk>/done/", views.correction_done, name="correction_done"),
+    path("assistants/", views_support.assistant_gaps, name="assistant_gaps"),
+    path("assistants/list/", views_support.assistant_list, name="assistant_list"),
+    path("assistants/<int:pk>/", views_support.assistant_detail, name="assistant_detail"),
 ]

@@ -24,4 +24,6 @@ class PlansConfig(AppConfig):
         auditlog.register(models.TeamMember, m2m_fields={"villages"})
         for model in (models.ServiceRecord, models.ServiceGoal, models.ServiceNote, models.ServiceContact):
             auditlog.register(model)
+        auditlog.register(models.AdviserPost)
+        auditlog.register(models.AdviserPostPerson)
         visit_logged.connect(queue_needs_copy, dispatch_uid="plans.queue_needs_copy")

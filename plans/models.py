@@ -410,3 +410,4 @@ class TeamMember(models.Model):
 from .service_models import (  # noqa: E402,F401  (kept in their own module, registered with this app)
     ContactMethod, GoalStatus, ServiceContact, ServiceGoal, ServiceNote, ServiceRecord, ServiceType,
 )
+from .models_advisers import AdviserPost, AdviserPostKind, AdviserPostPerson  # noqa: E402,F401  (found here)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_advisers
 
 app_name = "plans"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("projects/<int:pk>/edit/", views.project_edit, name="project_edit"),
     path("map/", views.resource_map, name="resource_map"),
     path("teams/", views.team_list, name="team_list"),
+    path("advisers/", views_advisers.adviser_list, name="adviser_list"),
+    path("advisers/new/", views_advisers.adviser_create, name="adviser_create"),
+    path("advisers/<int:pk>/edit/", views_advisers.adviser_edit, name="adviser_edit"),
     path("teams/new/", views.team_create, name="team_create"),
     path("teams/<int:pk>/edit/", views.team_edit, name="team_edit"),
     path("matches/", views.match_list, name="match_list"),

@@ -68,7 +68,9 @@ def policy_detail(request, pk):
 def policy_sheet(request, pk):
     """明白纸: the policy on one printable page, in plain words (seed 003 §三(三))."""
     policy = _visible_policy(request, pk)
-    return TemplateResponse(request, "plans/policy_sheet.html", {"policy": policy})
+    from .views_advisers import sheet_advisers
+
+    return TemplateResponse(request, "plans/policy_sheet.html", {"policy": policy, **sheet_advisers(request)})
 
 
 def _policy_form_page(request, policy=None):

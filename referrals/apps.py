@@ -16,3 +16,5 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.ReferralStep)
         auditlog.register(models.HotlineWorkOrder)
         auditlog.register(models.StepLimit)
+        auditlog.register(models.Patrol, m2m_fields={"staff"})
+        auditlog.register(models.PatrolLead)

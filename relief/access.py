@@ -283,6 +283,12 @@ def keeps_libraries_of(user: User, jurisdiction: Jurisdiction | int) -> bool:
     return user.is_superuser or (user.role in LIBRARY_KEEPERS and can(user, Action.VIEW, jurisdiction))
 
 
+def keeps_township_people_of(user: User, township: Jurisdiction | int) -> bool:
+    """Keeps the township's own people records (adviser posts, the assistants' training, insurance, equipment
+    and allowances): the township's staff, who manage and train their villages' assistants (seed 002 §三(二))."""
+    return user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.EDIT_HOUSEHOLDS, township))
+
+
 def is_village_caseworker(user) -> bool:
     """Serves one village as its caseworker (the households they register are theirs to visit)."""
     return getattr(user, "role", "") == Role.CASEWORKER

@@ -13,6 +13,7 @@ NAVIGATION = [
     ("alerts:list", _("预警")),
     ("referrals:lead_list", _("线索")),
     ("referrals:list", _("转办")),
+    ("referrals:patrol_list", _("街面巡查")),
     ("audit_log", _("审计日志")),
     ("ledgers:index", _("台账")),
     ("ledgers:dashboard", _("统计")),

@@ -369,11 +369,14 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "households.demo.load",
     "visits.demo.load",
     "plans.demo.load",
+    "plans.demo_advisers.load",
     "referrals.demo.load",
     "referrals.hotline_demo.load",
     "plans.service_demo.load",
+    "referrals.demo_patrols.load",
     "imports.demo.load",
     "ledgers.demo.load",
+    "ledgers.demo_inspections.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

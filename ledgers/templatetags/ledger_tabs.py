@@ -14,6 +14,7 @@ TABS = [
     ("ledgers:scorecards", _("考核评分")),
     ("ledgers:sampling", _("随机抽查")),
     ("ledgers:inspections", _("监督检查")),
+    ("ledgers:assistant_gaps", _("协理员保障")),
 ]
 
 

@@ -53,6 +53,7 @@ def _inspection(demo):
 OUTSIDE_OBJECT_KWARGS = {
     "ledgers:inspection_detail": lambda demo: {"pk": _inspection(demo).pk},
     "ledgers:correction_done": lambda demo: {"pk": _inspection(demo).corrections.get().pk},
+    "ledgers:assistant_detail": lambda demo: {"pk": demo.caseworker_c.pk},
     "ledgers:job": _export,
     "ledgers:job_download": _export,
     "ledgers:job_cancel": _export,

@@ -72,9 +72,16 @@ def _service(demo, kind="referral"):
                                          version=None, case_worker=demo.caseworker_c)
     ServiceGoal.objects.create(record=record, text="外乡镇目标", target_on=dt.date.today())
     return record
+def _adviser_post(demo):
+    from plans import services
+
+    return services.adviser_post_save(actor=demo.township2, township=demo.village_c.parent, data={
+        "kind": "centre", "name": "外镇顾问点", "place": "p", "opening_hours": "h", "phone": "1"},
+        people=[{"name": "王一", "phone": "1", "role": "社工"}])
 
 
 OUTSIDE_OBJECT_KWARGS = {
+    "plans:adviser_edit": lambda demo: {"pk": _adviser_post(demo).pk},
     "plans:policy_detail": lambda demo: {"pk": _policy(_other_district()).pk},
     "plans:policy_sheet": lambda demo: {"pk": _policy(_other_district()).pk},
     # Editing: a township-2 policy is readable by township 1 but not theirs to edit.

@@ -17,9 +17,14 @@ def _work_order(demo):
     lead = services.lead_create(actor=demo.township2, channel="hotline", village=demo.village_c,
                                 subject_name="外村群众", description="外村热线来电")
     return services.work_order_register(actor=demo.township2, lead=lead, number="OUTSIDE-1")
+def _patrol(demo):
+    from referrals import services
+
+    return services.patrol_record(actor=demo.township2, village=demo.village_c, area="外村巡查", others="网格员")
 
 
 OUTSIDE_OBJECT_KWARGS = {
+    "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
     "referrals:step": lambda demo: {"pk": draft(demo, demo.village_c).pk, "action": "study"},
     "referrals:create": lambda demo: {"household_pk": make_household(demo.village_c).pk},

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('households', '0010_member_id_number_validator'),
-        ('plans', '0003_one_need_vocabulary'),
+        ('plans', '0004_people_advisers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

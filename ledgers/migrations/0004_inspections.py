@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ledgers', '0002_job_heartbeat_claim'),
+        ('ledgers', '0003_people_assistant_support'),
         ('relief', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
