@@ -37,7 +37,7 @@ def adviser_post_save(*, actor, post: AdviserPost | None = None, township: Juris
     if not access.keeps_township_people_of(actor, township):
         raise _error(_("救助顾问点由乡镇（街道）民政工作人员维护。"))
     if post is not None:
-        post = AdviserPost.objects.select_for_update().filter(pk=post.pk, township=township).first()
+        post = AdviserPost.objects.select_for_update(of=("self",)).filter(pk=post.pk, township=township).first()
         if post is None:
             raise Http404(_("未找到该记录，或它不在您的辖区内。"))
     else:

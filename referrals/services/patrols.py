@@ -85,7 +85,7 @@ def patrol_raise_lead(*, actor, patrol: Patrol | int, village: Jurisdiction | No
     checks the fields and the actor's jurisdiction as for any lead.
     """
     pk = patrol.pk if isinstance(patrol, Patrol) else int(patrol)
-    patrol = Patrol.objects.select_for_update().select_related("township", "village").filter(pk=pk).first()
+    patrol = Patrol.objects.select_for_update(of=("self",)).select_related("township", "village").filter(pk=pk).first()
     if patrol is None:
         raise Http404(_("未找到该记录，或它不在您的辖区内。"))
     access.check(actor, Action.VIEW, patrol.place_id)
