@@ -309,7 +309,9 @@ CACHES = {
     )
 }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Read from the cache, kept in the database (relief/sessions.py); a cached entry lives at most 5 minutes.
+SESSION_ENGINE = "relief.sessions"
+SESSION_CACHE_SECONDS = 300
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "relief.views.csrf_failure"

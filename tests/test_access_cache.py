@@ -70,10 +70,11 @@ def test_a_new_village_under_a_township_is_covered_at_once(make_staff):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_household_page_reads_at_most_20_queries_once_figures_are_kept(client, make_staff):
-    """Issue 14 asks for under 20; with the service-kind section (服务类型) the page reads 20. For a family on the roster and the observation list with visits, alerts and
+def test_the_household_page_reads_under_20_queries_once_figures_are_kept(client, make_staff):
+    """Issue 14 asks for under 20, with the service-kind section (服务类型) on the page. For a family on the roster and the observation list with visits, alerts and
     assistance: what every page shows (grants, alert badge, policy library, 低保 standard) comes from the
-    figure cache, whose own reads (a database table without Redis) are not counted."""
+    figure cache and the session from the cache (relief/sessions.py), whose own reads (a database table
+    without Redis) are not counted."""
     import datetime as dt
 
     from households import services as household_services
@@ -95,4 +96,4 @@ def test_the_household_page_reads_at_most_20_queries_once_figures_are_kept(clien
     with CaptureQueriesContext(connection) as page:
         assert client.get(url).status_code == 200
     counted = [q["sql"] for q in page.captured_queries if "relief_cache" not in q["sql"]]
-    assert len(counted) <= 20, "\n".join(counted)
+    assert len(counted) < 20, "\n".join(counted)
