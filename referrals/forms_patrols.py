@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.validators import validate_person_name
+from relief.models import Jurisdiction
 
 from .models import Urgency
 
@@ -49,6 +50,16 @@ class PatrolForm(forms.Form):
                 self.fields["village"].initial = villages[0].pk
         else:
             self.fields["village"].empty_label = _("跨村巡查（全镇/街道）")
+
+
+class PatrolEditForm(PatrolForm):
+    """Correcting a patrol: everything but its place, which its leads lie in."""
+
+    version = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, staff, **kwargs):
+        super().__init__(*args, villages=Jurisdiction.objects.none(), staff=staff, village_required=False, **kwargs)
+        del self.fields["village"]
 
 
 class PatrolLeadForm(forms.Form):

@@ -26,4 +26,5 @@ urlpatterns = [
     path("patrols/", views_patrols.patrol_list, name="patrol_list"),
     path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
     path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),
+    path("patrols/<int:pk>/edit/", views_patrols.patrol_edit, name="patrol_edit"),
 ]

@@ -15,7 +15,7 @@ from relief.access import Action, access_rule
 from relief.models import Jurisdiction, JurisdictionLevel, Role
 
 from . import selectors_patrols as selectors, services
-from .forms_patrols import PatrolFilterForm, PatrolForm, PatrolLeadForm
+from .forms_patrols import PatrolEditForm, PatrolFilterForm, PatrolForm, PatrolLeadForm
 from .views import _apply_errors
 
 STAFF = [Role.CASEWORKER, Role.TOWNSHIP, Role.DISTRICT]
@@ -72,7 +72,9 @@ def patrol_create(request):
         else:
             messages.success(request, _("巡查记录已保存。巡查中发现困难群众的，请在下面登记线索。"))
             return redirect("referrals:patrol_detail", pk=patrol.pk)
-    return TemplateResponse(request, "referrals/patrol_form.html", {"form": form, "township": township})
+    return TemplateResponse(request, "referrals/patrol_form.html", {
+        "form": form, "township": township,
+        "cancel_url": f"{reverse('referrals:patrol_list')}?township={township.pk}"})
 
 
 def _patrol(request, pk):
@@ -109,4 +111,32 @@ def patrol_detail(request, pk):
     return TemplateResponse(request, "referrals/patrol_detail.html", {
         "patrol": patrol, "staff": list(patrol.staff.select_related("jurisdiction").order_by("username")),
         "leads": [link.lead for link in links], "form": form,
+        "may_edit": access.can(user, Action.EDIT_HOUSEHOLDS, patrol.place_id)
+        and access.may_open(user, "referrals:patrol_edit", patrol.pk),
         "list_url": f"{reverse('referrals:patrol_list')}?township={patrol.township_id}"})
+
+
+@access_rule(Action.EDIT_HOUSEHOLDS, roles=RECORDERS)
+def patrol_edit(request, pk):
+    """Correct a patrol's date, area, people and notes; a patrol changed meanwhile is not overwritten."""
+    patrol = _patrol(request, pk)
+    user = request.user
+    if not access.can(user, Action.EDIT_HOUSEHOLDS, patrol.place_id):
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+    staff = (services.patrol_staff_choices(patrol.township)
+             | user.__class__.objects.filter(pk__in=patrol.staff.values("pk"))).distinct().select_related("jurisdiction")
+    initial = {"version": services.patrol_version(patrol), "patrolled_on": patrol.patrolled_on, "area": patrol.area,
+               "staff": list(patrol.staff.values_list("pk", flat=True)), "others": patrol.others,
+               "people_met": patrol.people_met, "notes": patrol.notes}
+    form = PatrolEditForm(request.POST or None, initial=initial, staff=staff)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patrol_update(actor=user, patrol=patrol, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("巡查记录已修改。"))
+            return redirect("referrals:patrol_detail", pk=patrol.pk)
+    return TemplateResponse(request, "referrals/patrol_form.html", {
+        "form": form, "township": patrol.township, "patrol": patrol,
+        "cancel_url": reverse("referrals:patrol_detail", args=[patrol.pk])})

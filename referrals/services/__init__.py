@@ -33,7 +33,7 @@ from .leads import (
     lead_link_household, lead_start, lead_to_referral,
 )
 from .limits import step_limit_set, step_limits_seed_defaults
-from .patrols import patrol_raise_lead, patrol_record, patrol_staff_choices
+from .patrols import patrol_raise_lead, patrol_record, patrol_staff_choices, patrol_update, patrol_version
 from .rules import DISTRICT, EXTRA_PARTIES, PARTY_LABEL, STEP_RULES, TOWNSHIP, VILLAGE, allowed_steps, can_step, step_party
 from .steps import (
     previous_status, referral_accept, referral_bulk_accept, referral_create, referral_decide_eligible,
@@ -46,7 +46,7 @@ __all__ = [
     "DISTRICT", "EXTRA_PARTIES", "PARTY_LABEL", "STEP_RULES", "TOWNSHIP", "VILLAGE", "LeadDraft", "LeadsOpened", "ReferralConflict",
     "ReferralError", "allowed_steps", "can_step", "lead_close", "lead_create", "lead_create_for_households", "lead_create_many",
     "lead_link_household", "lead_start", "lead_to_referral", "patrol_raise_lead", "patrol_record",
-    "patrol_staff_choices", "previous_status", "referral_accept",
+    "patrol_staff_choices", "patrol_update", "patrol_version", "previous_status", "referral_accept",
     "referral_bulk_accept", "referral_create", "referral_decide_eligible", "referral_decide_ineligible",
     "referral_discussion", "referral_escalate", "referral_help_first", "referral_inform_family",
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",

@@ -52,6 +52,52 @@ def patrol_record(*, actor, township: Jurisdiction | None = None, village: Juris
     if not access.can(actor, Action.EDIT_HOUSEHOLDS, place):
         raise ReferralError({"village": _("请选择您负责的村/社区。")} if village is None
                             else _("您的角色不能登记街面巡查。"))
+    fields = _patrol_fields(township, patrolled_on=patrolled_on, area=area, staff=staff, others=others,
+                            people_met=people_met, notes=notes)
+    staff = fields.pop("staff")
+    now = _now()
+    patrol = Patrol.objects.create(township=township, village=village, recorded_by=actor, created_at=now,
+                                   updated_at=now, **fields)
+    patrol.staff.set(staff)
+    return patrol
+
+
+def patrol_version(patrol: Patrol) -> str:
+    """What an edit form carries of the patrol it was read at: a later save by someone else changes it."""
+    return patrol.updated_at.isoformat()
+
+
+@transaction.atomic
+def patrol_update(*, actor, patrol: Patrol | int, version: str, patrolled_on, area: str, staff=(),
+                  others: str = "", people_met: int = 0, notes: str = "") -> Patrol:
+    """Correct a recorded patrol: its date, area, people and notes (not its place: its leads lie there).
+
+    Whoever may record a patrol of the place may correct it. ``version`` is ``patrol_version`` of the patrol
+    as the form read it; a patrol saved meanwhile by someone else is refused, never overwritten.
+    """
+    pk = patrol.pk if isinstance(patrol, Patrol) else int(patrol)
+    patrol = Patrol.objects.select_for_update(of=("self",)).select_related("township", "village").filter(pk=pk).first()
+    if patrol is None:
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+    access.check(actor, Action.VIEW, patrol.place_id)
+    if not access.can(actor, Action.EDIT_HOUSEHOLDS, patrol.place_id):
+        raise ReferralError(_("您不能修改这条巡查记录。"))
+    if version != patrol_version(patrol):
+        raise ReferralError(_("这条巡查记录已被他人修改，请刷新页面，看过最新内容后再改。"))
+    # Who went on the patrol stays named, even after moving to another post since.
+    fields = _patrol_fields(patrol.township, patrolled_on=patrolled_on, area=area, staff=staff, others=others,
+                            people_met=people_met, notes=notes, keep=set(patrol.staff.values_list("pk", flat=True)))
+    staff = fields.pop("staff")
+    for name, value in fields.items():
+        setattr(patrol, name, value)
+    patrol.updated_at = _now()
+    patrol.save(update_fields=[*fields, "updated_at"])
+    patrol.staff.set(staff)
+    return patrol
+
+
+def _patrol_fields(township, *, patrolled_on, area, staff, others, people_met, notes, keep=frozenset()) -> dict:
+    """The checked fields of a patrol of the township; bad input raises ReferralError per field."""
     patrolled_on = patrolled_on or _today()
     if patrolled_on > _today():
         raise ReferralError({"patrolled_on": _("巡查日期不能晚于今天。")})
@@ -61,19 +107,15 @@ def patrol_record(*, actor, township: Jurisdiction | None = None, village: Juris
     if people_met is None or int(people_met) < 0:
         raise ReferralError({"people_met": _("遇到人数不能为负数。")})
     staff = list(staff or [])
-    allowed = set(patrol_staff_choices(township).values_list("pk", flat=True))
+    allowed = set(patrol_staff_choices(township).values_list("pk", flat=True)) | set(keep)
     outside = [str(u) for u in staff if u.pk not in allowed]
     if outside:
         raise ReferralError({"staff": _("以下人员不是本乡镇（街道）的工作人员：%(n)s。") % {"n": "、".join(outside)}})
     others = (others or "").strip()
     if not staff and not others:
         raise ReferralError({"staff": _("请选择或填写参加巡查的人员。")})
-    now = _now()
-    patrol = Patrol.objects.create(
-        township=township, village=village, patrolled_on=patrolled_on, area=area, others=others,
-        people_met=int(people_met), notes=(notes or "").strip(), recorded_by=actor, created_at=now, updated_at=now)
-    patrol.staff.set(staff)
-    return patrol
+    return {"patrolled_on": patrolled_on, "area": area, "staff": staff, "others": others,
+            "people_met": int(people_met), "notes": (notes or "").strip()}
 
 
 @transaction.atomic

@@ -127,3 +127,48 @@ def test_outside_jurisdiction_patrol_and_township_are_404(client, demo):
     assert client.get(reverse("referrals:patrol_list"), {"township": demo.village_c.parent_id}).status_code == 404
     client.force_login(demo.district_official)
     assert client.get(reverse("referrals:patrol_detail", args=[other.pk])).status_code == 200
+
+
+def test_a_patrol_is_corrected_and_a_stale_form_does_not_overwrite(client, demo):
+    """Township staff correct a patrol on its page; a form read before someone else's save is refused."""
+    patrol = _patrol(demo, staff=[demo.township1, demo.caseworker_a])
+    client.force_login(demo.township1)
+    detail = reverse("referrals:patrol_detail", args=[patrol.pk])
+    edit = reverse("referrals:patrol_edit", args=[patrol.pk])
+    assert edit in client.get(detail).content.decode()
+    page = client.get(edit)
+    form = page.context["form"]
+    assert form.initial["area"] == "长宁路沿线" and "village" not in form.fields
+    stale = {"version": form.initial["version"], "patrolled_on": patrol.patrolled_on.isoformat(),
+             "area": "长宁路—东风路", "staff": [demo.township1.pk], "others": "网格员 李四", "people_met": "5",
+             "notes": "遇到流浪人员一名"}
+    response = client.post(edit, stale)
+    assert response.status_code == 302 and response["Location"] == detail
+    patrol.refresh_from_db()
+    assert (patrol.area, patrol.people_met, patrol.others) == ("长宁路—东风路", 5, "网格员 李四")
+    assert list(patrol.staff.all()) == [demo.township1]
+    # The same form sent again (a second tab, a double submit) was read before that save: refused.
+    response = client.post(edit, {**stale, "area": "旧的内容"})
+    assert response.status_code == 200
+    assert "已被他人修改" in response.content.decode()
+    patrol.refresh_from_db()
+    assert patrol.area == "长宁路—东风路"
+
+
+def test_editing_a_patrol_checks_its_fields_and_its_place(client, demo):
+    patrol = _patrol(demo)
+    version = services.patrol_version(patrol)
+    with pytest.raises(ValidationError) as exc:
+        services.patrol_update(actor=demo.township1, patrol=patrol, version=version, area=" ",
+                               patrolled_on=patrol.patrolled_on, staff=[demo.township1])
+    assert exc.value.message_dict["area"] == ["请填写巡查区域或路线。"]
+    with pytest.raises(Http404):
+        services.patrol_update(actor=demo.township2, patrol=patrol, version=version, area="改",
+                               patrolled_on=patrol.patrolled_on, staff=[demo.township1])
+    village_patrol = services.patrol_record(actor=demo.caseworker_a, village=demo.village_a, area="菜场",
+                                            staff=[demo.caseworker_a])
+    client.force_login(demo.caseworker_b)
+    assert client.get(reverse("referrals:patrol_edit", args=[village_patrol.pk])).status_code == 404
+    client.force_login(demo.caseworker_a)
+    assert client.get(reverse("referrals:patrol_edit", args=[village_patrol.pk])).status_code == 200
+    assert client.get(reverse("referrals:patrol_edit", args=[patrol.pk])).status_code == 404

@@ -25,6 +25,7 @@ def _patrol(demo):
 
 OUTSIDE_OBJECT_KWARGS = {
     "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
+    "referrals:patrol_edit": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
     "referrals:step": lambda demo: {"pk": draft(demo, demo.village_c).pk, "action": "study"},
     "referrals:create": lambda demo: {"household_pk": make_household(demo.village_c).pk},
