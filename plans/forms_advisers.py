@@ -20,6 +20,7 @@ class AdviserPostForm(forms.Form):
     phone = forms.CharField(label=_("咨询电话"), max_length=30, error_messages={"required": _("请填写咨询电话。")},
                             widget=forms.TextInput(attrs={"type": "tel"}))
     is_active = forms.BooleanField(label=_("开放中"), required=False, initial=True)
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)

@@ -25,7 +25,7 @@ from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel, Role
 
 from . import matching
-from .services_advisers import adviser_post_save  # noqa: F401  (the adviser posts' writes, kept beside)
+from .services_advisers import adviser_post_save, adviser_post_version  # noqa: F401  (the adviser posts' writes, kept beside)
 from .models import (
     ItemStatus, Need, PlanItem, PlanProgress, Policy, PolicyCondition, PolicyMatch, Project, Resource, TeamMember,
     TeamRole,

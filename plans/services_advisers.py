@@ -22,14 +22,21 @@ def _error(errors):
     return PlanError(errors)
 
 
+def adviser_post_version(post: AdviserPost) -> str:
+    """What an edit form carries of the post it was read at: a later save changes it."""
+    return post.updated_at.isoformat()
+
+
 @transaction.atomic
 def adviser_post_save(*, actor, post: AdviserPost | None = None, township: Jurisdiction, data: dict,
-                      village: Jurisdiction | None = None, people: list[dict]) -> AdviserPost:
+                      village: Jurisdiction | None = None, people: list[dict],
+                      version: str | None = None) -> AdviserPost:
     """Add or edit an adviser post of a township with the advisers on duty there (the list replaces the old one).
 
     Only the township's own staff keep its posts (access.keeps_township_people_of); another township answers
     404. A village post names a village of the township; the centre and the workstation none. At least one
-    adviser, each with name, phone and role. django-auditlog records the rows.
+    adviser, each with name, phone and role. An edit carries ``adviser_post_version`` of the post as its form
+    read it: a post saved meanwhile by someone else is refused, never overwritten. django-auditlog records the rows.
     """
     if township is None or township.level != JurisdictionLevel.TOWNSHIP:
         raise _error({"township": _("请选择乡镇/街道。")})
@@ -40,6 +47,8 @@ def adviser_post_save(*, actor, post: AdviserPost | None = None, township: Juris
         post = AdviserPost.objects.select_for_update(of=("self",)).filter(pk=post.pk, township=township).first()
         if post is None:
             raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+        if version is not None and version != adviser_post_version(post):
+            raise _error(_("这个顾问点已被他人修改，请刷新页面，看过最新内容后再改。"))
     else:
         post = AdviserPost(township=township)
     for name in POST_FIELDS:

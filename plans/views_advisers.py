@@ -36,7 +36,8 @@ def _form_page(request, township, post=None):
     villages = Jurisdiction.objects.filter(parent=township, level=JurisdictionLevel.VILLAGE).order_by("code")
     initial = {} if post is None else {
         "kind": post.kind, "village": post.village_id, "name": post.name, "place": post.place,
-        "opening_hours": post.opening_hours, "phone": post.phone, "is_active": post.is_active}
+        "opening_hours": post.opening_hours, "phone": post.phone, "is_active": post.is_active,
+        "version": services.adviser_post_version(post)}
     people = [] if post is None else [{"name": p.name, "phone": p.phone, "role": p.role} for p in post.people.all()]
     if request.method == "POST":
         form = AdviserPostForm(request.POST, villages=villages)
@@ -44,9 +45,10 @@ def _form_page(request, township, post=None):
         if form.is_valid() and formset.is_valid():
             data = dict(form.cleaned_data)
             village = data.pop("village")
+            version = data.pop("version") if post is not None else None
             try:
                 saved = services.adviser_post_save(
-                    actor=request.user, post=post, township=township, data=data, village=village,
+                    actor=request.user, post=post, township=township, data=data, village=village, version=version,
                     people=[f.cleaned_data for f in formset.forms if f.cleaned_data])
             except ValidationError as exc:
                 _apply_errors(form, exc)

@@ -104,3 +104,22 @@ def test_policy_sheet_prints_the_viewers_or_the_familys_township_posts(client, d
     assert "江苏路顾问点" in sheet and "受理中心救助顾问点" not in sheet
     client.force_login(demo.township1)
     assert client.get(url, {"township": demo.village_c.parent_id}).status_code == 404
+
+
+def test_an_edit_read_before_another_save_is_refused(client, demo):
+    """Two staff open the same post; the second to save does not overwrite the first's change."""
+    post = _post(demo)
+    client.force_login(demo.township1)
+    url = reverse("plans:adviser_edit", args=[post.pk])
+    version = client.get(url).context["form"].initial["version"]
+    fields = {**{k: v for k, v in CENTRE.items() if k != "is_active"}, "is_active": "on", "version": version,
+              "people-TOTAL_FORMS": "1", "people-INITIAL_FORMS": "0", "people-0-name": "陈慧敏",
+              "people-0-phone": "139", "people-0-role": "社工"}
+    assert client.post(url, {**fields, "opening_hours": "周一至周六 8:30—17:30"}).status_code == 302
+    stale = client.post(url, {**fields, "opening_hours": "工作日 9:00—12:00"})
+    assert stale.status_code == 200 and "已被他人修改" in stale.content.decode()
+    post.refresh_from_db()
+    assert post.opening_hours == "周一至周六 8:30—17:30"
+    with pytest.raises(ValidationError):
+        services.adviser_post_save(actor=demo.township1, post=post, township=post.township, data=CENTRE,
+                                   people=PEOPLE, version="")
