@@ -50,6 +50,9 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
     row = overdue.locator(f"li[data-household='{household.pk}']")
     expect(row).to_contain_text("逾期")
     _fits(page)
+    # Every section chip is in sight on the phone, none hidden past a scrolling strip.
+    assert page.evaluate("""[...document.querySelectorAll('[data-testid=worklist-tabs] a')]
+        .every(a => a.getBoundingClientRect().right <= 360)""")
     row.get_by_test_id("household-link").click()
     expect(page.locator("h1")).to_contain_text("陈秀珍")
     _fits(page)
