@@ -308,7 +308,8 @@ def _batch(rng, people, villages, parents, groups, caseworkers, n, standard, tod
             end = max(end, start)
             records.append(AssistanceRecord(household=household, type=AssistanceType.DIBAO, start_date=start,
                                             end_date=end, monthly_amount=Decimal(rng.randint(300, 1300)),
-                                            note="收入超过标准退出"))
+                                            note="收入超过标准退出" if income >= standard
+                                            else "本人书面申请退出"))
             ended_dibao.add(household.pk)
         for member in people_here:
             if member.disability_type and rng.random() < 0.7:
