@@ -44,7 +44,18 @@ class AlertQuerySet(models.QuerySet):
         return self.filter(status__in=UNHANDLED_STATUSES)
 
     def within(self, village_ids):
-        return self.filter(household__village__in=village_ids)
+        """Alerts of the villages: by their household's village now (alerts follow a household that moves),
+        or, for an alert about no household yet (a lead, a hotline work order), by the village it names."""
+        return self.filter(place_in(village_ids))
+
+    def of_village(self, village):
+        return self.filter(place_in([village.pk if hasattr(village, "pk") else village]))
+
+
+def place_in(village_ids, prefix: str = "") -> Q:
+    """The one rule of where an alert lies, as a Q (see AlertQuerySet.within)."""
+    return (Q(**{f"{prefix}household__village__in": village_ids})
+            | Q(**{f"{prefix}household__isnull": True, f"{prefix}village__in": village_ids}))
 
 
 class Alert(models.Model):
@@ -56,7 +67,13 @@ class Alert(models.Model):
     """
 
     kind = models.CharField(_("预警类型"), max_length=30, choices=AlertKind.choices, db_index=True)
-    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="alerts")
+    household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="alerts",
+                                  null=True, blank=True)
+    # Only for an alert about no household yet (a lead or a hotline work order whose family is not registered):
+    # where it lies. An alert with a household lies where the household lives now.
+    village = models.ForeignKey("relief.Jurisdiction", verbose_name=_("村/社区"), null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="+",
+                                help_text=_("未关联家庭的预警（如线索、热线工单）所在村/社区"))
     reason = models.TextField(_("预警原因"))
     status = models.CharField(_("状态"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN,
                               db_default=AlertStatus.OPEN)
@@ -92,6 +109,8 @@ class Alert(models.Model):
             models.UniqueConstraint(fields=["dedupe_key"], name="alert_dedupe_key_unique"),
             models.CheckConstraint(condition=~Q(status=AlertStatus.CLOSED) | Q(closed_at__isnull=False),
                                    name="alert_closed_has_time"),
+            models.CheckConstraint(condition=Q(household__isnull=False) | Q(village__isnull=False),
+                                   name="alert_lies_somewhere"),
         ]
         indexes = [
             models.Index(fields=["household", "status"], name="alert_household_status"),
@@ -102,7 +121,12 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} · {self.household_id}"
+        return f"{self.get_kind_display()} · {self.household_id or self.source_ref}"
+
+    @property
+    def place_id(self) -> int:
+        """The village the alert lies in (load the household with it)."""
+        return self.household.village_id if self.household_id else self.village_id
 
     @property
     def is_unhandled(self) -> bool:

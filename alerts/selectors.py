@@ -66,33 +66,40 @@ def newest_open_alerts(village_ids, limit: int) -> tuple[list[Alert], int]:
     if not total:
         return [], 0
     newest = open_alerts.order_by("-opened_at", "-pk").values("pk")[:limit]
-    alerts = list(Alert.objects.filter(pk__in=Subquery(newest)).select_related("household", "household__village")
+    alerts = list(Alert.objects.filter(pk__in=Subquery(newest)).select_related("household", "household__village",
+                                                                                "village")
                   .annotate(head_name=head_name_of()).order_by("-opened_at", "-pk"))
     return alerts, total
+
+
+def scoped(queryset: QuerySet[Alert], user, action: str = Action.VIEW) -> QuerySet[Alert]:
+    """The alerts of the queryset the user may act on: by their household's village, or by their own village for
+    an alert about no household (the rule: AlertQuerySet.within)."""
+    return (access.scope(queryset, user, action, field="household__village")
+            | access.scope(queryset.filter(household__isnull=True), user, action, field="village"))
 
 
 def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) -> QuerySet[Alert]:
     """The alerts the user may see, filtered. `village` (a Jurisdiction or pk) narrows within that scope:
     a village outside it yields nothing, never another jurisdiction's alerts."""
-    qs = access.scope(Alert.objects.all(), user, Action.VIEW, field="household__village")
+    qs = scoped(Alert.objects.all(), user)
     if village is not None:
-        qs = qs.filter(household__village=village)
+        qs = qs.of_village(village)
     if status == "unhandled":
         qs = qs.unhandled()
     elif status in AlertStatus.values:
         qs = qs.filter(status=status)
     if kind in AlertKind.values:
         qs = qs.filter(kind=kind)
-    return qs.select_related("household", "household__village", "caseworker", "acknowledged_by",
+    return qs.select_related("household", "household__village", "village", "caseworker", "acknowledged_by",
                              "closed_by").annotate(head_name=head_name_of())
 
 
 def alert_for(user, pk, action: str = Action.VIEW) -> Alert:
     """One alert with everything its page shows; 404 outside the user's jurisdiction for `action`."""
-    qs = access.scope(Alert.objects.select_related("household", "household__village", "caseworker", "rule",
-                                                   "event", "opened_by", "acknowledged_by", "closed_by")
-                      .annotate(head_name=head_name_of()),
-                      user, action, field="household__village")
+    qs = scoped(Alert.objects.select_related("household", "household__village", "village", "caseworker", "rule",
+                                             "event", "opened_by", "acknowledged_by", "closed_by")
+                .annotate(head_name=head_name_of()), user, action)
     return get_object_or_404(qs, pk=pk)
 
 
@@ -105,7 +112,7 @@ def alert_counts(user, village=None) -> dict[str, int]:
     def count() -> dict[str, int]:
         qs = Alert.objects.within(village_ids)
         if village is not None:
-            qs = qs.filter(household__village=village)
+            qs = qs.of_village(village)
         return qs.aggregate(
             open=Count("pk", filter=Q(status=AlertStatus.OPEN)),
             acknowledged=Count("pk", filter=Q(status=AlertStatus.ACKNOWLEDGED)),

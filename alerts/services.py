@@ -1,13 +1,16 @@
 """Writes of alerts: the one owner of the Alert table. Every app that opens, closes or re-assigns an
 alert does it here (visits: overdue visits; referrals: deadlines; alerts/jobs.py: status changes).
 
-    alert_open(*, kind: str, household: Household, reason: str, dedupe_key: str,
-               actor: User | None = None, caseworker: User | None = None, source_ref: str = "",
+    alert_open(*, kind: str, household: Household | None, reason: str, dedupe_key: str,
+               village: Jurisdiction | None = None, actor: User | None = None,
+               caseworker: User | None = None, source_ref: str = "",
                rule: AlertRule | None = None, event: HouseholdEvent | None = None,
                period_start: date | None = None) -> tuple[Alert, bool]
 
     Opens an alert (kind: alerts.models.AlertKind, e.g. AlertKind.REFERRAL_OVERDUE) about a
-    household, with the reason in words. Idempotent: a second call with the same dedupe_key
+    household, with the reason in words; about no household yet (a lead, a hotline work order whose
+    family is not registered), it names the village instead, and `source_ref` ("lead:7") the record.
+    Idempotent: a second call with the same dedupe_key
     returns the existing alert and False, whatever its status — so choose a key that names the
     occurrence, e.g. f"referral_overdue:{referral.pk}:{deadline:%Y-%m-%d}". actor=None means the
     system opened it. Safe inside the caller's transaction and under concurrent calls.
@@ -17,7 +20,7 @@ alert does it here (visits: overdue visits; referrals: deadlines; alerts/jobs.py
 
 Set-based, for jobs that handle thousands at once (a fixed number of statements):
 
-    alerts_open_from_rows(*, kind, rows) -> int          # INSERT … SELECT … ON CONFLICT DO NOTHING
+    alerts_open_from_rows(*, kind, rows, columns=ROW_COLUMNS) -> int  # INSERT … SELECT … ON CONFLICT DO NOTHING
     alerts_open_many(*, alerts) -> int                   # unsaved Alert objects, ignoring known keys
     alerts_close_except(*, kind, keep_dedupe_keys, note) -> int
     alerts_follow_households(*, kind) -> int             # re-assign to whoever answers for the household now
@@ -35,7 +38,7 @@ from django.utils.translation import gettext as _
 from households.models import Household, HouseholdEvent, RosterEntry
 from relief import access, figure_cache
 from relief.access import Action
-from relief.models import User
+from relief.models import Jurisdiction, User
 
 from .models import Alert, AlertKind, AlertRule, AlertStatus, UNHANDLED_STATUSES
 from .selectors import ALERTS_TOPIC, assignee_expression, household_caseworker
@@ -44,9 +47,10 @@ from .selectors import ALERTS_TOPIC, assignee_expression, household_caseworker
 def alert_open(
     *,
     kind: str,
-    household: Household,
+    household: Household | None,
     reason: str,
     dedupe_key: str,
+    village: Jurisdiction | None = None,
     actor: User | None = None,
     caseworker: User | None = None,
     source_ref: str = "",
@@ -61,12 +65,15 @@ def alert_open(
         raise ValidationError({"reason": _("请写明预警原因。")})
     if not dedupe_key:
         raise ValidationError({"dedupe_key": _("缺少去重键。")})
+    if household is None and village is None:
+        raise ValidationError({"household": _("预警须关联家庭，或写明所在村/社区。")})
     existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
-    if caseworker is None:
+    if caseworker is None and household is not None:
         caseworker = household_caseworker(household)
-    alert = Alert(kind=kind, household=household, reason=reason.strip(), dedupe_key=dedupe_key, opened_by=actor,
+    alert = Alert(kind=kind, household=household, village=None if household is not None else village,
+                  reason=reason.strip(), dedupe_key=dedupe_key, opened_by=actor,
                   caseworker=caseworker, source_ref=source_ref, rule=rule, event=event, period_start=period_start)
     try:
         # A savepoint: a concurrent call that won the race leaves the caller's transaction usable.
@@ -82,14 +89,14 @@ def alert_open(
 
 
 def _check_alert_access(actor: User, alert: Alert) -> None:
-    if actor is not None and not access.can(actor, Action.LOG_VISITS, alert.household.village_id):
-        raise ValidationError(_("该预警的家庭不在您的辖区内，不能处理。"))
+    if actor is not None and not access.can(actor, Action.LOG_VISITS, alert.place_id):
+        raise ValidationError(_("该预警不在您的辖区内，不能处理。"))
 
 
 @transaction.atomic
 def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
     """Mark a new alert as seen (已知悉): it stays in the inbox until closed."""
-    alert = Alert.objects.select_for_update().select_related("household").get(pk=alert.pk)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("household").get(pk=alert.pk)
     _check_alert_access(actor, alert)
     if alert.status != AlertStatus.OPEN:
         raise ValidationError(_("只有新预警可以标记为已知悉（当前状态：%(s)s）。") % {"s": alert.get_status_display()})
@@ -104,7 +111,7 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
 @transaction.atomic
 def alert_close(*, actor: User | None, alert: Alert, note: str = "") -> Alert:
     """Close an alert with who, when and what was done. actor=None: closed by the system."""
-    alert = Alert.objects.select_for_update().select_related("household").get(pk=alert.pk)
+    alert = Alert.objects.select_for_update(of=("self",)).select_related("household").get(pk=alert.pk)
     _check_alert_access(actor, alert)
     if alert.status == AlertStatus.CLOSED:
         raise ValidationError(_("该预警已于 %(t)s 关闭。") % {
@@ -122,19 +129,27 @@ def alert_close(*, actor: User | None, alert: Alert, note: str = "") -> Alert:
 
 # ---------------------------------------------------------------- set-based, for the jobs
 
-def alerts_open_from_rows(*, kind: str, rows: QuerySet) -> int:
+ROW_COLUMNS = ("dedupe_key", "household_id", "reason", "caseworker_id", "period_start")
+# Columns a job may add after ROW_COLUMNS (an alert about no household names its village and its record).
+EXTRA_ROW_COLUMNS = ("village_id", "source_ref")
+
+
+def alerts_open_from_rows(*, kind: str, rows: QuerySet, columns: tuple[str, ...] = ROW_COLUMNS) -> int:
     """Open one alert of `kind` per row of `rows` that has no alert yet, in one INSERT … SELECT.
 
-    `rows` is a values_list queryset of (dedupe_key, household_id, reason, caseworker_id, period_start)
-    in that order. Rows whose dedupe key is already taken are skipped (ON CONFLICT DO NOTHING), so a job
+    `rows` is a values_list queryset of `columns`: (dedupe_key, household_id, reason, caseworker_id,
+    period_start) in that order, then any of EXTRA_ROW_COLUMNS (a row with no household must give
+    village_id, which the table's constraint checks). Rows whose dedupe key is already taken are skipped
+    (ON CONFLICT DO NOTHING), so a job
     running twice opens nothing twice. Returns the number of alerts opened.
     """
     if kind not in AlertKind.values:
         raise ValidationError({"kind": _("未知的预警类型：%(k)s。") % {"k": kind}})
+    if tuple(columns[:len(ROW_COLUMNS)]) != ROW_COLUMNS or set(columns[len(ROW_COLUMNS):]) - set(EXTRA_ROW_COLUMNS):
+        raise ValueError(f"alerts_open_from_rows: columns {columns} are not {ROW_COLUMNS} + {EXTRA_ROW_COLUMNS}")
     select_sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in (
-        "dedupe_key", "household_id", "reason", "caseworker_id", "period_start", "kind", "status", "opened_at"))
+    columns = ", ".join(quote(c) for c in (*columns, "kind", "status", "opened_at"))
     # The constant columns are bound parameters; they come first in the text, so first in params.
     insert_sql = (
         f"INSERT INTO {quote(Alert._meta.db_table)} ({columns}) "

@@ -36,7 +36,7 @@ def alert_detail(request, pk):
     alert = selectors.alert_for(request.user, pk)
     return TemplateResponse(request, "alerts/detail.html", {
         "alert": alert, "close_form": AlertCloseForm(),
-        "may_handle": access.can(request.user, Action.LOG_VISITS, alert.household.village_id),
+        "may_handle": access.can(request.user, Action.LOG_VISITS, alert.place_id),
     })
 
 

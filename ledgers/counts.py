@@ -190,7 +190,7 @@ def alert_weeks(ids: list[int], start: dt.date, end: dt.date, today: dt.date) ->
         cursor += dt.timedelta(weeks=1)
 
     def per_week(field):
-        rows = (Alert.objects.filter(on_days(field, first, end), household__village__in=ids)
+        rows = (Alert.objects.filter(on_days(field, first, end)).within(ids)
                 .annotate(w=TruncWeek(field)).values("w").order_by("w").annotate(n=Count("pk")).values_list("w", "n"))
         return {_day(w): n for w, n in rows}
 

@@ -18,3 +18,11 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.StepLimit)
         auditlog.register(models.Patrol, m2m_fields={"staff"})
         auditlog.register(models.PatrolLead)
+
+        from django.utils.translation import gettext_lazy as _
+
+        from alerts.sources import register_source
+
+        # Alerts name a lead (step limits, hotline work orders) or a referral (deadlines) in source_ref.
+        register_source("lead", url_name="referrals:lead_detail", label=_("线索 {pk}"))
+        register_source("referral", url_name="referrals:detail", label=_("转办 {pk}"))

@@ -81,15 +81,17 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
             reason=_("转办%(pk)s“%(step)s”环节超时（%(level)s办理，期限%(due)s，%(left)s）。") % {
                 "pk": referral.pk, "step": clock.step_label, "level": clock.level_label, "due": _due_words(clock),
                 "left": clock.left_text(now)}))
-    leads = (Lead.objects.filter(lead_late_q(table, now), household__isnull=False)
+    # A lead about no registered family yet is alerted all the same, in its village (alerts/sources.py links it).
+    leads = (Lead.objects.filter(lead_late_q(table, now))
              .annotate(household_caseworker=household_caseworker_expression())
-             .only("pk", "status", "urgency", "received_at", "household_id"))
+             .only("pk", "status", "urgency", "received_at", "household_id", "village_id"))
     for lead in leads.iterator(chunk_size=1000):
         clock = clock_of_lead(lead, table)
         key = lead_step_key(lead.pk)
         keys.append(key)
         alerts.append(Alert(
             kind=AlertKind.STEP_OVERDUE, household_id=lead.household_id, dedupe_key=key, source_ref=f"lead:{lead.pk}",
+            village_id=None if lead.household_id else lead.village_id,
             caseworker_id=lead.household_caseworker,
             reason=_("线索%(pk)s登记后未按时村级研究（期限%(due)s，%(left)s）。") % {
                 "pk": lead.pk, "due": _due_words(clock), "left": clock.left_text(now)}))
@@ -147,17 +149,17 @@ def deadline_alerts_task(today: str | None = None) -> dict:
 
 def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
     """热线工单超时, set-based: one INSERT … SELECT opens an alert per work order past its current deadline (the
-    first response, else the feedback) whose lead names a household — alerts are about households; a work
-    order whose lead has none yet is on the township's 热线工单 list as 已超时 all the same — and one UPDATE
-    closes the alerts of work orders no longer overdue (answered, or a deadline moved). Idempotent: the dedupe
-    key names the work order and the stage (`hotline_overdue:<id>:response|feedback`)."""
+    first response, else the feedback) — about the lead's household, or, while the lead names none, about the
+    lead in its village — and one UPDATE closes the alerts of work orders no longer overdue (answered, or a
+    deadline moved). Idempotent: the dedupe key names the work order and the stage
+    (`hotline_overdue:<id>:response|feedback`)."""
     from django.db.models import CharField, DateField, F, Value
     from django.db.models.functions import Cast, Concat
     from django.db.models import Case, When
 
     from alerts.models import AlertKind
     from alerts.selectors import household_caseworker_expression
-    from alerts.services import alerts_close_except, alerts_open_from_rows
+    from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
 
     from .models import HotlineWorkOrder
     from .services.hotline import ALERT_PREFIX
@@ -172,12 +174,17 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
              default=Value(_("：已首次响应，反馈期限已过，尚未登记反馈。"))), output_field=CharField())
     overdue = HotlineWorkOrder.objects.overdue(now)
     with transaction.atomic():
-        rows = (overdue.filter(lead__household__isnull=False)
+        rows = (overdue
                 .annotate(key=key, reason_text=reason,
                           assignee=household_caseworker_expression("lead__household__"),
-                          period=Cast(Value(None), DateField()))
-                .values_list("key", "lead__household_id", "reason_text", "assignee", "period"))
-        opened = alerts_open_from_rows(kind=AlertKind.HOTLINE_OVERDUE, rows=rows)
+                          period=Cast(Value(None), DateField()),
+                          alert_place=Case(When(lead__household__isnull=True, then=F("lead__village_id")),
+                                           default=None),
+                          alert_source=Concat(Value("lead:"), Cast("lead_id", CharField()), output_field=CharField()))
+                .values_list("key", "lead__household_id", "reason_text", "assignee", "period", "alert_place",
+                             "alert_source"))
+        opened = alerts_open_from_rows(kind=AlertKind.HOTLINE_OVERDUE, rows=rows,
+                                       columns=(*ROW_COLUMNS, "village_id", "source_ref"))
         closed = alerts_close_except(kind=AlertKind.HOTLINE_OVERDUE,
                                      keep_dedupe_keys=overdue.annotate(key=key).values("key"),
                                      note=_("工单已响应或已反馈，或期限已调整，不再超时，系统自动关闭。"))

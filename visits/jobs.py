@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,7 +84,8 @@ def township_summaries(week_start: dt.date | None = None) -> dict[str, int]:
         .values(t=F(township)).annotate(n=Count("pk"), households=Count("household", distinct=True))
     }
     alerts = {
-        row["t"]: row for row in Alert.objects.values(t=F(township)).annotate(
+        # An alert about no household yet lies in its own village (alerts.models.place_in).
+        row["t"]: row for row in Alert.objects.values(t=Coalesce(F(township), F("village__parent_id"))).annotate(
             new=Count("pk", filter=Q(opened_at__gte=start_at, opened_at__lt=end_at)),
             unhandled=Count("pk", filter=Q(status__in=UNHANDLED_STATUSES)),
             overdue=Count("pk", filter=Q(status__in=UNHANDLED_STATUSES, kind=AlertKind.OVERDUE_VISIT)),

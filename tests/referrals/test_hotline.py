@@ -148,12 +148,19 @@ def test_the_scan_opens_an_alert_per_overdue_stage_and_closes_it_when_answered(d
     received = timezone.now() - 30 * HOURS
     order = work_order(demo, household=household, received=received)  # response due 6 hours ago
     unlinked = work_order(demo, number="SH0002", received=received)
-    assert hotline_overdue_alerts() == {"opened": 1, "closed": 0}
+    assert hotline_overdue_alerts() == {"opened": 2, "closed": 0}
     assert hotline_overdue_alerts() == {"opened": 0, "closed": 0}
-    alert = Alert.objects.get(kind=AlertKind.HOTLINE_OVERDUE)
-    assert alert.household == household and alert.dedupe_key == f"hotline_overdue:{order.pk}:response"
+    alert = Alert.objects.get(kind=AlertKind.HOTLINE_OVERDUE, household=household)
+    assert alert.dedupe_key == f"hotline_overdue:{order.pk}:response" and alert.village is None
     assert "SH0001" in alert.reason and "首次响应" in alert.reason
-    # The unlinked lead's work order has no household to alert about: it is on the list as overdue.
+    assert alert.source_ref == f"lead:{order.lead_id}"
+    # The unlinked lead's work order has no household yet: its alert lies in the lead's village, linked to the lead.
+    about_lead = Alert.objects.get(kind=AlertKind.HOTLINE_OVERDUE, household__isnull=True)
+    assert about_lead.village_id == unlinked.lead.village_id and about_lead.source_ref == f"lead:{unlinked.lead_id}"
+    from alerts.sources import source_of
+
+    assert source_of(about_lead.source_ref, demo.township1).url == reverse("referrals:lead_detail",
+                                                                           args=[unlinked.lead_id])
     assert set(HotlineWorkOrder.objects.overdue()) == {order, unlinked}
 
     order = respond(order, demo.township1)

@@ -197,13 +197,21 @@ def test_a_lead_not_studied_in_time_alerts_its_caseworker_until_it_is_closed(dem
     no_household = services.lead_create(actor=demo.township1, channel=LeadChannel.HOTLINE, description="热线",
                                         village=demo.village_a, subject_name="张三",
                                         received_at=timezone.now() - dt.timedelta(days=8))
-    assert step_alerts()["opened"] == 1
+    assert step_alerts()["opened"] == 2
     alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"lead:{lead.pk}")
     assert alert.caseworker == demo.caseworker_a and "村级研究" in alert.reason
-    assert not Alert.objects.filter(source_ref=f"lead:{no_household.pk}").exists()
+    # A lead about no registered family is alerted too, in its village, for the village's caseworkers.
+    unlinked = Alert.objects.get(source_ref=f"lead:{no_household.pk}")
+    assert unlinked.household is None and unlinked.village == demo.village_a
+    from alerts.selectors import alerts_for
+
+    assert unlinked in alerts_for(demo.caseworker_a) and unlinked in alerts_for(demo.township1)
+    assert unlinked not in alerts_for(demo.caseworker_b) and unlinked not in alerts_for(demo.township2)
     services.lead_close(actor=demo.caseworker_a, lead=lead, reason="经核实已享受低保")
+    services.lead_close(actor=demo.caseworker_a, lead=no_household, reason="经核实非本村居民")
     alert.refresh_from_db()
-    assert alert.status == AlertStatus.CLOSED
+    unlinked.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED and unlinked.status == AlertStatus.CLOSED
 
 
 # ---------------------------------------------------------------- pages
