@@ -153,7 +153,7 @@ class Household(models.Model):
     hukou_division_code = models.CharField(_("户籍地区划代码"), max_length=12, blank=True,
                                            help_text=_("户籍地不在本系统内时填写，12位统计用区划代码（或前6位、9位）"))
     hukou_division_name = models.CharField(_("户籍地区划名称"), max_length=100, blank=True,
-                                           help_text=_("如：重庆市彭水苗族土家族自治县河鱼乡"))
+                                           help_text=_("如：重庆市城口县河鱼乡"))
     per_capita_income = models.DecimalField(
         _("家庭月人均收入（元）"), max_digits=10, decimal_places=2, null=True, blank=True, default=None,
         validators=[MinValueValidator(0, _("收入不能为负数。"))],

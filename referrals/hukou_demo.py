@@ -69,10 +69,10 @@ def load(stdout=None) -> None:
     cw_c = staff[home_c.pk]
     family = _set_hukou(cw_c, family, f"{MARK}（户籍在华阳路街道，随子女居住）", hukou_township=t1,
                         hukou_address=f"{t1.name}长宁路{family.pk % 900 + 100}号")
-    referral = services.referral_create(
-        actor=cw_c, household=family, requested=OutcomeAssistance.DIBAO,
-        summary="户主户籍在华阳路街道，随子女在本社区居住；子女失业，家庭收入低于低保标准。")
     with clock.days_ago(3):
+        referral = services.referral_create(
+            actor=cw_c, household=family, requested=OutcomeAssistance.DIBAO,
+            summary="户主户籍在华阳路街道，随子女在本社区居住；子女失业，家庭收入低于低保标准。")
         services.referral_study(actor=cw_c, referral=referral, meeting_date=clock.today(),
                                 participants="社区书记、主任、协理员", conclusion="情况属实，报乡镇（户籍地办理）")
     with clock.days_ago(2):
@@ -83,9 +83,9 @@ def load(stdout=None) -> None:
     cw_d = staff[home_d.pk]
     second = _set_hukou(cw_d, second, f"{MARK}（户籍在华阳路街道）", hukou_township=t1,
                         hukou_address=f"{t1.name}定西路{second.pk % 900 + 100}号")
-    done = services.referral_create(actor=cw_d, household=second, requested=OutcomeAssistance.TEMPORARY,
-                                    summary="户籍在华阳路街道，在本社区租住；突发重病，医疗费用负担重。")
     with clock.days_ago(20):
+        done = services.referral_create(actor=cw_d, household=second, requested=OutcomeAssistance.TEMPORARY,
+                                        summary="户籍在华阳路街道，在本社区租住；突发重病，医疗费用负担重。")
         services.referral_study(actor=cw_d, referral=done, meeting_date=clock.today(),
                                 participants="社区两委成员4人", conclusion="同意报送")
         services.referral_submit(actor=cw_d, referral=done)
@@ -103,9 +103,10 @@ def load(stdout=None) -> None:
     outside = _set_hukou(cw_a, outside, f"{MARK}（易地扶贫搬迁后在本社区居住，户籍仍在重庆市城口县河鱼乡）",
                          hukou_division_code=OUTSIDE_CODE, hukou_division_name=OUTSIDE_NAME,
                          hukou_address=f"{OUTSIDE_NAME}河鱼社区")
-    case = services.referral_create(actor=cw_a, household=outside, requested=OutcomeAssistance.DIBAO,
-                                    summary="易地扶贫搬迁家庭，户籍在重庆市城口县河鱼乡；户主患慢性病，无稳定收入。")
     with clock.days_ago(70):
+        case = services.referral_create(
+            actor=cw_a, household=outside, requested=OutcomeAssistance.DIBAO,
+            summary="易地扶贫搬迁家庭，户籍在重庆市城口县河鱼乡；户主患慢性病，无稳定收入。")
         services.referral_study(actor=cw_a, referral=case, meeting_date=clock.today(),
                                 participants="社区书记、主任、协理员", conclusion="报街道，并请户籍地协查")
         services.referral_submit(actor=cw_a, referral=case)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -52,7 +53,7 @@ def letter_list(request):
     form = LetterFilterForm(request.GET or None)
     state = form.cleaned_data.get("state", "") if form.is_valid() else ""
     letters = letters_for(request.user).state(state).order_by("reply_due", "pk") if state \
-        else letters_for(request.user).order_by("answered_on", "reply_due", "pk")
+        else letters_for(request.user).order_by(F("answered_on").asc(nulls_first=True), "reply_due", "pk")
     page = Paginator(letters, 30).get_page(request.GET.get("page"))
     counts = {s: letters_for(request.user).state(s).count() for s in LetterState.values}
     return TemplateResponse(request, "referrals/letter_list.html", {

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='household',
             name='hukou_division_name',
-            field=models.CharField(blank=True, help_text='如：重庆市彭水苗族土家族自治县河鱼乡', max_length=100, verbose_name='户籍地区划名称'),
+            field=models.CharField(blank=True, help_text='如：重庆市城口县河鱼乡', max_length=100, verbose_name='户籍地区划名称'),
         ),
         migrations.AddField(
             model_name='household',
