@@ -338,3 +338,27 @@ class TestLetters:
         client.force_login(demo.township2)
         assert client.get(letter.get_absolute_url()).status_code == 404
         assert 'data-testid="letter-row"' not in client.get(reverse("referrals:letters")).content.decode()
+
+
+# ---------------------------------------------------------------- the demo
+def test_demo_shows_each_branch_and_is_idempotent(demo, monkeypatch):
+    from io import StringIO
+
+    from households import demo as households_demo
+    from referrals import hukou_demo
+
+    monkeypatch.setattr(households_demo, "DEMO_HOUSEHOLDS", 240)
+    households_demo.load()
+    out = StringIO()
+    hukou_demo.load(stdout=out)
+    assert "人户分离演示" in out.getvalue()
+    handed = Referral.objects.filter(hukou_handover__township=demo.village_a.parent)
+    assert set(handed.values_list("status", flat=True)) == {ReferralStatus.SUBMITTED, ReferralStatus.ELIGIBLE}
+    assert set(handed.values_list("village__parent", flat=True)) == {demo.village_c.parent_id}
+    waiting = handed.get(status=ReferralStatus.SUBMITTED)
+    assert "accept" in services.allowed_steps(demo.township1, waiting)
+    assert not services.allowed_steps(demo.township2, waiting)
+    assert sorted(letter.state for letter in CooperationLetter.objects.all()) == ["answered", "awaiting", "overdue"]
+    assert Alert.objects.filter(kind=AlertKind.LETTER_OVERDUE, status=AlertStatus.OPEN).count() == 1
+    hukou_demo.load()
+    assert CooperationLetter.objects.count() == 3 and HukouHandover.objects.count() == 2
