@@ -27,6 +27,7 @@ class AlertKind(models.TextChoices):
     STEP_OVERDUE = "step_overdue", _("环节超时")
     CONTACT_DUE = "contact_due", _("跟踪联系到期")
     SERVICE_REVIEW_DUE = "service_review_due", _("服务类型待复核")
+    LETTER_OVERDUE = "letter_overdue", _("协查函逾期未复")
     OTHER = "other", _("其他")
 
 

@@ -142,12 +142,27 @@ class HouseholdForm(forms.ModelForm):
             field.choices = [("", UNRECORDED), *[c for c in field.choices if c[0] != ""]]
             field.help_text = _("不清楚时选“未登记”。")
         self.fields["phone"].widget.attrs.update({"type": "tel", "inputmode": "tel"})
+        # The hukou place: any township the installation holds (of any district), or a division outside it.
+        township = self.fields["hukou_township"]
+        township.queryset = Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).select_related(
+            "parent").order_by("code")
+        township.label_from_instance = lambda t: f"{t.parent.name if t.parent_id else ''} {t.name}".strip()
+        township.empty_label = _("不在本系统内或未登记")
+        self.fields["hukou_division_code"].widget.attrs.update({"inputmode": "numeric", "maxlength": "12"})
+        order = list(self.fields)
+        for name in ("hukou_division_name", "hukou_division_code", "hukou_township"):
+            order.remove(name)
+            order.insert(order.index("hukou_address") + 1, name)
+        self.order_fields(order)
 
     def clean(self):
         data = super().clean()
         group, village = data.get("group"), data.get("village")
         if group and village and group.parent_id != village.pk:
             self.add_error("group", _("所选村民小组不属于该村/社区。"))
+        if data.get("hukou_township") and (data.get("hukou_division_code") or data.get("hukou_division_name")):
+            self.add_error("hukou_division_code", _(
+                "户籍地已选本系统内的乡镇（街道），区划代码和名称请留空（二者只填一项）。"))
         return data
 
     def service_fields(self) -> dict:

@@ -143,6 +143,17 @@ class Household(models.Model):
     hukou_type = models.CharField(_("户籍性质"), max_length=10, choices=HukouType.choices, blank=True, default="")
     residence_differs = models.BooleanField(_("人户分离"), default=False,
                                             help_text=_("居住地与户籍地不一致时，由居住地负责发现，并与户籍地协同。"))
+    # The hukou place (户籍地) where handling (办理) belongs when it is not the residence (seed 004 §二(二)): a
+    # township the installation holds, or, when it is not in the system, its division code and name. At most
+    # one of the two; households.services.hukou_place_clean checks it.
+    hukou_township = models.ForeignKey(Jurisdiction, verbose_name=_("户籍地乡镇（街道）"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="hukou_households",
+                                       limit_choices_to={"level": "township"},
+                                       help_text=_("户籍地在本系统内的乡镇（街道）；不在本系统内时留空，填写区划代码和名称。"))
+    hukou_division_code = models.CharField(_("户籍地区划代码"), max_length=12, blank=True,
+                                           help_text=_("户籍地不在本系统内时填写，12位统计用区划代码（或前6位、9位）"))
+    hukou_division_name = models.CharField(_("户籍地区划名称"), max_length=100, blank=True,
+                                           help_text=_("如：重庆市城口县河鱼乡"))
     per_capita_income = models.DecimalField(
         _("家庭月人均收入（元）"), max_digits=10, decimal_places=2, null=True, blank=True, default=None,
         validators=[MinValueValidator(0, _("收入不能为负数。"))],
@@ -209,6 +220,19 @@ class Household(models.Model):
     @property
     def hukou_type_label(self) -> str:
         return self.get_hukou_type_display() if self.hukou_type else str(UNRECORDED)
+
+    @property
+    def hukou_place_label(self) -> str:
+        """The hukou place as a person reads it: the township in the system, or the division outside it."""
+        if self.hukou_township_id:
+            return self.hukou_township.full_name
+        if self.hukou_division_code:
+            return f"{self.hukou_division_name}（{self.hukou_division_code}，{_('不在本系统内')}）"
+        return ""
+
+    @property
+    def hukou_outside_system(self) -> bool:
+        return not self.hukou_township_id and bool(self.hukou_division_code)
 
     @property
     def housing_label(self) -> str:

@@ -68,7 +68,8 @@ def household_get(user, pk, action: str = Action.VIEW, with_check_flags: bool = 
     with_check_flags: also whether it has quarterly-check entries, a written refusal or whole-household checks
     (three EXISTS in the same query), so the household page reads those records only for families that have them.
     """
-    qs = households_for(user, action).select_related("village__parent__parent", "group", "caseworker")
+    qs = households_for(user, action).select_related("village__parent__parent", "group", "caseworker",
+                                                  "hukou_township__parent")
     if with_check_flags:
         own = {"household_id": OuterRef("pk")}
         qs = qs.annotate(has_quarterly_entries=Exists(QuarterlyCheckEntry.objects.filter(**own)),

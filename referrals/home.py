@@ -14,6 +14,7 @@ from relief.models import Role
 
 from .models import Referral, ReferralStatus as S
 from .selectors import open_lead_count, work_orders_for
+from .services.rules import visible_referrals
 
 
 def cards(user) -> list[HomeCard]:
@@ -25,7 +26,7 @@ def cards(user) -> list[HomeCard]:
         result.extend(work_order_cards(user))
     if not access.may_open(user, "referrals:list"):
         return result
-    referrals = access.scope(Referral.objects.all(), user, Action.VIEW)
+    referrals = visible_referrals(user)
     base = reverse("referrals:list")
     if user.role == Role.CASEWORKER:
         result.append(HomeCard(_("村级待报送转办"), referrals.at_village().count(), base + "?status=village"))

@@ -52,8 +52,11 @@ def leads_filtered(user, *, village=None, status: str = "", channel: str = "", t
 
 
 def referrals_for(user) -> QuerySet[Referral]:
-    return (access.scope(Referral.objects.all(), user, Action.VIEW)
-            .select_related("village", "household").annotate(head_name=_head_name()))
+    """Referrals of the user's villages and those handed over to their hukou township (services.rules)."""
+    from .services.rules import visible_referrals
+
+    return (visible_referrals(user).select_related("village", "household")
+            .annotate(head_name=_head_name(), hukou_township_name=F("hukou_handover__township__name")))
 
 
 def referrals_filtered(user, *, village=None, department: str = "", status: str = "",
@@ -89,7 +92,9 @@ def referrals_filtered(user, *, village=None, department: str = "", status: str 
 
 def department_counts(user) -> list[dict]:
     """Per department: open referrals and how many are past their deadline (清单管理), one query."""
-    rows = (access.scope(Referral.objects.exclude(department=""), user, Action.VIEW)
+    from .services.rules import visible_referrals
+
+    rows = (visible_referrals(user, Referral.objects.exclude(department=""))
             .values("department")
             .annotate(open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
                       overdue=Count("pk", filter=referral_overdue_q()),

@@ -195,3 +195,11 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
 def hotline_overdue_alerts_task() -> dict:
     """Every quarter of an hour: alerts for hotline work orders past their deadline, closed once answered."""
     return hotline_overdue_alerts()
+
+
+@shared_task(name="referrals.letter_overdue_alerts", **RETRY)
+def letter_overdue_alerts_task(today: str | None = None) -> dict:
+    """Every morning: 协查函逾期未复 alerts for cooperation letters unanswered past their reply deadline."""
+    from .services.hukou import letters_overdue_scan
+
+    return letters_overdue_scan(dt.date.fromisoformat(today) if today else None)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotline_views, views, views_patrols
+from . import hotline_views, views, views_hukou, views_patrols
 
 app_name = "referrals"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("hotline/import/confirm/", hotline_views.hotline_import_confirm, name="hotline_import_confirm"),
     path("hotline/import/template.xlsx", hotline_views.hotline_template, name="hotline_template"),
     path("hotline/<int:pk>/<str:action>/", hotline_views.work_order_action, name="work_order_action"),
+    path("letters/", views_hukou.letter_list, name="letters"),
+    path("letters/<int:pk>/", views_hukou.letter_detail, name="letter_detail"),
+    path("<int:referral_pk>/letters/new/", views_hukou.letter_create, name="letter_create"),
     path("patrols/", views_patrols.patrol_list, name="patrol_list"),
     path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
     path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),

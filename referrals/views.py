@@ -26,6 +26,7 @@ from .forms import (
     ReferralFilterForm, StepLimitForm,
 )
 from .hotline_views import work_order_context
+from .views_hukou import referral_hukou_context
 from .models import Lead, Referral, ReferralStatus, StepAction, StepKind, StepLimit, Urgency
 from .steplimits import LimitTable, attach_clocks, default_deadline_for
 
@@ -296,11 +297,14 @@ def referral_detail(request, pk):
     steps = list(referral.steps.select_related("actor").order_by("at", "pk"))
     allowed = services.allowed_steps(request.user, referral)
     attach_clocks([referral], "referral")
+    hukou = referral_hukou_context(request.user, referral)
     return TemplateResponse(request, "referrals/referral_detail.html", {
         "referral": referral, "steps": steps,
         "actions": [(a, StepAction(a).label) for a in allowed],
-        "household_url": household_url(referral.household_id), "today": timezone.localdate(),
-        "head": head_of(referral.household)})
+        # The hukou township sees the case, not the family's other records (services.rules).
+        "household_url": household_url(referral.household_id) if hukou["residence_side"] else "",
+        "today": timezone.localdate(),
+        "head": head_of(referral.household), **hukou})
 
 
 STEP_SERVICES = {

@@ -318,6 +318,14 @@ def handles_work_orders(user, village) -> bool:
     return user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.DECIDE_REFERRALS, village))
 
 
+def records_cooperation_letters(user, village) -> bool:
+    """Records the cooperation letters (协查函/转办函) to a hukou place outside the system and their answers: the
+    residence township's staff (seed 004 §二(二): the residence side works with the hukou place)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.DECIDE_REFERRALS, village))
+
+
 def assigns_referrals(user: User) -> bool:
     """Hands referrals over to departments in bulk: township staff who decide referrals."""
     return user.is_superuser or (user.role == Role.TOWNSHIP and can_anywhere(user, Action.DECIDE_REFERRALS))

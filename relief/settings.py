@@ -277,6 +277,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # 热线工单超时 alert; the hotline counts hours, so the scan runs every quarter of an hour.
     "referrals-hotline-overdue": {"task": "referrals.hotline_overdue_alerts", "schedule": crontab(minute="*/15")},
     "referrals-step-alerts": {"task": "referrals.step_alerts", "schedule": crontab(minute=25)},
+    # 人户分离 (issue 15): a cooperation letter to a hukou place outside the system unanswered past its reply
+    # deadline opens a 协查函逾期未复 alert for the residence township every morning.
+    "referrals-letter-overdue": {"task": "referrals.letter_overdue_alerts", "schedule": crontab(minute=35, hour=6)},
     # Uploaded import files nobody confirmed within RELIEF_IMPORT_UPLOAD_TTL_HOURS are deleted (personal data).
     "imports-expire-uploads": {"task": "imports.expire_uploads", "schedule": crontab(minute=40)},
     # Policy finds people (issue 8): every night, households that seem to qualify for a policy they do
@@ -376,6 +379,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.hotline_demo.load",
     "plans.service_demo.load",
     "referrals.demo_patrols.load",
+    "referrals.hukou_demo.load",
     "imports.demo.load",
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",

@@ -27,7 +27,7 @@ from ..models import (
 HOUSEHOLD_FIELDS = (
     "group", "residence_address", "hukou_address", "hukou_type", "residence_differs", "per_capita_income",
     "medical_expense", "education_expense", "other_expense", "expense_note", "housing", "housing_note",
-    "phone", "caseworker", "notes",
+    "phone", "caseworker", "notes", "hukou_township", "hukou_division_code", "hukou_division_name",
 )
 MEMBER_FIELDS = (
     "name", "relation", "id_number", "birth_date", "sex", "ethnicity", "marital_status", "serious_illness",
@@ -101,6 +101,40 @@ def _check_village(actor, village) -> Jurisdiction:
 def _check_group(group, village) -> None:
     if group is not None and (group.level != JurisdictionLevel.GROUP or group.parent_id != village.pk):
         raise ValidationError({"group": _("所选村民小组不属于该村/社区。")})
+
+
+DIVISION_CODE_LENGTHS = (6, 9, 12)
+
+
+def _check_hukou_place(household: Household) -> None:
+    """The hukou place is a township of the system, or a division outside it (code and name), or unrecorded.
+
+    A division code the system holds is refused with the township to choose instead: handling (办理) goes to a
+    hukou township in the system, and a code typed for it would hide that."""
+    code = (household.hukou_division_code or "").strip()
+    name = (household.hukou_division_name or "").strip()
+    household.hukou_division_code, household.hukou_division_name = code, name
+    if household.hukou_township_id:
+        if code or name:
+            raise ValidationError({"hukou_division_code": _(
+                "户籍地已选本系统内的乡镇（街道），区划代码和名称请留空（二者只填一项）。")})
+        if household.hukou_township.level != JurisdictionLevel.TOWNSHIP:
+            raise ValidationError({"hukou_township": _("户籍地须选择一个乡镇（街道）。")})
+        return
+    if not code and not name:
+        return
+    if not code:
+        raise ValidationError({"hukou_division_code": _("请填写户籍地的区划代码（12位统计用区划代码，或前6位、9位）。")})
+    if not code.isdigit() or len(code) not in DIVISION_CODE_LENGTHS:
+        raise ValidationError({"hukou_division_code": _(
+            "区划代码须为6位、9位或12位数字（统计用区划代码），您填写的是“%(code)s”。") % {"code": code}})
+    if not name:
+        raise ValidationError({"hukou_division_name": _("请填写户籍地区划名称（如：××省××县××乡）。")})
+    held = Jurisdiction.objects.filter(code=code.ljust(12, "0")).first()
+    if held is not None:
+        raise ValidationError({"hukou_division_code": _(
+            "区划代码 %(code)s 是本系统内的“%(name)s”，请在“户籍地乡镇（街道）”中选择，不要填写区划代码。") % {
+            "code": code, "name": held.full_name}})
 
 
 def _current_types(household_id: int, on: dt.date | None = None) -> set[str]:

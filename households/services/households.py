@@ -13,7 +13,7 @@ from ..models import (
     EventKind, EventSource, Household, Relation,
 )
 from .common import (
-    HOUSEHOLD_FIELDS, _audits_taken_id_numbers, _check_group, _check_model, _check_village, _clean_amounts,
+    HOUSEHOLD_FIELDS, _audits_taken_id_numbers, _check_group, _check_hukou_place, _check_model, _check_village, _clean_amounts,
     _display, _field_events, event_record,
 )
 from .members import member_add
@@ -36,6 +36,7 @@ def household_create(
     _check_group(fields.get("group"), village)
     _clean_amounts(fields)
     household = Household(village=village, residence_address=(residence_address or "").strip(), **fields)
+    _check_hukou_place(household)
     if not household.caseworker_id and actor is not None and access.is_village_caseworker(actor):
         household.caseworker = actor
     _check_model(household)
@@ -76,6 +77,7 @@ def household_update(
     if not current.residence_address:
         raise ValidationError({"residence_address": _("请填写居住地址。")})
     _check_group(current.group, current.village)
+    _check_hukou_place(current)
     _check_model(current)
     current.version += 1
     current.updated_at = timezone.now()

@@ -18,9 +18,10 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 
 Where it lives
 --------------
-rules.py (who takes which step from which state), errors.py and common.py (row locks, version checks, step
+rules.py (who takes which step from which state, and who sees a referral handed to the hukou township), errors.py and common.py (row locks, version checks, step
 rows, stale alerts), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
-the spreadsheet import's write) and limits.py (环节时限, set by the district). Callers import from
+the spreadsheet import's write) limits.py (环节时限, set by the district) and hukou.py (人户分离: handover to the hukou township,
+协查函/转办函 and their overdue alerts). Callers import from
 `referrals.services`.
 """
 from .errors import ReferralConflict, ReferralError
@@ -28,12 +29,14 @@ from .hotline import (
     default_deadlines, work_order_feedback, work_order_register, work_order_respond, work_order_update,
     work_orders_import,
 )
+from .hukou import hukou_handover_sync, letter_answer, letter_send, letters_overdue_scan
 from .leads import (
     LeadDraft, LeadsOpened, lead_close, lead_create, lead_create_for_households, lead_create_many,
     lead_link_household, lead_start, lead_to_referral,
 )
 from .limits import step_limit_set, step_limits_seed_defaults
 from .patrols import patrol_raise_lead, patrol_record, patrol_staff_choices, patrol_update, patrol_version
+from .rules import hukou_handover_of, may_see_referral, sees_family_of, visible_referrals
 from .rules import DISTRICT, EXTRA_PARTIES, PARTY_LABEL, STEP_RULES, TOWNSHIP, VILLAGE, allowed_steps, can_step, step_party
 from .steps import (
     previous_status, referral_accept, referral_bulk_accept, referral_create, referral_decide_eligible,
@@ -52,5 +55,6 @@ __all__ = [
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
     "referral_review", "referral_study", "referral_submit", "step_limit_set", "step_limits_seed_defaults", "step_party",
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
-    "work_orders_import",
+    "work_orders_import", "hukou_handover_sync", "letter_answer", "letter_send", "letters_overdue_scan",
+    "visible_referrals", "may_see_referral", "sees_family_of", "hukou_handover_of",
 ]

@@ -18,7 +18,7 @@ from ..models import (
 )
 
 from .errors import ReferralConflict, ReferralError
-from .rules import _refuse_step, can_step
+from .rules import _refuse_step, can_step, check_sees_referral
 
 
 # ---------------------------------------------------------------- helpers
@@ -83,7 +83,7 @@ def _lock(referral: Referral | int, actor, version: int | None) -> Referral:
     if locked is None:
         raise Http404(_("未找到该记录，或它不在您的辖区内。"))
     if actor is not None:
-        access.check(actor, Action.VIEW, locked.village_id)
+        check_sees_referral(actor, locked)
     if version is not None and int(version) != locked.version:
         last = locked.steps.select_related("actor").order_by("-at", "-pk").first()
         raise ReferralConflict(_(

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 
+from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -15,6 +17,67 @@ S = ReferralStatus
 
 
 from .errors import ReferralError, S
+
+
+# ---------------------------------------------------------------- who may see and handle a referral
+# Residence and hukou in different places (seed 004 §二(二), referrals/models_hukou.py). The one rule:
+# - the residence side (the village's caseworker, its township, its district) sees every referral of its villages
+#   and takes the village's steps (draft, study, submission, telling the family): discovery and visits;
+# - a referral handed over to the family's hukou township (HukouHandover, written at submission) is handled
+#   there: its township and district steps are taken by the hukou township's staff and district, who see that
+#   case (its page, timeline and outcome) and nothing else of the family — the household page, its leads and
+#   visits stay with the residence side (404 for them).
+
+def hukou_handover_of(referral: Referral):
+    """The referral's handover to the hukou township, or None (read once per referral object)."""
+    from ..models_hukou import HukouHandover
+
+    try:
+        return referral.hukou_handover
+    except HukouHandover.DoesNotExist:
+        return None
+
+
+def handling_place_id(referral: Referral, party: str) -> int:
+    """The jurisdiction whose `party` takes the referral's steps: the residence village for the village's
+    steps; the hukou township (or, for the district, its district above it) once the referral is handed over."""
+    if party != VILLAGE:
+        handover = hukou_handover_of(referral)
+        if handover is not None:
+            return handover.township_id
+    return referral.village_id
+
+
+def hukou_handover_q(user) -> Q:
+    """Referrals handed over to a hukou township the user serves (township staff there, or its district)."""
+    return Q(hukou_handover__township__in=access.jurisdiction_ids_for(user, access.Action.DECIDE_REFERRALS))
+
+
+def visible_referrals(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The referrals the user may see: those of their villages, and those handed over to their hukou township."""
+    queryset = Referral.objects.all() if queryset is None else queryset
+    if user.is_superuser:
+        return queryset
+    villages = access.village_ids_for(user, access.Action.VIEW)
+    return queryset.filter(Q(village__in=villages) | hukou_handover_q(user))
+
+
+def may_see_referral(user, referral: Referral) -> bool:
+    if access.can(user, access.Action.VIEW, referral.village_id):
+        return True
+    handover = hukou_handover_of(referral)
+    return handover is not None and access.can(user, access.Action.DECIDE_REFERRALS, handover.township_id)
+
+
+def check_sees_referral(user, referral: Referral) -> None:
+    """Http404 for a referral the user may not see (neither its residence side nor its hukou township)."""
+    if not may_see_referral(user, referral):
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+
+
+def sees_family_of(user, referral: Referral) -> bool:
+    """May open the family's own records (household page, leads, visits): the residence side only."""
+    return access.can(user, access.Action.VIEW, referral.village_id)
 
 
 # ---------------------------------------------------------------- who may act
@@ -67,7 +130,7 @@ def can_step(user, referral: Referral, action: str) -> bool:
         return False
     if action == StepAction.SUBMIT and referral.status == S.DRAFT and referral.urgency != Urgency.EMERGENCY:
         return False
-    return any(access.is_referral_party(user, p, referral.village_id) for p in parties)
+    return any(access.is_referral_party(user, p, handling_place_id(referral, p)) for p in parties)
 
 
 def allowed_steps(user, referral: Referral) -> list[str]:
@@ -91,7 +154,7 @@ def _refuse_step(actor, referral: Referral, action: str) -> None:
                 "status": referral.get_status_display(), "step": label})
         raise ReferralError(_("当前状态为“%(status)s”，不能“%(step)s”。") % {
             "status": referral.get_status_display(), "step": label})
-    if not any(access.is_referral_party(actor, p, referral.village_id) for p in parties):
+    if not any(access.is_referral_party(actor, p, handling_place_id(referral, p)) for p in parties):
         who = "、".join(str(PARTY_LABEL[p]) for p in parties)
         raise ReferralError(_("“%(step)s”须由%(who)s办理，您的角色不能办理此步骤。") % {"step": label, "who": who})
     if action == StepAction.SUBMIT and referral.status == S.DRAFT:

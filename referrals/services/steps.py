@@ -19,6 +19,7 @@ from ..models import (
 )
 from .common import _begin, _close_lead_step_alerts, _money, _now, _required, _save_lead, _step, _today
 from .errors import ReferralError
+from .hukou import hukou_handover_sync
 from .rules import VILLAGE
 
 S = ReferralStatus
@@ -82,6 +83,8 @@ def _referral_new(*, actor, household: Household, summary: str, requested: str, 
                                 actor=actor, comment=summary[:500], at=now,
                                 data={"lead_id": lead.pk, "by": party} if lead else {"by": party})
     data_version.records_changed()
+    if status == S.SUBMITTED:
+        hukou_handover_sync(actor=actor, referral=referral)
     if lead is not None:
         lead.status = LeadStatus.REFERRED
         _save_lead(lead, ["status"])
@@ -113,6 +116,7 @@ def referral_submit(*, actor, referral, comment: str = "", version: int | None =
     if not referral.willing:
         raise ReferralError(_("本人暂无申请意愿，请先宣讲政策、了解意愿（救助自愿），再报送乡镇。"))
     referral.submitted_at = _now()
+    hukou_handover_sync(actor=actor, referral=referral)
     return _step(referral, actor=actor, action=StepAction.SUBMIT, to_status=S.SUBMITTED, comment=comment,
                  data={"before_study": referral.study_date is None}, fields=["submitted_at"])
 

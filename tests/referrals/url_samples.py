@@ -23,7 +23,24 @@ def _patrol(demo):
     return services.patrol_record(actor=demo.township2, village=demo.village_c, area="外村巡查", others="网格员")
 
 
+def _outside_letter(demo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from referrals import services
+
+    household = make_household(demo.village_c, hukou_division_code="500229221000",
+                               hukou_division_name="重庆市城口县河鱼乡")
+    referral = services.referral_create(actor=demo.caseworker_c, household=household, summary="外村人户分离家庭")
+    today = timezone.localdate()
+    return services.letter_send(actor=demo.township2, referral=referral, kind="inquiry", sent_to="城口县民政局",
+                                content="请协查", sent_on=today, reply_due=today + dt.timedelta(days=30))
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "referrals:letter_detail": lambda demo: {"pk": _outside_letter(demo).pk},
+    "referrals:letter_create": lambda demo: {"referral_pk": _outside_letter(demo).referral_id},
     "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:patrol_edit": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},

@@ -1,0 +1,133 @@
+"""Demo of 人户分离 (appended to RELIEF_DEMO_LOADERS after referrals.demo): residence and hukou in different
+places, made through households.services and referrals.services as staff make them.
+
+- 江苏路街道 (township2): a family whose hukou is 华阳路街道 (township1), with a referral the village submitted and
+  that waits in township1's queue for acceptance (the main path), and a second such family whose case township1
+  accepted and decided (the outcome both sides see).
+- 华阳路街道 (township1): a family relocated from 重庆市城口县河鱼乡 (易地扶贫搬迁, a hukou place outside the
+  system), with a referral township1 handles and three letters: a 协查函 answered, a 转办函 overdue (its alert
+  open) and a 协查函 not yet due.
+
+Every date is counted from today. Idempotent: a second run finds the first family's hukou note and does nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from households import services as household_services
+from households.models import Household
+from relief.models import Jurisdiction, Role, User
+
+from . import services
+from .models import Department, OutcomeAssistance
+from .models_hukou import LetterKind
+from .services.common import clock
+
+MARK = "演示：人户分离"
+OUTSIDE_CODE, OUTSIDE_NAME = "500229221000", "重庆市城口县河鱼乡"
+OUTSIDE_OFFICE = "重庆市城口县民政局"
+
+
+def _free_household(village) -> Household | None:
+    """A household of the village with no lead or referral, preferably one already marked 人户分离."""
+    qs = Household.objects.filter(village=village, leads__isnull=True, referrals__isnull=True,
+                                  assistance__isnull=True).order_by("-residence_differs", "pk")
+    return qs.first()
+
+
+def _set_hukou(actor, household, note, **place):
+    return household_services.household_update(
+        actor=actor, household=household, version=household.version, residence_differs=True,
+        notes=f"{household.notes}\n{note}".strip(), **place)
+
+
+@transaction.atomic
+def load(stdout=None) -> None:
+    if Household.objects.filter(notes__contains=MARK).exists():
+        return
+    places = {j.code: j for j in Jurisdiction.objects.filter(code__in=[
+        "310105001000", "310105001003", "310105002000", "310105002003", "310105002006"])}
+    if len(places) < 5:
+        return
+    staff = {u.jurisdiction_id: u for u in User.objects.filter(
+        is_active=True, jurisdiction__in=places.values()).order_by("-pk")}
+    t1, t2 = places["310105001000"], places["310105002000"]
+    home_a, home_c, home_d = places["310105001003"], places["310105002003"], places["310105002006"]
+    if not all(p.pk in staff for p in (t1, t2, home_a, home_c, home_d)):
+        return
+    if staff[t1.pk].role != Role.TOWNSHIP or staff[home_c.pk].role != Role.CASEWORKER:
+        return
+    township1, township2 = staff[t1.pk], staff[t2.pk]
+    today = timezone.localdate()
+
+    # 1. Residence 江苏路街道, hukou 华阳路街道: submitted, waiting in township1's queue.
+    family = _free_household(home_c)
+    cw_c = staff[home_c.pk]
+    family = _set_hukou(cw_c, family, f"{MARK}（户籍在华阳路街道，随子女居住）", hukou_township=t1,
+                        hukou_address=f"{t1.name}长宁路{family.pk % 900 + 100}号")
+    with clock.days_ago(3):
+        referral = services.referral_create(
+            actor=cw_c, household=family, requested=OutcomeAssistance.DIBAO,
+            summary="户主户籍在华阳路街道，随子女在本社区居住；子女失业，家庭收入低于低保标准。")
+        services.referral_study(actor=cw_c, referral=referral, meeting_date=clock.today(),
+                                participants="社区书记、主任、协理员", conclusion="情况属实，报乡镇（户籍地办理）")
+    with clock.days_ago(2):
+        services.referral_submit(actor=cw_c, referral=referral)
+
+    # 2. The same, accepted by township1 and decided eligible: both sides see the outcome.
+    second = _free_household(home_d)
+    cw_d = staff[home_d.pk]
+    second = _set_hukou(cw_d, second, f"{MARK}（户籍在华阳路街道）", hukou_township=t1,
+                        hukou_address=f"{t1.name}定西路{second.pk % 900 + 100}号")
+    with clock.days_ago(20):
+        done = services.referral_create(actor=cw_d, household=second, requested=OutcomeAssistance.TEMPORARY,
+                                        summary="户籍在华阳路街道，在本社区租住；突发重病，医疗费用负担重。")
+        services.referral_study(actor=cw_d, referral=done, meeting_date=clock.today(),
+                                participants="社区两委成员4人", conclusion="同意报送")
+        services.referral_submit(actor=cw_d, referral=done)
+    with clock.days_ago(18):
+        services.referral_accept(actor=township1, referral=done, department=Department.CIVIL_AFFAIRS,
+                                 deadline=clock.today() + dt.timedelta(days=15), comment="户籍地受理")
+    with clock.days_ago(6):
+        services.referral_decide_eligible(actor=township1, referral=done, assistance_type=OutcomeAssistance.TEMPORARY,
+                                          amount=Decimal("3000"), start_date=clock.today(), one_off=True,
+                                          comment="户籍地华阳路街道认定临时救助，居住地江苏路街道继续走访。")
+
+    # 3. Residence 华阳路街道, hukou outside the system: letters to the hukou place.
+    cw_a = staff[home_a.pk]
+    outside = _free_household(home_a)
+    outside = _set_hukou(cw_a, outside, f"{MARK}（易地扶贫搬迁后在本社区居住，户籍仍在重庆市城口县河鱼乡）",
+                         hukou_division_code=OUTSIDE_CODE, hukou_division_name=OUTSIDE_NAME,
+                         hukou_address=f"{OUTSIDE_NAME}河鱼社区")
+    with clock.days_ago(70):
+        case = services.referral_create(
+            actor=cw_a, household=outside, requested=OutcomeAssistance.DIBAO,
+            summary="易地扶贫搬迁家庭，户籍在重庆市城口县河鱼乡；户主患慢性病，无稳定收入。")
+        services.referral_study(actor=cw_a, referral=case, meeting_date=clock.today(),
+                                participants="社区书记、主任、协理员", conclusion="报街道，并请户籍地协查")
+        services.referral_submit(actor=cw_a, referral=case)
+        services.referral_accept(actor=township1, referral=case, department=Department.CIVIL_AFFAIRS,
+                                 deadline=today + dt.timedelta(days=20), comment="受理；户籍地不在本系统，发函协查")
+    answered = services.letter_send(
+        actor=township1, referral=case, kind=LetterKind.INQUIRY, sent_to=OUTSIDE_OFFICE,
+        content="请协查该户在户籍地享受救助、承包地及收入情况。",
+        sent_on=today - dt.timedelta(days=60), reply_due=today - dt.timedelta(days=30))
+    services.letter_answer(actor=township1, letter=answered, version=answered.version,
+                           answer="经核查，该户在户籍地未享受低保、特困，无承包地收入，情况属实。",
+                           answered_on=today - dt.timedelta(days=41))
+    services.letter_send(
+        actor=township1, referral=case, kind=LetterKind.TRANSFER, sent_to=OUTSIDE_OFFICE,
+        content="该户符合低保条件的，请户籍地按程序受理审批；居住地负责日常走访。",
+        sent_on=today - dt.timedelta(days=40), reply_due=today - dt.timedelta(days=10))
+    services.letter_send(
+        actor=township1, referral=case, kind=LetterKind.INQUIRY, sent_to="城口县河鱼乡人民政府",
+        content="请协查户主之子在户籍地的就业登记情况。",
+        sent_on=today - dt.timedelta(days=5), reply_due=today + dt.timedelta(days=25))
+    scan = services.letters_overdue_scan(today)
+    if stdout is not None:
+        stdout.write(f"人户分离演示：户籍地办理转办 2 件（待华阳路街道受理 1 件），协查函/转办函 3 件"
+                     f"（逾期预警 {scan['opened']} 条）")
