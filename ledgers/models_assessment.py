@@ -201,6 +201,8 @@ class RosterFiling(models.Model):
     rows = models.PositiveIntegerField(_("行数"), default=0)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     filed_at = models.DateTimeField(_("报送时间"), default=timezone.now)
+    # The district's date in force when it was filed: a filing stays on time (or late) as it was filed.
+    due_on = models.DateField(_("报送截止日期"), null=True, blank=True)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("报送人"), null=True,
                                  on_delete=models.PROTECT, related_name="+")
     objects = RosterFilingQuerySet.as_manager()
@@ -224,5 +226,4 @@ class RosterFiling(models.Model):
 
     @property
     def late(self) -> bool:
-        due = self.plan.roster_due
-        return due is not None and timezone.localdate(self.filed_at) > due
+        return self.due_on is not None and timezone.localdate(self.filed_at) > self.due_on

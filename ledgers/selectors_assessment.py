@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from relief import access
 from relief.access import Action
@@ -78,6 +79,20 @@ def plan_for(user, pk: int) -> AssessmentPlan | None:
 
 def district_plan_of(township: Jurisdiction, year: int) -> AssessmentPlan | None:
     return AssessmentPlan.objects.filter(owner_id=township.parent_id, year=year).select_related("owner").first()
+
+
+def district_plan_for_user(user, year: int):
+    """The district's plan of the year as the user meets it: a district official's own district's, a township's
+    staff their district's."""
+    jurisdiction = user.jurisdiction
+    if jurisdiction is None:
+        return None, None
+    if jurisdiction.level == JurisdictionLevel.TOWNSHIP:
+        return district_plan_of(jurisdiction, year), jurisdiction.parent
+    if jurisdiction.level == JurisdictionLevel.DISTRICT:
+        plan = plans_visible(user).filter(owner=jurisdiction, year=year).first()
+        return plan, jurisdiction
+    return None, None
 
 
 # ---------------------------------------------------------------- the computed rates
@@ -232,7 +247,7 @@ def plan_scores(plan: AssessmentPlan, units: list[Jurisdiction], today: dt.date 
 
 # ---------------------------------------------------------------- self-assessments
 SELF_STATES = {
-    "missing": _("未提交"),
+    "missing": gettext_lazy("未提交"),
     **{value: label for value, label in SelfAssessmentStatus.choices},
 }
 
@@ -274,7 +289,8 @@ def self_assessments_visible(user):
 
 
 # ---------------------------------------------------------------- roster filings
-ROSTER_STATES = {"filed": _("已按时报送"), "late": _("逾期报送"), "missing": _("未报送"), "pending": _("待报送")}
+ROSTER_STATES = {"filed": gettext_lazy("已按时报送"), "late": gettext_lazy("逾期报送"), "missing": gettext_lazy("未报送"),
+                 "pending": gettext_lazy("待报送")}
 
 
 @dataclass
@@ -316,3 +332,25 @@ def roster_rows(user, plan: AssessmentPlan, today: dt.date | None = None) -> lis
 def roster_filings_visible(user):
     return RosterFiling.objects.filter(township__in=access.jurisdictions_for(
         user, Action.VIEW, JurisdictionLevel.TOWNSHIP)).select_related("plan", "township")
+
+
+SELF_FILTERS = {**SELF_STATES, "waiting": gettext_lazy("待提交（含退回）")}
+
+
+def self_filter(rows, state: str):
+    if state == "waiting":
+        return [r for r in rows if r.state in ("missing", SelfAssessmentStatus.RETURNED)]
+    if state in SELF_STATES:
+        return [r for r in rows if r.state == state]
+    return rows
+
+
+ROSTER_FILTERS = {**ROSTER_STATES, "open": gettext_lazy("待报送（含未报送）")}
+
+
+def roster_filter(rows, state: str):
+    if state == "open":
+        return [r for r in rows if r.states & {"missing", "pending"}]
+    if state in ROSTER_STATES:
+        return [r for r in rows if state in r.states]
+    return rows

@@ -316,7 +316,7 @@ def roster_file(*, actor, plan: AssessmentPlan, township: Jurisdiction, kind: st
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         filing = RosterFiling(plan=plan, township=township, kind=kind, filename=filename, rows=rows, sha256=digest,
-                              filed_by=actor)
+                              filed_by=actor, due_on=plan.roster_due)
         try:
             with transaction.atomic():
                 with path.open("rb") as fh:
