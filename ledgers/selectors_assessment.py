@@ -334,7 +334,8 @@ def roster_filings_visible(user):
         user, Action.VIEW, JurisdictionLevel.TOWNSHIP)).select_related("plan", "township")
 
 
-SELF_FILTERS = {**SELF_STATES, "waiting": gettext_lazy("待提交（含退回）")}
+SELF_FILTERS = {**{k: v for k, v in SELF_STATES.items() if k != SelfAssessmentStatus.DRAFT},
+                "waiting": gettext_lazy("待提交（含退回）")}
 
 
 def self_filter(rows, state: str):
@@ -345,7 +346,8 @@ def self_filter(rows, state: str):
     return rows
 
 
-ROSTER_FILTERS = {**ROSTER_STATES, "open": gettext_lazy("待报送（含未报送）")}
+ROSTER_FILTERS = {**{k: v for k, v in ROSTER_STATES.items() if k != "pending"},
+                  "open": gettext_lazy("尚未报送（含逾期）")}
 
 
 def roster_filter(rows, state: str):
