@@ -345,3 +345,16 @@ def test_the_pages_file_and_review_through_forms(demo, client):
         "c-TOTAL_FORMS": "1", "c-INITIAL_FORMS": "0", "c-0-kind": CriterionKind.VISITS, "c-0-name": "走访",
         "c-0-weight": "90", "c-0-target": "95"})
     assert setup.status_code == 400 and "各项指标权重之和须为100分，现为90分" in setup.content.decode()
+
+
+def test_the_scores_take_a_fixed_number_of_queries_whatever_the_units(demo, django_assert_max_num_queries):
+    plan = _plan(demo)
+    units = units_of(demo.district, demo.district_official)
+    for unit in units:
+        services.assessment_adjust(actor=demo.district_official, plan=plan, unit=unit,
+                                   criterion=plan.criteria.first(), points=-1, reason="复核")
+    with django_assert_max_num_queries(12):
+        rows = plan_scores(plan, units)
+    assert len(rows) == len(units) and all(r.adjustments for r in rows)
+    with django_assert_max_num_queries(12):
+        plan_scores(plan, units[:1])
