@@ -27,8 +27,8 @@ from .services_support import (  # noqa: F401  (the assistants' support writes, 
 )
 
 from .services_assessment import (  # noqa: F401  (the district's supervision, kept beside)
-    assessment_adjust, assessment_export, default_criteria, assessment_plan_save, roster_file, roster_file_intact, self_assessment_review,
-    self_assessment_save,
+    assessment_adjust, assessment_export, assessment_plan_save, default_criteria, roster_file, roster_file_intact,
+    self_assessment_review, self_assessment_save,
 )
 from .models import (
     CheckResult, Correction, ExportStatus, Inspection, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem,

@@ -21,8 +21,8 @@ from . import services
 from .forms_assessment import AdjustmentForm, CriterionFormSet, PlanDatesForm, ReviewForm, RosterDueForm
 from .models_assessment import RosterKind, SelfAssessment, SelfAssessmentStatus
 from .selectors_assessment import (
-    ROSTER_FILTERS, SELF_FILTERS, district_plan_for_user, plan_for, plan_owners, plan_scores, plans_visible, roster_rows,
-    roster_filter, self_assessment_rows, self_filter, units_of,
+    ROSTER_FILTERS, SELF_FILTERS, district_plan_for_user, plan_for, plan_owners, plan_scores, plans_visible,
+    roster_filter, roster_rows, self_assessment_rows, self_filter, units_of,
 )
 from .views import _xlsx_response
 
@@ -237,7 +237,8 @@ def self_assessment(request, plan, township):
                 item.self_score if item and item.self_score is not None else ""),
             "narrative": request.POST.get(f"narrative_{criterion.pk}") if request.method == "POST" else (
                 item.narrative if item else ""),
-            "errors": [m for key in (f"score_{criterion.pk}", f"narrative_{criterion.pk}") for m in errors.get(key, [])],
+            "errors": [m for key in (f"score_{criterion.pk}", f"narrative_{criterion.pk}")
+                       for m in errors.get(key, [])],
         })
     rows = self_assessment_rows(request.user, plan)
     row = next(r for r in rows if r.township.pk == township.pk)
@@ -295,7 +296,8 @@ def rosters(request):
     for row in rows:
         row.may_file = access.files_for_township(request.user, row.township)
     return TemplateResponse(request, "ledgers/rosters.html", {
-        "year": year, "years": _years(year), "plan": plan, "district": district, "rows": rows, "state": state, "filters": ROSTER_FILTERS,
+        "year": year, "years": _years(year), "plan": plan, "district": district, "rows": rows, "state": state,
+        "filters": ROSTER_FILTERS,
         "due_form": due_form, "kinds": RosterKind.choices, "today": timezone.localdate()},
         status=400 if due_form is not None and due_form.errors else 200)
 

@@ -4,7 +4,9 @@ from django.utils import timezone
 
 from ledgers import demo_assessment
 from ledgers.models import AssessmentAdjustment, AssessmentPlan, RosterFiling, SelfAssessment
-from ledgers.selectors_assessment import district_plan_for_user, plan_scores, roster_rows, self_assessment_rows, units_of
+from ledgers.selectors_assessment import (
+    district_plan_for_user, plan_scores, roster_rows, self_assessment_rows, units_of,
+)
 
 pytestmark = pytest.mark.django_db
 
