@@ -20,6 +20,9 @@ class LedgersConfig(AppConfig):
         auditlog.register(models.LedgerSnapshot)
         auditlog.register(models.Inspection)
         auditlog.register(models.Correction)
+        for model in (models.AssessmentPlan, models.AssessmentCriterion, models.AssessmentAdjustment,
+                      models.SelfAssessment, models.SelfAssessmentItem, models.RosterFiling):
+            auditlog.register(model)
         for model in (models.AssistantTraining, models.AssistantInsurance, models.AssistantEquipment,
                       models.AssistantAllowance):
             auditlog.register(model)

@@ -284,3 +284,7 @@ class Correction(models.Model):
 from .models_support import (  # noqa: E402,F401  (the app's models are found here)
     AllowanceKind, AssistantAllowance, AssistantEquipment, AssistantInsurance, AssistantTraining, EquipmentKind,
 )
+from .models_assessment import (  # noqa: E402,F401  (the district's supervision, kept beside)
+    AssessmentAdjustment, AssessmentCriterion, AssessmentPlan, CriterionKind, RosterFiling, RosterKind, SelfAssessment,
+    SelfAssessmentItem, SelfAssessmentStatus,
+)

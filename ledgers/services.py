@@ -26,6 +26,10 @@ from .services_support import (  # noqa: F401  (the assistants' support writes, 
     assistant_allowance_add, assistant_equipment_issue, assistant_insurance_add, assistant_training_add,
 )
 
+from .services_assessment import (  # noqa: F401  (the district's supervision, kept beside)
+    assessment_adjust, assessment_export, assessment_plan_save, default_criteria, roster_file, roster_file_intact,
+    self_assessment_review, self_assessment_save,
+)
 from .models import (
     CheckResult, Correction, ExportStatus, Inspection, LedgerExport, LedgerKind, LedgerSnapshot, SampleItem,
     SampleSizeMode, SamplingDraw, SnapshotKind, _export_path,

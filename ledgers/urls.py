@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_support
+from . import views, views_assessment, views_support
 
 app_name = "ledgers"
 
@@ -25,4 +25,12 @@ urlpatterns = [
     path("assistants/", views_support.assistant_gaps, name="assistant_gaps"),
     path("assistants/list/", views_support.assistant_list, name="assistant_list"),
     path("assistants/<int:pk>/", views_support.assistant_detail, name="assistant_detail"),
+    path("assessment/", views_assessment.assessment, name="assessment"),
+    path("assessment/setup/", views_assessment.assessment_setup, name="assessment_setup"),
+    path("assessment/<int:pk>/units/<int:unit>/", views_assessment.assessment_unit, name="assessment_unit"),
+    path("assessment/<int:pk>/export/", views_assessment.assessment_export, name="assessment_export"),
+    path("self-assessments/", views_assessment.self_assessments, name="self_assessments"),
+    path("self-assessments/<int:plan>/<int:township>/", views_assessment.self_assessment, name="self_assessment"),
+    path("rosters/", views_assessment.rosters, name="rosters"),
+    path("rosters/<int:pk>/download/", views_assessment.roster_download, name="roster_download"),
 ]

@@ -336,6 +336,24 @@ def inspects_village(user, village: Jurisdiction | int) -> bool:
     corrections: the staff of the village's township."""
     return bool(user and getattr(user, "is_authenticated", False)) and (
         user.is_superuser or (user.role == Role.TOWNSHIP and can(user, Action.VIEW, village)))
+def keeps_assessment_of(user: User, owner: Jurisdiction | None) -> bool:
+    """Sets and scores the annual assessment (年度目标考核) owned by this jurisdiction: the district official for
+    the district's assessment of its townships, the township's staff for the township's of its villages
+    (seed 002 §三(三)). The district also reviews its townships' self-assessments and sets the roster date."""
+    if owner is None or not getattr(user, "is_authenticated", False):
+        return False
+    if owner.level == JurisdictionLevel.DISTRICT:
+        return user.role == Role.DISTRICT and can(user, Action.SUPERVISE, owner)
+    if owner.level == JurisdictionLevel.TOWNSHIP:
+        return user.role == Role.TOWNSHIP and can(user, Action.EXPORT_LEDGERS, owner)
+    return False
+
+
+def files_for_township(user: User, township: Jurisdiction | int) -> bool:
+    """Fills and submits the township's self-assessment and files its rosters: the township's own staff."""
+    return getattr(user, "role", "") == Role.TOWNSHIP and can(user, Action.EXPORT_LEDGERS, township)
+
+
 def sets_step_limits(user: User) -> bool:
     """Sets the time limit of each referral step (环节时限): the district official, who supervises the ladder."""
     return user.is_superuser or (user.role == Role.DISTRICT and can_anywhere(user, Action.SUPERVISE))

@@ -324,6 +324,7 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "referrals.home.cards",
     "households.home.cards",
     "ledgers.home.cards",
+    "ledgers.home_assessment.cards",
     "plans.home.cards",
     "visits.home.cards",
     "alerts.home.cards",
@@ -383,6 +384,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "imports.demo.load",
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",
+    "ledgers.demo_assessment.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

@@ -15,6 +15,9 @@ TABS = [
     ("ledgers:sampling", _("随机抽查")),
     ("ledgers:inspections", _("监督检查")),
     ("ledgers:assistant_gaps", _("协理员保障")),
+    ("ledgers:assessment", _("年度考核")),
+    ("ledgers:self_assessments", _("自查评估")),
+    ("ledgers:rosters", _("花名册备案")),
 ]
 
 

@@ -169,8 +169,10 @@ TAB = re.compile(r'<a class="button secondary" href="(/ledgers/[^"]*)">([^<]+)</
 
 @pytest.mark.parametrize("username,shown", [
     ("caseworker1", ["统计图表", "考核评分", "监督检查"]),
-    ("township1", ["台账下载", "月结报送", "统计图表", "考核评分", "监督检查", "协理员保障"]),
-    ("district", ["台账下载", "月结报送", "统计图表", "考核评分", "随机抽查", "监督检查", "协理员保障"]),
+    ("township1", ["台账下载", "月结报送", "统计图表", "考核评分", "监督检查", "协理员保障", "年度考核", "自查评估",
+                   "花名册备案"]),
+    ("district", ["台账下载", "月结报送", "统计图表", "考核评分", "随机抽查", "监督检查", "协理员保障", "年度考核",
+                  "自查评估", "花名册备案"]),
     ("admin", ["台账下载", "月结报送", "统计图表", "考核评分", "监督检查"]),
 ])
 def test_ledger_tabs_show_only_pages_the_role_may_open(client, demo, username, shown):

@@ -50,7 +50,34 @@ def _inspection(demo):
                              inspectors="王科长", corrections=[("补齐走访台账", dt.date(2024, 4, 1))])
 
 
+def _township2_plan(demo):
+    """Township 2's own plan for its villages: outside township 1 and every caseworker."""
+    from ledgers.services import assessment_plan_save
+
+    return assessment_plan_save(actor=demo.township2, owner=demo.village_c.parent, year=2024)
+
+
+def _district_plan(demo):
+    from ledgers.services import assessment_plan_save
+
+    return assessment_plan_save(actor=demo.district_official, owner=demo.district, year=2024, roster_due=dt.date(
+        2024, 11, 12))
+
+
+def _roster_filing(demo):
+    from ledgers.services import roster_file
+
+    filing = roster_file(actor=demo.township2, plan=_district_plan(demo), township=demo.village_c.parent,
+                         kind="assistants")
+    return {"pk": filing.pk}
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    # Township 2's row of the district's plan, and township 2's own plan of its villages.
+    "ledgers:assessment_unit": lambda demo: {"pk": _district_plan(demo).pk, "unit": demo.village_c.parent_id},
+    "ledgers:assessment_export": lambda demo: {"pk": _township2_plan(demo).pk},
+    "ledgers:self_assessment": lambda demo: {"plan": _district_plan(demo).pk, "township": demo.village_c.parent_id},
+    "ledgers:roster_download": _roster_filing,
     "ledgers:inspection_detail": lambda demo: {"pk": _inspection(demo).pk},
     "ledgers:correction_done": lambda demo: {"pk": _inspection(demo).corrections.get().pk},
     "ledgers:assistant_detail": lambda demo: {"pk": demo.caseworker_c.pk},
