@@ -377,6 +377,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "imports.demo.load",
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",
+    "plans.demo_campaigns.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).
@@ -386,6 +387,10 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "plans.sections.section",
     "plans.service_views.section",
     "visits.sections.section",
+]
+# Sections other apps add to the worklist's front page (see visits/worklist_sections.py).
+RELIEF_WORKLIST_SECTIONS: list[str] = [
+    "plans.views_campaigns.worklist_sections",
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"
