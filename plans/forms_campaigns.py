@@ -13,9 +13,9 @@ class CampaignForm(forms.Form):
                            help_text=_("如“7月暴雨灾后集中排查”"))
     purpose = forms.CharField(label=_("排查要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("排查什么、重点了解哪些情况（协理员在走访任务中看到）"))
-    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 error_messages={"required": _("请填写开始日期。"), "invalid": _("请按 2026-07-01 的格式填写日期。")})
-    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}),
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                               error_messages={"required": _("请填写结束日期。"), "invalid": _("请按 2026-07-31 的格式填写日期。")})
     target_kind = forms.ChoiceField(label=_("排查对象"), choices=CampaignTargetKind.choices,
                                     widget=forms.RadioSelect, error_messages={"required": _("请选择排查对象。")})
@@ -24,7 +24,7 @@ class CampaignForm(forms.Form):
     feed_kind = forms.ChoiceField(label=_("部门数据类型"), required=False,
                                   choices=[("", _("（按部门数据排查时选择）"))] + FeedKind.choices)
     event_since = forms.DateField(label=_("受灾/比对命中起始日期"), required=False,
-                                  widget=forms.DateInput(attrs={"type": "date"}),
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                   help_text=_("按受灾或部门数据排查时填写：此日起登记的受灾、比对命中的家庭"),
                                   error_messages={"invalid": _("请按 2026-07-01 的格式填写日期。")})
     event_keyword = forms.CharField(label=_("灾害名称（关键词）"), max_length=50, required=False,

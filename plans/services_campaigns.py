@@ -111,7 +111,10 @@ def campaign_start(*, actor, township: Jurisdiction, data: dict, villages=(), to
     if not rows:
         raise _error({"target_kind": _("所选村/社区目前没有符合“%(k)s”的家庭，未发起排查。") % {
             "k": CampaignTargetKind(kind).label}})
-    campaign = Campaign(township=township, created_by=actor, target_count=len(rows), **values)
+    # Recorded today; a campaign replayed for an earlier day (the demo) is dated that day.
+    recorded = timezone.now() if today == timezone.localdate() else timezone.make_aware(
+        dt.datetime.combine(today, dt.time(9, 0)))
+    campaign = Campaign(township=township, created_by=actor, target_count=len(rows), created_at=recorded, **values)
     campaign.full_clean(exclude=["township", "created_by"])
     campaign.save()
     campaign.villages.set(chosen)

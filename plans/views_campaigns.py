@@ -173,10 +173,10 @@ def worklist_sections(request, village_ids, today: dt.date) -> list[WorklistSect
     visited in the campaign's period (the first few, with the total), and the days left. Its count equals the
     rows of the campaign's 尚未走访 list for the same villages, which its "more" link opens."""
     village_ids = set(village_ids)
-    sections = []
+    sections, shown = [], []
     for campaign in sel.running_for_villages(village_ids, today):
         total, items = sel.pending_in_villages(campaign, village_ids, WORKLIST_PREVIEW)
-        attach_households(items)
+        shown.extend(items)
         query = {"state": "pending"}
         if len(village_ids) == 1:
             query["village"] = next(iter(village_ids))
@@ -184,4 +184,5 @@ def worklist_sections(request, village_ids, today: dt.date) -> list[WorklistSect
             title=_("集中排查：%(n)s") % {"n": campaign.name}, template="plans/_campaign_worklist.html", order=50,
             context={"campaign": campaign, "total": total, "items": items,
                      "more_url": f"{reverse('plans:campaign_targets', args=[campaign.pk])}?{urlencode(query)}"}))
+    attach_households(shown)  # one query for every section's families
     return sections
