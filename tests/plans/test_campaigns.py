@@ -266,3 +266,16 @@ def test_township_starts_one_from_the_form(demo, client):
     client.force_login(demo.caseworker_a)
     assert client.get(url).status_code in (403, 404)
     assert 'data-testid="campaign-new"' not in client.get(reverse("plans:campaign_list")).content.decode()
+
+
+def test_the_home_card_counts_the_running_campaigns_it_lists(demo, client):
+    from relief.home import home_cards
+
+    _edge(demo.village_a)
+    _start(demo)
+    _start(demo, name="未开始的排查", starts_on=TODAY + dt.timedelta(days=3))
+    for user in (demo.township1, demo.caseworker_a, demo.district_official):
+        card = next(c for c in home_cards(user) if c.title == "进行中的集中排查")
+        client.force_login(user)
+        assert card.count == 1 == _rows(client, card.url)
+    assert not [c for c in home_cards(demo.township2) if c.title == "进行中的集中排查"]
