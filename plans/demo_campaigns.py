@@ -1,9 +1,9 @@
 """Demo focused screening campaigns (集中排查, appended to RELIEF_DEMO_LOADERS after the visits and leads).
 
 华阳路街道 (township 1) shows every state:
-- running: 低保边缘家庭入冬集中排查, begun ten days ago, three weeks left; in its first two communities about half
-  the families were visited since (through visits.services, by each community's caseworker), one visit raised a
-  lead (referrals.services), the rest are still on the caseworkers' worklists;
+- running: 低保边缘家庭入冬集中排查, begun ten days ago, three weeks left; about half the families of its first
+  community were visited since and every family of the second (through visits.services, by each community's
+  caseworker), one visit raised a lead (referrals.services), the rest are on the caseworkers' worklists;
 - finished: a campaign over the observation list that ended six weeks ago, with what was and was not visited;
 - upcoming: the elderly living alone before the Spring Festival, starting in a fortnight.
 Made through plans.services as township staff make them; idempotent (a second run finds the running campaign).
@@ -58,20 +58,19 @@ def load(stdout=None) -> None:
             "purpose": "入冬前逐户了解低保边缘家庭的取暖、用电和收入变化，发现符合条件的及时协助申请。"})
     except services.PlanError:
         return
-    # Half of the families of the first two communities visited since the start; one visit raised a lead.
+    # Half of the first community's families visited since the start (one visit raised a lead), every family of
+    # the second (its caseworker's section says so), none yet in the others.
     lead_raised = False
-    for village in villages[:2]:
+    for village, share in zip(villages[:2], (2, 1)):
         caseworker = User.objects.filter(role=Role.CASEWORKER, jurisdiction=village, is_active=True).order_by(
             "pk").first()
         if caseworker is None:
             continue
         ids = list(CampaignTarget.objects.filter(campaign=running, village=village).order_by("household_id")
                    .values_list("household_id", flat=True))
-        for n, household in enumerate(Household.objects.filter(pk__in=ids[: (len(ids) + 1) // 2]).select_related(
+        for n, household in enumerate(Household.objects.filter(pk__in=ids[: (len(ids) + share - 1) // share]).select_related(
                 "village", "village__parent").order_by("pk")):
-            day = max(running.starts_on + dt.timedelta(days=1 + n % 8), household.created_at.date())
-            if day > today:
-                continue
+            day = min(max(running.starts_on + dt.timedelta(days=1 + n % 8), household.created_at.date()), today)
             _visit(caseworker, household, day, "入冬前排查：家中取暖设备老旧，收入与上次相比无明显变化。")
             if not lead_raised:
                 lead_create(actor=caseworker, channel=LeadChannel.VISIT, household=household,
