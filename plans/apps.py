@@ -26,4 +26,5 @@ class PlansConfig(AppConfig):
             auditlog.register(model)
         auditlog.register(models.AdviserPost)
         auditlog.register(models.AdviserPostPerson)
+        auditlog.register(models.Campaign, m2m_fields={"villages"})
         visit_logged.connect(queue_needs_copy, dispatch_uid="plans.queue_needs_copy")

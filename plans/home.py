@@ -10,6 +10,7 @@ from relief.models import JurisdictionLevel, Role
 
 from .models import ItemStatus, PlanItem
 from .selectors import villages_without_assistant
+from .selectors_campaigns import campaigns_for
 
 
 def cards(user) -> list[HomeCard]:
@@ -27,4 +28,11 @@ def cards(user) -> list[HomeCard]:
     if overdue:
         result.append(HomeCard(title=_("一户一策措施已逾期"), count=overdue, urgent=True,
                                note=_("请尽快落实并记录进度")))
+    # 集中排查 running now in the user's townships: as many as the campaign list shows under 进行中.
+    running = list(campaigns_for(user).running(timezone.localdate()).order_by("ends_on", "pk")
+                   .values_list("name", flat=True))
+    if running and access.may_open(user, "plans:campaign_list"):
+        names = "、".join(running[:2]) + ("等" if len(running) > 2 else "")
+        result.append(HomeCard(title=_("进行中的集中排查"), count=len(running),
+                               url=reverse("plans:campaign_list") + "?state=running", note=names))
     return result

@@ -411,3 +411,4 @@ from .service_models import (  # noqa: E402,F401  (kept in their own module, reg
     ContactMethod, GoalStatus, ServiceContact, ServiceGoal, ServiceNote, ServiceRecord, ServiceType,
 )
 from .models_advisers import AdviserPost, AdviserPostKind, AdviserPostPerson  # noqa: E402,F401  (found here)
+from .models_campaigns import Campaign, CampaignState, CampaignTarget, CampaignTargetKind  # noqa: E402,F401

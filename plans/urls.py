@@ -45,3 +45,13 @@ urlpatterns += [
     path("services/<int:pk>/notes/", service_views.note_add, name="service_note_add"),
     path("services/<int:pk>/contacts/", service_views.contact_add, name="service_contact_add"),
 ]
+
+# Focused screening campaigns 集中排查 (plans/views_campaigns.py).
+from . import views_campaigns  # noqa: E402
+
+urlpatterns += [
+    path("campaigns/", views_campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/new/", views_campaigns.campaign_create, name="campaign_create"),
+    path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/households/", views_campaigns.campaign_targets, name="campaign_targets"),
+]

@@ -283,6 +283,12 @@ def keeps_libraries_of(user: User, jurisdiction: Jurisdiction | int) -> bool:
     return user.is_superuser or (user.role in LIBRARY_KEEPERS and can(user, Action.VIEW, jurisdiction))
 
 
+def runs_campaigns_of(user: User, township: Jurisdiction | int) -> bool:
+    """Starts the township's focused screening campaigns (集中排查, seed 001 §三: 街道民政工作人员……开展集中排查):
+    the township's own staff. The district reads their coverage; caseworkers visit the families."""
+    return getattr(user, "role", "") == Role.TOWNSHIP and can(user, Action.EDIT_HOUSEHOLDS, township)
+
+
 def keeps_township_people_of(user: User, township: Jurisdiction | int) -> bool:
     """Keeps the township's own people records (adviser posts, the assistants' training, insurance, equipment
     and allowances): the township's staff, who manage and train their villages' assistants (seed 002 §三(二))."""

@@ -382,6 +382,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.demo_patrols.load",
     "referrals.hukou_demo.load",
     "imports.demo.load",
+    "plans.demo_campaigns.load",
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",
     "ledgers.demo_assessment.load",
@@ -394,6 +395,10 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "plans.sections.section",
     "plans.service_views.section",
     "visits.sections.section",
+]
+# Sections other apps add to the worklist's front page (see visits/worklist_sections.py).
+RELIEF_WORKLIST_SECTIONS: list[str] = [
+    "plans.views_campaigns.worklist_sections",
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"

@@ -26,6 +26,7 @@ from . import selectors
 from .forms import VisitForm
 from .models import TownshipSummary, Visit, VisitPhoto
 from .services import visit_log
+from .worklist_sections import worklist_sections
 
 
 def _household_for(user, pk, action):
@@ -80,8 +81,11 @@ def worklist(request):
         quarterly = {"items": list(rows[:selectors.WORKLIST_PREVIEW]), "total": rows.count(),
                      "url": reverse("households:quarterly_list") + "?" + urlencode(
                          {"show": "pending", **({"village": chosen} if chosen else {})})}
+    # Sections the apps above add (集中排查 from plans), found by name (visits/worklist_sections.py).
+    extra_sections = worklist_sections(request, village_ids, work.today) if not show else []
     return TemplateResponse(request, "visits/worklist.html", {
         "quarterly": quarterly,
+        "extra_sections": extra_sections,
         "work": work, "villages": villages if len(villages) > 1 else [], "chosen": chosen,
         "sections": sections, "show": show, "shown": shown, "page": page,
     })

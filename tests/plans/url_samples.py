@@ -80,7 +80,21 @@ def _adviser_post(demo):
         people=[{"name": "王一", "phone": "1", "role": "社工"}])
 
 
+def _campaign(demo):
+    """A running 集中排查 of township 2 (village C's 低保边缘 family)."""
+    from households import services as hh
+    from plans import services
+
+    h = _household(demo)
+    hh.roster_enter(actor=None, household=h, reasons=["dibao_edge"], target_kind="warning")
+    return services.campaign_start(actor=demo.township2, township=demo.village_c.parent, data={
+        "name": "外乡镇排查", "starts_on": dt.date.today(), "ends_on": dt.date.today() + dt.timedelta(days=7),
+        "target_kind": "dibao_edge"})
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "plans:campaign_detail": lambda demo: {"pk": _campaign(demo).pk},
+    "plans:campaign_targets": lambda demo: {"pk": _campaign(demo).pk},
     "plans:adviser_edit": lambda demo: {"pk": _adviser_post(demo).pk},
     "plans:policy_detail": lambda demo: {"pk": _policy(_other_district()).pk},
     "plans:policy_sheet": lambda demo: {"pk": _policy(_other_district()).pk},
