@@ -560,3 +560,4 @@ class StepLimit(models.Model):
     def duration(self) -> dt.timedelta:
         return dt.timedelta(hours=self.amount) if self.unit == LimitUnit.HOURS else dt.timedelta(days=self.amount)
 from .models_patrols import Patrol, PatrolLead  # noqa: E402,F401  (the app's models are found here)
+from .models_feed import FeedLead  # noqa: E402,F401  (department rows turned into leads)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotline_views, views, views_patrols
+from . import hotline_views, views, views_feed, views_patrols
 
 app_name = "referrals"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("hotline/import/confirm/", hotline_views.hotline_import_confirm, name="hotline_import_confirm"),
     path("hotline/import/template.xlsx", hotline_views.hotline_template, name="hotline_template"),
     path("hotline/<int:pk>/<str:action>/", hotline_views.work_order_action, name="work_order_action"),
+    path("feed/", views_feed.feed_rows, name="feed_rows"),
+    path("feed/<int:pk>/lead/", views_feed.feed_row_lead, name="feed_row_lead"),
+    path("feed/batch/<int:pk>/leads/", views_feed.feed_batch_leads, name="feed_batch_leads"),
     path("patrols/", views_patrols.patrol_list, name="patrol_list"),
     path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
     path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),
