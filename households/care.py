@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.dispatch import Signal
 from django.utils.translation import gettext_lazy as _
 
@@ -85,14 +85,6 @@ def care_rows(village_ids, show: str, day: dt.date) -> QuerySet:
     if show in (CareState.EXPIRING, CareState.VALID):
         return rows.filter(care_state=show)
     return rows
-
-
-def care_counts(village_ids, day: dt.date) -> dict[str, int]:
-    counts = {"due": 0, CareState.EXPIRING: 0, CareState.VALID: 0, "all": 0}
-    for state in care_people(village_ids, day).order_by().values_list("care_state", flat=True):
-        counts["all"] += 1
-        counts["due" if state in CareState.DUE else state] += 1
-    return counts
 
 
 def next_follow_up(agreement: CareAgreement, last_followed_on: dt.date | None) -> dt.date:

@@ -37,7 +37,8 @@ def _text(value, field: str, message: str, limit: int) -> str:
 def care_agreement_record(*, actor, member: Member, carer_name: str, carer_phone: str, carer_relation: str,
                           terms: str, starts_on: dt.date, ends_on: dt.date, follow_months: int = 1,
                           note: str = "") -> CareAgreement:
-    """Record a care agreement (照料协议) of a person cared for at home; a renewal is a new agreement."""
+    """Record a care agreement (照料协议) of a person cared for at home; a renewal is a new agreement. An agreement
+    that has already ended may be recorded too (the paper archive): it counts as expired, not as valid."""
     member = Member.objects.select_for_update(of=("self",)).select_related("household").get(pk=member.pk)
     household = member.household
     if actor is not None and not access.can(actor, Action.EDIT_HOUSEHOLDS, household.village_id):
@@ -59,8 +60,6 @@ def care_agreement_record(*, actor, member: Member, carer_name: str, carer_phone
         raise ValidationError({"ends_on": _("请填写协议结束日期。")})
     if ends_on < starts_on:
         raise ValidationError({"ends_on": _("协议结束日期不能早于开始日期。")})
-    if ends_on < _today():
-        raise ValidationError({"ends_on": _("协议结束日期已过，请登记仍在有效期内的协议。")})
     if starts_on > _today():
         raise ValidationError({"starts_on": _("协议开始日期不能晚于今天。")})
     follow_months = int(follow_months or 0)

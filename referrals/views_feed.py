@@ -60,7 +60,9 @@ def _back(request):
     return redirect(safe_redirect_target(request, request.POST.get("next"), fallback=reverse("referrals:feed_rows")))
 
 
-@access_rule(Action.IMPORT_DATA, roles=[Role.TOWNSHIP, Role.ADMIN])
+# Object URLs: the rule admits any staff and the service answers 404 outside the actor's import jurisdiction
+# (a caseworker imports nothing, so every row is outside theirs), as imports:lead_review does.
+@access_rule(Action.VIEW)
 @require_POST
 def feed_row_lead(request, pk):
     """Turn one row into a lead (a second click returns the lead already made)."""
@@ -83,7 +85,7 @@ def feed_row_lead(request, pk):
     return _back(request)
 
 
-@access_rule(Action.IMPORT_DATA, roles=[Role.TOWNSHIP, Role.ADMIN])
+@access_rule(Action.VIEW)
 @require_POST
 def feed_batch_leads(request, pk):
     """Turn every pending row of a batch into a lead at once."""

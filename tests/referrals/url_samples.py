@@ -23,7 +23,19 @@ def _patrol(demo):
     return services.patrol_record(actor=demo.township2, village=demo.village_c, area="外村巡查", others="网格员")
 
 
+def _feed_record(demo):
+    from imports.models import FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
+
+    batch = ImportBatch.objects.create(kind=ImportKind.FEED, status=ImportStatus.DONE, jurisdiction=demo.village_c.parent,
+                                       created_by=demo.township2, file_name="名单.xlsx", sha256="1" * 64,
+                                       feed_kind="medical_self_pay", source_department="医保办", unmatched_count=1)
+    return FeedRecord.objects.create(batch=batch, row_number=2, name="王五", id_number="310105198001010013",
+                                     village=demo.village_c, match=FeedMatch.UNMATCHED)
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "referrals:feed_row_lead": lambda demo: {"pk": _feed_record(demo).pk},
+    "referrals:feed_batch_leads": lambda demo: {"pk": _feed_record(demo).batch_id},
     "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
     "referrals:step": lambda demo: {"pk": draft(demo, demo.village_c).pk, "action": "study"},
