@@ -1,6 +1,6 @@
 """Demo care agreements (appended to RELIEF_DEMO_LOADERS): in 华一居委会 (caseworker1's village) four 特困 people
 cared for at home who cannot care for themselves, with a valid agreement (followed last month), one expiring
-in three weeks, one expired ten days ago and one never signed. Made through households' services as staff make
+in three weeks (its follow-up a few days late), one expired ten days ago and one never signed. Made through households' services as staff make
 them; alerts.care_demo (the next loader) then runs the care-agreement scan, which opens the alerts of the expired
 and the missing one (households may not import alerts). Idempotent: a second
 run finds the 特困 records it made by their note and adds nothing.
@@ -51,11 +51,14 @@ def _make(stdout) -> list[Member]:
     care_services.care_follow_up_record(actor=caseworker, agreement=agreement,
                                         followed_on=today - dt.timedelta(days=12), care_given=True,
                                         finding="入户见到本人，送餐按时，居室整洁，本人表示满意。")
-    care_services.care_agreement_record(
+    soon = care_services.care_agreement_record(
         actor=caseworker, member=expiring, carer_name="张伟", carer_phone="13601938842",
         carer_relation=CarerRelation.RELATIVE, terms="侄子每日探望，负责买菜做饭、陪同就医。",
         starts_on=add_months(today, -12) + dt.timedelta(days=21), ends_on=today + dt.timedelta(days=21),
         follow_months=2)
+    # Followed 70 days ago every two months: its next follow-up is a few days late (the list marks it).
+    care_services.care_follow_up_record(actor=caseworker, agreement=soon, followed_on=today - dt.timedelta(days=70),
+                                        care_given=False, finding="侄子外出务工一周，期间由邻居代为送餐，已提醒按协议照料。")
     care_services.care_agreement_record(
         actor=caseworker, member=expired, carer_name="刘建华", carer_phone="13917730156",
         carer_relation=CarerRelation.CARE_SERVICE, terms="护理员每周上门三次，协助起居、清洁。",
