@@ -18,7 +18,7 @@ from . import care, care_services, selectors
 from .care_forms import CareAgreementForm, CareFollowUpForm
 from .care_models import CareAgreement
 from .checks import village_table
-from .models import Member
+from .models import AssistanceType, Member
 from .sections import HouseholdSection
 from .views import _form_page, _written
 
@@ -26,8 +26,11 @@ PAGE_SIZE = 30
 
 
 def section(request, household) -> HouseholdSection | None:
-    """照料协议 on the household page: its members who need an agreement and every agreement recorded, shown
-    only when there is either. A fixed number of queries."""
+    """照料协议 on the household page: its members who need an agreement and every agreement recorded. Only a
+    household receiving 特困人员供养 today (the kept copy of its categories, read with the household) can need one,
+    so every other household page reads nothing for it; a 特困 household reads four queries."""
+    if AssistanceType.TEKUN not in household.category_codes:
+        return None
     info = care.household_care(household, timezone.localdate())
     if not (info["people"] or info["agreements"]):
         return None
