@@ -13,3 +13,10 @@ class AlertsConfig(AppConfig):
 
         auditlog.register(models.Alert)
         auditlog.register(models.AlertRule)
+
+        # households tells of a recorded care agreement (照料协议) by its own signal; the alert it settles closes.
+        from households.care import care_agreement_recorded
+
+        from .care_jobs import on_care_agreement_recorded
+
+        care_agreement_recorded.connect(on_care_agreement_recorded, dispatch_uid="alerts_care_agreement_recorded")

@@ -26,6 +26,12 @@ DEFAULT_RULES = [
      "家庭成员迁出，请核实家庭人口和收入变化", False),
     ("部门数据比对命中", "feed_match", "", "any", [],
      "部门数据比对命中：{new}，请核实", False),
+    # Rigid expenses (刚性支出, seed 001 §二: 重点关注家庭刚性支出变化情况): a recorded rise, or a 医疗自付过高 list
+    # naming a member (imports.models.RIGID_EXPENSE_FEED_KINDS).
+    ("刚性支出增加", "expense_changed", "", "increased", [],
+     "家庭刚性支出由 {old} 元增至 {new} 元，请走访了解支出型困难和救助需求", False),
+    ("医疗自付过高", "feed_match", "feed_kind", "feed_kind_in", ["medical_self_pay"],
+     "部门数据比对：家庭成员医疗自付费用过高（{new}），刚性支出增加，请走访了解医疗救助和临时救助需求", False),
 ]
 
 

@@ -45,6 +45,13 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id)
         return not (event.old_value or "").strip() and bool((event.new_value or "").strip())
     if condition == RuleCondition.NEW_VALUE_IN:
         return (event.new_value or "").strip() in {str(v) for v in rule.values or []}
+    if condition == RuleCondition.INCREASED:
+        # A rigid expense (刚性支出) that rose: an empty old value counts as 0, an empty new one is no figure.
+        new, old = _decimal(event.new_value), _decimal(event.old_value or "0")
+        return new is not None and new > (old if old is not None else Decimal(0))
+    if condition == RuleCondition.FEED_KIND_IN:
+        # A matched row of a department list (部门数据比对命中), by the list's kind (imports.FeedKind).
+        return str((event.data or {}).get("feed_kind", "")) in {str(v) for v in rule.values or []}
     if condition in (RuleCondition.INCOME_BELOW_DIBAO, RuleCondition.INCOME_LOW_INCOME_BAND):
         income = _decimal(event.new_value)
         applying = standards.applying(district_id, event.household.hukou_type, timezone.localdate(event.occurred_at))

@@ -28,6 +28,7 @@ class AlertKind(models.TextChoices):
     CONTACT_DUE = "contact_due", _("跟踪联系到期")
     SERVICE_REVIEW_DUE = "service_review_due", _("服务类型待复核")
     LETTER_OVERDUE = "letter_overdue", _("协查函逾期未复")
+    CARE_AGREEMENT_DUE = "care_agreement_due", _("照料协议缺失或到期")
     OTHER = "other", _("其他")
 
 
@@ -140,6 +141,8 @@ class RuleCondition(models.TextChoices):
     INCOME_LOW_INCOME_BAND = "income_low_income_band", _("月人均收入落入低收入区间")
     NEWLY_SET = "newly_set", _("原值为空、新值不为空（新出现）")
     NEW_VALUE_IN = "new_value_in", _("新值属于所列取值")
+    INCREASED = "increased", _("新值大于原值（增加）")
+    FEED_KIND_IN = "feed_kind_in", _("部门数据类型属于所列取值")
 
 
 class AlertRule(models.Model):
@@ -173,6 +176,8 @@ class AlertRule(models.Model):
     def clean(self):
         if self.condition == RuleCondition.NEW_VALUE_IN and not self.values:
             raise ValidationError({"values": _("条件为“新值属于所列取值”时，请至少填写一个取值。")})
+        if self.condition == RuleCondition.FEED_KIND_IN and not self.values:
+            raise ValidationError({"values": _("条件为“部门数据类型属于所列取值”时，请至少填写一个数据类型，如 [\"medical_self_pay\"]。")})
         if self.values and not isinstance(self.values, list):
             raise ValidationError({"values": _("取值应为列表，如 [\"unemployed\"]。")})
         try:

@@ -16,3 +16,11 @@ def status_change_scan(since: str | None = None) -> dict:
     from .jobs import status_change_scan as run
 
     return run(dt.datetime.fromisoformat(since) if since else None)
+
+
+@shared_task(name="alerts.care_agreement_scan", **RETRY)
+def care_agreement_scan() -> dict:
+    """Every morning: 特困 people cared for at home with no valid care agreement (照料协议缺失或到期)."""
+    from .care_jobs import care_agreement_scan as run
+
+    return run()

@@ -19,5 +19,5 @@ class HouseholdsConfig(AppConfig):
         auditlog.register(models.ObservationEntry)
         auditlog.register(models.DibaoStandard)
         for model in (models.QuarterlyCheckEntry, models.QuarterlyCheck, models.WrittenRefusal,
-                      models.WholeHouseholdCheck):
+                      models.WholeHouseholdCheck, models.CareAgreement, models.CareFollowUp):
             auditlog.register(model)

@@ -673,3 +673,6 @@ from .check_models import (  # noqa: E402,F401
     CheckListReason, QuarterlyCheck, QuarterlyCheckEntry, WholeHouseholdCheck, WholeHouseholdOutcome,
     WrittenRefusal,
 )
+
+# Care agreements of 特困 people cared for at home (照料协议): their own module too.
+from .care_models import CareAgreement, CareFollowUp, CarerRelation  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import check_views, views
+from . import care_views, check_views, views
 
 app_name = "households"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.household_create, name="create"),
     path("quarterly-checks/", check_views.quarterly_list, name="quarterly_list"),
     path("whole-household/", check_views.whole_household_list, name="whole_household_list"),
+    path("care-agreements/", care_views.care_list, name="care_list"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/print/", views.household_print, name="print"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
@@ -25,5 +26,8 @@ urlpatterns = [
     path("<int:pk>/observation/remove/", views.observation_remove, name="observation_remove"),
     path("<int:pk>/quarterly-check/", check_views.quarterly_check_record, name="quarterly_check"),
     path("<int:pk>/quarterly-check/refusal/", check_views.written_refusal, name="written_refusal"),
+    path("<int:pk>/members/<int:member_pk>/care-agreement/", care_views.care_agreement_add, name="care_agreement_add"),
+    path("<int:pk>/care-agreements/<int:agreement_pk>/follow-up/", care_views.care_follow_up_add,
+         name="care_follow_up_add"),
     path("<int:pk>/whole-household-check/", check_views.whole_household_check, name="whole_household_check"),
 ]

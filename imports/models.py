@@ -48,6 +48,13 @@ class FeedKind(models.TextChoices):
     UNIVERSITY_ADMISSION = "university_admission", _("高考录取")
     RELAPSE_RISK = "relapse_risk", _("返贫风险")
     HOUSING_ASSISTANCE = "housing_assistance", _("住房救助")
+    # 民政 pushes its own lists too (seed 004 §二(四)), and 003 §二(二)1 adds medical and employment data.
+    TEKUN = "tekun", _("特困人员")
+    DIBAO = "dibao", _("低保对象")
+    DE_FACTO_ORPHAN = "de_facto_orphan", _("事实无人抚养儿童")
+    ELDERLY_ALONE = "elderly_alone", _("独居老人")
+    MEDICAL_SELF_PAY = "medical_self_pay", _("医疗自付过高")
+    FLEXIBLE_EMPLOYMENT = "flexible_employment", _("灵活就业")
 
 
 # The department that usually pushes each list (seed 004): the default for the upload form.
@@ -60,7 +67,16 @@ FEED_DEFAULT_DEPARTMENT = {
     FeedKind.UNIVERSITY_ADMISSION: _("经发办"),
     FeedKind.RELAPSE_RISK: _("乡村振兴办"),
     FeedKind.HOUSING_ASSISTANCE: _("城建办"),
+    FeedKind.TEKUN: _("民政办"),
+    FeedKind.DIBAO: _("民政办"),
+    FeedKind.DE_FACTO_ORPHAN: _("民政办"),
+    FeedKind.ELDERLY_ALONE: _("民政办"),
+    FeedKind.MEDICAL_SELF_PAY: _("医保办"),
+    FeedKind.FLEXIBLE_EMPLOYMENT: _("社保所"),
 }
+# A matched row of these lists means the family's rigid expenses (刚性支出) rose: the default alert rule
+# "刚性支出增加" (alerts/default_rules.py) opens a status-change alert for it.
+RIGID_EXPENSE_FEED_KINDS = (FeedKind.MEDICAL_SELF_PAY,)
 
 
 def upload_path(instance, filename):

@@ -21,6 +21,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import File
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -540,3 +541,18 @@ def feed_record_review(*, actor: User, record: FeedRecord, note: str) -> FeedRec
     record.review_note = note[:300]
     record.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
     return record
+
+
+@transaction.atomic
+def feed_records_mark_reviewed(*, actor: User, record_ids, note: str) -> int:
+    """Mark unmatched rows as looked at, set-based (referrals calls it when rows become leads). Rows already
+    reviewed keep their first review. Outside the actor's import jurisdiction → Http404, nothing written."""
+    ids = sorted({int(pk) for pk in record_ids})
+    if not ids:
+        return 0
+    allowed = access.jurisdiction_ids_for(actor, Action.IMPORT_DATA)
+    rows = FeedRecord.objects.filter(pk__in=ids)
+    if not actor.is_superuser and rows.exclude(batch__jurisdiction_id__in=allowed).exists():
+        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+    return rows.filter(reviewed_at__isnull=True).update(reviewed_at=timezone.now(), reviewed_by=actor,
+                                                        review_note=note[:300])

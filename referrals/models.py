@@ -561,3 +561,4 @@ class StepLimit(models.Model):
         return dt.timedelta(hours=self.amount) if self.unit == LimitUnit.HOURS else dt.timedelta(days=self.amount)
 from .models_patrols import Patrol, PatrolLead  # noqa: E402,F401  (the app's models are found here)
 from .models_hukou import CooperationLetter, HukouHandover  # noqa: E402,F401  (人户分离的协同办理)
+from .models_feed import FeedLead  # noqa: E402,F401  (department rows turned into leads)

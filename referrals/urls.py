@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotline_views, views, views_hukou, views_patrols
+from . import hotline_views, views, views_feed, views_hukou, views_patrols
 
 app_name = "referrals"
 
@@ -26,6 +26,9 @@ urlpatterns = [
     path("letters/", views_hukou.letter_list, name="letters"),
     path("letters/<int:pk>/", views_hukou.letter_detail, name="letter_detail"),
     path("<int:referral_pk>/letters/new/", views_hukou.letter_create, name="letter_create"),
+    path("feed/", views_feed.feed_rows, name="feed_rows"),
+    path("feed/<int:pk>/lead/", views_feed.feed_row_lead, name="feed_row_lead"),
+    path("feed/batch/<int:pk>/leads/", views_feed.feed_batch_leads, name="feed_batch_leads"),
     path("patrols/", views_patrols.patrol_list, name="patrol_list"),
     path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
     path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),

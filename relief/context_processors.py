@@ -15,6 +15,7 @@ NAVIGATION = [
     ("referrals:list", _("转办")),
     ("referrals:patrol_list", _("街面巡查")),
     ("plans:campaign_list", _("集中排查")),
+    ("households:care_list", _("照料协议")),
     ("audit_log", _("审计日志")),
     ("ledgers:index", _("台账")),
     ("ledgers:dashboard", _("统计")),

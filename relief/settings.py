@@ -293,6 +293,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # name before issue 13: alerts/migrations/0002 renames it). All idempotent (dedupe keys).
     "visits-overdue-scan": {"task": "visits.overdue_scan", "schedule": crontab(minute=0, hour=6)},
     "alerts-status-change-scan": {"task": "alerts.status_change_scan", "schedule": crontab(minute="*/30")},
+    # Care agreements of 特困 people cared for at home (issue 16): missing or expired ones alert every morning.
+    "alerts-care-agreement-scan": {"task": "alerts.care_agreement_scan", "schedule": crontab(minute=5, hour=6)},
     # Service kinds (issue 15): 跟踪联系 contacts due, and kinds to review after a status change (a few
     # minutes after the status-change scan that opens the alerts it reads).
     "plans-service-scan": {"task": "plans.service_scan", "schedule": crontab(minute="10,40")},
@@ -328,6 +330,8 @@ RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "plans.home.cards",
     "visits.home.cards",
     "alerts.home.cards",
+    "referrals.home_feed.cards",
+    "households.care_home.cards",
 ]
 # Benchmark sections run in order by `manage.py bench` (see relief/management/commands/bench.py).
 RELIEF_BENCH_SECTIONS: list[str] = [
@@ -386,6 +390,9 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",
     "ledgers.demo_assessment.load",
+    "referrals.demo_feed.load",
+    "households.care_demo.load",
+    "alerts.care_demo.load",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).
@@ -395,6 +402,7 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "plans.sections.section",
     "plans.service_views.section",
     "visits.sections.section",
+    "households.care_views.section",
 ]
 # Sections other apps add to the worklist's front page (see visits/worklist_sections.py).
 RELIEF_WORKLIST_SECTIONS: list[str] = [

@@ -25,6 +25,7 @@ the spreadsheet import's write) limits.py (环节时限, set by the district) an
 `referrals.services`.
 """
 from .errors import ReferralConflict, ReferralError
+from .feed_leads import FeedLeadsRaised, feed_batch_to_leads, feed_lead_description, feed_record_to_lead
 from .hotline import (
     default_deadlines, work_order_feedback, work_order_register, work_order_respond, work_order_update,
     work_orders_import,
@@ -54,6 +55,7 @@ __all__ = [
     "referral_discussion", "referral_escalate", "referral_help_first", "referral_inform_family",
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
     "referral_review", "referral_study", "referral_submit", "step_limit_set", "step_limits_seed_defaults", "step_party",
+    "FeedLeadsRaised", "feed_batch_to_leads", "feed_lead_description", "feed_record_to_lead",
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
     "work_orders_import", "hukou_handover_sync", "letter_answer", "letter_send", "letters_overdue_scan",
     "visible_referrals", "may_see_referral", "sees_family_of", "hukou_handover_of",

@@ -40,7 +40,23 @@ def _on_quarterly_check(demo):
     return {"pk": household.pk}
 
 
+def _with_care_agreement(demo):
+    import datetime as dt
+
+    from households import care_services
+    from households.models import CarerRelation
+
+    household = _household(demo)
+    agreement = care_services.care_agreement_record(
+        actor=None, member=household.members.first(), carer_name="李四", carer_phone="13800000000",
+        carer_relation=CarerRelation.NEIGHBOUR, terms="每日送餐", starts_on=dt.date.today() - dt.timedelta(days=1),
+        ends_on=dt.date.today() + dt.timedelta(days=300))
+    return {"pk": household.pk, "agreement_pk": agreement.pk}
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "households:care_agreement_add": _with_member,
+    "households:care_follow_up_add": _with_care_agreement,
     "households:quarterly_check": _on_quarterly_check,
     "households:written_refusal": _on_quarterly_check,
     "households:whole_household_check": lambda demo: {"pk": _household(demo).pk},

@@ -38,9 +38,21 @@ def _outside_letter(demo):
                                 content="请协查", sent_on=today, reply_due=today + dt.timedelta(days=30))
 
 
+def _feed_record(demo):
+    from imports.models import FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
+
+    batch = ImportBatch.objects.create(kind=ImportKind.FEED, status=ImportStatus.DONE, jurisdiction=demo.village_c.parent,
+                                       created_by=demo.township2, file_name="名单.xlsx", sha256="1" * 64,
+                                       feed_kind="medical_self_pay", source_department="医保办", unmatched_count=1)
+    return FeedRecord.objects.create(batch=batch, row_number=2, name="王五", id_number="310105198001010013",
+                                     village=demo.village_c, match=FeedMatch.UNMATCHED)
+
+
 OUTSIDE_OBJECT_KWARGS = {
     "referrals:letter_detail": lambda demo: {"pk": _outside_letter(demo).pk},
     "referrals:letter_create": lambda demo: {"referral_pk": _outside_letter(demo).referral_id},
+    "referrals:feed_row_lead": lambda demo: {"pk": _feed_record(demo).pk},
+    "referrals:feed_batch_leads": lambda demo: {"pk": _feed_record(demo).batch_id},
     "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:patrol_edit": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
