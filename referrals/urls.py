@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotline_views, views, views_patrols
+from . import hotline_views, views, views_approval, views_patrols
 
 app_name = "referrals"
 
@@ -23,6 +23,13 @@ urlpatterns = [
     path("hotline/import/confirm/", hotline_views.hotline_import_confirm, name="hotline_import_confirm"),
     path("hotline/import/template.xlsx", hotline_views.hotline_template, name="hotline_template"),
     path("hotline/<int:pk>/<str:action>/", hotline_views.work_order_action, name="work_order_action"),
+    path("<int:pk>/objection/", views_approval.objection_create, name="objection_create"),
+    path("<int:pk>/approval/", views_approval.approval_submit, name="approval_submit"),
+    path("approvals/", views_approval.approval_queue, name="approval_queue"),
+    path("approvals/<int:pk>/", views_approval.approval_detail, name="approval_detail"),
+    path("approval-rules/", views_approval.approval_rules, name="approval_rules"),
+    path("notice-board/", views_approval.notice_boards, name="notice_boards"),
+    path("notice-board/<int:village_pk>/", views_approval.notice_board, name="notice_board"),
     path("patrols/", views_patrols.patrol_list, name="patrol_list"),
     path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
     path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),

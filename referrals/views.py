@@ -26,6 +26,7 @@ from .forms import (
     ReferralFilterForm, StepLimitForm,
 )
 from .hotline_views import work_order_context
+from .views_approval import approval_panel
 from .models import Lead, Referral, ReferralStatus, StepAction, StepKind, StepLimit, Urgency
 from .steplimits import LimitTable, attach_clocks, default_deadline_for
 
@@ -223,7 +224,8 @@ def referral_list(request):
     return TemplateResponse(request, "referrals/referral_list.html", {
         "form": form, "page": page, "may_assign": may_assign,
         "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
-        "today": timezone.localdate(), "title": _("转办")})
+        "today": timezone.localdate(), "title": _("转办"),
+        "may_notice_boards": access.may_open(user, "referrals:notice_boards")})
 
 
 @access_rule(Action.DECIDE_REFERRALS, roles=[Role.TOWNSHIP])
@@ -300,7 +302,7 @@ def referral_detail(request, pk):
         "referral": referral, "steps": steps,
         "actions": [(a, StepAction(a).label) for a in allowed],
         "household_url": household_url(referral.household_id), "today": timezone.localdate(),
-        "head": head_of(referral.household)})
+        "head": head_of(referral.household), **approval_panel(request.user, referral)})
 
 
 STEP_SERVICES = {

@@ -19,10 +19,14 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 Where it lives
 --------------
 rules.py (who takes which step from which state), errors.py and common.py (row locks, version checks, step
-rows, stale alerts), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
+rows, stale alerts), approval.py (公示异议, 报送审批 and the district's answer, 审批权限), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
 the spreadsheet import's write) and limits.py (环节时限, set by the district). Callers import from
 `referrals.services`.
 """
+from .approval import (
+    MATERIALS, approval_approve, approval_refuse, approval_rule_for, approval_rule_set, approval_submit,
+    objection_hotline_set, objection_record,
+)
 from .errors import ReferralConflict, ReferralError
 from .hotline import (
     default_deadlines, work_order_feedback, work_order_register, work_order_respond, work_order_update,
@@ -52,5 +56,6 @@ __all__ = [
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
     "referral_review", "referral_study", "referral_submit", "step_limit_set", "step_limits_seed_defaults", "step_party",
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
-    "work_orders_import",
+    "work_orders_import", "MATERIALS", "approval_approve", "approval_refuse", "approval_rule_for",
+    "approval_rule_set", "approval_submit", "objection_hotline_set", "objection_record",
 ]
