@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 
 from relief.models import Jurisdiction
 
+from .models import OutcomeAssistance
+
 
 class NoticeObjection(models.Model):
     """Objection — 公示异议: raised during a referral's 公示; the case goes back to investigation."""
@@ -58,7 +60,7 @@ class ApprovalRule(models.Model):
 
     district = models.ForeignKey(Jurisdiction, verbose_name=_("区县"), on_delete=models.PROTECT,
                                  related_name="approval_rules", limit_choices_to={"level": "district"})
-    assistance_type = models.CharField(_("救助方式"), max_length=20)
+    assistance_type = models.CharField(_("救助方式"), max_length=20, choices=OutcomeAssistance.choices)
     level = models.CharField(_("审批层级"), max_length=10, choices=ApprovalLevel.choices)
     township_up_to = models.DecimalField(_("乡镇审批金额上限（元）"), max_digits=10, decimal_places=2, null=True,
                                          blank=True, validators=[MinValueValidator(0)],
@@ -104,7 +106,7 @@ class ApprovalRequest(models.Model):
                                  related_name="approvals")
     level = models.CharField(_("审批层级"), max_length=10, choices=ApprovalLevel.choices,
                              default=ApprovalLevel.DISTRICT)
-    assistance_type = models.CharField(_("拟给予救助方式"), max_length=20)
+    assistance_type = models.CharField(_("拟给予救助方式"), max_length=20, choices=OutcomeAssistance.choices)
     amount = models.DecimalField(_("拟救助金额（元/月）"), max_digits=10, decimal_places=2,
                                  validators=[MinValueValidator(0)])
     start_date = models.DateField(_("拟救助开始日期"))
