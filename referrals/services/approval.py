@@ -160,16 +160,18 @@ def objection_record(*, actor, referral, raised_by: str, raised_on: dt.date, con
     objection = NoticeObjection.objects.create(
         referral=referral, raised_by=raised_by, raised_on=raised_on, content=content, handling=handling,
         notice_start=referral.notice_start, notice_end=referral.notice_end, recorded_by=actor, recorded_at=_now())
+    notice = {"start": str(referral.notice_start), "end": str(referral.notice_end)}
     referral.deadline = deadline
-    referral.notice_objections = content
-    referral.notice_handling = handling
+    # The notice is over (the objection row keeps its dates); a new one is published after the investigation.
+    referral.notice_start = referral.notice_end = None
+    referral.notice_place = referral.notice_objections = referral.notice_handling = ""
     referral.notice_objections_resolved = False
     _step(referral, actor=actor, action=StepAction.OBJECTION, to_status=S.ASSIGNED,
           comment=_("异议人：%(who)s（%(day)s）\n异议：%(what)s\n处理：%(how)s") % {
               "who": raised_by, "day": raised_on, "what": content, "how": handling},
-          data={"objections": content, "handling": handling, "deadline": str(deadline),
-                "start": str(referral.notice_start), "end": str(referral.notice_end)},
-          fields=["deadline", "notice_objections", "notice_handling", "notice_objections_resolved"])
+          data={"objections": content, "handling": handling, "deadline": str(deadline), **notice},
+          fields=["deadline", "notice_start", "notice_end", "notice_place", "notice_objections", "notice_handling",
+                  "notice_objections_resolved"])
     return objection
 
 
