@@ -114,10 +114,14 @@ def approving_level(referral: Referral, assistance_type: str, amount: Decimal | 
 
 
 def approval_required_check(referral: Referral, assistance_type: str, amount: Decimal | None) -> None:
-    """From 公示 the township decides only what it may approve; the rest goes up through approval_submit."""
-    if referral.status != S.NOTICE:
+    """From 公示 the township decides only what it may approve; the rest goes up through approval_submit. A case
+    sent back by an objection is published again before that (it cannot skip the notice from 已交办部门)."""
+    objected = referral.status == S.ASSIGNED and referral.objections.exists()
+    if referral.status != S.NOTICE and not objected:
         return
     level, rule = approving_level(referral, assistance_type, amount)
+    if level == ApprovalLevel.DISTRICT and objected:
+        raise ReferralError(_("该转办公示时收到异议、已退回重新调查：调查后请重新“开始公示”，公示期满无异议再报送审批。"))
     if level == ApprovalLevel.DISTRICT:
         raise ReferralError(_("%(kind)s由区县民政局审批（%(rule)s）：公示期满无异议后请“报送审批”，乡镇不能直接认定。") % {
             "kind": OutcomeAssistance(assistance_type).label, "rule": rule.text})

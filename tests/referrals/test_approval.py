@@ -45,6 +45,11 @@ def test_an_objection_sends_the_case_back_to_investigation_with_it_on_the_timeli
     assert objection.notice_start == h.today() and objection.recorded_by == demo.township1
     step = r.steps.order_by("-at", "-pk").first()
     assert step.action == "objection" and step.from_status == S.NOTICE and "其子在外地有稳定工作" in step.comment
+    assert r.notice_start is None and r.notice_objections == ""  # the notice is over; the objection row keeps it
+    # It cannot skip the new notice: 低保 is not decided from 已交办部门 after an objection.
+    with pytest.raises(ValidationError, match="重新“开始公示”"):
+        services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="dibao", amount=900,
+                                          start_date=h.today())
     # After the investigation the case is published again and the old objection stays on record.
     r = services.referral_notice_start(actor=demo.township1, referral=r, start=h.today(),
                                        end=h.today() + dt.timedelta(days=7), place="公开栏")
