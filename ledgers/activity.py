@@ -47,6 +47,24 @@ def late_steps(villages) -> dict | None:
     return {pk: sum(n.values()) for pk, n in late_step_counts([v.pk for v in villages]).items()}
 
 
+def approval_counts(villages, start, end) -> dict | None:
+    """Per village: cases submitted for approval after 公示 in the period, and of them approved, refused and still
+    pending past their approval deadline (referrals.models_approval)."""
+    if model_or_none("referrals.ApprovalRequest") is None:
+        return None
+    from referrals.models import ApprovalRequest
+
+    today = timezone.localdate()
+    rows = (ApprovalRequest.objects.filter(referral__village__in=[v.pk for v in villages],
+                                           submitted_at__date__range=(start, end))
+            .values("referral__village_id").order_by()
+            .annotate(submitted=Count("pk"), approved=Count("pk", filter=Q(state="approved")),
+                      refused=Count("pk", filter=Q(state="refused")),
+                      late=Count("pk", filter=Q(state="pending", due_on__lt=today))))
+    return {row["referral__village_id"]: {k: row[k] for k in ("submitted", "approved", "refused", "late")}
+            for row in rows}
+
+
 def _visits_part(jurisdiction, villages, counts, whole_scope: bool) -> dict | None:
     timeliness = counts["timeliness"]
     if timeliness is None or counts["overdue"] is None:
@@ -157,6 +175,8 @@ def scorecards(user, villages, start, end) -> dict:
     visits = visit_timeliness([v.pk for v in villages], start, end) or {}
     leads = lead_timeliness(villages, start, end) or {}
     late = late_steps(villages) or {}
+    approvals = approval_counts(villages, start, end) or {}
+    zero_a = {"submitted": 0, "approved": 0, "refused": 0, "late": 0}
     zero_s = {"total": 0, "correct": 0, "wrong": 0, "pending": 0}
     village_rows, townships = [], {}
     for village in villages:
@@ -164,13 +184,14 @@ def scorecards(user, villages, start, end) -> dict:
                "samples": dict(samples.get(village.pk, zero_s)),
                "visits": dict(visits.get(village.pk, {"due": 0, "on_time": 0})),
                "leads": dict(leads.get(village.pk, {"due": 0, "in_time": 0})),
-               "late_steps": late.get(village.pk, 0)}
+               "late_steps": late.get(village.pk, 0), "approvals": dict(approvals.get(village.pk, zero_a))}
         village_rows.append(row)
         t = townships.setdefault(village.parent_id, {
             "name": village.parent.name if village.parent else "", "samples": dict(zero_s),
-            "visits": {"due": 0, "on_time": 0}, "leads": {"due": 0, "in_time": 0}, "late_steps": 0})
+            "visits": {"due": 0, "on_time": 0}, "leads": {"due": 0, "in_time": 0}, "late_steps": 0,
+            "approvals": dict(zero_a)})
         t["late_steps"] += row["late_steps"]
-        for part in ("samples", "visits", "leads"):
+        for part in ("samples", "visits", "leads", "approvals"):
             for key, value in row[part].items():
                 if isinstance(value, int):
                     t[part][key] = t[part].get(key, 0) + value
@@ -181,4 +202,5 @@ def scorecards(user, villages, start, end) -> dict:
             "start": start, "end": end,
             "note": (_("得分为按时走访率、线索按期办结率与抽查准确率的平均值（不适用的项不计）。")
                      + _("环节超时为当前超过区县设定时限仍未办理的线索和转办环节数（不计入得分）。")
+                     + _("报送审批为期间内公示期满后报区县审批的件数及其中批准、不予批准和超期未批的件数（不计入得分）。")
                 + (_("尚未上线的数据来源：%(m)s。") % {"m": "、".join(missing)} if missing else ""))}

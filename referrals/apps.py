@@ -18,6 +18,8 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.StepLimit)
         auditlog.register(models.Patrol, m2m_fields={"staff"})
         auditlog.register(models.PatrolLead)
+        for model in (models.NoticeObjection, models.ApprovalRule, models.ApprovalRequest, models.ObjectionHotline):
+            auditlog.register(model)
 
         from django.utils.translation import gettext_lazy as _
 

@@ -127,13 +127,14 @@ class ReferralStatus(models.TextChoices):
     ASSIGNED = "assigned", _("已交办部门")
     REVIEWED = "reviewed", _("已集中研究会审")
     NOTICE = "notice", _("公示中")
+    APPROVAL = "approval", _("已报审批")
     ESCALATED = "escalated", _("已报区县")
     ELIGIBLE = "eligible", _("符合条件·已救助")
     INELIGIBLE = "ineligible", _("不符合条件")
 
 
 OPEN_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.STUDIED, ReferralStatus.SUBMITTED, ReferralStatus.ASSIGNED,
-                 ReferralStatus.REVIEWED, ReferralStatus.NOTICE, ReferralStatus.ESCALATED)
+                 ReferralStatus.REVIEWED, ReferralStatus.NOTICE, ReferralStatus.APPROVAL, ReferralStatus.ESCALATED)
 DECIDED_STATUSES = (ReferralStatus.ELIGIBLE, ReferralStatus.INELIGIBLE)
 VILLAGE_STATUSES = (ReferralStatus.DRAFT, ReferralStatus.STUDIED)
 
@@ -346,6 +347,11 @@ class StepAction(models.TextChoices):
     PAPERWORK_DONE = "paperwork_done", _("补齐手续")
     DISCUSSION = "discussion", _("一事一议")
     INFORM = "inform", _("告知家庭")
+    # After 公示 (referrals/models_approval.py, services/approval.py).
+    OBJECTION = "objection", _("登记公示异议·退回调查")
+    APPROVAL_SUBMIT = "approval_submit", _("报送审批")
+    APPROVE = "approve", _("审批批准")
+    APPROVAL_REFUSE = "approval_refuse", _("不予批准")
 
 
 class ReferralStep(models.Model):
@@ -562,3 +568,6 @@ class StepLimit(models.Model):
 from .models_patrols import Patrol, PatrolLead  # noqa: E402,F401  (the app's models are found here)
 from .models_hukou import CooperationLetter, HukouHandover  # noqa: E402,F401  (人户分离的协同办理)
 from .models_feed import FeedLead  # noqa: E402,F401  (department rows turned into leads)
+from .models_approval import (  # noqa: E402,F401
+    ApprovalLevel, ApprovalRequest, ApprovalRule, ApprovalState, NoticeObjection, ObjectionHotline,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotline_views, views, views_feed, views_hukou, views_patrols
+from . import hotline_views, views, views_approval, views_feed, views_hukou, views_patrols
 
 app_name = "referrals"
 
@@ -29,6 +29,13 @@ urlpatterns = [
     path("feed/", views_feed.feed_rows, name="feed_rows"),
     path("feed/<int:pk>/lead/", views_feed.feed_row_lead, name="feed_row_lead"),
     path("feed/batch/<int:pk>/leads/", views_feed.feed_batch_leads, name="feed_batch_leads"),
+    path("<int:pk>/objection/", views_approval.objection_create, name="objection_create"),
+    path("<int:pk>/approval/", views_approval.approval_submit, name="approval_submit"),
+    path("approvals/", views_approval.approval_queue, name="approval_queue"),
+    path("approvals/<int:pk>/", views_approval.approval_detail, name="approval_detail"),
+    path("approval-rules/", views_approval.approval_rules, name="approval_rules"),
+    path("notice-board/", views_approval.notice_boards, name="notice_boards"),
+    path("notice-board/<int:village_pk>/", views_approval.notice_board, name="notice_board"),
     path("patrols/", views_patrols.patrol_list, name="patrol_list"),
     path("patrols/new/", views_patrols.patrol_create, name="patrol_create"),
     path("patrols/<int:pk>/", views_patrols.patrol_detail, name="patrol_detail"),

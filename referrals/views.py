@@ -27,6 +27,7 @@ from .forms import (
 )
 from .hotline_views import work_order_context
 from .views_hukou import referral_hukou_context
+from .views_approval import approval_panel
 from .models import Lead, Referral, ReferralStatus, StepAction, StepKind, StepLimit, Urgency
 from .steplimits import LimitTable, attach_clocks, default_deadline_for
 
@@ -224,7 +225,8 @@ def referral_list(request):
     return TemplateResponse(request, "referrals/referral_list.html", {
         "form": form, "page": page, "may_assign": may_assign,
         "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
-        "today": timezone.localdate(), "title": _("转办")})
+        "today": timezone.localdate(), "title": _("转办"),
+        "may_notice_boards": access.may_open(user, "referrals:notice_boards")})
 
 
 @access_rule(Action.DECIDE_REFERRALS, roles=[Role.TOWNSHIP])
@@ -304,7 +306,7 @@ def referral_detail(request, pk):
         # The hukou township sees the case, not the family's other records (services.rules).
         "household_url": household_url(referral.household_id) if hukou["residence_side"] else "",
         "today": timezone.localdate(),
-        "head": head_of(referral.household), **hukou})
+        "head": head_of(referral.household), **hukou, **approval_panel(request.user, referral)})
 
 
 STEP_SERVICES = {

@@ -365,6 +365,12 @@ def sets_step_limits(user: User) -> bool:
     return user.is_superuser or (user.role == Role.DISTRICT and can_anywhere(user, Action.SUPERVISE))
 
 
+def sets_approval_rules(user: User) -> bool:
+    """Sets which level approves which assistance (审批权限) for the district: its district official."""
+    return bool(user and getattr(user, "is_authenticated", False)) and (
+        user.is_superuser or (user.role == Role.DISTRICT and can_anywhere(user, Action.SUPERVISE)))
+
+
 def public(view):
     """A page anyone may open (login, error pages)."""
     from django.contrib.auth.decorators import login_not_required

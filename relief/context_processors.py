@@ -13,6 +13,7 @@ NAVIGATION = [
     ("alerts:list", _("预警")),
     ("referrals:lead_list", _("线索")),
     ("referrals:list", _("转办")),
+    ("referrals:approval_queue", _("审批")),
     ("referrals:patrol_list", _("街面巡查")),
     ("plans:campaign_list", _("集中排查")),
     ("households:care_list", _("照料协议")),
@@ -33,7 +34,8 @@ NAV_COVERED_BY = {"imports:records": "imports:index"}
 
 # url name -> "module.function(user) -> int": a count shown as a badge beside the entry (one cheap query),
 # the number of rows the entry's page lists when opened.
-NAV_BADGES = {"alerts:list": "alerts.selectors.unhandled_alert_count"}
+NAV_BADGES = {"alerts:list": "alerts.selectors.unhandled_alert_count",
+              "referrals:approval_queue": "referrals.selectors_approval.approval_queue_count"}
 
 
 def navigation(request):

@@ -324,6 +324,7 @@ CSRF_FAILURE_VIEW = "relief.views.csrf_failure"
 # Home page cards: each app lists what needs doing for a user (see relief/home.py).
 RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "referrals.home.cards",
+    "referrals.home_approval.cards",
     "households.home.cards",
     "ledgers.home.cards",
     "ledgers.home_assessment.cards",
@@ -385,6 +386,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "plans.service_demo.load",
     "referrals.demo_patrols.load",
     "referrals.hukou_demo.load",
+    "referrals.demo_approval.load",
     "imports.demo.load",
     "plans.demo_campaigns.load",
     "ledgers.demo.load",

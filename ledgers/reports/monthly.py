@@ -107,7 +107,26 @@ class MonthlyLedger(Ledger):
         lines.append(["列入观察名单", *[None] * len(departments), self._observed().count()])
         counts = [sum(1 for u in unfinished if u == d) for d in departments]
         lines.append(["未办结", *counts, len(unfinished)])
+        lines.extend(self.approval_lines(departments))
         return headers, lines
+
+    def approval_lines(self, departments) -> list[list]:
+        """公示后报送审批 (referrals.models_approval): submitted in the period, and answered in it, per department."""
+        from referrals.models import ApprovalRequest
+
+        r = self.request
+        rows = ApprovalRequest.objects.filter(referral__village_id__in=r.village_ids)
+        submitted = list(rows.filter(submitted_at__date__range=(r.start, r.end))
+                         .values_list("referral__department", flat=True))
+        answered = list(rows.filter(decided_at__date__range=(r.start, r.end))
+                        .values_list("referral__department", "state"))
+        lines = []
+        for label, values in (("报送区县审批", submitted),
+                              ("区县审批批准", [d for d, state in answered if state == "approved"]),
+                              ("区县不予批准", [d for d, state in answered if state == "refused"])):
+            counts = [sum(1 for v in values if v == d) for d in departments]
+            lines.append([label, *counts, len(values)])
+        return lines
 
     def sheets(self):
         r = self.request

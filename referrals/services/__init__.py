@@ -19,11 +19,15 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 Where it lives
 --------------
 rules.py (who takes which step from which state, and who sees a referral handed to the hukou township), errors.py and common.py (row locks, version checks, step
-rows, stale alerts), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
-the spreadsheet import's write) limits.py (环节时限, set by the district) and hukou.py (人户分离: handover to the hukou township,
+rows, stale alerts), approval.py (公示异议, 报送审批 and the district's answer, 审批权限), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
+the spreadsheet import's write), limits.py (环节时限, set by the district) and hukou.py (人户分离: handover to the hukou township,
 协查函/转办函 and their overdue alerts). Callers import from
 `referrals.services`.
 """
+from .approval import (
+    MATERIALS, approval_approve, approval_refuse, approval_rule_for, approval_rule_set, approval_submit,
+    objection_hotline_set, objection_record,
+)
 from .errors import ReferralConflict, ReferralError
 from .feed_leads import FeedLeadsRaised, feed_batch_to_leads, feed_lead_description, feed_record_to_lead
 from .hotline import (
@@ -59,4 +63,6 @@ __all__ = [
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
     "work_orders_import", "hukou_handover_sync", "letter_answer", "letter_send", "letters_overdue_scan",
     "visible_referrals", "may_see_referral", "sees_family_of", "hukou_handover_of",
+    "work_orders_import", "MATERIALS", "approval_approve", "approval_refuse", "approval_rule_for",
+    "approval_rule_set", "approval_submit", "objection_hotline_set", "objection_record",
 ]

@@ -17,6 +17,7 @@ from ..models import (
     DecisionLevel, Department, Lead, LeadStatus, OutcomeAssistance, Referral, ReferralStatus, ReferralStep,
     StepAction, Urgency,
 )
+from .approval import approval_required_check
 from .common import _begin, _close_lead_step_alerts, _money, _now, _required, _save_lead, _step, _today
 from .errors import ReferralError
 from .hukou import hukou_handover_sync
@@ -258,6 +259,7 @@ def referral_decide_eligible(*, actor, referral, assistance_type: str, amount=No
         raise ReferralError({"amount": _("临时救助金额不能超过一事一议同意的%(a)s元。") % {
             "a": referral.discussion_amount}})
     start_date = _required(start_date, "start_date", _("请填写救助开始日期。"))
+    approval_required_check(referral, assistance_type, amount)  # 低保/特困 after 公示: the district approves
     level = _decision_level(referral)
     referral.decision_level = level
     referral.assistance_type = assistance_type

@@ -1,7 +1,7 @@
 """Township staff at a desktop, clicking from the home page: a caseworker's lead is looked into, its family
 registered, taken in as a referral, handed to a department with the default deadline, decided — and the
 deadline alert the morning job had opened is closed. Then a second case goes through collective review and
-public notice (公示) to its decision."""
+public notice (公示) to its submission for the district's approval (报送审批)."""
 import datetime as dt
 
 import pytest
@@ -114,11 +114,13 @@ def test_township_takes_a_lead_to_a_decision(transactional_db, demo, browser_log
     page.reload()
     page.get_by_test_id("step-notice_result").click()
     page.get_by_test_id("step-submit").click()
-    page.get_by_test_id("step-decide_eligible").click()
-    page.select_option("#id_assistance_type", "tekun")
+    # 特困 is the district's to approve: the township submits it with its materials (公示期满无异议).
+    page.get_by_test_id("approval-submit-link").click()
+    expect(page.locator("#id_assistance_type")).to_have_value("tekun")
     page.fill("#id_amount", "2100")
-    page.get_by_test_id("step-submit").click()
-    expect(page.get_by_test_id("referral-status")).to_have_text("符合条件·已救助")
+    page.get_by_test_id("approval-submit-submit").click()
+    expect(page.get_by_test_id("referral-status")).to_have_text("已报审批")
+    expect(page.get_by_test_id("approval-state")).to_have_text("待审批")
     expect(page.get_by_test_id("timeline")).to_contain_text("集中研究会审")
     expect(page.get_by_test_id("timeline")).to_contain_text("开始公示")
     assert page.evaluate("document.documentElement.scrollWidth") <= 1280

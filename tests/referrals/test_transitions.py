@@ -183,8 +183,13 @@ def test_collective_review_then_notice_then_approval_only_after_the_period(demo)
                                           start_date=h.today())
     r = services.referral_notice_result(actor=demo.township1, referral=r, objections="邻居反映其子有车",
                                         handling="经核实车辆已于2023年转让", resolved=True)
-    r = services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="dibao", amount=500,
+    # 低保 after 公示 is the district's to approve (referrals/services/approval.py); the township decides
+    # what it may approve itself, such as 临时救助 up to 1,000 元.
+    with pytest.raises(ValidationError, match="由区县民政局审批"):
+        services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="dibao", amount=500,
                                           start_date=h.today())
+    r = services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="temporary",
+                                          amount=500, start_date=h.today())
     assert r.status == S.ELIGIBLE
 
 

@@ -63,3 +63,27 @@ OUTSIDE_OBJECT_KWARGS = {
     "referrals:work_order_register": lambda demo: {"pk": _lead(demo).pk},
     "referrals:work_order_action": lambda demo: {"pk": _work_order(demo).pk, "action": "respond"},
 }
+
+
+def _approval(demo):
+    """A submission for approval from village C (township 2), its 公示 over."""
+    import datetime as dt
+
+    from referrals import services
+    from referrals.models import Referral
+
+    from .helpers import in_notice, today
+
+    r = in_notice(demo, village=demo.village_c)
+    Referral.objects.filter(pk=r.pk).update(notice_start=today() - dt.timedelta(days=8),
+                                            notice_end=today() - dt.timedelta(days=1))
+    return services.approval_submit(actor=demo.township2, referral=r.pk, assistance_type="dibao", amount=900,
+                                    start_date=today(), materials=["income_check", "home_visit", "notice"])
+
+
+OUTSIDE_OBJECT_KWARGS.update({
+    "referrals:objection_create": lambda demo: {"pk": draft(demo, demo.village_c).pk},
+    "referrals:approval_submit": lambda demo: {"pk": draft(demo, demo.village_c).pk},
+    "referrals:approval_detail": lambda demo: {"pk": _approval(demo).pk},
+    "referrals:notice_board": lambda demo: {"village_pk": demo.village_c.pk},
+})
