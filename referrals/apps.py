@@ -18,3 +18,10 @@ class ReferralsConfig(AppConfig):
         auditlog.register(models.StepLimit)
         auditlog.register(models.Patrol, m2m_fields={"staff"})
         auditlog.register(models.PatrolLead)
+        auditlog.register(models.CaseAssessment)
+        auditlog.register(models.DepartmentItem)
+
+        from relief.models import register_department_choices
+
+        # The offices a 科室/部门工作人员 account may belong to (relief cannot import this app).
+        register_department_choices(models.Department.choices)

@@ -346,6 +346,9 @@ class StepAction(models.TextChoices):
     PAPERWORK_DONE = "paperwork_done", _("补齐手续")
     DISCUSSION = "discussion", _("一事一议")
     INFORM = "inform", _("告知家庭")
+    ASSESS = "assess", _("综合评估并交办多个部门")
+    ITEM_DECIDE = "item_decide", _("部门办理结果")
+    INFORM_ALL = "inform_all", _("一次性告知家庭各部门结果")
 
 
 class ReferralStep(models.Model):
@@ -373,6 +376,7 @@ class ReferralStep(models.Model):
         "family_informed": (_("已告知家庭"), None), "from": (_("原层级"), None),
         "paperwork_due": (_("补办期限"), None), "real_difficulty": (_("确有困难"), None),
         "reason": (_("原因"), None), "resolved": (_("已解决"), None), "one_off": (_("一次性救助"), None),
+        "departments": (_("承办部门"), None), "approved": (_("同意"), None),
     }}
 
     class Meta:
@@ -560,3 +564,4 @@ class StepLimit(models.Model):
     def duration(self) -> dt.timedelta:
         return dt.timedelta(hours=self.amount) if self.unit == LimitUnit.HOURS else dt.timedelta(days=self.amount)
 from .models_patrols import Patrol, PatrolLead  # noqa: E402,F401  (the app's models are found here)
+from .models_departments import CaseAssessment, DepartmentItem  # noqa: E402,F401

@@ -19,10 +19,11 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 Where it lives
 --------------
 rules.py (who takes which step from which state), errors.py and common.py (row locks, version checks, step
-rows, stale alerts), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
+rows, stale alerts), leads.py (线索), departments.py (综合评估: one case, several departments), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
 the spreadsheet import's write) and limits.py (环节时限, set by the district). Callers import from
 `referrals.services`.
 """
+from .departments import assessment_create, assessment_inform, department_item_decide, may_inform
 from .errors import ReferralConflict, ReferralError
 from .hotline import (
     default_deadlines, work_order_feedback, work_order_register, work_order_respond, work_order_update,
@@ -52,5 +53,5 @@ __all__ = [
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
     "referral_review", "referral_study", "referral_submit", "step_limit_set", "step_limits_seed_defaults", "step_party",
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
-    "work_orders_import",
+    "work_orders_import", "assessment_create", "assessment_inform", "department_item_decide", "may_inform",
 ]
