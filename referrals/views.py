@@ -300,7 +300,10 @@ def referral_detail(request, pk):
         "referral": referral, "steps": steps,
         "actions": [(a, StepAction(a).label) for a in allowed],
         "household_url": household_url(referral.household_id), "today": timezone.localdate(),
-        "head": head_of(referral.household)})
+        "head": head_of(referral.household),
+        # Several departments on one case (views_departments.py): its page, or the assessment that starts one.
+        "has_assessment": services.has_assessment(referral),
+        "may_assess": StepAction.ACCEPT in allowed and access.may_open(request.user, "referrals:assess", pk=pk)})
 
 
 STEP_SERVICES = {

@@ -14,6 +14,7 @@ NAVIGATION = [
     ("referrals:lead_list", _("线索")),
     ("referrals:list", _("转办")),
     ("referrals:patrol_list", _("街面巡查")),
+    ("referrals:department_items", _("部门办理")),
     ("audit_log", _("审计日志")),
     ("ledgers:index", _("台账")),
     ("ledgers:dashboard", _("统计")),

@@ -317,6 +317,7 @@ CSRF_FAILURE_VIEW = "relief.views.csrf_failure"
 # Home page cards: each app lists what needs doing for a user (see relief/home.py).
 RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "referrals.home.cards",
+    "referrals.home_departments.cards",
     "households.home.cards",
     "ledgers.home.cards",
     "plans.home.cards",
@@ -374,6 +375,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.hotline_demo.load",
     "plans.service_demo.load",
     "referrals.demo_patrols.load",
+    "referrals.demo_departments.load",
     "imports.demo.load",
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",

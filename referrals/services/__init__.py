@@ -35,6 +35,7 @@ from .leads import (
 )
 from .limits import step_limit_set, step_limits_seed_defaults
 from .patrols import patrol_raise_lead, patrol_record, patrol_staff_choices
+from .rules import has_assessment
 from .rules import DISTRICT, EXTRA_PARTIES, PARTY_LABEL, STEP_RULES, TOWNSHIP, VILLAGE, allowed_steps, can_step, step_party
 from .steps import (
     previous_status, referral_accept, referral_bulk_accept, referral_create, referral_decide_eligible,
@@ -53,5 +54,5 @@ __all__ = [
     "referral_notice_result", "referral_notice_start", "referral_paperwork_done", "referral_return",
     "referral_review", "referral_study", "referral_submit", "step_limit_set", "step_limits_seed_defaults", "step_party",
     "default_deadlines", "work_order_feedback", "work_order_register", "work_order_respond", "work_order_update",
-    "work_orders_import", "assessment_create", "assessment_inform", "department_item_decide", "may_inform",
+    "work_orders_import", "assessment_create", "assessment_inform", "department_item_decide", "may_inform", "has_assessment",
 ]

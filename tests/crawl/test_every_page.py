@@ -17,6 +17,7 @@ ROLES = [
     "township2",
     "district",
     "admin",
+    "shebao1",  # 社保所 of 华阳路街道 (科室/部门工作人员)
 ]
 
 
