@@ -27,7 +27,6 @@ from .services.common import clock
 TOWNSHIP_CODE = "310105001000"
 VILLAGE_CODES = ["310105001003", "310105001004"]
 DEPARTMENT_USER = ("shebao1", "周敏（社保所）", Department.SOCIAL_SECURITY)
-MARK = "综合评估演示"
 
 
 def _department_user(township) -> User:
@@ -63,7 +62,7 @@ def load(stdout=None) -> None:
     if township is None or len(villages) < 2 or officer is None:
         return
     shebao = _department_user(township)
-    if CaseAssessment.objects.filter(opinion__startswith=MARK).exists():
+    if CaseAssessment.objects.filter(items__decided_by=shebao).exists():
         return
     # Case 1: assessed 20 days ago; 医保 decided, 社保 not yet due, 住建 overdue.
     with clock.days_ago(20):
@@ -75,7 +74,7 @@ def load(stdout=None) -> None:
         case = services.assessment_create(
             actor=officer, referral=referral, intake=AssessmentIntake.WALK_IN,
             needs="基本生活：收入低于低保标准；医疗：慢性病门诊费用负担重；住房：屋顶漏雨需修缮；就业：子女失业。",
-            opinion=f"{MARK}：申请低保（社保所核对收入）；医疗救助（医保）；危房修缮（住建）。",
+            opinion="申请低保（社保所核对收入）；医疗救助（医保）；危房修缮（住建）。",
             items=[{"department": Department.MEDICAL_INSURANCE, "measure": "慢性病门诊医疗救助",
                     "assistance_type": OutcomeAssistance.MEDICAL, "deadline": today + timedelta(days=10)},
                    {"department": Department.SOCIAL_SECURITY, "measure": "核对家庭收入，办理低保",
@@ -95,7 +94,7 @@ def load(stdout=None) -> None:
         case = services.assessment_create(
             actor=officer, referral=referral, intake=AssessmentIntake.REVIEW,
             needs="基本生活：主要劳动力失业，收入骤降；照护：一名重度残疾成员需要护理。",
-            opinion=f"{MARK}：临时救助（社保所）；重度残疾人护理补贴（残联）。",
+            opinion="临时救助（社保所）；重度残疾人护理补贴（残联）。",
             items=[{"department": Department.SOCIAL_SECURITY, "measure": "临时救助，缓解基本生活困难",
                     "assistance_type": OutcomeAssistance.TEMPORARY, "deadline": today + timedelta(days=7)},
                    {"department": Department.DISABLED, "measure": "重度残疾人护理补贴",

@@ -23,7 +23,27 @@ def _patrol(demo):
     return services.patrol_record(actor=demo.township2, village=demo.village_c, area="外村巡查", others="网格员")
 
 
+def _case(demo):
+    """A multi-department case (综合评估) in village C, assessed by township 2."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from referrals import services
+
+    from .helpers import submitted
+
+    referral = submitted(demo, village=demo.village_c)
+    deadline = timezone.localdate() + dt.timedelta(days=10)
+    return services.assessment_create(actor=demo.township2, referral=referral, needs="外村家庭需求", opinion="外村意见",
+                                      items=[{"department": "social_security", "measure": "低保", "deadline": deadline},
+                                             {"department": "housing", "measure": "危房修缮", "deadline": deadline}])
+
+
 OUTSIDE_OBJECT_KWARGS = {
+    "referrals:assess": lambda demo: {"pk": draft(demo, demo.village_c).pk},
+    "referrals:assessment": lambda demo: {"pk": _case(demo).referral_id},
+    "referrals:department_item": lambda demo: {"pk": _case(demo).items.first().pk},
     "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
     "referrals:step": lambda demo: {"pk": draft(demo, demo.village_c).pk, "action": "study"},
