@@ -234,3 +234,22 @@ def test_a_department_account_names_its_department(demo, make_staff):
     assert user.department_label == "社保"
     assert access.can(user, access.Action.HANDLE_DEPARTMENT_ITEMS, demo.village_a)
     assert not access.can(user, access.Action.HANDLE_DEPARTMENT_ITEMS, demo.village_c)
+
+
+def test_monthly_ledger_counts_each_department(client, demo):
+    from tests.ledgers.helpers import open_xlsx, post_ledger, table
+
+    first = _assess(demo, departments=(SS, MED))
+    _assess(demo, departments=(SS, HOUSING))
+    services.department_item_decide(actor=demo.township1, item=_item(first, SS), approved=True, amount="700")
+    services.department_item_decide(actor=demo.township1, item=_item(first, MED), approved=False,
+                                    reason="医疗费用已全额报销")
+    client.force_login(demo.township1)
+    wb = open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="monthly"))
+    headers, rows = table(wb["部门办理事项"])
+    by_department = {row[0]: row[1:] for row in rows}
+    # 交办, 同意, 不同意, 按期办结, 期末未办结, 其中超期
+    assert by_department["社保"] == [2, 1, 0, 1, 1, 0]
+    assert by_department["医保"] == [1, 0, 1, 1, 0, 0]
+    assert by_department["住建"] == [1, 0, 0, 0, 1, 0]
+    assert by_department["合计"] == [4, 1, 1, 2, 2, 0]
