@@ -41,3 +41,27 @@ def department_items_sheet(request) -> Sheet:
         Column("按期办结", 10, "int"), Column("期末未办结", 10, "int"), Column("其中超期", 10, "int")],
         rows=iter(department_item_rows(request)), heading="部门办理事项（综合评估后多部门协同办理，按部门统计）",
         notes=["一件综合评估的救助事项交给几个部门，就在每个部门各计一项。"])
+
+
+def department_timeliness(village_ids, start, end) -> list[dict]:
+    """考核 per department: items whose deadline fell in the period (up to today) and those decided by it
+    (按期办结率), with what is overdue now; departments with no item in the villages are left out."""
+    from referrals.models import Department, DepartmentItem
+
+    today = timezone.localdate()
+    due = Q(deadline__range=(start, min(end, today)))
+    rows = (DepartmentItem.objects.filter(village_id__in=list(village_ids)).order_by().values("department")
+            .annotate(due=Count("pk", filter=due),
+                      in_time=Count("pk", filter=due & Q(decided_at__isnull=False,
+                                                         decided_at__date__lte=F("deadline"))),
+                      overdue=Count("pk", filter=Q(status="pending", deadline__lt=today))))
+    by_code = {row["department"]: row for row in rows}
+    result = []
+    for code, label in Department.choices:
+        if code not in by_code:
+            continue
+        row = by_code[code]
+        rate = round(row["in_time"] * 100 / row["due"], 1) if row["due"] else None
+        result.append({"label": label, "due": row["due"], "in_time": row["in_time"], "overdue": row["overdue"],
+                       "rate_display": "—" if rate is None else f"{rate}%"})
+    return result

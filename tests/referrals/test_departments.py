@@ -253,3 +253,21 @@ def test_monthly_ledger_counts_each_department(client, demo):
     assert by_department["医保"] == [1, 0, 1, 1, 0, 0]
     assert by_department["住建"] == [1, 0, 0, 0, 1, 0]
     assert by_department["合计"] == [4, 1, 1, 2, 2, 0]
+
+
+def test_scorecards_count_each_department(client, demo):
+    case = _assess(demo, departments=(SS, MED))
+    services.department_item_decide(actor=demo.township1, item=_item(case, SS), approved=True, amount="700")
+    # 医保's deadline passes without a decision.
+    DepartmentItem.objects.filter(pk=_item(case, MED).pk).update(deadline=today() - dt.timedelta(days=1))
+    DepartmentItem.objects.filter(pk=_item(case, SS).pk).update(deadline=today())
+    from ledgers.reports.departments import department_timeliness
+
+    villages = access.village_ids_for(demo.township1)
+    rows = {r["label"]: r for r in department_timeliness(villages, today() - dt.timedelta(days=10), today())}
+    assert (rows["社保"]["due"], rows["社保"]["in_time"], rows["社保"]["overdue"]) == (1, 1, 0)
+    assert (rows["医保"]["due"], rows["医保"]["in_time"], rows["医保"]["overdue"]) == (1, 0, 1)
+    client.force_login(demo.township1)
+    response = client.get(reverse("ledgers:scorecards"))
+    assert 'data-testid="scorecard-departments"' in response.content.decode()
+    assert {r["label"] for r in response.context["cards"]["departments"]} == {"社保", "医保"}
