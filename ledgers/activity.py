@@ -198,7 +198,10 @@ def scorecards(user, villages, start, end) -> dict:
     village_rows = [_finish(r) for r in village_rows]
     township_rows = [_finish(r) for r in townships.values()]
     missing = [label for label in ("visits.Visit", "referrals.Lead") if model_or_none(label) is None]
+    from .reports.departments import department_timeliness
+
     return {"levels": [(_("乡镇（街道）"), township_rows), (_("村（社区）"), village_rows)],
+            "departments": department_timeliness([v.pk for v in villages], start, end),
             "start": start, "end": end,
             "note": (_("得分为按时走访率、线索按期办结率与抽查准确率的平均值（不适用的项不计）。")
                      + _("环节超时为当前超过区县设定时限仍未办理的线索和转办环节数（不计入得分）。")

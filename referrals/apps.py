@@ -28,3 +28,10 @@ class ReferralsConfig(AppConfig):
         # Alerts name a lead (step limits, hotline work orders) or a referral (deadlines) in source_ref.
         register_source("lead", url_name="referrals:lead_detail", label=_("线索 {pk}"))
         register_source("referral", url_name="referrals:detail", label=_("转办 {pk}"))
+        auditlog.register(models.CaseAssessment)
+        auditlog.register(models.DepartmentItem)
+
+        from relief.models import register_department_choices
+
+        # The offices a 科室/部门工作人员 account may belong to (relief cannot import this app).
+        register_department_choices(models.Department.choices)

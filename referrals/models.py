@@ -352,6 +352,9 @@ class StepAction(models.TextChoices):
     APPROVAL_SUBMIT = "approval_submit", _("报送审批")
     APPROVE = "approve", _("审批批准")
     APPROVAL_REFUSE = "approval_refuse", _("不予批准")
+    ASSESS = "assess", _("综合评估并交办多个部门")
+    ITEM_DECIDE = "item_decide", _("部门办理结果")
+    INFORM_ALL = "inform_all", _("一次性告知家庭各部门结果")
 
 
 class ReferralStep(models.Model):
@@ -379,6 +382,7 @@ class ReferralStep(models.Model):
         "family_informed": (_("已告知家庭"), None), "from": (_("原层级"), None),
         "paperwork_due": (_("补办期限"), None), "real_difficulty": (_("确有困难"), None),
         "reason": (_("原因"), None), "resolved": (_("已解决"), None), "one_off": (_("一次性救助"), None),
+        "departments": (_("承办部门"), None), "approved": (_("同意"), None),
     }}
 
     class Meta:
@@ -571,3 +575,4 @@ from .models_feed import FeedLead  # noqa: E402,F401  (department rows turned in
 from .models_approval import (  # noqa: E402,F401
     ApprovalLevel, ApprovalRequest, ApprovalRule, ApprovalState, NoticeObjection, ObjectionHotline,
 )
+from .models_departments import CaseAssessment, DepartmentItem  # noqa: E402,F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import hotline_views, views, views_approval, views_feed, views_hukou, views_patrols
+from . import hotline_views, views, views_approval, views_departments, views_feed, views_hukou, views_patrols
 
 app_name = "referrals"
 
@@ -12,6 +12,10 @@ urlpatterns = [
     path("limits/", views.step_limits, name="limits"),
     path("<int:pk>/", views.referral_detail, name="detail"),
     path("<int:pk>/step/<str:action>/", views.referral_step, name="step"),
+    path("<int:pk>/assess/", views_departments.assess, name="assess"),
+    path("<int:pk>/assessment/", views_departments.assessment, name="assessment"),
+    path("department-items/", views_departments.department_items, name="department_items"),
+    path("department-items/<int:pk>/", views_departments.department_item, name="department_item"),
     path("household/<int:household_pk>/new/", views.referral_create, name="create"),
     path("leads/", views.lead_list, name="lead_list"),
     path("leads/new/", views.lead_create, name="lead_create"),

@@ -306,7 +306,10 @@ def referral_detail(request, pk):
         # The hukou township sees the case, not the family's other records (services.rules).
         "household_url": household_url(referral.household_id) if hukou["residence_side"] else "",
         "today": timezone.localdate(),
-        "head": head_of(referral.household), **hukou, **approval_panel(request.user, referral)})
+        "head": head_of(referral.household), **hukou, **approval_panel(request.user, referral),
+        # Several departments on one case (views_departments.py): its page, or the assessment that starts one.
+        "has_assessment": services.has_assessment(referral),
+        "may_assess": StepAction.ACCEPT in allowed})
 
 
 STEP_SERVICES = {

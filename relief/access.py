@@ -32,6 +32,7 @@ class Action:
     EXPORT_LEDGERS = "export_ledgers"
     IMPORT_DATA = "import_data"
     SUPERVISE = "supervise"
+    HANDLE_DEPARTMENT_ITEMS = "handle_department_items"
 
 
 _ACTIONS = [value for name, value in vars(Action).items() if name.isupper()]
@@ -51,6 +52,8 @@ ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
         Action.VIEW, Action.EDIT_HOUSEHOLDS, Action.VIEW_PERSONAL_DATA, Action.EXPORT_LEDGERS,
         Action.IMPORT_DATA,
     ),
+    # A township office's own account: its items of multi-department cases in its township, nothing else.
+    Role.DEPARTMENT: (Action.HANDLE_DEPARTMENT_ITEMS,),
 }
 
 # The level of jurisdiction each role serves.
@@ -59,6 +62,7 @@ ROLE_LEVEL: dict[str, str] = {
     Role.TOWNSHIP: JurisdictionLevel.TOWNSHIP,
     Role.DISTRICT: JurisdictionLevel.DISTRICT,
     Role.ADMIN: JurisdictionLevel.DISTRICT,
+    Role.DEPARTMENT: JurisdictionLevel.TOWNSHIP,
 }
 
 
@@ -369,6 +373,43 @@ def sets_approval_rules(user: User) -> bool:
     """Sets which level approves which assistance (审批权限) for the district: its district official."""
     return bool(user and getattr(user, "is_authenticated", False)) and (
         user.is_superuser or (user.role == Role.DISTRICT and can_anywhere(user, Action.SUPERVISE)))
+
+
+def department_has_accounts(township_id: int, department: str) -> bool:
+    """Has the township given this department accounts of its own (科室/部门工作人员, active)? Then the
+    department decides its items; where it has none, the township's staff record the decisions for it."""
+    return User.objects.filter(role=Role.DEPARTMENT, jurisdiction_id=township_id, department=department,
+                               is_active=True).exists()
+
+
+def is_department_staff(user) -> bool:
+    return bool(user and getattr(user, "is_authenticated", False)) and user.role == Role.DEPARTMENT \
+        and bool(user.department)
+
+
+def department_items_scope(queryset: QuerySet, user: User, *, field: str = "village",
+                           department_field: str = "department") -> QuerySet:
+    """The department items (部门办理事项) a user may see: a department's account its own department's in its
+    township; township staff (and the district) every item of the villages where they decide referrals."""
+    if is_department_staff(user):
+        return scope(queryset, user, Action.HANDLE_DEPARTMENT_ITEMS, field=field).filter(
+            **{department_field: user.department})
+    if user.is_superuser or user.role in (Role.TOWNSHIP, Role.DISTRICT):
+        return scope(queryset, user, Action.DECIDE_REFERRALS, field=field)
+    return queryset.none()
+
+
+def decides_department_item(user, *, village_id: int, township_id: int, department: str) -> bool:
+    """Records a department's decision on its item: the department's own account where the township has given
+    it one; else the township's staff on its behalf (as for a single-department referral)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    if is_department_staff(user):
+        return user.department == department and can(user, Action.HANDLE_DEPARTMENT_ITEMS, village_id)
+    return (user.role == Role.TOWNSHIP and can(user, Action.DECIDE_REFERRALS, village_id)
+            and not department_has_accounts(township_id, department))
 
 
 def public(view):

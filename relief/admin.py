@@ -1,4 +1,5 @@
 from django.conf import settings
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.forms import SelectableFieldsExportForm
 
 from .access import Action, jurisdictions_for
-from .models import Jurisdiction, User
+from .models import Jurisdiction, Role, User, department_choices
 from .services import StaffError, staff_check_assignment, staff_lockout_failures, staff_save, staff_unlock
 
 # Permissions here are granted by role on jurisdictions (relief/access.py); Django's groups mean nothing.
@@ -65,10 +66,20 @@ class StaffAssignmentMixin:
         if self.instance.is_superuser or "role" not in data or "jurisdiction" not in data:
             return data  # superusers stand outside the roles; a missing field already has its error
         try:
-            staff_check_assignment(role=data["role"], jurisdiction=data["jurisdiction"])
+            staff_check_assignment(role=data["role"], jurisdiction=data["jurisdiction"],
+                                   department=data.get("department", ""))
         except StaffError as error:
-            self.add_error("jurisdiction", str(error))
+            self.add_error("department" if data["role"] == Role.DEPARTMENT and "科室" in str(error)
+                           and "department" in self.fields else "jurisdiction", str(error))
         return data
+
+
+def _department_select(form) -> None:
+    """The department as a list to choose from (the departments the referrals app registers)."""
+    if "department" in form.fields:
+        form.fields["department"] = forms.ChoiceField(
+            label=_("所属科室/部门"), required=False, help_text=_("仅“科室/部门工作人员”填写"),
+            choices=lambda: [("", "---------"), *department_choices()])
 
 
 class StaffCreationForm(StaffAssignmentMixin, UserCreationForm):
@@ -76,17 +87,22 @@ class StaffCreationForm(StaffAssignmentMixin, UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "full_name", "phone", "role", "jurisdiction")
+        fields = ("username", "full_name", "phone", "role", "jurisdiction", "department")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["jurisdiction"].required = True
+        _department_select(self)
 
 
 class StaffChangeForm(StaffAssignmentMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "full_name", "phone", "role", "jurisdiction", "is_active")
+        fields = ("username", "password", "full_name", "phone", "role", "jurisdiction", "department", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _department_select(self)
 
 
 class StaffPasswordForm(AdminPasswordChangeForm):
@@ -118,15 +134,16 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     readonly_fields = ["last_login", "date_joined", "lockout_status"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        (_("岗位"), {"fields": ("full_name", "phone", "role", "jurisdiction"),
+        (_("岗位"), {"fields": ("full_name", "phone", "role", "jurisdiction", "department"),
                      "description": _("角色决定所属辖区的层级：村社会救助协理员配属村/社区，乡镇民政办配属乡镇/街道，"
-                                      "区县民政局和系统管理员配属区/县。")}),
+                                      "区县民政局和系统管理员配属区/县；科室/部门工作人员配属乡镇/街道，"
+                                      "并选择所属科室/部门。")}),
         (_("状态"), {"fields": ("is_active", "lockout_status")}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "password1", "password2", "full_name", "phone",
-                                                 "role", "jurisdiction")}),
+                                                 "role", "jurisdiction", "department")}),
     )
 
     def save_model(self, request, obj, form, change):

@@ -17,6 +17,7 @@ NAVIGATION = [
     ("referrals:patrol_list", _("街面巡查")),
     ("plans:campaign_list", _("集中排查")),
     ("households:care_list", _("照料协议")),
+    ("referrals:department_items", _("部门办理")),
     ("audit_log", _("审计日志")),
     ("ledgers:index", _("台账")),
     ("ledgers:dashboard", _("统计")),

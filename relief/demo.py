@@ -50,3 +50,9 @@ def load_demo_district(stdout=None) -> list[User]:
             staff_apply_role(user)  # the admin's model permissions, also for a demo loaded before they grew
         users.append(user)
     return users
+
+
+def loader_accounts(users: list[User]) -> list[User]:
+    """Demo accounts the apps' loaders add (a township department's own account, referrals.demo_departments)."""
+    return list(User.objects.filter(role=Role.DEPARTMENT).exclude(pk__in=[u.pk for u in users])
+                .select_related("jurisdiction").order_by("username"))

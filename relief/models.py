@@ -81,6 +81,7 @@ class Jurisdiction(models.Model):
             ("export_ledgers", _("导出台账")),
             ("import_data", _("导入数据")),
             ("supervise", _("督导抽查")),
+            ("handle_department_items", _("办理本部门的救助事项")),
         ]
 
     def __str__(self):
@@ -139,6 +140,21 @@ class Role(models.TextChoices):
     TOWNSHIP = "township", _("乡镇民政办")
     DISTRICT = "district", _("区县民政局")
     ADMIN = "admin", _("系统管理员")
+    # A township office (社保所, 残联 …) given its own account: decides its own items of multi-department cases.
+    DEPARTMENT = "department", _("科室/部门工作人员")
+
+
+# The departments a 科室/部门工作人员 account may belong to: registered by the app that owns the list
+# (referrals.models.Department, from its AppConfig.ready), since relief imports no app above it.
+_DEPARTMENT_CHOICES: list[tuple[str, str]] = []
+
+
+def register_department_choices(choices) -> None:
+    _DEPARTMENT_CHOICES[:] = list(choices)
+
+
+def department_choices() -> list[tuple[str, str]]:
+    return list(_DEPARTMENT_CHOICES)
 
 
 class User(AbstractUser):
@@ -155,6 +171,9 @@ class User(AbstractUser):
     )
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Only for Role.DEPARTMENT: the office whose items the account sees and decides (referrals.models.Department).
+    department = models.CharField(_("所属科室/部门"), max_length=30, blank=True,
+                                  help_text=_("仅“科室/部门工作人员”填写"))
 
     class Meta:
         verbose_name = _("工作人员")
@@ -166,3 +185,7 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def department_label(self) -> str:
+        return dict(_DEPARTMENT_CHOICES).get(self.department, self.department)

@@ -27,7 +27,7 @@ class StaffError(ValueError):
     pass
 
 
-def staff_check_assignment(*, role: str, jurisdiction: Jurisdiction | None) -> None:
+def staff_check_assignment(*, role: str, jurisdiction: Jurisdiction | None, department: str | None = None) -> None:
     """Each role serves one jurisdiction of its own level (caseworker → village, township staff → township…).
 
     Raises StaffError with a message for the user; the admin's forms show it on the jurisdiction field.
@@ -45,6 +45,11 @@ def staff_check_assignment(*, role: str, jurisdiction: Jurisdiction | None) -> N
                 "role": Role(role).label, "level": JurisdictionLevel(expected).label, "name": jurisdiction.name,
                 "actual": JurisdictionLevel(jurisdiction.level).label}
         )
+    if role == Role.DEPARTMENT and department is not None:
+        from .models import department_choices
+
+        if department not in dict(department_choices()):
+            raise StaffError(_("科室/部门工作人员须选择所属科室/部门。"))
 
 
 def _admin_permissions() -> list[Permission]:
@@ -66,13 +71,14 @@ def staff_apply_role(user: User) -> None:
 @transaction.atomic
 def staff_create(
     *, actor: User | None, username: str, password: str, role: str, jurisdiction: Jurisdiction,
-    full_name: str = "", phone: str = "", is_staff: bool | None = None,
+    full_name: str = "", phone: str = "", is_staff: bool | None = None, department: str = "",
 ) -> User:
     """Create a staff account and grant its role's permissions on its jurisdiction.
 
     `is_staff` (the Django admin's door) follows the role unless given.
     """
-    user = User(username=username, role=role, jurisdiction=jurisdiction, full_name=full_name, phone=phone)
+    user = User(username=username, role=role, jurisdiction=jurisdiction, full_name=full_name, phone=phone,
+                department=department)
     user.set_password(password)
     return staff_save(actor=actor, user=user, is_staff=is_staff)
 
@@ -84,7 +90,9 @@ def staff_save(*, actor: User | None, user: User, is_staff: bool | None = None) 
     Superusers (made with `createsuperuser`, for the people who run the installation) stand outside the roles.
     """
     if not user.is_superuser:
-        staff_check_assignment(role=user.role, jurisdiction=user.jurisdiction)
+        staff_check_assignment(role=user.role, jurisdiction=user.jurisdiction, department=user.department)
+    if user.role != Role.DEPARTMENT:
+        user.department = ""  # only a department's account belongs to a department
     user.is_staff = (user.role == Role.ADMIN) if is_staff is None else is_staff
     user.full_clean()
     user.save()

@@ -325,6 +325,7 @@ CSRF_FAILURE_VIEW = "relief.views.csrf_failure"
 RELIEF_HOME_CARD_PROVIDERS: list[str] = [
     "referrals.home.cards",
     "referrals.home_approval.cards",
+    "referrals.home_departments.cards",
     "households.home.cards",
     "ledgers.home.cards",
     "ledgers.home_assessment.cards",
@@ -387,6 +388,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.demo_patrols.load",
     "referrals.hukou_demo.load",
     "referrals.demo_approval.load",
+    "referrals.demo_departments.load",
     "imports.demo.load",
     "plans.demo_campaigns.load",
     "ledgers.demo.load",

@@ -12,7 +12,7 @@ from django.utils.module_loading import import_string
 
 
 def load_full_demo() -> SimpleNamespace:
-    from relief.demo import load_demo_district
+    from relief.demo import load_demo_district, loader_accounts
 
     # Run what the loaders leave for after their commit (needs copied from visits, policy matching) as
     # `make run` does, also when the loading happens inside a test's transaction.
@@ -20,4 +20,6 @@ def load_full_demo() -> SimpleNamespace:
         users = {u.username: u for u in load_demo_district()}
         for path in settings.RELIEF_DEMO_LOADERS:
             import_string(path)()
+        # Accounts the loaders add (the 社保所 of township 1, `shebao1`).
+        users.update({u.username: u for u in loader_accounts(list(users.values()))})
     return SimpleNamespace(users=users)

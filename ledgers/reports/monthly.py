@@ -170,6 +170,9 @@ class MonthlyLedger(Ledger):
             rows=([i, x.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
                    x.get_department_display(), x.get_status_display(), x.deadline, x.late, self.reason(x)]
                   for i, x in enumerate(unfinished, start=1)))
+        from .departments import department_items_sheet
+
+        yield department_items_sheet(r)
 
     def lead_rows(self) -> Iterator[list]:
         """The leads of the period; a lead linked to a household and naming no one of its own shows the

@@ -19,7 +19,7 @@ read it (their `version` is stale) → ReferralConflict, and nothing is stored.
 Where it lives
 --------------
 rules.py (who takes which step from which state, and who sees a referral handed to the hukou township), errors.py and common.py (row locks, version checks, step
-rows, stale alerts), approval.py (公示异议, 报送审批 and the district's answer, 审批权限), leads.py (线索), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
+rows, stale alerts), approval.py (公示异议, 报送审批 and the district's answer, 审批权限), leads.py (线索), departments.py (综合评估: one case, several departments), steps.py (转办 steps), hotline.py (热线工单: deadlines, response, feedback,
 the spreadsheet import's write), limits.py (环节时限, set by the district) and hukou.py (人户分离: handover to the hukou township,
 协查函/转办函 and their overdue alerts). Callers import from
 `referrals.services`.
@@ -28,6 +28,7 @@ from .approval import (
     MATERIALS, approval_approve, approval_refuse, approval_rule_for, approval_rule_set, approval_submit,
     objection_hotline_set, objection_record,
 )
+from .departments import assessment_create, assessment_inform, department_item_decide, may_inform
 from .errors import ReferralConflict, ReferralError
 from .feed_leads import FeedLeadsRaised, feed_batch_to_leads, feed_lead_description, feed_record_to_lead
 from .hotline import (
@@ -41,7 +42,7 @@ from .leads import (
 )
 from .limits import step_limit_set, step_limits_seed_defaults
 from .patrols import patrol_raise_lead, patrol_record, patrol_staff_choices, patrol_update, patrol_version
-from .rules import hukou_handover_of, may_see_referral, sees_family_of, visible_referrals
+from .rules import has_assessment, hukou_handover_of, may_see_referral, sees_family_of, visible_referrals
 from .rules import DISTRICT, EXTRA_PARTIES, PARTY_LABEL, STEP_RULES, TOWNSHIP, VILLAGE, allowed_steps, can_step, step_party
 from .steps import (
     previous_status, referral_accept, referral_bulk_accept, referral_create, referral_decide_eligible,
@@ -65,4 +66,5 @@ __all__ = [
     "visible_referrals", "may_see_referral", "sees_family_of", "hukou_handover_of",
     "work_orders_import", "MATERIALS", "approval_approve", "approval_refuse", "approval_rule_for",
     "approval_rule_set", "approval_submit", "objection_hotline_set", "objection_record",
+    "assessment_create", "assessment_inform", "department_item_decide", "may_inform", "has_assessment",
 ]

@@ -112,6 +112,17 @@ STEP_RULES: dict[str, dict[str, str]] = {
 EXTRA_PARTIES = {StepAction.INFORM: {S.INELIGIBLE: TOWNSHIP}}
 
 
+# A case handed to several departments (综合评估, services/departments.py) is decided item by item and the family
+# told once: the single-department steps below are not taken on it.
+MULTI_DEPARTMENT_BLOCKED = {StepAction.REVIEW, StepAction.NOTICE_START, StepAction.DECIDE_ELIGIBLE,
+                            StepAction.DECIDE_INELIGIBLE, StepAction.ESCALATE, StepAction.RETURN, StepAction.INFORM}
+
+
+def has_assessment(referral: Referral) -> bool:
+    """Handled by several departments (a CaseAssessment); read once per referral object."""
+    return referral.status in (S.ASSIGNED, S.ELIGIBLE, S.INELIGIBLE) and hasattr(referral, "assessment")
+
+
 def step_party(action: str, status: str) -> str | None:
     return STEP_RULES.get(action, {}).get(status)
 
@@ -121,6 +132,8 @@ def can_step(user, referral: Referral, action: str) -> bool:
     parties = [p for p in (step_party(action, referral.status), EXTRA_PARTIES.get(action, {}).get(referral.status))
                if p]
     if not parties:
+        return False
+    if action in MULTI_DEPARTMENT_BLOCKED and has_assessment(referral):
         return False
     if action == StepAction.HELP_FIRST and referral.help_first_on:
         return False
@@ -154,6 +167,9 @@ def _refuse_step(actor, referral: Referral, action: str) -> None:
                 "status": referral.get_status_display(), "step": label})
         raise ReferralError(_("当前状态为“%(status)s”，不能“%(step)s”。") % {
             "status": referral.get_status_display(), "step": label})
+    if action in MULTI_DEPARTMENT_BLOCKED and has_assessment(referral):
+        raise ReferralError(_("该转办经综合评估交办多个部门，由各部门分别办理、办结后一次性告知家庭，"
+                              "不能“%(step)s”。") % {"step": label})
     if not any(access.is_referral_party(actor, p, handling_place_id(referral, p)) for p in parties):
         who = "、".join(str(PARTY_LABEL[p]) for p in parties)
         raise ReferralError(_("“%(step)s”须由%(who)s办理，您的角色不能办理此步骤。") % {"step": label, "who": who})

@@ -17,7 +17,10 @@ ROLES = [
     "township2",
     "district",
     "admin",
+    "shebao1",  # 社保所 of 华阳路街道 (科室/部门工作人员)
 ]
+# A department's account has its own queue and items only (relief.access.ROLE_ACTIONS): a small app by design.
+MIN_PAGES = {"shebao1": 5}
 
 
 @pytest.mark.parametrize("username", ROLES)
@@ -28,4 +31,4 @@ def test_every_page_shown_to_the_user_opens(client, full_demo, username):
     print(username, len(result.visited), "pages;", "slowest:", [(u, round(t, 2)) for u, t in slowest])
     assert not result.failures, "\n".join(result.failures)
     # The crawl reached the app, not only the home page.
-    assert len(result.visited) > 30, sorted(result.visited)
+    assert len(result.visited) > MIN_PAGES.get(username, 30), sorted(result.visited)

@@ -7,7 +7,7 @@ from relief.home import home_cards
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["caseworker1", "caseworker5", "township1", "township2", "district", "admin"]
+ROLES = ["caseworker1", "caseworker5", "township1", "township2", "district", "admin", "shebao1"]
 
 
 def listed_rows(response) -> int | None:

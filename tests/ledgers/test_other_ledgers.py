@@ -80,7 +80,7 @@ def test_monthly_ledger_per_department(client, demo, visited):
     observe(b)
     client.force_login(demo.township1)
     wb = open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="monthly"))
-    assert wb.sheetnames == ["汇总", "受理线索", "转办决定", "救助观察名单", "未办结事项"]
+    assert wb.sheetnames == ["汇总", "受理线索", "转办决定", "救助观察名单", "未办结事项", "部门办理事项"]
     headers, rows = table(wb["汇总"])
     assert headers == ["项目", "民政", "社保", "住建", "合计"]
     by_item = {r[0]: r for r in rows}

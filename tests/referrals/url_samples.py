@@ -17,6 +17,8 @@ def _work_order(demo):
     lead = services.lead_create(actor=demo.township2, channel="hotline", village=demo.village_c,
                                 subject_name="外村群众", description="外村热线来电")
     return services.work_order_register(actor=demo.township2, lead=lead, number="OUTSIDE-1")
+
+
 def _patrol(demo):
     from referrals import services
 
@@ -38,6 +40,23 @@ def _outside_letter(demo):
                                 content="请协查", sent_on=today, reply_due=today + dt.timedelta(days=30))
 
 
+def _case(demo):
+    """A multi-department case (综合评估) in village C, assessed by township 2."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from referrals import services
+
+    from .helpers import submitted
+
+    referral = submitted(demo, village=demo.village_c)
+    deadline = timezone.localdate() + dt.timedelta(days=10)
+    return services.assessment_create(actor=demo.township2, referral=referral, needs="外村家庭需求", opinion="外村意见",
+                                      items=[{"department": "social_security", "measure": "低保", "deadline": deadline},
+                                             {"department": "housing", "measure": "危房修缮", "deadline": deadline}])
+
+
 def _feed_record(demo):
     from imports.models import FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
 
@@ -53,6 +72,9 @@ OUTSIDE_OBJECT_KWARGS = {
     "referrals:letter_create": lambda demo: {"referral_pk": _outside_letter(demo).referral_id},
     "referrals:feed_row_lead": lambda demo: {"pk": _feed_record(demo).pk},
     "referrals:feed_batch_leads": lambda demo: {"pk": _feed_record(demo).batch_id},
+    "referrals:assess": lambda demo: {"pk": draft(demo, demo.village_c).pk},
+    "referrals:assessment": lambda demo: {"pk": _case(demo).referral_id},
+    "referrals:department_item": lambda demo: {"pk": _case(demo).items.first().pk},
     "referrals:patrol_detail": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:patrol_edit": lambda demo: {"pk": _patrol(demo).pk},
     "referrals:detail": lambda demo: {"pk": draft(demo, demo.village_c).pk},
