@@ -25,9 +25,10 @@ class ReferralsConfig(AppConfig):
 
         from alerts.sources import register_source
 
-        # Alerts name a lead (step limits, hotline work orders) or a referral (deadlines) in source_ref.
+        # Alerts name a lead (step limits, hotline work orders), a referral (deadlines) or a letter in source_ref.
         register_source("lead", url_name="referrals:lead_detail", label=_("线索 {pk}"))
         register_source("referral", url_name="referrals:detail", label=_("转办 {pk}"))
+        register_source("letter", url_name="referrals:letter_detail", label=_("协查函/转办函 {pk}"))
         auditlog.register(models.CaseAssessment)
         auditlog.register(models.DepartmentItem)
 

@@ -234,6 +234,7 @@ class ReferralFilterForm(forms.Form):
         ("", _("全部")), ("all", _("各级环节超时")), ("village", _("村级环节超时")),
         ("township", _("乡镇环节超时（含部门办理）")), ("district", _("区县环节超时"))])
     township = forms.ModelChoiceField(label=_("乡镇（街道）"), queryset=None, required=False, empty_label=_("全部"))
+    handled_here = forms.BooleanField(label=_("仅看本级办理（不含户籍地在外乡镇办理的）"), required=False)
 
     def __init__(self, *args, villages=None, townships=None, **kwargs):
         super().__init__(*args, **kwargs)

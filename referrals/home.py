@@ -14,7 +14,7 @@ from relief.models import Role
 
 from .models import Referral, ReferralStatus as S
 from .selectors import open_lead_count, work_orders_for
-from .services.rules import visible_referrals
+from .services.rules import handled_by_q, visible_referrals
 
 
 def cards(user) -> list[HomeCard]:
@@ -31,8 +31,9 @@ def cards(user) -> list[HomeCard]:
     if user.role == Role.CASEWORKER:
         result.append(HomeCard(_("村级待报送转办"), referrals.at_village().count(), base + "?status=village"))
     elif user.role == Role.TOWNSHIP:
-        submitted = referrals.filter(status=S.SUBMITTED).count()
-        result.append(HomeCard(_("待受理转办"), submitted, base + "?status=submitted", urgent=submitted > 0))
+        submitted = referrals.filter(status=S.SUBMITTED).filter(handled_by_q(user)).count()
+        result.append(HomeCard(_("待受理转办"), submitted, base + "?status=submitted&handled_here=on",
+                               urgent=submitted > 0))
         paperwork = referrals.paperwork_pending().count()
         result.append(HomeCard(_("先行救助待补手续"), paperwork, base + "?paperwork=on", urgent=paperwork > 0))
     if user.role == Role.DISTRICT and access.may_open(user, "referrals:escalations"):

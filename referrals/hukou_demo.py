@@ -34,8 +34,10 @@ OUTSIDE_OFFICE = "重庆市城口县民政局"
 
 def _free_household(village) -> Household | None:
     """A household of the village with no lead or referral, preferably one already marked 人户分离."""
+    # The lowest recorded income first: the referrals below ask for 低保 on grounds of low income.
     qs = Household.objects.filter(village=village, leads__isnull=True, referrals__isnull=True,
-                                  assistance__isnull=True).order_by("-residence_differs", "pk")
+                                  assistance__isnull=True, per_capita_income__isnull=False).order_by(
+        "per_capita_income", "-residence_differs", "pk")
     return qs.first()
 
 
@@ -67,12 +69,12 @@ def load(stdout=None) -> None:
     # 1. Residence 江苏路街道, hukou 华阳路街道: submitted, waiting in township1's queue.
     family = _free_household(home_c)
     cw_c = staff[home_c.pk]
-    family = _set_hukou(cw_c, family, f"{MARK}（户籍在华阳路街道，随子女居住）", hukou_township=t1,
+    family = _set_hukou(cw_c, family, f"{MARK}（户籍在华阳路街道，在本社区居住）", hukou_township=t1,
                         hukou_address=f"{t1.name}长宁路{family.pk % 900 + 100}号")
     with clock.days_ago(3):
         referral = services.referral_create(
             actor=cw_c, household=family, requested=OutcomeAssistance.DIBAO,
-            summary="户主户籍在华阳路街道，随子女在本社区居住；子女失业，家庭收入低于低保标准。")
+            summary="户主户籍在华阳路街道，在本社区居住；家庭月人均收入低于低保标准，申请低保。")
         services.referral_study(actor=cw_c, referral=referral, meeting_date=clock.today(),
                                 participants="社区书记、主任、协理员", conclusion="情况属实，报乡镇（户籍地办理）")
     with clock.days_ago(2):

@@ -1,7 +1,7 @@
 """Reads shared by the lead and referral pages: every queryset starts from what the user may see."""
 from __future__ import annotations
 
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, When
 
 from households.models import Member, Relation
 from relief import access
@@ -53,18 +53,24 @@ def leads_filtered(user, *, village=None, status: str = "", channel: str = "", t
 
 def referrals_for(user) -> QuerySet[Referral]:
     """Referrals of the user's villages and those handed over to their hukou township (services.rules)."""
-    from .services.rules import visible_referrals
+    from .services.rules import handled_by_q, visible_referrals
 
     return (visible_referrals(user).select_related("village", "household")
-            .annotate(head_name=_head_name(), hukou_township_name=F("hukou_handover__township__name")))
+            .annotate(head_name=_head_name(), hukou_township_name=F("hukou_handover__township__name"),
+                      handled_here=ExpressionWrapper(handled_by_q(user), output_field=BooleanField())))
 
 
 def referrals_filtered(user, *, village=None, department: str = "", status: str = "",
                        overdue: bool = False, paperwork: bool = False, township=None, late: str = "",
-                       table: LimitTable | None = None) -> QuerySet[Referral]:
+                       table: LimitTable | None = None, handled_here: bool = False) -> QuerySet[Referral]:
     """The referral list's filters; `status` is a ReferralStatus or VILLAGE_STAGE (草稿 and 已集体研究); `late`
-    is LATE_ALL or a level: the current step held there is past its limit (环节超时)."""
+    is LATE_ALL or a level: the current step held there is past its limit (环节超时); `handled_here`: only those
+    whose township steps are the user's (not handed over to another hukou township)."""
+    from .services.rules import handled_by_q
+
     qs = referrals_for(user)
+    if handled_here:
+        qs = qs.filter(handled_by_q(user))
     if village is not None:
         qs = qs.filter(village=village)
     if township is not None:

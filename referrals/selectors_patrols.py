@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from relief import access
 from relief.access import Action
@@ -18,8 +18,12 @@ def patrols_for(user: User, action: str = Action.VIEW) -> QuerySet[Patrol]:
     qs = Patrol.objects.all()
     if user.is_superuser:
         return qs
-    return qs.filter(Q(village_id__in=access.village_ids_for(user, action))
-                     | Q(village__isnull=True, township_id__in=access.jurisdiction_ids_for(user, action)))
+    mine = Q(village_id__in=access.village_ids_for(user, action)) \
+        | Q(village__isnull=True, township_id__in=access.jurisdiction_ids_for(user, action))
+    if action == Action.VIEW:
+        # Whoever went on a patrol reads its record, a village caseworker on a township-wide round too.
+        mine |= Q(Exists(Patrol.staff.through.objects.filter(patrol_id=OuterRef("pk"), user_id=user.pk)))
+    return qs.filter(mine)
 
 
 def patrol_townships(user: User) -> list[Jurisdiction]:

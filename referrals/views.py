@@ -209,7 +209,9 @@ def referral_list(request):
     villages = access.villages_for(user, Action.VIEW).order_by("code")
     data = request.GET.copy()
     if not request.GET and user.role == Role.TOWNSHIP:
-        data["status"] = ReferralStatus.SUBMITTED  # the township opens on what awaits acceptance
+        # The township opens on what awaits its acceptance (not the cases a hukou township handles).
+        data["status"] = ReferralStatus.SUBMITTED
+        data["handled_here"] = "on"
     form = ReferralFilterForm(data or None, villages=villages, townships=_townships(user))
     filters = form.cleaned_data if form.is_valid() else {}
     table = LimitTable()
@@ -218,7 +220,7 @@ def referral_list(request):
                                              status=filters.get("status", ""), overdue=filters.get("overdue", False),
                                              paperwork=filters.get("paperwork", False),
                                              township=filters.get("township"), late=filters.get("late", ""),
-                                             table=table)
+                                             table=table, handled_here=filters.get("handled_here", False))
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list, "referral", table)
     may_assign = access.assigns_referrals(user)

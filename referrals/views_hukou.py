@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from households.selectors import head_name_of
 from relief import access
 from relief.access import Action, access_rule
 from relief.models import Role
@@ -54,7 +55,7 @@ def letter_list(request):
     state = form.cleaned_data.get("state", "") if form.is_valid() else ""
     letters = letters_for(request.user).state(state).order_by("reply_due", "pk") if state \
         else letters_for(request.user).order_by(F("answered_on").asc(nulls_first=True), "reply_due", "pk")
-    page = Paginator(letters, 30).get_page(request.GET.get("page"))
+    page = Paginator(letters.annotate(head_name=head_name_of()), 30).get_page(request.GET.get("page"))
     counts = {s: letters_for(request.user).state(s).count() for s in LetterState.values}
     return TemplateResponse(request, "referrals/letter_list.html", {
         "form": form, "page": page, "state": state, "counts": counts, "states": LetterState.choices})
@@ -87,8 +88,15 @@ def letter_detail(request, pk):
         request.user, letter.household.village_id)
     form = LetterAnswerForm(request.POST or None, initial={"version": letter.version}) if may_answer else None
     if request.method == "POST":
+        if not may_answer and letter.answered_on and access.records_cooperation_letters(
+                request.user, letter.household.village_id):
+            # Answered meanwhile (another tab, a colleague): the recorded answer stays; what was typed is shown back.
+            typed = (request.POST.get("answer") or "").strip()
+            messages.error(request, _("该函件已于%(d)s登记回复，您的回复未保存，以免覆盖。请核对下面已登记的回复%(typed)s") % {
+                "d": letter.answered_on, "typed": _("；您填写的内容：%(t)s") % {"t": typed} if typed else "。"})
+            return redirect("referrals:letter_detail", pk=letter.pk)
         if not may_answer:
-            raise PermissionDenied(_("该函件已登记回复，或您不能登记回复。"))
+            raise PermissionDenied(_("您不能登记该函件的回复。"))
         if form.is_valid():
             try:
                 services.letter_answer(actor=request.user, letter=letter, **form.cleaned_data)

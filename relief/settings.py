@@ -397,6 +397,8 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.demo_feed.load",
     "households.care_demo.load",
     "alerts.care_demo.load",
+    # Last: the referrals' alert scans, once every demo above has raised its leads and work orders.
+    "referrals.demo.scans",
 ]
 
 # Sections other apps add to the household page (see households/sections.py).

@@ -53,6 +53,13 @@ def hukou_handover_q(user) -> Q:
     return Q(hukou_handover__township__in=access.jurisdiction_ids_for(user, access.Action.DECIDE_REFERRALS))
 
 
+def handled_by_q(user) -> Q:
+    """Referrals whose township and district steps are the user's to take: not handed over to a hukou township
+    (the residence side handles them), or handed over to one the user serves. With visible_referrals, the
+    residence township's queue of what awaits acceptance leaves out the cases another township handles."""
+    return Q(hukou_handover__isnull=True) | hukou_handover_q(user)
+
+
 def visible_referrals(user, queryset: QuerySet | None = None) -> QuerySet:
     """The referrals the user may see: those of their villages, and those handed over to their hukou township."""
     queryset = Referral.objects.all() if queryset is None else queryset
@@ -171,6 +178,10 @@ def _refuse_step(actor, referral: Referral, action: str) -> None:
         raise ReferralError(_("该转办经综合评估交办多个部门，由各部门分别办理、办结后一次性告知家庭，"
                               "不能“%(step)s”。") % {"step": label})
     if not any(access.is_referral_party(actor, p, handling_place_id(referral, p)) for p in parties):
+        handover = hukou_handover_of(referral)
+        if handover is not None and VILLAGE not in parties:
+            raise ReferralError(_("该家庭户籍在%(t)s，转办由户籍地乡镇（街道）受理办理，“%(step)s”须由%(t)s办理；"
+                                  "居住地负责走访和动态监测。") % {"t": handover.township.name, "step": label})
         who = "、".join(str(PARTY_LABEL[p]) for p in parties)
         raise ReferralError(_("“%(step)s”须由%(who)s办理，您的角色不能办理此步骤。") % {"step": label, "who": who})
     if action == StepAction.SUBMIT and referral.status == S.DRAFT:

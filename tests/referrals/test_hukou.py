@@ -126,7 +126,7 @@ class TestHandover:
     def test_the_hukou_township_accepts_and_decides_the_residence_township_cannot(self, demo):
         referral = _submitted_hukou_case(demo)
         assert "accept" not in services.allowed_steps(demo.township2, referral)
-        with pytest.raises(ReferralError, match="乡镇民政办"):
+        with pytest.raises(ReferralError, match="由户籍地乡镇（街道）受理办理"):
             services.referral_accept(actor=demo.township2, referral=referral, department="civil_affairs",
                                      deadline=today() + dt.timedelta(days=10))
         assert "accept" in services.allowed_steps(demo.township1, Referral.objects.get(pk=referral.pk))
@@ -362,3 +362,48 @@ def test_demo_shows_each_branch_and_is_idempotent(demo, monkeypatch):
     assert Alert.objects.filter(kind=AlertKind.LETTER_OVERDUE, status=AlertStatus.OPEN).count() == 1
     hukou_demo.load()
     assert CooperationLetter.objects.count() == 3 and HukouHandover.objects.count() == 2
+
+
+def test_the_residence_townships_queue_leaves_out_what_the_hukou_township_handles(client, demo):
+    """待受理转办 of the residence township counts only what it accepts itself; the handed-over case shows no
+    checkbox, and a step it may not take says who takes it."""
+    household = make_household(demo.village_c, hukou_township=demo.village_a.parent)
+    handed = services.referral_create(actor=demo.caseworker_c, household=household, summary="户籍在外乡镇的家庭")
+    services.referral_study(actor=demo.caseworker_c, referral=handed, meeting_date=timezone.localdate(),
+                            participants="两委", conclusion="同意")
+    handed = services.referral_submit(actor=demo.caseworker_c, referral=handed)
+    own = services.referral_create(actor=demo.caseworker_c, household=make_household(demo.village_c), summary="本地")
+    services.referral_study(actor=demo.caseworker_c, referral=own, meeting_date=timezone.localdate(),
+                            participants="两委", conclusion="同意")
+    services.referral_submit(actor=demo.caseworker_c, referral=own)
+    from referrals.home import cards
+
+    client.force_login(demo.township2)
+    card = next(c for c in cards(demo.township2) if c.title == "待受理转办")
+    assert card.count == 1
+    body = client.get(card.url).content.decode()
+    assert body.count('name="ids"') == 1 and f'value="{own.pk}"' in body and f'value="{handed.pk}"' not in body
+    with pytest.raises(ReferralError) as exc:
+        services.referral_accept(actor=demo.township2, referral=handed, department="civil_affairs",
+                                 deadline=timezone.localdate() + dt.timedelta(days=10))
+    assert "户籍地" in exc.value.messages[0] and demo.village_a.parent.name in exc.value.messages[0]
+    client.force_login(demo.township1)
+    assert next(c for c in cards(demo.township1) if c.title == "待受理转办").count == 1
+
+
+def test_a_letter_answered_in_another_tab_keeps_the_answer_and_shows_what_was_typed(client, demo):
+    household = make_household(demo.village_c, hukou_division_code="500229221000",
+                               hukou_division_name="重庆市城口县河鱼乡")
+    referral = services.referral_create(actor=demo.caseworker_c, household=household, summary="人户分离")
+    today = timezone.localdate()
+    letter = services.letter_send(actor=demo.township2, referral=referral, kind="inquiry", sent_to="城口县民政局",
+                                  content="请协查", sent_on=today, reply_due=today + dt.timedelta(days=30))
+    client.force_login(demo.township2)
+    url = reverse("referrals:letter_detail", args=[letter.pk])
+    form = {"version": letter.version, "answer": "经查该户在户籍地无低保记录", "answered_on": today.isoformat()}
+    assert client.post(url, form).status_code == 302
+    second = client.post(url, {**form, "answer": "第二个标签页的回复"}, follow=True)
+    body = second.content.decode()
+    assert second.status_code == 200 and "您的回复未保存" in body and "第二个标签页的回复" in body
+    letter.refresh_from_db()
+    assert letter.answer == "经查该户在户籍地无低保记录"

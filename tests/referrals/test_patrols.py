@@ -172,3 +172,16 @@ def test_editing_a_patrol_checks_its_fields_and_its_place(client, demo):
     client.force_login(demo.caseworker_a)
     assert client.get(reverse("referrals:patrol_edit", args=[village_patrol.pk])).status_code == 200
     assert client.get(reverse("referrals:patrol_edit", args=[patrol.pk])).status_code == 404
+
+
+def test_a_caseworker_reads_a_township_patrol_she_went_on(client, demo):
+    """A township-wide patrol names a village caseworker among its staff: she reads its record, not others'."""
+    hers = _patrol(demo, staff=[demo.township1, demo.caseworker_a])
+    other = _patrol(demo, staff=[demo.township1], area="另一条路线")
+    client.force_login(demo.caseworker_a)
+    assert client.get(reverse("referrals:patrol_detail", args=[hers.pk])).status_code == 200
+    assert client.get(reverse("referrals:patrol_detail", args=[other.pk])).status_code == 404
+    listing = client.get(reverse("referrals:patrol_list")).content.decode()
+    assert reverse("referrals:patrol_detail", args=[hers.pk]) in listing
+    assert reverse("referrals:patrol_detail", args=[other.pk]) not in listing
+    assert client.get(reverse("referrals:patrol_edit", args=[hers.pk])).status_code == 404
