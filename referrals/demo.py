@@ -179,9 +179,12 @@ def _load(office: _Office) -> dict:
                              "走访发现：户主失业，配偶无劳动能力，月人均收入低于低保标准。", unassisted=True)
         services.referral_accept(actor=office.tw(v1), referral=eligible, department=Department.CIVIL_AFFAIRS,
                                  deadline=clock.today() + dt.timedelta(days=20))
-    services.referral_decide_eligible(actor=office.tw(v1), referral=eligible, assistance_type=OutcomeAssistance.DIBAO,
-                                      amount=Decimal("1330.00"), start_date=today.replace(day=1),
-                                      comment="经济状况核对通过，纳入低保")                         # 符合条件
+    # The township decides what it approves itself (临时救助 up to its limit); 低保 goes through 公示 and the
+    # district's approval (referrals/demo_approval.py).
+    services.referral_decide_eligible(actor=office.tw(v1), referral=eligible,
+                                      assistance_type=OutcomeAssistance.TEMPORARY, amount=Decimal("800.00"),
+                                      start_date=today, one_off=True,
+                                      comment="失业期间基本生活困难，给予临时救助；低保另行申请")      # 符合条件
     with _days_ago(15):
         ineligible = _referral(office, 10, v2, LeadChannel.HOTLINE,
                                "热线反映：独居老人退休金不高，患高血压，行动不便。", requested=OutcomeAssistance.DIBAO)

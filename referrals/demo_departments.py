@@ -74,11 +74,11 @@ def load(stdout=None) -> None:
         case = services.assessment_create(
             actor=officer, referral=referral, intake=AssessmentIntake.WALK_IN,
             needs="基本生活：收入低于低保标准；医疗：慢性病门诊费用负担重；住房：屋顶漏雨需修缮；就业：子女失业。",
-            opinion="申请低保（社保所核对收入）；医疗救助（医保）；危房修缮（住建）。",
+            opinion="就业援助（社保所）；医疗救助（医保）；危房修缮（住建）；低保另经公示报区县审批。",
             items=[{"department": Department.MEDICAL_INSURANCE, "measure": "慢性病门诊医疗救助",
                     "assistance_type": OutcomeAssistance.MEDICAL, "deadline": today + timedelta(days=10)},
-                   {"department": Department.SOCIAL_SECURITY, "measure": "核对家庭收入，办理低保",
-                    "assistance_type": OutcomeAssistance.DIBAO, "deadline": today + timedelta(days=30)},
+                   {"department": Department.SOCIAL_SECURITY, "measure": "子女就业援助：公益性岗位与求职补贴",
+                    "assistance_type": OutcomeAssistance.EMPLOYMENT, "deadline": today + timedelta(days=30)},
                    {"department": Department.HOUSING, "measure": "屋顶漏雨危房修缮",
                     "assistance_type": "", "deadline": today + timedelta(days=12)}])
     items = {i.department: i for i in case.items.all()}
@@ -102,10 +102,10 @@ def load(stdout=None) -> None:
     items = {i.department: i for i in case.items.all()}
     with clock.days_ago(8):
         services.department_item_decide(actor=shebao, item=items[Department.SOCIAL_SECURITY], approved=True,
-                                        amount=Decimal("1500"), reason="一次性临时救助")
+                                        amount=Decimal("1000"), reason="一次性临时救助")
     with clock.days_ago(6):
         services.department_item_decide(actor=officer, item=items[Department.DISABLED], approved=False,
                                         reason="残疾等级为三级，未达到护理补贴要求的一、二级，可申请复评")
     with clock.days_ago(5):
         services.assessment_inform(actor=officer, assessment=case,
-                                   note="入户当面告知：临时救助1500元已发放；护理补贴未获批准，已说明原因和复评途径，家庭无异议。")
+                                   note="入户当面告知：临时救助1000元已发放；护理补贴未获批准，已说明原因和复评途径，家庭无异议。")

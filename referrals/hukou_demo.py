@@ -96,7 +96,7 @@ def load(stdout=None) -> None:
                                  deadline=clock.today() + dt.timedelta(days=15), comment="户籍地受理")
     with clock.days_ago(6):
         services.referral_decide_eligible(actor=township1, referral=done, assistance_type=OutcomeAssistance.TEMPORARY,
-                                          amount=Decimal("3000"), start_date=clock.today(), one_off=True,
+                                          amount=Decimal("1000"), start_date=clock.today(), one_off=True,
                                           comment="户籍地华阳路街道认定临时救助，居住地江苏路街道继续走访。")
 
     # 3. Residence 华阳路街道, hukou outside the system: letters to the hukou place.

@@ -55,7 +55,8 @@ def referrals_for(user) -> QuerySet[Referral]:
     """Referrals of the user's villages and those handed over to their hukou township (services.rules)."""
     from .services.rules import handled_by_q, visible_referrals
 
-    return (visible_referrals(user).select_related("village", "household")
+    # The handover (or its absence) and the village's township ride along: every referral page asks for them.
+    return (visible_referrals(user).select_related("village__parent", "household", "hukou_handover__township")
             .annotate(head_name=_head_name(), hukou_township_name=F("hukou_handover__township__name"),
                       handled_here=ExpressionWrapper(handled_by_q(user), output_field=BooleanField())))
 

@@ -5,7 +5,9 @@ approval writes the assistance to the household.
 Which level approves what is data the district sets (ApprovalRule, from a date on); where it has set nothing
 DEFAULT_RULES hold: the district approves 低保 and 特困, the township 临时救助 up to 1,000 元 (above it the
 district). A kind the township may approve is decided by the township as before (referral_decide_eligible);
-from 公示 that step refuses a kind the district approves (`approval_required_check`).
+that step refuses, at any step of the case, a kind the district approves (`approval_required_check`: it is
+published and submitted instead), except a case escalated to the district (the district decides it) and
+临时救助 within the amount a 一事一议 agreed. Department items (services/departments.py) obey the same rule.
 """
 from __future__ import annotations
 
@@ -114,12 +116,23 @@ def approving_level(referral: Referral, assistance_type: str, amount: Decimal | 
 
 
 def approval_required_check(referral: Referral, assistance_type: str, amount: Decimal | None) -> None:
-    """From 公示 the township decides only what it may approve; the rest goes up through approval_submit. A case
-    sent back by an objection is published again before that (it cannot skip the notice from 已交办部门)."""
-    objected = referral.status == S.ASSIGNED and referral.objections.exists()
-    if referral.status != S.NOTICE and not objected:
+    """The township decides only what it may approve (审批权限); the rest is published (公示) and goes up through
+    approval_submit, whatever step the case is at. A case sent back by an objection is published again before
+    that. The district deciding a case escalated to it is the approving level itself."""
+    if referral.status == S.ESCALATED:
         return
+    if assistance_type == OutcomeAssistance.TEMPORARY and referral.discussion_amount is not None \
+            and amount is not None and amount <= referral.discussion_amount:
+        return  # 一事一议: the township's collective decision on this case sets its own amount
+    objected = referral.status == S.ASSIGNED and referral.objections.exists()
     level, rule = approving_level(referral, assistance_type, amount)
+    if level == ApprovalLevel.DISTRICT and referral.status != S.NOTICE and not objected:
+        kind = OutcomeAssistance(assistance_type).label
+        what = (_("%(kind)s%(a)s元超过乡镇审批上限（%(rule)s），须由区县民政局审批") % {
+            "kind": kind, "a": _amount_text(amount), "rule": rule.text}
+            if rule.level == ApprovalLevel.TOWNSHIP and amount is not None else _("%(kind)s由区县民政局审批") % {"kind": kind})
+        raise ReferralError(_("%(what)s：请集中研究会审并公示，公示期满无异议后“报送审批”，乡镇不能直接认定。") % {
+            "what": what})
     if level == ApprovalLevel.DISTRICT and objected:
         raise ReferralError(_("该转办公示时收到异议、已退回重新调查：调查后请重新“开始公示”，公示期满无异议再报送审批。"))
     if level == ApprovalLevel.DISTRICT:

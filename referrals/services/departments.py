@@ -37,7 +37,15 @@ from .rules import TOWNSHIP, VILLAGE
 S = ReferralStatus
 
 
-def _clean_items(items) -> list[dict]:
+def _approves_here(referral, assistance_type: str, amount) -> tuple[bool, str]:
+    """May the township's departments grant this (审批权限, services/approval.py)? With the rule's words when not."""
+    from .approval import ApprovalLevel, approving_level
+
+    level, rule = approving_level(referral, assistance_type, amount)
+    return level != ApprovalLevel.DISTRICT, (rule.text if rule else "")
+
+
+def _clean_items(items, referral=None) -> list[dict]:
     cleaned, seen = [], set()
     for n, raw in enumerate(items or [], start=1):
         department = (raw.get("department") or "").strip()
@@ -55,6 +63,13 @@ def _clean_items(items) -> list[dict]:
             raise ReferralError({"items": _("第%(n)s项（%(d)s）：请写明拟实施的救助措施。") % {"n": n, "d": label}})
         if assistance_type and assistance_type not in OutcomeAssistance.values:
             raise ReferralError({"items": _("第%(n)s项（%(d)s）：请选择救助方式。") % {"n": n, "d": label}})
+        if assistance_type and referral is not None:
+            here, rule_text = _approves_here(referral, assistance_type, None)
+            if not here:
+                raise ReferralError({"items": _(
+                    "第%(n)s项（%(d)s）：%(k)s由区县民政局审批（%(r)s），部门办理不能直接纳入。请只写措施、不选救助方式，"
+                    "另经集中研究会审、公示后报送审批。") % {"n": n, "d": label, "k": OutcomeAssistance(assistance_type).label,
+                                                    "r": rule_text}})
         if deadline is None:
             raise ReferralError({"items": _("第%(n)s项（%(d)s）：请填写办理期限。") % {"n": n, "d": label}})
         if deadline < _today():
@@ -79,7 +94,7 @@ def assessment_create(*, actor, referral, needs: str, opinion: str, items, intak
     opinion = _required(opinion, "opinion", _("请写明综合实施社会救助措施意见。"))
     if intake not in AssessmentIntake.values:
         raise ReferralError({"intake": _("请选择受理方式。")})
-    rows = _clean_items(items)
+    rows = _clean_items(items, referral)
     now = _now()
     township_id = referral.village.parent_id
     assessment = CaseAssessment.objects.create(referral=referral, village_id=referral.village_id, intake=intake,
@@ -139,6 +154,10 @@ def department_item_decide(*, actor, item, approved: bool, reason: str = "", amo
             amount = _money(amount, "amount")
             if amount == 0:
                 raise ReferralError({"amount": _("救助金额须大于0。")})
+            here, rule_text = _approves_here(referral, item.assistance_type, amount)
+            if not here:
+                raise ReferralError({"amount": _("%(k)s%(a)s元须报区县民政局审批（%(r)s），部门不能直接同意。") % {
+                    "k": OutcomeAssistance(item.assistance_type).label, "a": amount, "r": rule_text}})
         else:
             amount = _money(amount, "amount", required=False)
         item.status, item.amount = ItemStatus.APPROVED, amount

@@ -62,3 +62,12 @@ def in_notice(demo, start=None, end=None, **kwargs):
 def escalated(demo, **kwargs):
     r = assigned(demo, **kwargs)
     return services.referral_escalate(actor=township_of(demo, r), referral=r, reason="涉及跨区户籍，乡镇无法认定")
+
+
+def township_approves(demo, *kinds, up_to=None):
+    """Configure the demo district so the township approves these kinds itself (审批权限 is the district's
+    data): for tests of what a township decision writes, apart from the approval path."""
+    for kind in kinds:
+        services.approval_rule_set(actor=demo.district_official, assistance_type=kind, level="township",
+                                   township_up_to=up_to, days=10, effective_from=today(),
+                                   note="测试：本区由乡镇审批")

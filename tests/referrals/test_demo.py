@@ -45,9 +45,10 @@ def test_demo_shows_every_step_and_is_idempotent(district):
     ahead = Referral.objects.filter(status="assigned", deadline__gt=today).get()
     if (today + dt.timedelta(days=1)).month == today.month:
         assert ahead.deadline.month == today.month
-    eligible = Referral.objects.get(status="eligible", decision_level="township")
-    record = AssistanceRecord.objects.get(household=eligible.household, type="dibao")
-    assert record.end_date is None and f"转办{eligible.pk}" in record.note
+    # The township decides what it approves itself (临时救助 within its limit): a one-off grant.
+    eligible = Referral.objects.get(status="eligible", decision_level="township", assistance_type="temporary")
+    record = AssistanceRecord.objects.get(household=eligible.household, type="temporary")
+    assert record.end_date == record.start_date and f"转办{eligible.pk}" in record.note
     assert Referral.objects.filter(status="eligible", decision_level="district").exists()
     ineligible = Referral.objects.get(status="ineligible", real_difficulty=True)
     assert ObservationEntry.objects.filter(household=ineligible.household, removed_on__isnull=True).exists()

@@ -25,7 +25,7 @@ SS, MED, HOUSING = Department.SOCIAL_SECURITY, Department.MEDICAL_INSURANCE, Dep
 
 def _items(*departments, days=10):
     return [{"department": d, "measure": f"{Department(d).label}措施", "deadline": today() + dt.timedelta(days=days),
-             "assistance_type": OutcomeAssistance.DIBAO if d == SS else ""} for d in departments]
+             "assistance_type": OutcomeAssistance.EMPLOYMENT if d == SS else ""} for d in departments]
 
 
 def _assess(demo, village=None, departments=(SS, MED), township=None):
@@ -95,7 +95,7 @@ def test_each_department_decides_and_the_last_finishes_the_case(demo):
                                     reason="已享受职工医保大病保险")
     referral.refresh_from_db()
     case.refresh_from_db()
-    assert referral.status == ReferralStatus.ELIGIBLE and referral.assistance_type == OutcomeAssistance.DIBAO
+    assert referral.status == ReferralStatus.ELIGIBLE and referral.assistance_type == OutcomeAssistance.EMPLOYMENT
     assert case.decided_at is not None and case.stage == "decided"
     assert not referral.family_informed
     services.assessment_inform(actor=demo.caseworker_a, assessment=case, note="入户当面告知各部门结果")
@@ -271,3 +271,23 @@ def test_scorecards_count_each_department(client, demo):
     response = client.get(reverse("ledgers:scorecards"))
     assert 'data-testid="scorecard-departments"' in response.content.decode()
     assert {r["label"] for r in response.context["cards"]["departments"]} == {"社保", "医保"}
+
+
+def test_a_kind_the_district_approves_is_no_department_item(demo):
+    """低保 is approved by the district (审批权限): a department's item cannot grant it, nor 临时救助 over the
+    township's limit."""
+    referral = submitted(demo)
+    with pytest.raises(ReferralError) as exc:
+        services.assessment_create(actor=demo.township1, referral=referral, needs="需求", opinion="意见", items=[
+            {"department": SS, "measure": "办理低保", "assistance_type": OutcomeAssistance.DIBAO,
+             "deadline": today() + dt.timedelta(days=10)}])
+    assert "由区县民政局审批" in exc.value.message_dict["items"][0]
+    case = services.assessment_create(actor=demo.township1, referral=referral, needs="需求", opinion="意见", items=[
+        {"department": Department.CIVIL_AFFAIRS, "measure": "临时救助", "assistance_type": OutcomeAssistance.TEMPORARY,
+         "deadline": today() + dt.timedelta(days=10)}])
+    item = case.items.get()
+    with pytest.raises(ReferralError) as exc:
+        services.department_item_decide(actor=demo.township1, item=item, approved=True, amount="3000")
+    assert "须报区县民政局审批" in exc.value.message_dict["amount"][0]
+    item = services.department_item_decide(actor=demo.township1, item=item, approved=True, amount="800")
+    assert item.amount == Decimal("800")

@@ -18,6 +18,7 @@ def _roster(household, kind):
 
 
 def test_eligible_adds_assistance_an_event_and_moves_missing_to_insufficient(demo):
+    h.township_approves(demo, "dibao")  # where the district lets the township approve 低保
     r = h.assigned(demo)
     _roster(r.household, "missing")
     r = services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="dibao", amount="680",
@@ -91,6 +92,8 @@ def test_second_refusal_keeps_the_single_observation_entry(demo):
     ("temporary", None, True),    # temporary assistance is always one-off
 ])
 def test_a_one_off_grant_ends_the_day_it_starts(demo, assistance_type, one_off, ends):
+    if assistance_type == "temporary":
+        h.township_approves(demo, "temporary")  # no amount limit for the township here
     r = h.assigned(demo)
     services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type=assistance_type,
                                       amount="5000", start_date=h.today(), one_off=one_off)

@@ -29,6 +29,6 @@ def test_a_written_refusal_keeps_a_refused_family_off(demo):
 
 def test_an_eligible_decision_puts_nobody_on(demo):
     r = h.assigned(demo)
-    services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="dibao", amount=500,
+    services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="temporary", amount=500,
                                       start_date=h.today())
     assert not QuarterlyCheckEntry.objects.exists()

@@ -68,7 +68,7 @@ def test_the_overdue_alert_closes_when_the_referral_leaves_the_watched_state(dem
     """Decided, or returned (its deadline withdrawn): the system closes the alert with a note saying why."""
     r, alert = _overdue(demo)
     if decide == "eligible":
-        services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="dibao", amount=900,
+        services.referral_decide_eligible(actor=demo.township1, referral=r, assistance_type="temporary", amount=900,
                                           start_date=h.today())
     elif decide == "ineligible":
         services.referral_decide_ineligible(actor=demo.township1, referral=r, reason="家庭收入高于低保标准")
