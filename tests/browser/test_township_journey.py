@@ -80,10 +80,16 @@ def test_township_takes_a_lead_to_a_decision(transactional_db, demo, browser_log
     page.get_by_role("link", name=f"转办{referral.pk}", exact=True).click()
     expect(page.get_by_test_id("deadline-left")).to_have_text("已超期 1 天")
 
-    # ---- the department's decision, recorded by the township
+    # ---- the department's decision, recorded by the township: 低保 is the district's to approve (审批权限),
+    # so the township grants what it approves itself
     page.get_by_test_id("step-decide_eligible").click()
     page.select_option("#id_assistance_type", "dibao")
     page.fill("#id_amount", "1330")
+    page.get_by_test_id("step-submit").click()
+    expect(page.locator("main")).to_contain_text("低保由区县民政局审批")
+    expect(page.get_by_test_id("referral-status")).to_have_count(0)
+    page.select_option("#id_assistance_type", "temporary")
+    page.fill("#id_amount", "900")
     page.get_by_test_id("step-submit").click()
     expect(page.get_by_test_id("referral-status")).to_have_text("符合条件·已救助")
     alert.refresh_from_db()
