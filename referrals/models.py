@@ -177,8 +177,9 @@ def referral_open_q(day: dt.date | None = None) -> Q:
 
 
 def referral_overdue_q(day: dt.date | None = None) -> Q:
-    """Open at the end of `day` (default today) with a deadline that had passed by then (超期)."""
-    return referral_open_q(day) & Q(deadline__lt=overdue_cutoff(day))
+    """Open at the end of `day` (default today) with a deadline that had passed by then (超期). A case submitted
+    for approval (已报审批) is past its handling deadline's reach: the approving level's queue has its own."""
+    return referral_open_q(day) & ~Q(status=ReferralStatus.APPROVAL) & Q(deadline__lt=overdue_cutoff(day))
 
 
 class ReferralQuerySet(models.QuerySet):

@@ -14,7 +14,7 @@ from relief import access, data_version
 from relief.access import Action
 
 from ..models import (
-    Lead, Referral, ReferralStep, StepAction,
+    Lead, Referral, ReferralStatus, ReferralStep, StepAction,
 )
 
 from .errors import ReferralConflict, ReferralError
@@ -139,7 +139,7 @@ def _close_stale_alerts(referral: Referral, action: str) -> None:
     step_now = step_of_referral(referral)
     if step_now is not None and referral.step_started_at is not None:
         watched.add(step_key(referral.pk, step_now, referral.step_started_at))
-    if referral.is_open and referral.deadline:
+    if referral.is_open and referral.deadline and referral.status != ReferralStatus.APPROVAL:
         watched.add(overdue_key(referral.pk, referral.deadline))
     if referral.help_first_on and not referral.paperwork_done_on and referral.paperwork_due:
         watched.add(paperwork_key(referral.pk, referral.paperwork_due))

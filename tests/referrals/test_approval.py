@@ -265,3 +265,21 @@ def test_timeline_rows_survive_every_step(demo):
     services.approval_approve(actor=demo.district_official, approval=approval)
     actions = list(ReferralStep.objects.filter(referral=r).values_list("action", flat=True))
     assert actions[-2:] == ["approval_submit", "approve"]
+
+
+def test_a_case_submitted_for_approval_is_no_longer_overdue_by_its_handling_deadline(demo):
+    """已报审批: the department's deadline no longer applies (the district's queue has its own); its overdue
+    alert closes on submission and the morning job opens none."""
+    from alerts.models import Alert, AlertKind, AlertStatus
+    from referrals.tasks import deadline_alerts
+
+    r = notice_over(demo)
+    Referral.objects.filter(pk=r.pk).update(deadline=h.today() - dt.timedelta(days=2))
+    deadline_alerts()
+    alert = Alert.objects.get(kind=AlertKind.REFERRAL_OVERDUE, source_ref=f"referral:{r.pk}")
+    assert Referral.objects.overdue().filter(pk=r.pk).exists()
+    submit(demo, Referral.objects.get(pk=r.pk))
+    assert not Referral.objects.overdue().filter(pk=r.pk).exists()
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED
+    assert deadline_alerts()["opened"] == 0
