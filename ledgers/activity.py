@@ -65,6 +65,38 @@ def approval_counts(villages, start, end) -> dict | None:
             for row in rows}
 
 
+def care_coverage(village_ids, day) -> dict | None:
+    """Per village, on `day`: the 特困 people who need a care agreement (households/care.py, the one rule) and how
+    many of them have one running (valid or about to expire)."""
+    if model_or_none("households.CareAgreement") is None:
+        return None
+    from households.care import CareState, care_people
+
+    rows = (care_people(village_ids, day).order_by().values("household__village_id")
+            .annotate(need=Count("pk"), covered=Count("pk", filter=Q(care_state__in=[CareState.VALID,
+                                                                                       CareState.EXPIRING]))))
+    return {row["household__village_id"]: {"need": row["need"], "covered": row["covered"]} for row in rows}
+
+
+def campaign_coverage(village_ids, start, end) -> dict | None:
+    """Per village: families targeted by the focused screenings (集中排查) running in the period, and of them how
+    many were visited within their campaign (plans/selectors_campaigns.py, the one rule). A query per campaign."""
+    if model_or_none("plans.Campaign") is None:
+        return None
+    from plans.models import Campaign, CampaignTarget
+    from plans.selectors_campaigns import targets_in_state
+
+    result: dict[int, dict] = {}
+    for campaign in Campaign.objects.filter(starts_on__lte=end, ends_on__gte=start).order_by("pk"):
+        targets = CampaignTarget.objects.filter(campaign=campaign, village_id__in=village_ids)
+        for row in (targets_in_state(targets, campaign, "").order_by().values("village_id")
+                    .annotate(n=Count("pk"), v=Count("pk", filter=Q(visited=True)))):
+            part = result.setdefault(row["village_id"], {"targets": 0, "visited": 0})
+            part["targets"] += row["n"]
+            part["visited"] += row["v"]
+    return result
+
+
 def _visits_part(jurisdiction, villages, counts, whole_scope: bool) -> dict | None:
     timeliness = counts["timeliness"]
     if timeliness is None or counts["overdue"] is None:
@@ -176,6 +208,9 @@ def scorecards(user, villages, start, end) -> dict:
     leads = lead_timeliness(villages, start, end) or {}
     late = late_steps(villages) or {}
     approvals = approval_counts(villages, start, end) or {}
+    ids = [v.pk for v in villages]
+    care = care_coverage(ids, min(end, timezone.localdate())) or {}
+    campaigns = campaign_coverage(ids, start, end) or {}
     zero_a = {"submitted": 0, "approved": 0, "refused": 0, "late": 0}
     zero_s = {"total": 0, "correct": 0, "wrong": 0, "pending": 0}
     village_rows, townships = [], {}
@@ -184,14 +219,16 @@ def scorecards(user, villages, start, end) -> dict:
                "samples": dict(samples.get(village.pk, zero_s)),
                "visits": dict(visits.get(village.pk, {"due": 0, "on_time": 0})),
                "leads": dict(leads.get(village.pk, {"due": 0, "in_time": 0})),
-               "late_steps": late.get(village.pk, 0), "approvals": dict(approvals.get(village.pk, zero_a))}
+               "late_steps": late.get(village.pk, 0), "approvals": dict(approvals.get(village.pk, zero_a)),
+               "care": dict(care.get(village.pk, {"need": 0, "covered": 0})),
+               "campaigns": dict(campaigns.get(village.pk, {"targets": 0, "visited": 0}))}
         village_rows.append(row)
         t = townships.setdefault(village.parent_id, {
             "name": village.parent.name if village.parent else "", "samples": dict(zero_s),
             "visits": {"due": 0, "on_time": 0}, "leads": {"due": 0, "in_time": 0}, "late_steps": 0,
-            "approvals": dict(zero_a)})
+            "approvals": dict(zero_a), "care": {"need": 0, "covered": 0}, "campaigns": {"targets": 0, "visited": 0}})
         t["late_steps"] += row["late_steps"]
-        for part in ("samples", "visits", "leads", "approvals"):
+        for part in ("samples", "visits", "leads", "approvals", "care", "campaigns"):
             for key, value in row[part].items():
                 if isinstance(value, int):
                     t[part][key] = t[part].get(key, 0) + value
@@ -206,4 +243,6 @@ def scorecards(user, villages, start, end) -> dict:
             "note": (_("得分为按时走访率、线索按期办结率与抽查准确率的平均值（不适用的项不计）。")
                      + _("环节超时为当前超过区县设定时限仍未办理的线索和转办环节数（不计入得分）。")
                      + _("报送审批为期间内公示期满后报区县审批的件数及其中批准、不予批准和超期未批的件数（不计入得分）。")
+                     + _("照料协议为需签照料协议的分散供养失能、半失能特困人员中协议在期的人数；集中排查为期间内进行的集中排查"
+                         "中已走访的目标家庭数（均不计入得分）。")
                 + (_("尚未上线的数据来源：%(m)s。") % {"m": "、".join(missing)} if missing else ""))}
