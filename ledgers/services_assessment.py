@@ -174,6 +174,15 @@ def assessment_adjust(*, actor, plan: AssessmentPlan, unit, criterion: Assessmen
         raise ValidationError({"points": _("调整分值不能超过该指标的权重（%(w)s分）。") % {"w": criterion.weight}})
     if amount != amount.quantize(Decimal("0.1")):
         raise ValidationError({"points": _("调整分值最多保留一位小数。")})
+    # An adjustment that the score's bounds would swallow is refused, not stored to no effect.
+    from .selectors_assessment import plan_scores
+
+    score = next(c for c in plan_scores(plan, [unit])[0].criteria if c.criterion.pk == criterion.pk)
+    base = (score.computed if score.computed is not None else Decimal("0")) + score.adjustment
+    if not Decimal("0") <= base + amount <= Decimal(criterion.weight):
+        now = max(Decimal("0"), min(Decimal(criterion.weight), base))
+        raise ValidationError({"points": _("调整后该项得分须在0至%(w)s分之间：现为%(now)s分，最多可调增%(up)s分、调减%(down)s分。") % {
+            "w": criterion.weight, "now": now, "up": Decimal(criterion.weight) - now, "down": now}})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写调整理由。")})

@@ -69,7 +69,7 @@ def assessment(request):
         chosen = next((p for p in plans if p.owner in owners), plans[0] if plans else None)
     rows = criteria = None
     if chosen is not None:
-        rows = plan_scores(chosen, units_of(chosen.owner, request.user))
+        rows = sorted(plan_scores(chosen, units_of(chosen.owner, request.user)), key=lambda r: r.rank)
         criteria = list(chosen.criteria.all())
     return TemplateResponse(request, "ledgers/assessment.html", {
         "year": year, "years": _years(year),
@@ -147,7 +147,8 @@ def assessment_unit(request, pk, unit):
             else:
                 messages.success(request, _("复核调整已记录。"))
                 return redirect("ledgers:assessment_unit", pk=plan.pk, unit=units[0].pk)
-    row = plan_scores(plan, units)[0]
+    # Ranked among the units the list shows, as the list ranks them.
+    row = next(r for r in plan_scores(plan, units_of(plan.owner, request.user)) if r.unit.pk == unit)
     return TemplateResponse(request, "ledgers/assessment_unit.html", {
         "plan": plan, "row": row, "form": form, "keeps": keeps},
         status=400 if form is not None and form.is_bound and form.errors else 200)

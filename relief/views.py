@@ -24,6 +24,9 @@ password_change_done_view = access_rule()(auth_views.PasswordChangeDoneView.as_v
 def home(request):
     user = request.user
     villages = jurisdictions_for(user, Action.VIEW, JurisdictionLevel.VILLAGE)
+    if user.role == Role.DEPARTMENT:
+        # A department's account reads no household: it serves the villages whose items it handles.
+        villages = jurisdictions_for(user, Action.HANDLE_DEPARTMENT_ITEMS, JurisdictionLevel.VILLAGE)
     context = {
         "cards": home_cards(user),
         "village_count": villages.count(),

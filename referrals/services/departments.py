@@ -37,6 +37,9 @@ from .rules import TOWNSHIP, VILLAGE
 S = ReferralStatus
 
 
+NON_CASH = (OutcomeAssistance.EMPLOYMENT, OutcomeAssistance.REFERRAL_ORG)
+
+
 def _approves_here(referral, assistance_type: str, amount) -> tuple[bool, str]:
     """May the township's departments grant this (审批权限, services/approval.py)? With the rule's words when not."""
     from .approval import ApprovalLevel, approving_level
@@ -150,7 +153,8 @@ def department_item_decide(*, actor, item, approved: bool, reason: str = "", amo
     reason = (reason or "").strip()
     now = _now()
     if approved:
-        if item.assistance_type and item.assistance_type != OutcomeAssistance.REFERRAL_ORG:
+        # 就业救助 and 转介 are measures, not payments: an amount only where the family is paid one.
+        if item.assistance_type and item.assistance_type not in NON_CASH:
             amount = _money(amount, "amount")
             if amount == 0:
                 raise ReferralError({"amount": _("救助金额须大于0。")})

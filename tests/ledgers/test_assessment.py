@@ -146,10 +146,14 @@ def test_an_adjustment_needs_a_reason_stays_within_the_weight_and_is_audited(dem
                                    reason="自己加分")
     adj = services.assessment_adjust(actor=demo.district_official, plan=plan, unit=township1, criterion=custom,
                                      points="8", reason="明白纸张贴齐全")
+    # Past the weight: refused with what is still possible, never stored to no effect.
+    with pytest.raises(ValidationError, match="现为8.0分，最多可调增2.0分、调减8.0分"):
+        services.assessment_adjust(actor=demo.district_official, plan=plan, unit=township1, criterion=custom,
+                                   points="5", reason="入户宣传记录完整")
     services.assessment_adjust(actor=demo.district_official, plan=plan, unit=township1, criterion=custom,
-                               points="5", reason="入户宣传记录完整")
+                               points="2", reason="入户宣传记录完整")
     score = {s.criterion.pk: s for s in plan_scores(plan, [township1])[0].criteria}[custom.pk]
-    assert score.adjustment == 13 and score.points == 10  # kept within the weight
+    assert score.adjustment == 10 and score.points == 10
     assert LogEntry.objects.get_for_object(adj).filter(action=LogEntry.Action.CREATE).exists()
     assert AssessmentAdjustment.objects.count() == 2
 
@@ -358,3 +362,13 @@ def test_the_scores_take_a_fixed_number_of_queries_whatever_the_units(demo, djan
     assert len(rows) == len(units) and all(r.adjustments for r in rows)
     with django_assert_max_num_queries(12):
         plan_scores(plan, units[:1])
+
+
+def test_a_units_page_ranks_it_as_the_list_does(client, demo):
+    plan = _plan(demo)
+    client.force_login(demo.district_official)
+    listing = client.get(reverse("ledgers:assessment") + f"?year={plan.year}&plan={plan.pk}").context["rows"]
+    assert [r.rank for r in listing] == sorted(r.rank for r in listing)
+    for row in listing:
+        page = client.get(reverse("ledgers:assessment_unit", args=[plan.pk, row.unit.pk]))
+        assert page.context["row"].rank == row.rank

@@ -37,7 +37,7 @@ def test_two_deciders_at_once_store_exactly_one_decision(demo, make_staff):
 
     threads = [
         threading.Thread(target=decide, args=("a", demo.township1, services.referral_decide_eligible),
-                         kwargs={"assistance_type": "dibao", "amount": 700, "start_date": h.today()}),
+                         kwargs={"assistance_type": "temporary", "amount": 700, "start_date": h.today()}),
         threading.Thread(target=decide, args=("b", second, services.referral_decide_ineligible),
                          kwargs={"reason": "家庭人均收入高于低保标准", "real_difficulty": True, "difficulty": "医疗"}),
     ]

@@ -119,10 +119,13 @@ def test_all_refused_is_ineligible_with_every_reason(demo):
 
 
 def test_item_decision_refusals(demo):
+    cash = services.assessment_create(actor=demo.township1, referral=submitted(demo), needs="门诊费用", opinion="医疗救助",
+                                      items=[{"department": MED, "measure": "门诊医疗救助", "assistance_type": "medical",
+                                              "deadline": today() + dt.timedelta(days=10)}])
+    with pytest.raises(ReferralError, match="请填写金额"):  # a payment needs its amount
+        services.department_item_decide(actor=demo.township1, item=cash.items.get(), approved=True)
     case = _assess(demo, departments=(SS, MED))
     item = _item(case, SS)
-    with pytest.raises(ReferralError, match="请填写金额"):
-        services.department_item_decide(actor=demo.township1, item=item, approved=True)
     with pytest.raises(ReferralError, match="不同意的具体原因"):
         services.department_item_decide(actor=demo.township1, item=item, approved=False, reason="")
     with pytest.raises(ReferralError, match="告知家庭"):
@@ -291,3 +294,12 @@ def test_a_kind_the_district_approves_is_no_department_item(demo):
     assert "须报区县民政局审批" in exc.value.message_dict["amount"][0]
     item = services.department_item_decide(actor=demo.township1, item=item, approved=True, amount="800")
     assert item.amount == Decimal("800")
+
+
+def test_a_measure_that_pays_nothing_is_approved_without_an_amount(demo):
+    """就业救助 is a measure, not a payment: approved with no amount, nothing recorded as a monthly sum."""
+    case = _assess(demo, departments=(SS,))
+    item = services.department_item_decide(actor=demo.township1, item=_item(case, SS), approved=True)
+    assert item.status == ItemStatus.APPROVED and item.amount is None
+    record = AssistanceRecord.objects.get(household=case.referral.household, type="employment")
+    assert record.monthly_amount == 0
