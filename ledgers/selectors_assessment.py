@@ -283,11 +283,6 @@ def self_assessment_rows(user, plan: AssessmentPlan, today: dt.date | None = Non
     return rows
 
 
-def self_assessments_visible(user):
-    return SelfAssessment.objects.filter(township__in=access.jurisdictions_for(
-        user, Action.VIEW, JurisdictionLevel.TOWNSHIP)).select_related("plan__owner", "township")
-
-
 # ---------------------------------------------------------------- roster filings
 ROSTER_STATES = {"filed": gettext_lazy("已按时报送"), "late": gettext_lazy("逾期报送"), "missing": gettext_lazy("未报送"),
                  "pending": gettext_lazy("待报送")}

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
 from relief import access
@@ -26,7 +26,7 @@ from .selectors_assessment import (
 )
 from .views import _xlsx_response
 
-NOT_FOUND = _("未找到该记录，或它不在您的辖区内。")
+NOT_FOUND = gettext_lazy("未找到该记录，或它不在您的辖区内。")
 
 
 def _year(request) -> int:
@@ -158,9 +158,11 @@ def assessment_unit(request, pk, unit):
 @require_GET
 def assessment_export(request, pk):
     plan = _plan_or_404(request, pk)
-    if not access.can_anywhere(request.user, Action.EXPORT_LEDGERS):
+    # Only the units the user may export, not every unit a further grant lets them read.
+    units = [u for u in units_of(plan.owner, request.user) if access.can(request.user, Action.EXPORT_LEDGERS, u)]
+    if not units:
         raise Http404(NOT_FOUND)
-    rows = plan_scores(plan, units_of(plan.owner, request.user))
+    rows = plan_scores(plan, units)
     content, filename = services.assessment_export(actor=request.user, plan=plan, rows=rows, request=request)
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = content_disposition_header(True, filename)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 
 from households.models import Member, Relation
 from referrals.models import Lead
@@ -34,13 +34,15 @@ from .views import _apply_errors
 
 PAGE_SIZE = 30
 WORKLIST_PREVIEW = 10
-STATE_LABELS = {"visited": _("已走访"), "pending": _("尚未走访"), "leads": _("已提出线索")}
+STATE_LABELS = {"visited": gettext_lazy("已走访"), "pending": gettext_lazy("尚未走访"), "leads": gettext_lazy("已提出线索")}
+
+NOT_FOUND = gettext_lazy("未找到该记录，或它不在您的辖区内。")
 
 
 def _campaign_or_404(request, pk):
     campaign = sel.campaign_for(request.user, pk)
     if campaign is None:
-        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+        raise Http404(NOT_FOUND)
     return campaign
 
 
@@ -54,7 +56,7 @@ def campaign_list(request):
     if chosen:
         township = next((t for t in townships if str(t.pk) == chosen), None)
         if township is None:
-            raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+            raise Http404(NOT_FOUND)
         campaigns = campaigns.filter(township=township)
     state = request.GET.get("state", "")
     if state in CampaignState.values:
@@ -83,7 +85,7 @@ def campaign_create(request):
     township = next((t for t in townships if str(t.pk) == wanted), None) if wanted else (
         townships[0] if townships else None)
     if township is None:
-        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+        raise Http404(NOT_FOUND)
     villages = sel.township_villages(township)
     if request.method == "POST":
         form = CampaignForm(request.POST, villages=villages)
@@ -133,12 +135,12 @@ def campaign_targets(request, pk):
     village_obj = None
     if village:
         if not village.isdigit():
-            raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+            raise Http404(NOT_FOUND)
         targets = targets.filter(village_id=int(village))
         village_obj = access.scope(sel.township_villages(campaign.township), request.user, Action.VIEW,
                                    field="pk").filter(pk=int(village)).first()
         if village_obj is None:
-            raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+            raise Http404(NOT_FOUND)
     state = request.GET.get("state", "")
     if state not in sel.TARGET_STATES:
         state = ""

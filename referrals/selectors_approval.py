@@ -17,20 +17,20 @@ from .models_approval import ApprovalRequest, ObjectionHotline
 NOTICE_TYPES = (AssistanceType.DIBAO, AssistanceType.TEKUN)
 
 
-def approvals_for(user) -> QuerySet[ApprovalRequest]:
-    return (access.scope(ApprovalRequest.objects.all(), user, Action.VIEW, field="referral__village")
+def approvals_for(user, action: str = Action.VIEW) -> QuerySet[ApprovalRequest]:
+    return (access.scope(ApprovalRequest.objects.all(), user, action, field="referral__village")
             .select_related("referral__village__parent", "referral__household", "submitted_by", "decided_by")
             .annotate(head_name=head_name_of("referral__household")))
 
 
 def approval_queue(user) -> QuerySet[ApprovalRequest]:
     """The district's queue: pending, the earliest due first (the page, its home card and nav badge)."""
-    return approvals_for(user).pending().order_by("due_on", "submitted_at", "pk")
+    return approvals_for(user, Action.DECIDE_REFERRALS).pending().order_by("due_on", "submitted_at", "pk")
 
 
 def approval_queue_count(user) -> int:
     """The navigation badge: exactly the rows of the queue."""
-    return access.scope(ApprovalRequest.objects.pending(), user, Action.VIEW, field="referral__village").count()
+    return access.scope(ApprovalRequest.objects.pending(), user, Action.DECIDE_REFERRALS, field="referral__village").count()
 
 
 def mask_name(name: str) -> str:

@@ -80,8 +80,10 @@ def assessment(request, pk):
             else:
                 messages.success(request, _("已一次性告知家庭各部门的办理结果。"))
                 return redirect("referrals:assessment", pk=referral.pk)
+    # Only a case still with its departments takes a decision (department_item refuses one otherwise).
+    open_case = referral.status == ReferralStatus.ASSIGNED
     for item in items:
-        item.may_decide = item.is_pending and access.decides_department_item(
+        item.may_decide = open_case and item.is_pending and access.decides_department_item(
             request.user, village_id=item.village_id, township_id=item.township_id, department=item.department)
     return TemplateResponse(request, "referrals/assessment.html", {
         "referral": referral, "case": case, "items": items, "form": form,

@@ -378,8 +378,11 @@ def sets_approval_rules(user: User) -> bool:
 def department_has_accounts(township_id: int, department: str) -> bool:
     """Has the township given this department accounts of its own (科室/部门工作人员, active)? Then the
     department decides its items; where it has none, the township's staff record the decisions for it."""
-    return User.objects.filter(role=Role.DEPARTMENT, jurisdiction_id=township_id, department=department,
-                               is_active=True).exists()
+    from .request_memo import memo
+
+    # Once per request and department: a case page asks it for each of its items.
+    return memo(f"department-accounts:{township_id}:{department}", lambda: User.objects.filter(
+        role=Role.DEPARTMENT, jurisdiction_id=township_id, department=department, is_active=True).exists())
 
 
 def is_department_staff(user) -> bool:
