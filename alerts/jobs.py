@@ -68,6 +68,15 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id)
     return False
 
 
+def rules_for_event(rules, event: HouseholdEvent, standards, district_id) -> list[AlertRule]:
+    """The rules that speak for one event. A catch-all rule (condition 任意, no field) gives way when a more
+    specific rule of the same event matches: a 医疗自付过高 match is one alert saying what it is, not that plus a
+    generic 部门数据比对命中 about the same row."""
+    matched = [rule for rule in rules if rule_matches(rule, event, standards, district_id)]
+    specific = [rule for rule in matched if rule.condition != RuleCondition.ANY or rule.field]
+    return specific or matched
+
+
 def status_change_scan(since: dt.datetime | None = None) -> dict[str, int]:
     """Open status-change alerts for recent household events, per the active AlertRule rows."""
     since = since or timezone.now() - EVENT_LOOKBACK
@@ -88,9 +97,7 @@ def status_change_scan(since: dt.datetime | None = None) -> dict[str, int]:
     for event in events:
         household = event.household
         district_id = household.village.parent.parent_id if household.village.parent else None
-        for rule in rules:
-            if not rule_matches(rule, event, standards, district_id):
-                continue
+        for rule in rules_for_event(rules, event, standards, district_id):
             caseworker_id = assignees.get(household.pk)
             if caseworker_id is None and household.caseworker and \
                     household.caseworker.jurisdiction_id == household.village_id:

@@ -178,3 +178,16 @@ def test_two_staff_clicking_at_once_raise_one_lead(demo, make_staff):
     assert FeedLead.objects.filter(record=record).count() == 1
     assert Lead.objects.filter(dedupe_key=f"feed:{record.pk}").count() == 1
     assert Lead.objects.filter(channel=LeadChannel.FEED).count() == 2  # row 2 once, row 3 by the batch
+
+
+def test_the_batch_button_counts_only_rows_the_batch_can_turn_at_once(demo):
+    """A row whose village is no longer in the batch's township (the row was kept as imported, the village was
+    regrouped since) is left for one-by-one, so the button's figure leaves it out too: it is what the click raises."""
+    from referrals.selectors_feed import feed_batches_for
+
+    batch = feed_batch(demo.township1, rows_of(demo))
+    FeedRecord.objects.filter(batch=batch, row_number=3).update(village=demo.village_c)
+    listed = feed_batches_for(demo.township1).get(pk=batch.pk)
+    assert (listed.pending, listed.placed) == (3, 1)
+    raised = services.feed_batch_to_leads(actor=demo.township1, batch=batch)
+    assert listed.placed == raised.created == 1 and raised.without_village == 2
