@@ -80,21 +80,17 @@ def care_coverage(village_ids, day) -> dict | None:
 
 def campaign_coverage(village_ids, start, end) -> dict | None:
     """Per village: families targeted by the focused screenings (集中排查) running in the period, and of them how
-    many were visited within their campaign (plans/selectors_campaigns.py, the one rule). A query per campaign."""
+    many were visited within their campaign (plans/selectors_campaigns.py, the one rule). One query."""
     if model_or_none("plans.Campaign") is None:
         return None
-    from plans.models import Campaign, CampaignTarget
+    from plans.models import CampaignTarget
     from plans.selectors_campaigns import targets_in_state
 
-    result: dict[int, dict] = {}
-    for campaign in Campaign.objects.filter(starts_on__lte=end, ends_on__gte=start).order_by("pk"):
-        targets = CampaignTarget.objects.filter(campaign=campaign, village_id__in=village_ids)
-        for row in (targets_in_state(targets, campaign, "").order_by().values("village_id")
-                    .annotate(n=Count("pk"), v=Count("pk", filter=Q(visited=True)))):
-            part = result.setdefault(row["village_id"], {"targets": 0, "visited": 0})
-            part["targets"] += row["n"]
-            part["visited"] += row["v"]
-    return result
+    targets = CampaignTarget.objects.filter(campaign__starts_on__lte=end, campaign__ends_on__gte=start,
+                                            village_id__in=village_ids)
+    return {row["village_id"]: {"targets": row["n"], "visited": row["v"]}
+            for row in targets_in_state(targets, "").order_by().values("village_id")
+            .annotate(n=Count("pk"), v=Count("pk", filter=Q(visited=True)))}
 
 
 def _visits_part(jurisdiction, villages, counts, whole_scope: bool) -> dict | None:

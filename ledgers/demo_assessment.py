@@ -25,11 +25,12 @@ HUAYANG, JIANGSU, XINJING = "310105001000", "310105002000", "310105102000"
 
 def _district_criteria() -> list[dict]:
     return [
-        {"kind": CriterionKind.ASSISTANTS, "name": "村村配备社会救助协理员", "weight": 20, "target": 100},
+        {"kind": CriterionKind.ASSISTANTS, "name": "村村配备社会救助协理员", "weight": 15, "target": 100},
         {"kind": CriterionKind.VISITS, "name": "按时走访", "weight": 20, "target": 95},
         {"kind": CriterionKind.LEADS, "name": "线索和环节按时限办理", "weight": 15, "target": 90},
-        {"kind": CriterionKind.SAMPLING, "name": "抽查准确率", "weight": 20, "target": 95},
+        {"kind": CriterionKind.SAMPLING, "name": "抽查准确率", "weight": 15, "target": 95},
         {"kind": CriterionKind.LEDGERS, "name": "台账和归类汇总按时报送", "weight": 15, "target": 100},
+        {"kind": CriterionKind.CAMPAIGNS, "name": "集中排查覆盖", "weight": 10, "target": 100},
         {"kind": CriterionKind.CUSTOM, "name": "政策宣传和明白纸张贴", "weight": 10, "target": 100},
     ]
 

@@ -25,6 +25,7 @@ class CriterionKind(models.TextChoices):
     LEADS = "leads", _("线索和环节按时限办理")
     SAMPLING = "sampling", _("抽查准确率")
     LEDGERS = "ledgers", _("台账和归类汇总按时报送")
+    CAMPAIGNS = "campaigns", _("集中排查覆盖")
     CUSTOM = "custom", _("其他（人工评分）")
 
 

@@ -120,11 +120,11 @@ def _ledger_rates(townships: list[Jurisdiction], year: int, today: dt.date) -> d
 
 
 def unit_figures(owner: Jurisdiction, units: list[Jurisdiction], year: int,
-                 today: dt.date | None = None) -> dict[int, dict]:
+                 today: dt.date | None = None, kinds=None) -> dict[int, dict]:
     """Per unit: the numbers behind each computed criterion ({kind: {"done", "total", "rate", "text"}})."""
     from plans.selectors import village_assistants
 
-    from .activity import lead_timeliness, late_steps, sample_results_by
+    from .activity import campaign_coverage, lead_timeliness, late_steps, sample_results_by
     from .counts import visit_timeliness
 
     today = today or timezone.localdate()
@@ -142,8 +142,12 @@ def unit_figures(owner: Jurisdiction, units: list[Jurisdiction], year: int,
     leads = lead_timeliness(villages, start, end) or {}
     late = late_steps(villages) or {}
     samples = sample_results_by(villages, start, end)
+    # Campaign coverage is read only for a plan that scores it (most plans do not).
+    campaigns = (campaign_coverage(village_ids, start, end) or {}) if kinds is None or CriterionKind.CAMPAIGNS in kinds \
+        else {}
     sums = {u.pk: {"villages": 0, "with_assistant": 0, "visits_due": 0, "visits_on_time": 0, "leads_due": 0,
-                   "leads_in_time": 0, "late_steps": 0, "checked": 0, "correct": 0} for u in units}
+                   "leads_in_time": 0, "late_steps": 0, "checked": 0, "correct": 0, "targets": 0,
+                   "targets_visited": 0} for u in units}
     for village in villages:
         s = sums[unit_of[village.pk]]
         s["villages"] += 1
@@ -158,6 +162,9 @@ def unit_figures(owner: Jurisdiction, units: list[Jurisdiction], year: int,
         sample = samples.get(village.pk, {})
         s["checked"] += sample.get("total", 0) - sample.get("pending", 0)
         s["correct"] += sample.get("correct", 0)
+        campaign = campaigns.get(village.pk, {})
+        s["targets"] += campaign.get("targets", 0)
+        s["targets_visited"] += campaign.get("visited", 0)
     ledgers = _ledger_rates(units, year, today) if by_township else {}
     result = {}
     for unit in units:
@@ -170,6 +177,8 @@ def unit_figures(owner: Jurisdiction, units: list[Jurisdiction], year: int,
             CriterionKind.LEADS: (s["leads_in_time"], lead_total,
                                   _("按期办结%(d)s件，到期转办与当前超时环节共%(t)s件")),
             CriterionKind.SAMPLING: (s["correct"], s["checked"], _("抽查准确%(d)s/%(t)s户")),
+            # 集中排查 of the year: the families targeted, and those seen within their campaign's period.
+            CriterionKind.CAMPAIGNS: (s["targets_visited"], s["targets"], _("集中排查已走访%(d)s/%(t)s户")),
         }
         if by_township:
             led = ledgers[unit.pk]
@@ -215,7 +224,7 @@ def criterion_points(criterion, rate: Decimal | None) -> tuple[Decimal | None, s
 def plan_scores(plan: AssessmentPlan, units: list[Jurisdiction], today: dt.date | None = None) -> list[UnitScore]:
     """Each unit's points per criterion, adjusted, and its rank among the units shown."""
     criteria = list(plan.criteria.all())
-    figures = unit_figures(plan.owner, units, plan.year, today)
+    figures = unit_figures(plan.owner, units, plan.year, today, kinds={c.kind for c in criteria})
     adjustments: dict[int, list] = {}
     for adj in (AssessmentAdjustment.objects.filter(plan=plan, unit__in=units)
                 .select_related("criterion", "created_by").order_by("created_at", "pk")):

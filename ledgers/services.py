@@ -176,8 +176,9 @@ def _system_request(kind: str, township: Jurisdiction, month: dt.date) -> Ledger
 
 
 def snapshot_create(*, township: Jurisdiction, month: dt.date, kind: str = SnapshotKind.MONTHLY,
-                    actor=None) -> LedgerSnapshot | None:
-    """Freeze the township's ledger for the month; returns None when it exists already (idempotent)."""
+                    actor=None, made_at: dt.datetime | None = None) -> LedgerSnapshot | None:
+    """Freeze the township's ledger for the month; returns None when it exists already (idempotent).
+    `made_at`: when it was made (the demo replays a year of closings); by default now."""
     month = month.replace(day=1)
     if LedgerSnapshot.objects.filter(township=township, month=month, kind=kind).exists():
         return None
@@ -190,7 +191,7 @@ def snapshot_create(*, township: Jurisdiction, month: dt.date, kind: str = Snaps
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         snapshot = LedgerSnapshot(township=township, month=month, kind=kind, filename=filename, rows=rows,
-                                  sha256=digest, created_by=actor)
+                                  sha256=digest, created_by=actor, created_at=made_at or timezone.now())
         try:
             with transaction.atomic():
                 with path.open("rb") as fh:

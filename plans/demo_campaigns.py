@@ -5,7 +5,9 @@
   community were visited since and every family of the second (through visits.services, by each community's
   caseworker), one visit raised a lead (referrals.services), the rest are on the caseworkers' worklists;
 - finished: a campaign over the observation list that ended six weeks ago, with what was and was not visited;
-- upcoming: the elderly living alone before the Spring Festival, starting in a fortnight.
+- upcoming: the elderly living alone before the Spring Festival, starting in a fortnight;
+- ended early (提前结束): a check of the observation list's families of its first community after a typhoon, planned
+  for a month, ended six days ago once the danger was over.
 Made through plans.services as township staff make them; idempotent (a second run finds the running campaign).
 """
 from __future__ import annotations
@@ -30,6 +32,7 @@ TOWNSHIP_CODE = "310105001000"
 RUNNING = "低保边缘家庭入冬集中排查"
 FINISHED = "观察名单家庭秋季集中排查"
 UPCOMING = "春节前独居老人集中排查"
+ENDED_EARLY = "台风过境后观察名单家庭回访"
 CHECKS = {"food": "normal", "housing_safety": "normal", "heating_cooling": "concern", "medical": "normal",
           "income_change": "normal", "care": "na", "schooling": "na"}
 
@@ -84,6 +87,17 @@ def load(stdout=None) -> None:
             "name": FINISHED, "starts_on": finished_start, "ends_on": today - dt.timedelta(days=45),
             "target_kind": CampaignTargetKind.OBSERVATION,
             "purpose": "对救助观察名单上的家庭逐户回访，核实困难是否缓解、是否需要纳入救助。"})
+    except services.PlanError:
+        pass
+    ended_start = today - dt.timedelta(days=20)
+    try:
+        ended = services.campaign_start(actor=officer, township=township, today=ended_start, data={
+            "name": ENDED_EARLY, "starts_on": ended_start, "ends_on": today + dt.timedelta(days=10),
+            "target_kind": CampaignTargetKind.OBSERVATION,
+            "purpose": "台风过境后逐户回访观察名单家庭，了解房屋受损和生活困难情况。"}, villages=villages[:1])
+        services.campaign_end_early(actor=officer, campaign=ended, reason="台风预警解除，受影响家庭均已回访，转入日常走访。",
+                                    now=timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=6),
+                                                                                dt.time(17, 0))))
     except services.PlanError:
         pass
     try:

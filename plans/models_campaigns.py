@@ -36,8 +36,8 @@ class CampaignState(models.TextChoices):
 
 class CampaignQuerySet(models.QuerySet):
     def running(self, day: dt.date):
-        """Campaigns whose period covers the day (the worklist shows them)."""
-        return self.filter(starts_on__lte=day, ends_on__gte=day)
+        """Campaigns whose period covers the day (the worklist shows them); one ended early is over that day."""
+        return self.filter(starts_on__lte=day, ends_on__gte=day).exclude(finished_q(day))
 
     def in_state(self, state: str, day: dt.date):
         if state == CampaignState.RUNNING:
@@ -45,8 +45,14 @@ class CampaignQuerySet(models.QuerySet):
         if state == CampaignState.UPCOMING:
             return self.filter(starts_on__gt=day)
         if state == CampaignState.FINISHED:
-            return self.filter(ends_on__lt=day)
+            return self.filter(finished_q(day))
         return self
+
+
+def finished_q(day: dt.date) -> Q:
+    """Over on `day`: its period ended before, or the township ended it early (提前结束) — its period then ends on
+    the day it was ended, and the campaign is over from that moment, though that day's visits still count."""
+    return Q(ends_on__lt=day) | Q(ended_early_at__isnull=False, ends_on__lte=day)
 
 
 class Campaign(models.Model):
@@ -68,6 +74,13 @@ class Campaign(models.Model):
                                       related_name="campaigns_in", limit_choices_to={"level": "village"},
                                       help_text=_("不选为全乡镇（街道）"))
     target_count = models.PositiveIntegerField(_("排查户数"), default=0, editable=False)
+    # 提前结束: the township ends a campaign before its planned end (the emergency is over). `ends_on` becomes the
+    # day it was ended, so every coverage figure counts that period; the planned end is kept beside it.
+    planned_ends_on = models.DateField(_("原定结束日期"), null=True, blank=True, editable=False)
+    ended_early_at = models.DateTimeField(_("提前结束时间"), null=True, blank=True, editable=False)
+    ended_early_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提前结束人"), null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+", editable=False)
+    end_reason = models.TextField(_("提前结束原因"), blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("发起时间"), default=timezone.now, editable=False)
@@ -89,7 +102,7 @@ class Campaign(models.Model):
     def state_on(self, day: dt.date) -> str:
         if day < self.starts_on:
             return CampaignState.UPCOMING
-        if day > self.ends_on:
+        if day > self.ends_on or (self.ended_early_at is not None and day >= self.ends_on):
             return CampaignState.FINISHED
         return CampaignState.RUNNING
 

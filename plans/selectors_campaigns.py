@@ -70,15 +70,19 @@ def target_households(*, township: Jurisdiction, data: dict, village_ids) -> Que
     return households
 
 
-def visited_q(campaign: Campaign) -> Exists:
+# Both read the period from the target's own campaign (OuterRef), so targets of many campaigns are counted in
+# one query: the list page, and the scorecards over every campaign of a year.
+def visited_q() -> Exists:
     return Exists(Visit.objects.filter(household=OuterRef("household_id"), person_seen=True,
-                                       visited_on__gte=campaign.starts_on, visited_on__lte=campaign.ends_on))
+                                       visited_on__gte=OuterRef("campaign__starts_on"),
+                                       visited_on__lte=OuterRef("campaign__ends_on")))
 
 
-def lead_q(campaign: Campaign) -> Exists:
+def lead_q() -> Exists:
+    # received_at is a moment: its local day (USE_TZ, Asia/Shanghai) is what falls within the period.
     return Exists(Lead.objects.filter(household=OuterRef("household_id"),
-                                      received_at__gte=_day_start(campaign.starts_on),
-                                      received_at__lt=_day_start(campaign.ends_on + dt.timedelta(days=1))))
+                                      received_at__date__gte=OuterRef("campaign__starts_on"),
+                                      received_at__date__lte=OuterRef("campaign__ends_on")))
 
 
 def campaigns_for(user) -> QuerySet[Campaign]:
@@ -95,9 +99,9 @@ def targets_for(user, campaign: Campaign) -> QuerySet[CampaignTarget]:
     return access.scope(CampaignTarget.objects.filter(campaign=campaign), user, Action.VIEW, field="village")
 
 
-def targets_in_state(targets: QuerySet[CampaignTarget], campaign: Campaign, state: str) -> QuerySet[CampaignTarget]:
-    """The one filter behind each coverage figure and the list it links to."""
-    targets = targets.annotate(visited=visited_q(campaign), lead_raised=lead_q(campaign))
+def targets_in_state(targets: QuerySet[CampaignTarget], state: str) -> QuerySet[CampaignTarget]:
+    """The one filter behind each coverage figure and the list it links to (targets of one campaign or many)."""
+    targets = targets.annotate(visited=visited_q(), lead_raised=lead_q())
     if state == "visited":
         return targets.filter(visited=True)
     if state == "pending":
@@ -123,7 +127,7 @@ class CoverageRow:
 def coverage(user, campaign: Campaign) -> tuple[list[CoverageRow], CoverageRow]:
     """Per village of the user's view: targeted / visited / not yet / with a lead raised, and the totals.
     Two queries whatever the number of families."""
-    counts = (targets_in_state(targets_for(user, campaign), campaign, "").order_by().values("village")
+    counts = (targets_in_state(targets_for(user, campaign), "").order_by().values("village")
               .annotate(n=Count("pk"), v=Count("pk", filter=Q(visited=True)), l=Count("pk", filter=Q(lead_raised=True))))
     by_village = {c["village"]: c for c in counts}
     villages = Jurisdiction.objects.filter(pk__in=by_village).order_by("code")
@@ -136,13 +140,14 @@ def coverage(user, campaign: Campaign) -> tuple[list[CoverageRow], CoverageRow]:
 
 
 def campaign_summaries(user, campaigns: list[Campaign]) -> dict[int, CoverageRow]:
-    """Targeted and visited per campaign of a list page, within the user's view: one query per campaign (a
-    page lists a few)."""
+    """Targeted and visited per campaign of a list page, within the user's view: one query for the page."""
+    targets = access.scope(CampaignTarget.objects.filter(campaign__in=campaigns), user, Action.VIEW, field="village")
+    counts = {row["campaign_id"]: row for row in targets_in_state(targets, "").order_by().values("campaign_id")
+              .annotate(n=Count("pk"), v=Count("pk", filter=Q(visited=True)))}
     out = {}
     for campaign in campaigns:
-        qs = targets_in_state(targets_for(user, campaign), campaign, "").order_by()
-        agg = qs.aggregate(n=Count("pk"), v=Count("pk", filter=Q(visited=True)))
-        out[campaign.pk] = CoverageRow(village=None, targets=agg["n"], visited=agg["v"], pending=agg["n"] - agg["v"])
+        row = counts.get(campaign.pk, {"n": 0, "v": 0})
+        out[campaign.pk] = CoverageRow(village=None, targets=row["n"], visited=row["v"], pending=row["n"] - row["v"])
     return out
 
 
@@ -172,7 +177,7 @@ def running_for_villages(village_ids, today: dt.date) -> list[Campaign]:
 def pending_in_villages(campaign: Campaign, village_ids, limit: int) -> tuple[int, list[PendingTarget]]:
     """(how many families of these villages the campaign has still to visit, the first `limit` of them)."""
     pending = targets_in_state(CampaignTarget.objects.filter(campaign=campaign, village__in=village_ids),
-                               campaign, "pending").order_by("village__code", "household_id")
+                               "pending").order_by("village__code", "household_id")
     total = pending.count()
     return total, [PendingTarget(household_id=h, village_id=v)
                    for h, v in pending.values_list("household_id", "village_id")[:limit]]

@@ -26,7 +26,7 @@ from relief.models import Jurisdiction, JurisdictionLevel, Role
 
 from . import matching
 from .services_advisers import adviser_post_save, adviser_post_version  # noqa: F401  (the adviser posts' writes, kept beside)
-from .services_campaigns import campaign_start  # noqa: F401,E402  (集中排查, kept beside)
+from .services_campaigns import campaign_end_early, campaign_start  # noqa: F401,E402  (集中排查, kept beside)
 from .models import (
     ItemStatus, Need, PlanItem, PlanProgress, Policy, PolicyCondition, PolicyMatch, Project, Resource, TeamMember,
     TeamRole,

@@ -53,5 +53,6 @@ urlpatterns += [
     path("campaigns/", views_campaigns.campaign_list, name="campaign_list"),
     path("campaigns/new/", views_campaigns.campaign_create, name="campaign_create"),
     path("campaigns/<int:pk>/", views_campaigns.campaign_detail, name="campaign_detail"),
+    path("campaigns/<int:pk>/end/", views_campaigns.campaign_end, name="campaign_end"),
     path("campaigns/<int:pk>/households/", views_campaigns.campaign_targets, name="campaign_targets"),
 ]

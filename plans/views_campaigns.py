@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
@@ -28,7 +29,7 @@ from visits.worklist_sections import WorklistSection
 from . import selectors_campaigns as sel
 from . import services
 from .forms_campaigns import CampaignForm
-from .models_campaigns import CampaignState
+from .models_campaigns import CampaignState, finished_q
 from .selectors import visible_townships
 from .views import _apply_errors
 
@@ -64,7 +65,7 @@ def campaign_list(request):
     else:
         state = ""
     campaigns = campaigns.annotate(rank=Case(When(starts_on__gt=today, then=Value(1)),
-                                             When(ends_on__lt=today, then=Value(2)), default=Value(0)))
+                                             When(finished_q(today), then=Value(2)), default=Value(0)))
     page = Paginator(campaigns.order_by("rank", "-starts_on", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     summaries = sel.campaign_summaries(request.user, list(page.object_list))
     for c in page.object_list:
@@ -121,9 +122,28 @@ def campaign_detail(request, pk):
         village = {"village": row.village.pk} if row.village else {}
         row.urls = {state: f"{base}?{urlencode({**village, **({'state': state} if state != 'all' else {})})}"
                     for state in ("all", *sel.TARGET_STATES)}
+    state = campaign.state_on(today)
     return TemplateResponse(request, "plans/campaign_detail.html", {
-        "campaign": campaign, "state": campaign.state_on(today), "today": today, "rows": rows, "total": total,
-        "villages": list(campaign.villages.order_by("code"))})
+        "campaign": campaign, "state": state, "today": today, "rows": rows, "total": total,
+        "villages": list(campaign.villages.order_by("code")),
+        "may_end": state == CampaignState.RUNNING and access.runs_campaigns_of(request.user, campaign.township)})
+
+
+@require_POST
+@access_rule(Action.VIEW)  # whose campaign it is decides (404 outside; the service refuses anyone but its staff)
+def campaign_end(request, pk):
+    """提前结束: the township ends a running campaign today, with its reason; back to the coverage report."""
+    campaign = _campaign_or_404(request, pk)
+    try:
+        campaign = services.campaign_end_early(actor=request.user, campaign=campaign,
+                                               reason=request.POST.get("end_reason", ""))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("集中排查“%(n)s”已提前结束：排查进度按截至今天（%(d)s）的走访计算，协理员的走访任务中不再列出。") % {
+            "n": campaign.name, "d": campaign.ends_on.isoformat()})
+    return redirect("plans:campaign_detail", pk=campaign.pk)
 
 
 @access_rule(Action.VIEW)
@@ -149,7 +169,7 @@ def campaign_targets(request, pk):
     seen = (Visit.objects.filter(household=OuterRef("household_id"), person_seen=True,
                                  visited_on__gte=campaign.starts_on, visited_on__lte=campaign.ends_on)
             .order_by().values("household").annotate(last=Max("visited_on")).values("last"))
-    rows = (sel.targets_in_state(targets, campaign, state).select_related("household", "village")
+    rows = (sel.targets_in_state(targets, state).select_related("household", "village")
             .annotate(head_name=Subquery(head.values("name")[:1]), visited_on=Subquery(seen[:1]))
             .order_by("village__code", "household_id"))
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))

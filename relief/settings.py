@@ -393,6 +393,7 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "plans.demo_campaigns.load",
     "ledgers.demo.load",
     "ledgers.demo_inspections.load",
+    "ledgers.demo_snapshots.load",
     "ledgers.demo_assessment.load",
     "referrals.demo_feed.load",
     "households.care_demo.load",

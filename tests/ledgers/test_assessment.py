@@ -372,3 +372,31 @@ def test_a_units_page_ranks_it_as_the_list_does(client, demo):
     for row in listing:
         page = client.get(reverse("ledgers:assessment_unit", args=[plan.pk, row.unit.pk]))
         assert page.context["row"].rank == row.rank
+
+
+def test_campaign_coverage_scores_the_families_seen_within_their_campaign(demo):
+    """集中排查覆盖: of the families the year's campaigns targeted, those seen in person within their campaign."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from households import services as hh
+    from plans import services as plans
+    from tests.households.factories import make_household
+    from tests.visits.factories import visit_data
+    from visits.services import visit_log
+
+    today = timezone.localdate()
+    seen, not_seen = make_household(demo.village_a), make_household(demo.village_a)
+    for household in (seen, not_seen):
+        hh.roster_enter(actor=None, household=household, reasons=["dibao_edge"], target_kind="warning")
+    plans.campaign_start(actor=demo.township1, township=demo.village_a.parent, data={
+        "name": "入冬排查", "starts_on": today, "ends_on": today + dt.timedelta(days=10), "target_kind": "dibao_edge"})
+    visit_log(actor=demo.caseworker_a, household=seen, data=visit_data(today))
+    plan = services.assessment_plan_save(actor=demo.district_official, owner=demo.district, year=today.year, criteria=[
+        {"kind": CriterionKind.CAMPAIGNS, "name": "集中排查覆盖", "weight": 100, "target": 100}])
+    scores = {r.unit.pk: r.criteria[0] for r in plan_scores(plan, units_of(demo.district, demo.district_official))}
+    township = scores[demo.village_a.parent_id]
+    assert township.rate == Decimal("50") and township.points == Decimal("50.0")
+    assert "集中排查已走访1/2户" in township.text
+    assert scores[demo.village_c.parent_id].rate is None  # no campaign there: nothing due, full marks

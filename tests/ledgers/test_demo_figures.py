@@ -80,3 +80,20 @@ def test_every_number_in_a_dashboard_table_is_a_link(client, full_demo, pages, u
             continue
         bare = re.findall(r"<td>(\d+)</td>", table)
         assert not bare, table[:300]
+
+
+def test_the_demo_scores_ledgers_sent_on_time_late_and_never(full_demo):
+    """The district's 台账和归类汇总按时报送 criterion on the demo: one township on time (all its closings, two
+    summaries), one late, one with nothing; and the 集中排查覆盖 criterion counts the demo's campaigns."""
+    from django.utils import timezone
+
+    from ledgers.models_assessment import AssessmentPlan, CriterionKind
+    from ledgers.selectors_assessment import plan_scores, units_of
+
+    official = full_demo.users["district"]
+    plan = AssessmentPlan.objects.get(owner=official.jurisdiction, year=timezone.localdate().year)
+    scores = {r.unit.code: {c.criterion.kind: c for c in r.criteria}
+              for r in plan_scores(plan, units_of(plan.owner, official))}
+    ledgers = {code: (s[CriterionKind.LEDGERS].rate or 0) for code, s in scores.items()}
+    assert ledgers["310105001000"] > 0 and ledgers["310105002000"] == 0 and ledgers["310105102000"] == 0
+    assert scores["310105001000"][CriterionKind.CAMPAIGNS].rate is not None

@@ -279,3 +279,71 @@ def test_the_home_card_counts_the_running_campaigns_it_lists(demo, client):
         client.force_login(user)
         assert card.count == 1 == _rows(client, card.url)
     assert not [c for c in home_cards(demo.township2) if c.title == "进行中的集中排查"]
+
+
+# ---------------------------------------------------------------- ending one early (提前结束)
+
+def test_ending_early_closes_the_period_today_and_keeps_the_planned_end(demo, client):
+    """The coverage then counts up to today and no later; the worklist drops it at once; the list files it under
+    已结束; a second click says it is already ended and changes nothing."""
+    campaign, h = _running(demo)
+    planned = campaign.ends_on
+    client.force_login(demo.township1)
+    detail = reverse("plans:campaign_detail", args=[campaign.pk])
+    assert 'data-testid="campaign-end"' in client.get(detail).content.decode()
+    response = client.post(reverse("plans:campaign_end", args=[campaign.pk]), {"end_reason": "险情已解除"})
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.ends_on, campaign.planned_ends_on, campaign.ended_early_by) == (TODAY, planned, demo.township1)
+    assert campaign.end_reason == "险情已解除" and campaign.state_on(TODAY) == "finished"
+    html = client.get(detail).content.decode()
+    assert "已提前结束" in html and "险情已解除" in html and 'data-testid="campaign-end"' not in html
+    assert campaign.name in client.get(reverse("plans:campaign_list") + "?state=finished").content.decode()
+    assert campaign.name not in client.get(reverse("plans:campaign_list") + "?state=running").content.decode()
+    # Today's visit still counts; tomorrow's would not (the period ends today).
+    from plans.selectors_campaigns import coverage
+
+    assert coverage(demo.township1, campaign)[1].visited == 1
+    client.force_login(demo.caseworker_a)
+    assert _section(client.get(reverse("visits:worklist")).content.decode()) == ""
+    with pytest.raises(services.PlanError) as err:
+        services.campaign_end_early(actor=demo.township1, campaign=campaign.pk, reason="再点一次")
+    assert "已于" in _messages(err) and "提前结束" in _messages(err)
+    campaign.refresh_from_db()
+    assert campaign.end_reason == "险情已解除"
+
+
+def test_ending_early_needs_a_reason_a_running_campaign_and_the_townships_staff(demo, client):
+    campaign, _h = _running(demo)
+    with pytest.raises(services.PlanError) as err:
+        services.campaign_end_early(actor=demo.township1, campaign=campaign, reason="  ")
+    assert "请填写提前结束的原因" in _messages(err)
+    upcoming = _start(demo, name="未开始", starts_on=TODAY + dt.timedelta(days=3))
+    with pytest.raises(services.PlanError) as err:
+        services.campaign_end_early(actor=demo.township1, campaign=upcoming, reason="取消")
+    assert "尚未开始" in _messages(err)
+    with pytest.raises(services.PlanError):
+        services.campaign_end_early(actor=demo.district_official, campaign=campaign, reason="区里叫停")
+    with pytest.raises(Http404):
+        services.campaign_end_early(actor=demo.township2, campaign=campaign, reason="外乡镇")
+    client.force_login(demo.caseworker_a)
+    # A caseworker sees the campaign's report of their village, not the township's campaign to end it.
+    assert client.post(reverse("plans:campaign_end", args=[campaign.pk]), {"end_reason": "x"}).status_code == 404
+    client.force_login(demo.township2)
+    assert client.post(reverse("plans:campaign_end", args=[campaign.pk]), {"end_reason": "x"}).status_code == 404
+    campaign.refresh_from_db()
+    assert campaign.ended_early_at is None
+
+
+def test_the_list_counts_every_campaign_of_a_page_in_one_query(demo, client, django_assert_max_num_queries):
+    _edge(demo.village_a)
+    client.force_login(demo.township1)
+    _start(demo)
+    client.get(reverse("plans:campaign_list"))
+    with django_assert_max_num_queries(30) as one:
+        client.get(reverse("plans:campaign_list"))
+    for n in range(4):
+        _start(demo, name=f"排查{n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = client.get(reverse("plans:campaign_list")).content.decode()
+    assert "排查3" in html

@@ -95,6 +95,7 @@ def _campaign(demo):
 OUTSIDE_OBJECT_KWARGS = {
     "plans:campaign_detail": lambda demo: {"pk": _campaign(demo).pk},
     "plans:campaign_targets": lambda demo: {"pk": _campaign(demo).pk},
+    "plans:campaign_end": lambda demo: {"pk": _campaign(demo).pk},
     "plans:adviser_edit": lambda demo: {"pk": _adviser_post(demo).pk},
     "plans:policy_detail": lambda demo: {"pk": _policy(_other_district()).pk},
     "plans:policy_sheet": lambda demo: {"pk": _policy(_other_district()).pk},
