@@ -7,9 +7,11 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 if [ -n "${REDIS_URL:-}" ]; then
-  .venv/bin/celery -A relief worker -l warning --concurrency 2 & pids+=($!)
-  .venv/bin/celery -A relief beat -l warning --pidfile var/celerybeat.pid & pids+=($!)
-  echo "Celery worker and beat started (broker: $REDIS_URL)."
+  # Each logs every job it runs (received, succeeded or failed; beat: each job it sends) to its own file.
+  mkdir -p var/log
+  .venv/bin/celery -A relief worker -l info --concurrency 2 --logfile var/log/celery-worker.log & pids+=($!)
+  .venv/bin/celery -A relief beat -l info --pidfile var/celerybeat.pid --logfile var/log/celery-beat.log & pids+=($!)
+  echo "Celery worker and beat started (broker: $REDIS_URL); they log what they run to var/log/celery-worker.log and var/log/celery-beat.log."
 else
   echo "REDIS_URL is not set: background jobs run in-process (no worker, no schedule)."
 fi
