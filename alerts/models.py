@@ -29,6 +29,7 @@ class AlertKind(models.TextChoices):
     SERVICE_REVIEW_DUE = "service_review_due", _("服务类型待复核")
     LETTER_OVERDUE = "letter_overdue", _("协查函逾期未复")
     CARE_AGREEMENT_DUE = "care_agreement_due", _("照料协议缺失或到期")
+    DEPARTMENT_ITEM_OVERDUE = "department_item_overdue", _("部门事项超期")
     OTHER = "other", _("其他")
 
 

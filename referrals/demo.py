@@ -281,10 +281,10 @@ def scans(stdout=None):
     campaigns…), as the hourly and quarter-hourly jobs would: a late lead about no registered family, a work
     order past its deadline, show their alerts in the demo too."""
     from .services import letters_overdue_scan
-    from .tasks import deadline_alerts, hotline_overdue_alerts, step_alerts
+    from .tasks import deadline_alerts, department_item_alerts, hotline_overdue_alerts, step_alerts
 
     results = {"deadlines": deadline_alerts(), "steps": step_alerts(), "hotline": hotline_overdue_alerts(),
-               "letters": letters_overdue_scan()}
+               "letters": letters_overdue_scan(), "department_items": department_item_alerts()}
     if stdout is not None:
         stdout.write(f"演示预警扫描：环节超时 {results['steps']['late']} 项")
     return results

@@ -177,9 +177,14 @@ def referral_open_q(day: dt.date | None = None) -> Q:
 
 
 def referral_overdue_q(day: dt.date | None = None) -> Q:
-    """Open at the end of `day` (default today) with a deadline that had passed by then (超期). A case submitted
-    for approval (已报审批) is past its handling deadline's reach: the approving level's queue has its own."""
-    return referral_open_q(day) & ~Q(status=ReferralStatus.APPROVAL) & Q(deadline__lt=overdue_cutoff(day))
+    """Open at the end of `day` (default today) with a deadline that had passed by then (超期). Two waits are past
+    the handling deadline's reach: a 公示 still running (its statutory days are nobody's delay; once it has ended,
+    the township's next step is late again), and a case submitted for approval (已报审批: the approving level's
+    queue has its own deadline)."""
+    cutoff = overdue_cutoff(day)
+    notice_running = Q(status=ReferralStatus.NOTICE, notice_end__gte=cutoff)
+    return (referral_open_q(day) & ~Q(status=ReferralStatus.APPROVAL) & ~notice_running
+            & Q(deadline__lt=cutoff))
 
 
 class ReferralQuerySet(models.QuerySet):

@@ -14,7 +14,7 @@ from django.db import DatabaseError, InterfaceError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Referral
+from .models import OPEN_STATUSES, Referral
 
 RETRY = {"autoretry_for": (DatabaseError, InterfaceError), "retry_backoff": 30, "retry_backoff_max": 600,
          "max_retries": 5, "acks_late": True, "reject_on_worker_lost": True,
@@ -141,10 +141,59 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
     return {"opened": opened, "existing": existing}
 
 
+def department_item_key_prefix() -> str:
+    return "department_item:"
+
+
+def department_item_alerts(today: dt.date | None = None) -> dict:
+    """部门事项超期, set-based: one alert per department item of a multi-department case (综合评估) still pending
+    after its own deadline — each department's part is watched on its own, not only the case's deadline — and
+    one UPDATE closes the alerts of items decided since or given a later deadline. About the case's household,
+    or, for a case about no registered family, about its village. Idempotent: the key names the item and its
+    deadline (`department_item:<id>:<deadline>`)."""
+    from django.db.models import Case, CharField, DateField, F, Value, When
+    from django.db.models.functions import Cast, Concat
+
+    from alerts.models import AlertKind
+    from alerts.selectors import household_caseworker_expression
+    from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
+
+    from .models import Department
+    from .models_departments import DepartmentItem
+
+    today = today or timezone.localdate()
+    key = Concat(Value(department_item_key_prefix()), Cast("pk", CharField()), Value(":"),
+                 Cast("deadline", CharField()), output_field=CharField())
+    department = Case(*[When(department=value, then=Value(str(label))) for value, label in Department.choices],
+                      default=F("department"), output_field=CharField())
+    reason = Concat(Value(_("转办")), Cast("assessment__referral_id", CharField()), Value(_("：")), department,
+                    Value(_("承办的“")), F("measure"), Value(_("”办理期限")), Cast("deadline", CharField()),
+                    Value(_("已过，尚未作出办理结果。")), output_field=CharField())
+    overdue = DepartmentItem.objects.overdue(today).filter(assessment__referral__status__in=OPEN_STATUSES)
+    with transaction.atomic():
+        rows = (overdue
+                .annotate(key=key, reason_text=reason,
+                          assignee=household_caseworker_expression("assessment__referral__household__"),
+                          period=Cast(Value(None), DateField()),
+                          alert_place=Case(When(assessment__referral__household__isnull=True, then=F("village_id")),
+                                           default=None),
+                          alert_source=Concat(Value("referral:"), Cast("assessment__referral_id", CharField()),
+                                              output_field=CharField()))
+                .values_list("key", "assessment__referral__household_id", "reason_text", "assignee", "period",
+                             "alert_place", "alert_source"))
+        opened = alerts_open_from_rows(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE, rows=rows,
+                                       columns=(*ROW_COLUMNS, "village_id", "source_ref"))
+        closed = alerts_close_except(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE,
+                                     keep_dedupe_keys=overdue.annotate(key=key).values("key"),
+                                     note=_("部门事项已作出办理结果，或期限已调整，系统自动关闭。"))
+    return {"opened": opened, "closed": closed}
+
+
 @shared_task(name="referrals.deadline_alerts", **RETRY)
 def deadline_alerts_task(today: str | None = None) -> dict:
-    """Every morning: alerts for overdue referrals and late help-first paperwork."""
-    return deadline_alerts(dt.date.fromisoformat(today) if today else None)
+    """Every morning: alerts for overdue referrals, overdue department items and late help-first paperwork."""
+    day = dt.date.fromisoformat(today) if today else None
+    return {**deadline_alerts(day), "department_items": department_item_alerts(day)}
 
 
 def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import ObservationEntry
@@ -27,6 +29,46 @@ def outcome_column(referral) -> str:
     if referral.department == "charity" and not referral.assistance_type:
         return "referral_org"
     return referral.assistance_type or "special"
+
+
+def hukou_note(referral, today=None) -> str:
+    """人户分离 in a ledger cell: the hukou township that handles the case, and the cooperation letters sent for it
+    (prefetched as `cooperation_letters`) with how many still await a reply and how many are overdue."""
+    parts = []
+    handover = getattr(referral, "hukou_handover", None)
+    if handover is not None:
+        parts.append(_("户籍地%(t)s受理") % {"t": handover.township.name})
+    letters = list(referral.cooperation_letters.all())
+    if letters:
+        today = today or timezone.localdate()
+        waiting = [x for x in letters if x.answered_on is None]
+        late = [x for x in waiting if x.reply_due < today]
+        text = _("函件%(n)d件") % {"n": len(letters)}
+        if waiting:
+            text += _("（待复%(w)d件，其中逾期%(l)d件）") % {"w": len(waiting), "l": len(late)}
+        else:
+            text += _("（均已回复）")
+        parts.append(text)
+    return "；".join(parts)
+
+
+def lead_source_note(lead) -> str:
+    """Where a lead's data came from, beyond its channel: the department list and row of a 部门数据比对 lead, the
+    work-order number of a hotline lead."""
+    try:
+        link = lead.feed_link
+    except ObjectDoesNotExist:  # not from a department list
+        link = None
+    if link is not None:
+        batch, record = link.record.batch, link.record
+        return _("%(dept)s“%(kind)s”名单（导入记录#%(b)d第%(r)d行）") % {
+            "dept": batch.source_department or "", "kind": batch.get_feed_kind_display(), "b": batch.pk,
+            "r": record.row_number}
+    try:
+        order = lead.work_order
+    except ObjectDoesNotExist:  # not a hotline lead
+        order = None
+    return _("工单%(n)s") % {"n": order.number} if order is not None else ""
 
 
 class MonthlyLedger(Ledger):
@@ -136,20 +178,22 @@ class MonthlyLedger(Ledger):
                     heading=_("%(t)s（按部门汇总）") % {"t": self.title})
         yield Sheet(title="受理线索", columns=[
             Column("序号", 6, "int"), Column("村（社区）", 16), Column("接收时间", 16, "datetime"),
-            Column("线索来源", 14), Column("困难群众", 10), Column("住址", 24), Column("反映情况", 36),
-            Column("紧急程度", 10), Column("状态", 8), Column("关闭原因", 20)],
+            Column("线索来源", 14), Column("来源数据", 24), Column("困难群众", 10), Column("住址", 24),
+            Column("反映情况", 36), Column("紧急程度", 10), Column("状态", 8), Column("关闭原因", 20)],
             rows=self.lead_rows())
-        decided = list(self._decided().select_related("village", "household").order_by("decided_at", "pk"))
+        decided = list(self._decided().select_related("village", "household", "hukou_handover__township")
+                       .prefetch_related("cooperation_letters").order_by("decided_at", "pk"))
         heads = _heads({x.household_id for x in decided})
         yield Sheet(title="转办决定", columns=[
             Column("序号", 6, "int"), Column("村（社区）", 16), Column("户主姓名", 10), Column("身份证号", 21),
             Column("承办部门", 12), Column("决定结果", 14), Column("救助方式", 12), Column("救助金额（元/月）", 12, "money"),
             Column("救助开始日期", 11, "date"), Column("转介机构", 14), Column("不符合条件的原因", 30),
-            Column("决定层级", 10), Column("决定时间", 16, "datetime")],
+            Column("决定层级", 10), Column("决定时间", 16, "datetime"), Column("人户分离（户籍地协办）", 24)],
             rows=([i, x.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
                    r.id_number(x.village_id, heads[x.household_id].id_number) if heads.get(x.household_id) else "",
                    x.get_department_display(), x.get_status_display(), x.get_assistance_type_display(), x.amount,
-                   x.start_date, x.organisation, x.ineligible_reason, x.get_decision_level_display(), x.decided_at]
+                   x.start_date, x.organisation, x.ineligible_reason, x.get_decision_level_display(), x.decided_at,
+                   hukou_note(x)]
                   for i, x in enumerate(decided, start=1)))
         observed = list(self._observed().select_related("household__village").order_by("decided_on", "pk"))
         heads = _heads({x.household_id for x in observed})
@@ -161,14 +205,16 @@ class MonthlyLedger(Ledger):
                    r.id_number(x.household.village_id, heads[x.household_id].id_number)
                    if heads.get(x.household_id) else "", x.reason_not_eligible, x.difficulty, x.decided_on,
                    x.next_review_on] for i, x in enumerate(observed, start=1)))
-        unfinished = list(self._unfinished().select_related("village").prefetch_related("steps")
-                          .order_by("deadline", "pk"))
+        unfinished = list(self._unfinished().select_related("village", "hukou_handover__township")
+                          .prefetch_related("steps", "cooperation_letters").order_by("deadline", "pk"))
         heads = _heads({x.household_id for x in unfinished})
         yield Sheet(title="未办结事项", columns=[
             Column("序号", 6, "int"), Column("村（社区）", 16), Column("户主姓名", 10), Column("承办部门", 12),
-            Column("当前状态", 14), Column("办结期限", 11, "date"), Column("是否超期", 8), Column("未办结原因", 40)],
+            Column("当前状态", 14), Column("办结期限", 11, "date"), Column("是否超期", 8), Column("未办结原因", 40),
+            Column("人户分离（户籍地协办）", 24)],
             rows=([i, x.village.name, heads[x.household_id].name if heads.get(x.household_id) else "",
-                   x.get_department_display(), x.get_status_display(), x.deadline, x.late, self.reason(x)]
+                   x.get_department_display(), x.get_status_display(), x.deadline, x.late, self.reason(x),
+                   hukou_note(x)]
                   for i, x in enumerate(unfinished, start=1)))
         from .departments import department_items_sheet
 
@@ -177,8 +223,8 @@ class MonthlyLedger(Ledger):
     def lead_rows(self) -> Iterator[list]:
         """The leads of the period; a lead linked to a household and naming no one of its own shows the
         household's head and residence address."""
-        leads = (self._leads().select_related("village", "household").order_by("received_at", "pk")
-                 .iterator(chunk_size=CHUNK))
+        leads = (self._leads().select_related("village", "household", "feed_link__record__batch", "work_order")
+                 .order_by("received_at", "pk").iterator(chunk_size=CHUNK))
         number = 0
         for chunk in _chunked(leads):
             heads = _head_values({lead.household_id for lead in chunk if lead.household_id})
@@ -187,8 +233,9 @@ class MonthlyLedger(Ledger):
                 head = heads.get(lead.household_id)
                 name = lead.subject_name or (head[0] if head else "")
                 address = lead.subject_address or (lead.household.residence_address if lead.household else "")
-                yield [number, lead.village.name, lead.received_at, lead.get_channel_display(), name, address,
-                       lead.description, lead.get_urgency_display(), lead.get_status_display(), lead.close_reason]
+                yield [number, lead.village.name, lead.received_at, lead.get_channel_display(), lead_source_note(lead),
+                       name, address, lead.description, lead.get_urgency_display(), lead.get_status_display(),
+                       lead.close_reason]
 
     def reason(self, referral) -> str:
         steps = list(referral.steps.all())

@@ -103,3 +103,32 @@ def test_summary_counts_decisions_and_closed_cases_apart(client, demo):
     village = next(r for r in rows if r[0] == demo.village_a.name)
     assert village[headers.index("转办决定")] == 4
     assert village[headers.index("已办结")] == 3
+
+
+def test_the_ledger_names_the_hukou_place_its_letters_and_each_leads_source_data(client, demo):
+    """人户分离 cases say who handles them at the hukou place and what the cooperation letters stand at; a 部门数据
+    比对 lead names its department list and row, a hotline lead its work order."""
+    from referrals.models_hukou import HukouHandover
+    from tests.referrals.test_feed_leads import feed_batch, rows_of
+    from tests.referrals.test_hukou import _letter, _outside_case, _submitted_hukou_case
+
+    handed = _submitted_hukou_case(demo)
+    assert HukouHandover.objects.filter(referral=handed).exists()
+    outside = _outside_case(demo)
+    _letter(demo, outside)
+    _letter(demo, outside, sent_to="城口县河鱼乡人民政府", reply_due=timezone.localdate() + dt.timedelta(days=5))
+    from referrals import services
+
+    batch = feed_batch(demo.township1, rows_of(demo))
+    services.feed_batch_to_leads(actor=demo.township1, batch=batch)
+    client.force_login(demo.township1)
+    wb = open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="monthly"))
+    headers, rows = table(wb["未办结事项"])
+    notes = [r[headers.index("人户分离（户籍地协办）")] for r in rows]
+    assert "函件2件（待复2件，其中逾期1件）" in notes
+    headers, rows = table(wb["受理线索"])
+    sources = [r[headers.index("来源数据")] for r in rows]
+    assert f"医保办“医疗自付过高”名单（导入记录#{batch.pk}第2行）" in sources
+    client.force_login(demo.township2)
+    headers, rows = table(open_xlsx(post_ledger(client, demo.township2.jurisdiction, kind="monthly"))["未办结事项"])
+    assert "户籍地华阳路街道受理" in [r[headers.index("人户分离（户籍地协办）")] for r in rows]

@@ -92,7 +92,7 @@ def test_monthly_ledger_per_department(client, demo, visited):
     assert by_item["列入观察名单"][-1] == 1
     assert by_item["未办结"][1:] == [0, 0, 1, 1]
     _, leads = table(wb["受理线索"])
-    assert len(leads) == 1 and leads[0][6] == "＝1+1 反映困难"
+    assert len(leads) == 1 and leads[0][7] == "＝1+1 反映困难"
     _, unfinished = table(wb["未办结事项"])
     assert unfinished[0][3] == "住建" and unfinished[0][6] == "是"
     # The classified summary for the district: one row per township plus the total.

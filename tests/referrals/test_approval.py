@@ -283,3 +283,15 @@ def test_a_case_submitted_for_approval_is_no_longer_overdue_by_its_handling_dead
     alert.refresh_from_db()
     assert alert.status == AlertStatus.CLOSED
     assert deadline_alerts()["opened"] == 0
+
+
+def test_a_running_notice_is_not_overdue_by_the_handling_deadline_and_an_ended_one_is(demo):
+    """公示中: the statutory days are nobody's delay, so a handling deadline passing during them makes no 超期转办;
+    once the notice has ended, the township's next step (报送审批) is late again."""
+    r = h.in_notice(demo)
+    Referral.objects.filter(pk=r.pk).update(deadline=h.today() - dt.timedelta(days=2),
+                                            notice_start=h.today() - dt.timedelta(days=3),
+                                            notice_end=h.today() + dt.timedelta(days=4))
+    assert not Referral.objects.overdue().filter(pk=r.pk).exists()
+    Referral.objects.filter(pk=r.pk).update(notice_end=h.today() - dt.timedelta(days=1))
+    assert Referral.objects.overdue().filter(pk=r.pk).exists()

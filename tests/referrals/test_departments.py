@@ -303,3 +303,28 @@ def test_a_measure_that_pays_nothing_is_approved_without_an_amount(demo):
     assert item.status == ItemStatus.APPROVED and item.amount is None
     record = AssistanceRecord.objects.get(household=case.referral.household, type="employment")
     assert record.monthly_amount == 0
+
+
+def test_each_overdue_department_item_opens_its_own_alert_closed_when_decided(demo, client):
+    """部门事项超期: watched per department, not only by the case's deadline; the township sees it in its inbox,
+    the alert names the department and links to the case, and deciding the item closes it."""
+    from alerts.models import Alert, AlertKind, AlertStatus
+    from referrals.tasks import department_item_alerts
+
+    case = _assess(demo, departments=(SS, MED))
+    DepartmentItem.objects.filter(pk=_item(case, MED).pk).update(deadline=today() - dt.timedelta(days=2))
+    assert department_item_alerts() == {"opened": 1, "closed": 0}
+    assert department_item_alerts()["opened"] == 0  # once
+    alert = Alert.objects.get(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE)
+    assert alert.household_id == case.referral.household_id and alert.source_ref == f"referral:{case.referral_id}"
+    assert "医保" in alert.reason and "已过" in alert.reason
+    client.force_login(demo.township1)
+    inbox = client.get(reverse("alerts:list") + f"?kind={AlertKind.DEPARTMENT_ITEM_OVERDUE}").content.decode()
+    assert f"/alerts/{alert.pk}/" in inbox
+    client.force_login(demo.township2)
+    assert client.get(reverse("alerts:detail", args=[alert.pk])).status_code == 404
+    # Not yet due (SS) opens nothing; deciding the overdue one closes its alert.
+    services.department_item_decide(actor=demo.township1, item=_item(case, MED), approved=False, reason="已享受大病保险")
+    assert department_item_alerts() == {"opened": 0, "closed": 1}
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.CLOSED
