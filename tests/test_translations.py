@@ -151,6 +151,68 @@ def _msgid_at(po: Path, msgcmp_line: str) -> str:
     return f"{refs[3:].split()[0] if refs else ''} {text}"
 
 
+# The names makemessages reads (Django's xgettext keywords, and `_`); a gettext imported under another name
+# (`gettext_lazy as L`) marks nothing: its strings never reach a catalog and stay Chinese on English pages.
+GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy", "pgettext",
+                 "pgettext_lazy", "npgettext", "npgettext_lazy"}
+
+
+def test_translation_functions_go_by_the_names_makemessages_reads():
+    import ast
+
+    aliased = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in MAKEMESSAGES_IGNORE or "migrations" in relative.parts or relative.parts[0] == "locale":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                aliased += [f"{relative}:{node.lineno}: {a.name} as {a.asname}" for a in node.names
+                            if a.asname and a.asname not in GETTEXT_NAMES]
+            elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) \
+                    and node.value.id in GETTEXT_NAMES - {"_"}:
+                aliased += [f"{relative}:{node.lineno}: {t.id} = {node.value.id}" for t in node.targets
+                            if isinstance(t, ast.Name) and t.id not in GETTEXT_NAMES]
+    assert not aliased, "translation functions under names makemessages does not read:\n" + "\n".join(aliased)
+
+
+def test_no_string_is_translated_at_import():
+    """A module or class body runs once, at import, in the default language: there a message must be lazy
+    (gettext_lazy) and not formatted (`gettext_lazy(...) % {...}` is translated on the spot)."""
+    import ast
+
+    found = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if relative.parts[0] in MAKEMESSAGES_IGNORE or "migrations" in relative.parts:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        eager = {"gettext", "ngettext", "pgettext", "npgettext"}
+        lazy = {"gettext_lazy", "ngettext_lazy", "pgettext_lazy", "npgettext_lazy"}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for a in node.names:
+                    if a.asname == "_":
+                        (eager if a.name in eager else lazy).add("_")
+
+        def visit(node, in_function):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                in_function = True
+            elif not in_function:
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in eager:
+                    found.append(f"{relative}:{node.lineno}: {node.func.id}(...) at import: use gettext_lazy")
+                elif (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Call)
+                      and isinstance(node.left.func, ast.Name) and node.left.func.id in lazy):
+                    found.append(f"{relative}:{node.lineno}: {node.left.func.id}(...) % ... at import: format it "
+                                 f"when it is shown")
+            for child in ast.iter_child_nodes(node):
+                visit(child, in_function)
+
+        visit(tree, False)
+    assert not found, "messages translated once at import, in Chinese for everyone:\n" + "\n".join(found)
+
+
 def test_static_javascript_holds_no_chinese_text():
     """Words a script shows come from the page (data attributes rendered by a template, so translated)."""
     found = []
