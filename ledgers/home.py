@@ -37,7 +37,7 @@ def cards(user, today=None) -> list[HomeCard]:
             result.append(HomeCard(
                 title=_("本月救助台账待报送"), count=open_count, url=f"{url}?pending={SnapshotKind.MONTHLY}",
                 urgent=days_left <= 1,
-                note=_("请于%(d)s前报送区县（月末自动月结）") % {"d": f"{month_end(today):%m月%d日}"}))
+                note=_("请于%(d)s前报送区县（月末自动月结）") % {"d": month_day(month_end(today))}))
     if today.day <= SUMMARY_DUE_DAY:
         open_count = len(closing_pending(user, SnapshotKind.SUMMARY, today))
         if open_count:

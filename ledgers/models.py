@@ -241,7 +241,7 @@ class Inspection(models.Model):
         indexes = [models.Index(fields=["village", "-inspected_on"], name="inspection_village_date")]
 
     def __str__(self):
-        return f"{self.village} {self.inspected_on} 监督检查"
+        return _("%(v)s %(d)s 监督检查") % {"v": self.village, "d": self.inspected_on}
 
 
 class CorrectionQuerySet(models.QuerySet):

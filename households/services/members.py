@@ -12,7 +12,7 @@ from relief.dates import long_date
 
 from .. import events, idcard
 from ..models import (
-    AssistanceRecord, EventKind, EventSource, Household, Member, MemberStatus, Relation,
+    AssistanceRecord, EventKind, EventSource, Household, Member, MemberStatus, Relation, Sex,
 )
 from .assistance import assistance_end
 from .common import (
@@ -35,7 +35,7 @@ def _clean_identity(*, id_number, birth_date, sex, exclude_pk=None) -> tuple[str
             "d": long_date(born)}
     if sex and sex != derived_sex:
         errors["sex"] = _("性别与身份证号不一致：按身份证号第17位应为“%(s)s”。") % {
-            "s": "男" if derived_sex == "M" else "女"}
+            "s": Sex(derived_sex).label}
     clash = Member.objects.filter(id_number=number)
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
