@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate demo bench worker beat clean lock
+.PHONY: run test install install-dev messages migrate demo bench worker beat clean lock
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-migrate: install
+# The compiled message catalogs (.mo) are built from locale/*/LC_MESSAGES/*.po, never kept in git; Django's
+# compilemessages skips a catalog whose .mo is newer than its .po. Needs gettext's msgfmt.
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --ignore=node_modules -v0
+
+migrate: messages
 	bash scripts/ensure_database.sh
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
@@ -32,7 +37,7 @@ demo: migrate
 run: migrate
 	bash scripts/run.sh $(HOST) $(PORT)
 
-test: install-dev
+test: install-dev messages
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relief.dates import quarter_label
+
 
 class CheckListReason(models.TextChoices):
     REFUSED = "refused", _("申请未通过")
@@ -89,7 +91,7 @@ class QuarterlyCheck(models.Model):
 
     @property
     def quarter_label(self) -> str:
-        return f"{self.quarter_start.year}年第{(self.quarter_start.month - 1) // 3 + 1}季度"
+        return quarter_label(self.quarter_start.year, (self.quarter_start.month - 1) // 3 + 1)
 
 
 class WrittenRefusal(models.Model):

@@ -30,6 +30,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relief import dates
 from relief.models import Jurisdiction
 
 from .check_models import QuarterlyCheck, QuarterlyCheckEntry, WholeHouseholdCheck, WrittenRefusal
@@ -60,7 +61,7 @@ def previous_quarter_start(day: dt.date) -> dt.date:
 
 
 def quarter_label(day: dt.date) -> str:
-    return f"{day.year}年第{(day.month - 1) // 3 + 1}季度"
+    return dates.quarter_label(day.year, (day.month - 1) // 3 + 1)
 
 
 class CheckState:

@@ -9,13 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from relief import access
 from relief.access import Action
+from relief.dates import long_date
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from . import idcard
 from .models import WholeHouseholdOutcome
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
-    ROSTER_CADENCES, TargetKind, UNRECORDED,
+    ROSTER_CADENCES, Sex, TargetKind, UNRECORDED,
 )
 from .selectors import SORT_CHOICES
 from .services import HOUSEHOLD_FIELDS, MEMBER_FIELDS
@@ -200,10 +201,10 @@ class MemberForm(forms.ModelForm):
             born, sex = idcard.birth_date_of(number), idcard.sex_of(number)
             if data.get("birth_date") and data["birth_date"] != born:
                 self.add_error("birth_date", _("出生日期与身份证号不一致：按身份证号应为 %(d)s。") % {
-                    "d": f"{born.year}年{born.month}月{born.day}日"})
+                    "d": long_date(born)})
             if data.get("sex") and data["sex"] != sex:
                 self.add_error("sex", _("性别与身份证号不一致：按身份证号第17位应为“%(s)s”。") % {
-                    "s": "男" if sex == "M" else "女"})
+                    "s": Sex(sex).label})
             # Filled in so that the model check passes; the service derives them again.
             data["birth_date"] = data.get("birth_date") or born
             data["sex"] = data.get("sex") or sex

@@ -241,7 +241,7 @@ class Household(models.Model):
     @property
     def income_label(self) -> str:
         """The income as a person reads it: "1200.00 元", or 未登记."""
-        return f"{self.per_capita_income} 元" if self.income_recorded else str(UNRECORDED)
+        return _("%(n)s 元") % {"n": self.per_capita_income} if self.income_recorded else str(UNRECORDED)
 
     @property
     def rigid_expense_total(self):
@@ -414,7 +414,8 @@ class DibaoStandard(models.Model):
                                                name="one_standard_per_district_area_date")]
 
     def __str__(self):
-        return f"{self.district} {self.get_area_display()} {self.monthly_amount} 元（{self.effective_from} 起）"
+        return _("%(d)s %(a)s %(n)s 元（%(f)s 起）") % {
+            "d": self.district, "a": self.get_area_display(), "n": self.monthly_amount, "f": self.effective_from}
 
 
 class FocusReason(models.TextChoices):

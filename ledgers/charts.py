@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 PALETTE = ["#1f5fa8", "#2f855a", "#b7791f", "#c0392b", "#6b46c1", "#2c7a7b", "#975a16", "#4a5568"]
 
@@ -56,7 +57,7 @@ def hbar_chart(bars: list[Bar], *, title: str, max_value: float | None = None, c
             inner = format_html('<g><title>{}：{}</title>{}</g>', bar.label, _shown(bar), inner)
         parts.append(inner)
     if not bars:
-        parts.append(format_html('<text x="10" y="20" class="chart-label">{}</text>', "暂无数据"))
+        parts.append(format_html('<text x="10" y="20" class="chart-label">{}</text>', _("暂无数据")))
     parts.append(mark_safe("</svg></div>"))
     return mark_safe("".join(parts))
 

@@ -45,7 +45,8 @@ class AdjustmentForm(forms.Form):
 
     def __init__(self, *args, criteria=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criterion"].choices = [("", "—")] + [(c.pk, f"{c.name}（{c.weight}分）") for c in criteria]
+        self.fields["criterion"].choices = [("", "—")] + [
+            (c.pk, _("%(n)s（%(w)s分）") % {"n": c.name, "w": c.weight}) for c in criteria]
 
 
 class ReviewForm(forms.Form):

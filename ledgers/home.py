@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from relief import access
 from relief.access import Action
+from relief.dates import month_day, year_month
 from relief.home import HomeCard
 from relief.models import JurisdictionLevel, Role
 
@@ -36,15 +37,15 @@ def cards(user, today=None) -> list[HomeCard]:
             result.append(HomeCard(
                 title=_("本月救助台账待报送"), count=open_count, url=f"{url}?pending={SnapshotKind.MONTHLY}",
                 urgent=days_left <= 1,
-                note=_("请于%(d)s前报送区县（月末自动月结）") % {"d": f"{month_end(today):%m月%d日}"}))
+                note=_("请于%(d)s前报送区县（月末自动月结）") % {"d": month_day(month_end(today))}))
     if today.day <= SUMMARY_DUE_DAY:
         open_count = len(closing_pending(user, SnapshotKind.SUMMARY, today))
         if open_count:
             result.append(HomeCard(
                 title=_("上月归类汇总待报送"), count=open_count, url=f"{url}?pending={SnapshotKind.SUMMARY}",
                 urgent=today.day >= SUMMARY_DUE_DAY - 1,
-                note=_("%(m)s归类汇总请于%(d)s前报送") % {"m": f"{previous:%Y年%m月}",
-                                                        "d": f"{this_month:%m月}0{SUMMARY_DUE_DAY}日"}))
+                note=_("%(m)s归类汇总请于%(d)s前报送") % {
+                    "m": year_month(previous), "d": month_day(this_month.replace(day=SUMMARY_DUE_DAY))}))
     overdue = selectors.corrections_visible(user).overdue(today).count()
     if overdue:
         result.append(HomeCard(title=_("监督检查整改逾期"), count=overdue, urgent=True,

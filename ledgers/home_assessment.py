@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relief.dates import month_day
 from relief.home import HomeCard
 from relief.models import Role
 
@@ -39,7 +40,7 @@ def cards(user, today=None) -> list[HomeCard]:
         if missing:
             result.append(HomeCard(title=_("花名册逾期未报送"), count=missing, url=f"{roster_url}?state=missing",
                                    urgent=True, note=_("已过%(d)s，尚未报送备案的乡镇（街道）") % {
-                                       "d": f"{plan.roster_due:%m月%d日}"}))
+                                       "d": month_day(plan.roster_due)}))
         return result
     if _soon(plan.self_assessment_due, today):
         waiting = len(self_filter(self_assessment_rows(user, plan, today), "waiting"))
@@ -47,12 +48,12 @@ def cards(user, today=None) -> list[HomeCard]:
             result.append(HomeCard(title=_("年度自查评估待提交"), count=waiting, url=f"{self_url}?state=waiting",
                                    urgent=today >= plan.self_assessment_due,
                                    note=_("请于%(d)s前对照考核方案自查并提交区县") % {
-                                       "d": f"{plan.self_assessment_due:%m月%d日}"}))
+                                       "d": month_day(plan.self_assessment_due)}))
     if _soon(plan.roster_due, today):
         open_rows = len(roster_filter(roster_rows(user, plan, today), "open"))
         if open_rows:
             result.append(HomeCard(title=_("花名册待报送备案"), count=open_rows, url=f"{roster_url}?state=open",
                                    urgent=today > plan.roster_due,
                                    note=_("协理员花名册和信息采集组花名册，截止%(d)s") % {
-                                       "d": f"{plan.roster_due:%m月%d日}"}))
+                                       "d": month_day(plan.roster_due)}))
     return result

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from relief.dates import quarter_label, year_month
 from relief.models import Jurisdiction
 
 
@@ -131,7 +132,7 @@ class LedgerSnapshot(models.Model):
                                                name="one_snapshot_per_township_month_kind")]
 
     def __str__(self):
-        return f"{self.township} {self.month:%Y年%m月} {self.get_kind_display()}"
+        return f"{self.township} {year_month(self.month)} {self.get_kind_display()}"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -175,7 +176,7 @@ class SamplingDraw(models.Model):
                                                name="one_sampling_draw_per_district_quarter")]
 
     def __str__(self):
-        return f"{self.district} {self.year}年第{self.quarter}季度抽查"
+        return _("%(d)s %(q)s抽查") % {"d": self.district, "q": quarter_label(self.year, self.quarter)}
 
 
 class CheckResult(models.TextChoices):
@@ -240,7 +241,7 @@ class Inspection(models.Model):
         indexes = [models.Index(fields=["village", "-inspected_on"], name="inspection_village_date")]
 
     def __str__(self):
-        return f"{self.village} {self.inspected_on} 监督检查"
+        return _("%(v)s %(d)s 监督检查") % {"v": self.village, "d": self.inspected_on}
 
 
 class CorrectionQuerySet(models.QuerySet):

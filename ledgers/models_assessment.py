@@ -61,7 +61,7 @@ class AssessmentPlan(models.Model):
                                                violation_error_message=_("该单位本年度的考核方案已制定。"))]
 
     def __str__(self):
-        return f"{self.owner} {self.year}年度目标考核"
+        return _("%(o)s %(y)s年度目标考核") % {"o": self.owner, "y": self.year}
 
 
 class AssessmentCriterion(models.Model):
@@ -149,7 +149,7 @@ class SelfAssessment(models.Model):
                                                violation_error_message=_("本乡镇（街道）的自查评估已存在。"))]
 
     def __str__(self):
-        return f"{self.township} {self.plan.year}年度自查评估"
+        return _("%(t)s %(y)s年度自查评估") % {"t": self.township, "y": self.plan.year}
 
 
 class SelfAssessmentItem(models.Model):
@@ -215,7 +215,7 @@ class RosterFiling(models.Model):
         constraints = [models.UniqueConstraint(fields=["plan", "township", "kind"], name="one_roster_filing_per_kind")]
 
     def __str__(self):
-        return f"{self.township} {self.plan.year}年 {self.get_kind_display()}"
+        return _("%(t)s %(y)s年 %(k)s") % {"t": self.township, "y": self.plan.year, "k": self.get_kind_display()}
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

@@ -18,7 +18,7 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 
 from relief import access
 from relief.access import Action
@@ -32,7 +32,7 @@ from .models_assessment import (
     RosterKind, SelfAssessment, SelfAssessmentItem, SelfAssessmentStatus,
 )
 
-NOT_FOUND = _("未找到该记录，或它不在您的辖区内。")
+NOT_FOUND = gettext_lazy("未找到该记录，或它不在您的辖区内。")
 
 
 def _refuse_unless_keeper(actor, owner: Jurisdiction) -> None:
@@ -225,7 +225,7 @@ def assessment_export(*, actor, plan: AssessmentPlan, rows, request=None) -> tup
                                                                        rows=lines(), notes=notes)])
     audit_record(event=AuditEvent.EXPORT, actor=actor, obj=plan, request=request,
                  description=_("导出年度目标考核：%(p)s") % {"p": plan}, detail={"plan": plan.pk, "rows": written})
-    return buffer.getvalue(), f"{plan.owner.name}{plan.year}年度目标考核.xlsx"
+    return buffer.getvalue(), _("%(o)s%(y)s年度目标考核.xlsx") % {"o": plan.owner.name, "y": plan.year}
 
 
 # ---------------------------------------------------------------- self-assessment

@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from relief import access
 from relief.access import Action, access_rule
+from relief.dates import year_month
 from relief.models import Jurisdiction, JurisdictionLevel, Role
 
 from . import selectors, services
@@ -156,7 +157,7 @@ def _closing_submit(request):
         snapshot = services.snapshot_create(township=township, month=month, kind=kind, actor=request.user)
         if snapshot is None:
             messages.warning(request, _("%(t)s %(m)s的该台账已经报送，月结台账不可修改。") % {
-                "t": township.name, "m": f"{month:%Y年%m月}"})
+                "t": township.name, "m": year_month(month)})
         else:
             messages.success(request, _("已报送：%(s)s。") % {"s": snapshot})
     return redirect("ledgers:closing")
@@ -303,7 +304,7 @@ def scorecards(request):
 # ---------------------------------------------------------------- inspections (乡不定期监督检查)
 
 INSPECTIONS_PAGE_SIZE = 30
-INSPECTION_SHOWS = {"pending": _("待整改事项"), "overdue": _("逾期未整改事项")}
+INSPECTION_SHOWS = {"pending": gettext_lazy("待整改事项"), "overdue": gettext_lazy("逾期未整改事项")}
 
 
 def _scope_pk(request, name: str, allowed) -> int | None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from relief import access
 from relief.access import Action, access_rule
+from relief.dates import long_date
 from relief.models import Jurisdiction, JurisdictionLevel, Role
 
 from . import services
@@ -277,7 +278,7 @@ def rosters(request):
                     _errors_to(due_form, exc)
                 else:
                     messages.success(request, _("花名册报送截止日期已设为%(d)s。") % {
-                        "d": f"{plan.roster_due:%Y年%m月%d日}"})
+                        "d": long_date(plan.roster_due)})
                     return redirect(f"{reverse('ledgers:rosters')}?year={year}")
         elif action == "file" and plan is not None:
             township = get_object_or_404(Jurisdiction, pk=request.POST.get("township") or 0, parent=plan.owner,

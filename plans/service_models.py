@@ -79,7 +79,7 @@ class ServiceRecord(models.Model):
         indexes = [models.Index(fields=["kind", "ended_on"]), models.Index(fields=["next_contact_on"])]
 
     def __str__(self):
-        return f"{self.get_kind_display()}（{self.started_on:%Y-%m-%d}起）"
+        return _("%(k)s（%(d)s起）") % {"k": self.get_kind_display(), "d": f"{self.started_on:%Y-%m-%d}"}
 
     @property
     def is_current(self) -> bool:

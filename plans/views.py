@@ -361,7 +361,7 @@ def plan_print(request, household_pk):
     household = _household(request, household_pk)
     context = plan_context(request, household, forms=False)
     audit_record(event=AuditEvent.EXPORT, actor=request.user, obj=household, request=request,
-                 detail={"page": "plans:plan_print", "what": "一户一策打印"})
+                 detail={"page": "plans:plan_print", "what": _("一户一策打印")})
     return TemplateResponse(request, "plans/plan_print.html", context)
 
 

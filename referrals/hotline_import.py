@@ -19,7 +19,7 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as L
+from django.utils.translation import gettext_lazy
 
 from imports.columns import Column, normalize_header
 from imports.reader import FileRejected, SheetReader, sniff
@@ -34,24 +34,26 @@ from .services.hotline import check_times, default_deadlines, feedback_days, num
 KIND = "hotline_work_orders"
 PLAN_SALT = "referrals.hotline_import.plan"
 
+# Headers are the file's format, Chinese in every language (imports/columns.py); help texts are translated.
 HOTLINE_COLUMNS = [
-    Column("number", L("工单编号"), "text", True, max_length=50, help=L("热线系统的工单编号；同一编号只能导入一次"),
+    Column("number", "工单编号", "text", True, max_length=50, help=gettext_lazy("热线系统的工单编号；同一编号只能导入一次"),
            example="2026120100123"),
-    Column("received_at", L("受理时间"), "datetime", True, help=L("如 2026-12-01 09:30"), example="2026-12-01 09:30"),
-    Column("source", L("来源热线"), "text", help=L("12345 或 乡镇热线；不填为12345"), example="12345"),
-    Column("reporter_name", L("来电人"), "name", max_length=50, help=L("直接填写文字，不能用公式"), example="李四"),
-    Column("reporter_contact", L("联系电话"), "text", max_length=50, help=L("可不填"), example="13800000000"),
-    Column("subject_name", L("困难群众姓名"), "name", max_length=50, help=L("不填时取来电人"), example=""),
-    Column("description", L("诉求内容"), "text", True, max_length=1000, help=L("来电反映的困难和诉求"),
+    Column("received_at", "受理时间", "datetime", True, help=gettext_lazy("如 2026-12-01 09:30"),
+           example="2026-12-01 09:30"),
+    Column("source", "来源热线", "text", help=gettext_lazy("12345 或 乡镇热线；不填为12345"), example="12345"),
+    Column("reporter_name", "来电人", "name", max_length=50, help=gettext_lazy("直接填写文字，不能用公式"), example="李四"),
+    Column("reporter_contact", "联系电话", "text", max_length=50, help=gettext_lazy("可不填"), example="13800000000"),
+    Column("subject_name", "困难群众姓名", "name", max_length=50, help=gettext_lazy("不填时取来电人"), example=""),
+    Column("description", "诉求内容", "text", True, max_length=1000, help=gettext_lazy("来电反映的困难和诉求"),
            example="独居老人，近期住院，生活无人照料，咨询能否申请救助"),
-    Column("village", L("所属村/社区"), "village", True, help=L("村/社区名称或12位区划代码，须在您的辖区内"),
+    Column("village", "所属村/社区", "village", True, help=gettext_lazy("村/社区名称或12位区划代码，须在您的辖区内"),
            example="华一居委会"),
-    Column("subject_address", L("地址"), "text", max_length=200, help=L("困难群众住址；未填来电人时必填"),
+    Column("subject_address", "地址", "text", max_length=200, help=gettext_lazy("困难群众住址；未填来电人时必填"),
            example="华阳路1弄1号101室"),
-    Column("urgency", L("紧急程度"), "text", help=L("一般、紧急 或 急难；不填为一般"), example="一般"),
-    Column("response_due", L("首次响应期限"), "deadline",
-           help=L("不填为受理后24小时；只填日期时为当天24时前"), example="2026-12-02 09:30"),
-    Column("feedback_due", L("反馈期限"), "deadline", help=L("不填为受理后5天；只填日期时为当天24时前"),
+    Column("urgency", "紧急程度", "text", help=gettext_lazy("一般、紧急 或 急难；不填为一般"), example="一般"),
+    Column("response_due", "首次响应期限", "deadline",
+           help=gettext_lazy("不填为受理后24小时；只填日期时为当天24时前"), example="2026-12-02 09:30"),
+    Column("feedback_due", "反馈期限", "deadline", help=gettext_lazy("不填为受理后5天；只填日期时为当天24时前"),
            example="2026-12-06"),
 ]
 

@@ -99,7 +99,7 @@ class Lead(models.Model):
 
     def __str__(self):
         who = self.subject_name or self.subject_address or (str(self.household) if self.household_id else "")
-        return f"线索{self.pk} {who}".strip()
+        return (_("线索%(n)s") % {"n": self.pk} + f" {who}").strip()
 
     @property
     def is_open(self) -> bool:
@@ -316,7 +316,7 @@ class Referral(models.Model):
         ]
 
     def __str__(self):
-        return f"转办{self.pk} · {self.household}"
+        return _("转办%(n)s · %(h)s") % {"n": self.pk, "h": self.household}
 
     def get_absolute_url(self):
         from django.urls import reverse
@@ -500,7 +500,7 @@ class HotlineWorkOrder(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_source_display()}工单{self.number}"
+        return _("%(s)s工单%(n)s") % {"s": self.get_source_display(), "n": self.number}
 
     @property
     def stage(self) -> str:

@@ -44,7 +44,7 @@ class NoticeObjection(models.Model):
         ordering = ["raised_on", "pk"]
 
     def __str__(self):
-        return f"异议{self.pk} · 转办{self.referral_id}"
+        return _("异议%(n)s · 转办%(r)s") % {"n": self.pk, "r": self.referral_id}
 
 
 class ApprovalLevel(models.TextChoices):
@@ -139,7 +139,7 @@ class ApprovalRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"报送审批{self.pk} · 转办{self.referral_id}"
+        return _("报送审批%(n)s · 转办%(r)s") % {"n": self.pk, "r": self.referral_id}
 
     @property
     def is_overdue(self) -> bool:

@@ -72,7 +72,7 @@ class CaseAssessment(models.Model):
         ordering = ["-assessed_at", "-pk"]
 
     def __str__(self):
-        return f"综合评估 · 转办{self.referral_id}"
+        return _("综合评估 · 转办%(r)s") % {"r": self.referral_id}
 
     @property
     def stage(self) -> str:
@@ -142,7 +142,7 @@ class DepartmentItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_department_display()} · 转办{self.assessment.referral_id}"
+        return _("%(d)s · 转办%(r)s") % {"d": self.get_department_display(), "r": self.assessment.referral_id}
 
     @property
     def is_pending(self) -> bool:

@@ -42,7 +42,7 @@ class HukouHandover(models.Model):
                                               name="hukou_handover_other_township")]
 
     def __str__(self):
-        return f"转办{self.referral_id} → {self.township}"
+        return _("转办%(r)s → %(t)s") % {"r": self.referral_id, "t": self.township}
 
 
 class LetterKind(models.TextChoices):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from .models import (
     OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency,
@@ -35,7 +35,7 @@ from .models import (
 
 S = ReferralStatus
 VILLAGE, TOWNSHIP, DISTRICT = "village", "township", "district"
-LEVEL_LABELS = {VILLAGE: _l("村级"), TOWNSHIP: _l("乡镇"), DISTRICT: _l("区县")}
+LEVEL_LABELS = {VILLAGE: gettext_lazy("村级"), TOWNSHIP: gettext_lazy("乡镇"), DISTRICT: gettext_lazy("区县")}
 
 STEP_STATUSES: dict[str, tuple[str, ...]] = {
     StepKind.STUDY: (S.DRAFT,),
@@ -47,8 +47,8 @@ STEP_STATUSES: dict[str, tuple[str, ...]] = {
 }
 STEP_LEVEL = {StepKind.STUDY: VILLAGE, StepKind.SUBMIT: VILLAGE, StepKind.INFORM: VILLAGE,
               StepKind.ACCEPT: TOWNSHIP, StepKind.HANDLE: TOWNSHIP, StepKind.ANSWER: DISTRICT}
-STEP_SHORT = {StepKind.STUDY: _l("村级研究"), StepKind.SUBMIT: _l("报送乡镇"), StepKind.ACCEPT: _l("乡镇受理"),
-              StepKind.HANDLE: _l("部门办理"), StepKind.INFORM: _l("告知家庭"), StepKind.ANSWER: _l("区县答复")}
+STEP_SHORT = {StepKind.STUDY: gettext_lazy("村级研究"), StepKind.SUBMIT: gettext_lazy("报送乡镇"), StepKind.ACCEPT: gettext_lazy("乡镇受理"),
+              StepKind.HANDLE: gettext_lazy("部门办理"), StepKind.INFORM: gettext_lazy("告知家庭"), StepKind.ANSWER: gettext_lazy("区县答复")}
 LEVEL_STEPS = {level: [s for s, lv in STEP_LEVEL.items() if lv == level] for level in (VILLAGE, TOWNSHIP, DISTRICT)}
 # Steps whose lateness opens a 环节超时 alert; the department's deadline has its own (转办超期).
 ALERTED_STEPS = (StepKind.STUDY, StepKind.SUBMIT, StepKind.ACCEPT, StepKind.INFORM, StepKind.ANSWER)

@@ -185,11 +185,21 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # the second half of a value, so an ID number kept its birth date.
 AUDITLOG_MASK_CALLABLE = "relief.audit.mask_personal_value"
 
+# Chinese is the default: the source strings are Chinese, and a browser that states no preference (or
+# prefers a language we do not offer) gets Chinese. A browser preferring English gets English (LocaleMiddleware
+# reads Accept-Language); the switch in the page header (Django's set_language) overrides both with a cookie.
+# locale/en holds the English of every app string; locale/zh_Hans only what Django's own zh_Hans lacks.
+# The .mo files are compiled by `make` (`make messages`), not kept in git.
 LANGUAGE_CODE = "zh-hans"
-# Chinese only: the source strings are Chinese, so a browser asking for English would get Django's own
-# texts (admin, form errors) in English between Chinese ones. locale/ adds what Django's zh_Hans lacks.
-LANGUAGES = [("zh-hans", "简体中文")]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and numbers per language (relief/formats/<lang>/formats.py): the Chinese dates of Django's zh_Hans,
+# date inputs in ISO order for both (an <input type="date"> takes nothing else).
+FORMAT_MODULE_PATH = ["relief.formats"]
+# The language cookie is read by the server only; it travels like the session cookie.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -366,6 +376,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 

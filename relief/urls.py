@@ -2,6 +2,7 @@ import os
 
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from . import views
 
@@ -14,8 +15,8 @@ handler403 = "relief.views.permission_denied"
 handler404 = "relief.views.page_not_found"
 handler500 = "relief.views.server_error"
 
-admin.site.site_header = "社会救助主动发现 · 管理后台"
-admin.site.site_title = "社会救助主动发现"
+admin.site.site_header = _("社会救助主动发现 · 管理后台")
+admin.site.site_title = _("社会救助主动发现")
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,6 +25,7 @@ urlpatterns = [
     path("accounts/password/", views.password_change_view, name="password_change"),
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("language/", views.set_language, name="set_language"),
     path("households/", include("households.urls")),
     path("alerts/", include("alerts.urls")),
     path("visits/", include("visits.urls")),

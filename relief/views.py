@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.views import i18n as i18n_views
 from django.utils.translation import gettext_lazy as _
 
 from .access import Action, access_rule, jurisdictions_for, public
@@ -18,6 +19,13 @@ password_change_view = access_rule()(auth_views.PasswordChangeView.as_view(
     template_name="registration/password_change_form.html"))
 password_change_done_view = access_rule()(auth_views.PasswordChangeDoneView.as_view(
     template_name="registration/password_change_done.html"))
+
+
+# The language switch in the page header (templates/partials/language_switch.html): open to everyone, since
+# the login page offers it too; Django's view takes only POST with a CSRF token and a `next` on this site.
+@public
+def set_language(request):
+    return i18n_views.set_language(request)
 
 
 @access_rule()

@@ -1,5 +1,6 @@
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_lazy as _
 
 from relief.models import User
 
@@ -35,8 +36,9 @@ class VisitForm(forms.ModelForm):
                                       widget=forms.CheckboxSelectMultiple)
     photos = MultiplePhotoField(
         label=_("照片"), required=False,
-        help_text=_("JPG、PNG 或 WebP，每张不超过 %(mb)d MB，最多 %(n)d 张。网络不好时可先不传照片。")
-        % {"mb": PHOTO_MAX_BYTES // 1024 // 1024, "n": PHOTO_MAX_COUNT})
+        # Formatted when shown, not at import: a lazy string formatted here would stay in the default language.
+        help_text=lazy(lambda: gettext("JPG、PNG 或 WebP，每张不超过 %(mb)d MB，最多 %(n)d 张。网络不好时可先不传照片。")
+                       % {"mb": PHOTO_MAX_BYTES // 1024 // 1024, "n": PHOTO_MAX_COUNT}, str)())
 
     class Meta:
         model = Visit

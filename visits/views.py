@@ -12,7 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from households import checks
 from households.models import Household
@@ -36,9 +36,9 @@ def _household_for(user, pk, action):
 
 # The worklist's sections: (name, title, what an empty section says).
 WORKLIST_SECTIONS = [
-    ("overdue", _lazy("已逾期（最早的在前）"), _lazy("没有逾期未走访的家庭。")),
-    ("due", _lazy("本月应走访"), _lazy("本月没有其他到期的走访。")),
-    ("not_seen", _lazy("上次未见到本人"), _lazy("没有上次未见到本人的家庭。")),
+    ("overdue", gettext_lazy("已逾期（最早的在前）"), gettext_lazy("没有逾期未走访的家庭。")),
+    ("due", gettext_lazy("本月应走访"), gettext_lazy("本月没有其他到期的走访。")),
+    ("not_seen", gettext_lazy("上次未见到本人"), gettext_lazy("没有上次未见到本人的家庭。")),
 ]
 
 

@@ -8,10 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from relief.dates import long_date
 
 from .. import events, idcard
 from ..models import (
-    AssistanceRecord, EventKind, EventSource, Household, Member, MemberStatus, Relation,
+    AssistanceRecord, EventKind, EventSource, Household, Member, MemberStatus, Relation, Sex,
 )
 from .assistance import assistance_end
 from .common import (
@@ -31,10 +32,10 @@ def _clean_identity(*, id_number, birth_date, sex, exclude_pk=None) -> tuple[str
     errors = {}
     if birth_date and birth_date != born:
         errors["birth_date"] = _("出生日期与身份证号不一致：按身份证号应为 %(d)s。") % {
-            "d": born.strftime("%Y年%m月%d日").replace("年0", "年").replace("月0", "月")}
+            "d": long_date(born)}
     if sex and sex != derived_sex:
         errors["sex"] = _("性别与身份证号不一致：按身份证号第17位应为“%(s)s”。") % {
-            "s": "男" if derived_sex == "M" else "女"}
+            "s": Sex(derived_sex).label}
     clash = Member.objects.filter(id_number=number)
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)

@@ -19,6 +19,7 @@ from households.idcard import mask_id_number
 from households.models import Member, MemberStatus, Relation, TargetKind
 from relief import access
 from relief.access import Action
+from relief.dates import year_month
 from relief.models import Jurisdiction
 
 from relief.xlsx import Sheet
@@ -29,8 +30,8 @@ CHUNK = 2000
 # ---------------------------------------------------------------- periods and jurisdictions
 def period_label(start: dt.date, end: dt.date) -> str:
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.year}年{start.month}月"
-    return f"{start.year}年{start.month}月至{end.year}年{end.month}月"
+        return year_month(start)
+    return _("%(s)s至%(e)s") % {"s": year_month(start), "e": year_month(end)}
 
 
 @dataclass

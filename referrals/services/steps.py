@@ -272,7 +272,7 @@ def referral_decide_eligible(*, actor, referral, assistance_type: str, amount=No
         referral.paperwork_done_on = _today()  # the decision completes the help-first paperwork
     note = _("转办%(pk)s认定（%(dept)s）") % {"pk": referral.pk, "dept": referral.get_department_display() or level}
     if referral.organisation:
-        note = f"{note}：转介{referral.organisation}"
+        note = _("%(note)s：转介%(org)s") % {"note": note, "org": referral.organisation}
     record = outcomes.assistance_grant(actor=actor, referral=referral, outcome=assistance_type, amount=amount,
                                        start_date=start_date, note=note, one_off=one_off)
     outcomes.roster_kind_follow(actor=actor, referral=referral, eligible=True)

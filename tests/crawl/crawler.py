@@ -93,7 +93,9 @@ class CrawlResult:
     failures: list[str] = field(default_factory=list)
 
 
-def crawl(client, start="/", limit=300) -> CrawlResult:
+def crawl(client, start="/", limit=300, *, per_kind_limit=PER_KIND, per_view_limit=PER_VIEW,
+          on_page=None) -> CrawlResult:
+    """`on_page(url, response)` is called for every HTML page that opened (the English crawl reads them)."""
     result = CrawlResult()
     queue: deque[tuple[str, str]] = deque([(start, "(start)")])
     queued = {start}
@@ -119,6 +121,8 @@ def crawl(client, start="/", limit=300) -> CrawlResult:
                                    f"Cache-Control {response.get('Cache-Control')!r}")
         if not response.get("Content-Type", "").startswith("text/html"):
             continue
+        if on_page is not None:
+            on_page(url, response)
         final_url = response.request["PATH_INFO"]
         parser = _Links()
         parser.feed(response.content.decode())
@@ -129,7 +133,7 @@ def crawl(client, start="/", limit=300) -> CrawlResult:
             if link is None or link in queued:
                 continue
             kind = _kind(link)
-            if per_kind[kind] >= PER_KIND or per_view[kind[0]] >= PER_VIEW:
+            if per_kind[kind] >= per_kind_limit or per_view[kind[0]] >= per_view_limit:
                 continue
             per_kind[kind] += 1
             per_view[kind[0]] += 1
