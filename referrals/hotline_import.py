@@ -105,14 +105,15 @@ class HotlineValidator(Validator):
         if source:
             row["source"] = self.sources.get(normalize_header(source))
             if row["source"] is None:
-                self.errors.add(number, self.header("source"), _("“%(v)s”不是可识别的热线，请填写 12345 或 乡镇热线。") % {
-                    "v": source})
+                # The values are the file's own (Chinese, as the hotline system exports them), whatever the language.
+                self.errors.add(number, self.header("source"), _("“%(v)s”不是可识别的热线，请填写：%(values)s。") % {
+                    "v": source, "values": "12345、乡镇热线"})
         urgency = row.get("urgency")
         row["urgency"] = Urgency.NORMAL
         if urgency:
             row["urgency"] = self.urgencies.get(normalize_header(urgency))
             if row["urgency"] is None:
-                self.errors.add(number, self.header("urgency"), _("请填写 一般、紧急 或 急难。"))
+                self.errors.add(number, self.header("urgency"), _("请填写：%(values)s。") % {"values": "一般、紧急、急难"})
         if not (row.get("subject_name") or row.get("reporter_name") or row.get("subject_address")):
             self.errors.add(number, self.header("subject_address"), _("未填写来电人或困难群众姓名时，请填写地址。"))
         received = row.get("received_at")
