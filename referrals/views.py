@@ -188,6 +188,10 @@ def lead_action(request, pk, action):
             referral = services.lead_to_referral(actor=request.user, lead=lead, version=version,
                                                  summary=data["summary"], requested=data["requested"],
                                                  willing=data["willing"])
+            if referral.status == ReferralStatus.SUBMITTED and request.POST.get("then") == "assess":
+                # 一门受理: a family at the service centre's window is assessed at once (综合评估, several departments).
+                messages.success(request, _("已受理：请完成综合评估，交办各部门。"))
+                return redirect("referrals:assess", pk=referral.pk)
             if referral.status == ReferralStatus.SUBMITTED:
                 messages.success(request, _("已受理并转办：状态为“已报乡镇”，请交办部门。"))
             else:

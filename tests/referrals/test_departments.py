@@ -328,3 +328,33 @@ def test_each_overdue_department_item_opens_its_own_alert_closed_when_decided(de
     assert department_item_alerts() == {"opened": 0, "closed": 1}
     alert.refresh_from_db()
     assert alert.status == AlertStatus.CLOSED
+
+
+def test_a_walk_in_goes_from_the_window_to_the_assessment_in_one_step(client, demo):
+    """一门受理: township staff take in a family at the service centre (窗口来访) and choose 受理并综合评估; the
+    referral is received by the township and the assessment form opens with 服务中心来访 chosen."""
+    from referrals.models import Lead, LeadChannel
+    from tests.households.factories import make_household
+
+    household = make_household(demo.village_a, head_name="窗口来访户")
+    lead = services.lead_create(actor=demo.township1, channel=LeadChannel.WALK_IN, household=household,
+                                description="到社区事务受理服务中心反映：户主患病，子女上学，收入不足")
+    client.force_login(demo.township1)
+    page = client.get(reverse("referrals:lead_detail", args=[lead.pk])).content.decode()
+    assert 'data-testid="lead-refer-assess"' in page
+    response = client.post(reverse("referrals:lead_action", args=[lead.pk, "refer"]), {
+        "version": Lead.objects.get(pk=lead.pk).version, "summary": "户主患病，收入不足", "requested": "",
+        "urgency": "normal", "willing": "on", "then": "assess"})
+    from referrals.models import Referral
+
+    referral = Referral.objects.get(lead=lead)
+    assert response.status_code == 302 and response["Location"] == reverse("referrals:assess", args=[referral.pk])
+    assert referral.status == ReferralStatus.SUBMITTED
+    form = client.get(response["Location"]).context["form"]
+    assert form.initial["intake"] == "walk_in"
+    # A caseworker's form drafts a village referral and has no such button.
+    client.force_login(demo.caseworker_a)
+    other = services.lead_create(actor=demo.caseworker_a, channel=LeadChannel.VISIT, household=household,
+                                 description="走访发现")
+    assert 'data-testid="lead-refer-assess"' not in client.get(
+        reverse("referrals:lead_detail", args=[other.pk])).content.decode()
