@@ -182,10 +182,12 @@ def search_filter(q: str, household: str = "pk") -> Q:
     """Households (reached by the path `household`, "pk" on Household itself) a search box finds: a member
     by name, pinyin or ID number, or the residence or hukou address containing the term."""
     q = (q or "").strip()
-    members = members_matching(q)
+    members = Q(**{f"{household}__in": members_matching(q).values("household_id")})
+    if pinyin_term(q):
+        # Addresses are written in Han characters: a term in Latin letters would only scan them in vain.
+        return members
     prefix = "" if household == "pk" else f"{household}__"
-    return (Q(**{f"{household}__in": members.values("household_id")})
-            | Q(**{f"{prefix}residence_address__contains": q}) | Q(**{f"{prefix}hukou_address__contains": q}))
+    return members | Q(**{f"{prefix}residence_address__contains": q}) | Q(**{f"{prefix}hukou_address__contains": q})
 
 
 def with_list_details(queryset: QuerySet[Household], on: dt.date | None = None) -> QuerySet[Household]:
