@@ -133,3 +133,14 @@ def test_the_migration_fills_the_members_already_registered(demo):
     migration.fill_pinyin(apps, None)
     assert _found("cjg") == {"曾建国"}
     assert _found("jianguo", members_matching_name("jianguo")) == {"曾建国"}
+
+
+def test_the_demo_district_has_a_surname_with_two_readings(demo):
+    """曾 is among the demo's surnames, so zeng and ceng can be tried on the demo district."""
+    from households.demo import DEMO_SEED
+    from households.generator import SURNAMES, generate
+
+    assert "曾" in SURNAMES
+    generate(villages=demo.villages, count=300, seed=DEMO_SEED)
+    zeng = {n for n in _found("zeng") if n.startswith("曾")}
+    assert zeng and zeng <= _found("ceng")
