@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from relief import access
 from relief.access import Action
+from relief.forms import search_field
 from relief.models import Jurisdiction, Role
 
 from .models import AlertKind, AlertStatus
@@ -18,6 +19,7 @@ class AlertFilterForm(forms.Form):
     dashboard links overdue-visit numbers as ?kind=overdue_visit&village=<pk>); any other value is an
     error at the field and filters nothing."""
 
+    q = search_field(_("姓名、拼音、身份证号或地址"))
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[
         ("unhandled", _("未处理")), *AlertStatus.choices, ("all", _("全部"))])
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", _("全部类型")), *AlertKind.choices])
@@ -38,4 +40,4 @@ class AlertFilterForm(forms.Form):
         self.is_valid()
         data = self.cleaned_data
         return {"status": data.get("status") or "unhandled", "kind": data.get("kind") or "",
-                "village": data.get("village")}
+                "village": data.get("village"), "q": data.get("q") or ""}

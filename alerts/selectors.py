@@ -5,7 +5,7 @@ from django.db.models import Case, Count, F, Q, QuerySet, Subquery, When
 from django.shortcuts import get_object_or_404
 
 from households.models import Household, RosterEntry
-from households.selectors import head_name_of
+from households.selectors import head_name_of, search_filter
 from relief import access, figure_cache
 from relief.access import Action
 from relief.models import User
@@ -79,10 +79,15 @@ def scoped(queryset: QuerySet[Alert], user, action: str = Action.VIEW) -> QueryS
             | access.scope(queryset.filter(household__isnull=True), user, action, field="village"))
 
 
-def alerts_for(user, status: str = "unhandled", kind: str = "", village=None) -> QuerySet[Alert]:
+def alerts_for(user, status: str = "unhandled", kind: str = "", village=None, q: str = "") -> QuerySet[Alert]:
     """The alerts the user may see, filtered. `village` (a Jurisdiction or pk) narrows within that scope:
-    a village outside it yields nothing, never another jurisdiction's alerts."""
+    a village outside it yields nothing, never another jurisdiction's alerts. `q`, the search box: the
+    family's member by name, pinyin or ID number, its address, or the alert's reason (a hotline alert's
+    reason names its work order number; an alert about a lead, its person)."""
     qs = scoped(Alert.objects.all(), user)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(search_filter(q, household="household") | Q(reason__contains=q))
     if village is not None:
         qs = qs.of_village(village)
     if status == "unhandled":

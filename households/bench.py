@@ -2,7 +2,8 @@
 
 `seed` fills the benchmark database (never the one `make run` uses) with the demo district's
 jurisdictions and staff and `households` synthetic households in bulk, and prints how long it took.
-`run` requests the household list (first page, a filtered page, a search by ID number) and the
+`run` requests the household list (first page, a filtered page, a search by ID number, by a name's part,
+by pinyin in full and by initials, by the last 4 and 6 digits of an ID number) and the
 household page through Django's test client, logged in as a township user and as the district
 official, and prints median and p95 latency and the number of SQL queries: one `name: value unit`
 line per figure. Later issues add their own sections after these.
@@ -115,13 +116,25 @@ def run(out, households: int = 100_000) -> None:
     if sample is None:
         out.write("households_bench: no data (run the seed section first)")
         return
-    id_number = Member.objects.filter(household=sample).values_list("id_number", flat=True).first()
+    from .pinyin import combinations
+
+    id_number, name = Member.objects.filter(household=sample).values_list("id_number", "name").first()
+    # Searches as staff type them (issue 18): the given name alone (matched anywhere), the full pinyin and the
+    # initials of the sample's first member, and the last 4 and 6 digits of their ID number.
+    spelled = combinations(name)[0]
+    searches = {"name_anywhere": name[1:], "pinyin_full": "".join(spelled),
+                "pinyin_initials": "".join(s[0] for s in spelled), "id_last4": id_number[-4:],
+                "id_last6": id_number[-6:]}
     out.write(f"bench_households: {Household.objects.count()} households")
+    out.write(f"bench_members: {Member.objects.count()} members")
+    out.write("# searches: " + ", ".join(f"{k}={v if not k.startswith('id') else '…'}" for k, v in searches.items()))
     list_url = reverse("households:list")
     pages = [
         ("household_list_first_page", list_url),
         ("household_list_filtered", f"{list_url}?{urlencode({'category': AssistanceType.DIBAO, 'on_roster': '1'})}"),
         ("household_list_search_id", f"{list_url}?{urlencode({'q': id_number})}"),
+        *((f"household_list_search_{kind}", f"{list_url}?{urlencode({'q': term})}")
+          for kind, term in searches.items()),
         ("household_list_page_100_rows", f"{list_url}?{urlencode({'size': 100, 'page': 3})}"),
         ("household_page", reverse("households:detail", args=[sample.pk])),
     ]

@@ -33,6 +33,7 @@ from .models import (
     AssistanceRecord, EventKind, FocusReasonTag, Household, HouseholdEvent, Member, MemberStatus, ObservationEntry,
     RosterChange, RosterChangeKind, RosterEntry,
 )
+from .pinyin import name_pinyin
 
 WRITE_BATCH = 1000
 
@@ -110,7 +111,9 @@ class RegistryWriter:
     # ------------------------------------------------------------------ members
     def members_create(self, rows: list[dict]) -> list[int]:
         """New members (with household_id); a 成员增加 event each, worded as members_add words it."""
-        pks = insert_rows(Member, [{"created_at": self.now, "updated_at": self.now, **row} for row in rows],
+        # The pinyin is the writer's to keep, whatever the caller's row says (households/pinyin.py).
+        pks = insert_rows(Member, [{"created_at": self.now, "updated_at": self.now, **row,
+                                    "name_pinyin": name_pinyin(row["name"])} for row in rows],
                           return_ids=True)
         relations = vocabulary.labels_of(Member, "relation")
         for row, pk in zip(rows, pks):
@@ -124,7 +127,9 @@ class RegistryWriter:
         the assistance paid to that person alone, today (as members_status_change does)."""
         by_fields: dict[tuple, list] = {}
         for pk, _household, new, _old in changes:
-            by_fields.setdefault(tuple(sorted(new)), []).append(Member(pk=pk, updated_at=self.now, **new))
+            kept = {"name_pinyin": name_pinyin(new["name"])} if "name" in new else {}
+            by_fields.setdefault(tuple(sorted([*new, *kept])), []).append(
+                Member(pk=pk, updated_at=self.now, **new, **kept))
         for fields, objects in by_fields.items():
             Member.objects.bulk_update(objects, [*fields, "updated_at"], batch_size=WRITE_BATCH)
         self._field_events(Member, ((household, pk, new, old) for pk, household, new, old in changes))

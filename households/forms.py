@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from relief import access
 from relief.access import Action
 from relief.dates import long_date
+from relief.forms import search_field
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
 from . import idcard
@@ -45,9 +46,7 @@ def caseworkers_in(village_ids):
 
 
 class HouseholdFilterForm(forms.Form):
-    q = forms.CharField(label=_("搜索"), required=False, max_length=100,
-                        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("姓名、身份证号或地址"),
-                                                      "autocomplete": "off"}))
+    q = search_field(_("姓名、拼音、身份证号或地址"))
     # Choosing a township reloads the list with its villages only (static/js/relief.js, data-autosubmit).
     township = forms.ModelChoiceField(
         label=_("乡镇/街道"), required=False, queryset=Jurisdiction.objects.none(), empty_label=_("全部"),

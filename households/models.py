@@ -271,6 +271,9 @@ class Member(models.Model):
 
     household = models.ForeignKey(Household, verbose_name=_("家庭"), on_delete=models.CASCADE, related_name="members")
     name = models.CharField(_("姓名"), max_length=50, validators=[validate_person_name])
+    # Every pinyin reading of the name, full and initials ("zengjianguo cengjianguo zjg cjg"): what a
+    # search by pinyin matches. Kept by the registry's writers (households/pinyin.py), never typed in.
+    name_pinyin = models.CharField(_("姓名拼音"), max_length=500, blank=True, default="", editable=False)
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.HEAD)
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
     birth_date = models.DateField(_("出生日期"))

@@ -32,9 +32,9 @@ from .models import (
     AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, QuarterlyCheckEntry, Relation,
     WholeHouseholdCheck, WrittenRefusal,
 )
+from .pinyin import pinyin_term
 from .standards import StandardTable
 
-ID_QUERY = re.compile(r"^\d{6,17}[\dXx]?$")
 
 # By village id, not by the village's code: ("village_id", "id") walks the (village, id) indexes, while
 # ordering by the code joins and sorts every matching household before the first page.
@@ -113,16 +113,81 @@ def household_list(
     return qs.order_by(*SORTS.get(sort, SORTS[""]))
 
 
-def search_filter(q: str) -> Q:
-    """Search by ID number (whole or its first digits), member name (from its start) or address."""
-    compact = q.replace(" ", "")
-    if ID_QUERY.match(compact):
-        number = compact.upper()
-        members = Member.objects.filter(id_number=number) if len(number) == 18 else \
-            Member.objects.filter(id_number__startswith=number)
-        return Q(pk__in=members.values("household_id"))
-    return (Q(pk__in=Member.objects.filter(name__startswith=q).values("household_id"))
-            | Q(residence_address__contains=q) | Q(hukou_address__contains=q))
+# ------------------------------------------------------------------------------------------ search
+# What a search box takes for part of an ID number: the whole number, its leading digits (6 to 17: the area
+# code, the birth date), or its last 4 to 6 characters (the check digit may be X), often all staff have.
+# Six digits may be either end: both are searched.
+ID_WHOLE = re.compile(r"^\d{17}[\dX]$")
+ID_LEADING = re.compile(r"^\d{6,17}$")
+ID_TRAILING = re.compile(r"^\d{3,5}[\dX]$")
+
+
+def id_term(term: str) -> str:
+    """The term as part of an ID number (spaces gone, x upper-cased), or "" when it cannot be one."""
+    compact = "".join((term or "").split()).upper()
+    if ID_WHOLE.match(compact) or ID_LEADING.match(compact) or ID_TRAILING.match(compact):
+        return compact
+    return ""
+
+
+def members_matching_id(term: str) -> QuerySet[Member]:
+    """Members whose ID number is the term (18 characters), starts with it (6 to 17 digits) or ends with
+    it (its last 4 to 6 characters). The ONE place any search matches ID numbers: every search box comes
+    here (the household list, the lead picker, the lead, referral, alert and audit lists), so that how
+    numbers are stored can change here alone. A term that cannot be part of an ID number matches nobody."""
+    number = id_term(term)
+    if not number:
+        return Member.objects.none()
+    if ID_WHOLE.match(number):
+        return Member.objects.filter(id_number=number)
+    match = Q()
+    if ID_LEADING.match(number):
+        match |= Q(id_number__startswith=number)
+    if ID_TRAILING.match(number):
+        match |= Q(id_number__endswith=number)
+    return Member.objects.filter(match)
+
+
+def members_matching_name(term: str) -> QuerySet[Member]:
+    """Members whose name contains the term anywhere (建国 finds 王建国), or, for a term in Latin letters,
+    one of whose pinyin readings contains it (zhangjianguo, zjg, zeng/ceng for 曾: Member.name_pinyin)."""
+    term = (term or "").strip()
+    if not term:
+        return Member.objects.none()
+    spelled = pinyin_term(term)
+    if spelled:
+        # A name in Latin letters is kept lower-cased in name_pinyin too: one indexed column answers both.
+        return Member.objects.filter(name_pinyin__contains=spelled)
+    return Member.objects.filter(name__contains=term)
+
+
+def members_matching(term: str) -> QuerySet[Member]:
+    """Members a search box finds: by part of an ID number (members_matching_id), else by name or pinyin."""
+    if id_term(term):
+        return members_matching_id(term)
+    return members_matching_name(term)
+
+
+def audit_search_q(q: str) -> Q:
+    """Audit entries (auditlog's LogEntry) about the members or households a search term finds: registered
+    with relief.selectors.register_audit_search, as relief may not import households."""
+    from django.contrib.contenttypes.models import ContentType
+
+    members = members_matching(q)
+    return (Q(content_type=ContentType.objects.get_for_model(Member), object_id__in=members.values("pk"))
+            | Q(content_type=ContentType.objects.get_for_model(Household), object_id__in=members.values("household_id")))
+
+
+def search_filter(q: str, household: str = "pk") -> Q:
+    """Households (reached by the path `household`, "pk" on Household itself) a search box finds: a member
+    by name, pinyin or ID number, or the residence or hukou address containing the term."""
+    q = (q or "").strip()
+    members = Q(**{f"{household}__in": members_matching(q).values("household_id")})
+    if pinyin_term(q):
+        # Addresses are written in Han characters: a term in Latin letters would only scan them in vain.
+        return members
+    prefix = "" if household == "pk" else f"{household}__"
+    return members | Q(**{f"{prefix}residence_address__contains": q}) | Q(**{f"{prefix}hukou_address__contains": q})
 
 
 def with_list_details(queryset: QuerySet[Household], on: dt.date | None = None) -> QuerySet[Household]:

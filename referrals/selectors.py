@@ -31,11 +31,31 @@ LATE_ALL = "all"
 LATE_LEVELS = (VILLAGE, TOWNSHIP, DISTRICT)
 
 
+def work_order_leads(q: str) -> QuerySet[HotlineWorkOrder]:
+    """The leads (as lead ids) whose hotline work order number contains the term."""
+    return HotlineWorkOrder.objects.filter(number__contains="".join(q.split())).values("lead_id")
+
+
+def lead_search_q(q: str, lead: str = "pk") -> Q:
+    """Leads (reached by the path `lead`) a search box finds: its family's member by name, pinyin or ID
+    number, or address (households.selectors.search_filter); the person named on a lead not yet linked to a
+    family, or their address; its work order number."""
+    from households.selectors import search_filter
+
+    q = (q or "").strip()
+    prefix = "" if lead == "pk" else f"{lead}__"
+    return (search_filter(q, household=f"{prefix}household")
+            | Q(**{f"{prefix}subject_name__contains": q}) | Q(**{f"{prefix}subject_address__contains": q})
+            | Q(**{f"{lead}__in": work_order_leads(q)}))
+
+
 def leads_filtered(user, *, village=None, status: str = "", channel: str = "", township=None,
-                   late: bool = False, table: LimitTable | None = None) -> QuerySet[Lead]:
+                   late: bool = False, table: LimitTable | None = None, q: str = "") -> QuerySet[Lead]:
     """The lead list's filters; `status` is a LeadStatus or OPEN_LEADS (新线索 and 核实中); `late`: not studied
-    within the step's limit (环节超时, referrals/steplimits.py)."""
+    within the step's limit (环节超时, referrals/steplimits.py); `q` the search box (lead_search_q)."""
     qs = leads_for(user)
+    if (q or "").strip():
+        qs = qs.filter(lead_search_q(q))
     if village is not None:
         qs = qs.filter(village=village)
     if township is not None:
@@ -63,13 +83,18 @@ def referrals_for(user) -> QuerySet[Referral]:
 
 def referrals_filtered(user, *, village=None, department: str = "", status: str = "",
                        overdue: bool = False, paperwork: bool = False, township=None, late: str = "",
-                       table: LimitTable | None = None, handled_here: bool = False) -> QuerySet[Referral]:
+                       table: LimitTable | None = None, handled_here: bool = False, q: str = "") -> QuerySet[Referral]:
     """The referral list's filters; `status` is a ReferralStatus or VILLAGE_STAGE (草稿 and 已集体研究); `late`
     is LATE_ALL or a level: the current step held there is past its limit (环节超时); `handled_here`: only those
-    whose township steps are the user's (not handed over to another hukou township)."""
+    whose township steps are the user's (not handed over to another hukou township); `q` the search box: the
+    family's member by name, pinyin or ID number, its address, or the work order of the lead it came from."""
+    from households.selectors import search_filter
+
     from .services.rules import handled_by_q
 
     qs = referrals_for(user)
+    if (q or "").strip():
+        qs = qs.filter(search_filter(q, household="household") | Q(lead__in=work_order_leads(q)))
     if handled_here:
         qs = qs.filter(handled_by_q(user))
     if village is not None:
@@ -128,25 +153,23 @@ HOUSEHOLD_PICK_LIMIT = 20
 
 
 def households_to_link(user, q: str) -> tuple[list, bool]:
-    """The lead page's household search: households the user may see, by a member's name (anywhere in it),
-    an ID number (whole or its first digits) or an address. Each row carries the head's name and ID number
-    masked (a picker is a list: full numbers are for the household page, which audits them).
+    """The lead page's household search: households the user may see, by a present member's name (anywhere in
+    it) or pinyin, part of an ID number (households.selectors.members_matching) or an address. Each row
+    carries the head's name and ID number masked (a picker is a list: full numbers are for the household
+    page, which audits them).
     Returns (rows, more) where `more` says the search found more than are shown.
     """
     from households.idcard import mask_id_number
     from households.models import Household, MemberStatus
-    from households.selectors import ID_QUERY
+    from households.selectors import id_term, members_matching
 
     q = (q or "").strip()
     if not q:
         return [], False
-    compact = q.replace(" ", "")
-    present = Member.objects.filter(status=MemberStatus.PRESENT)
-    if ID_QUERY.match(compact):
-        members = present.filter(id_number__startswith=compact.upper())
-        match = Q(pk__in=members.values("household_id"))
-    else:
-        match = Q(pk__in=present.filter(name__contains=q).values("household_id")) | Q(residence_address__contains=q)
+    present = members_matching(q).filter(status=MemberStatus.PRESENT)
+    match = Q(pk__in=present.values("household_id"))
+    if not id_term(q):
+        match |= Q(residence_address__contains=q)
     head = Member.objects.filter(household=OuterRef("pk"), status=MemberStatus.PRESENT).order_by(
         # The head first, else the first member registered.
         models_case_head(), "pk")

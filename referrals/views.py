@@ -80,7 +80,7 @@ def lead_list(request):
     table = LimitTable()
     leads = selectors.leads_filtered(request.user, village=filters.get("village"), status=filters.get("status", ""),
                                      channel=filters.get("channel", ""), township=filters.get("township"),
-                                     late=filters.get("late", False), table=table)
+                                     late=filters.get("late", False), table=table, q=filters.get("q", ""))
     page = Paginator(leads, 30).get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list, "lead", table)
     may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
@@ -224,7 +224,8 @@ def referral_list(request):
                                              status=filters.get("status", ""), overdue=filters.get("overdue", False),
                                              paperwork=filters.get("paperwork", False),
                                              township=filters.get("township"), late=filters.get("late", ""),
-                                             table=table, handled_here=filters.get("handled_here", False))
+                                             table=table, handled_here=filters.get("handled_here", False),
+                                             q=filters.get("q", ""))
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list, "referral", table)
     may_assign = access.assigns_referrals(user)

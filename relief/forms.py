@@ -5,6 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from .audit import AuditEvent
 
 
+def search_field(placeholder) -> forms.CharField:
+    """The search box the lists share (templates/partials/search_box.html): one line of text, what it
+    finds said in its placeholder; the list's selector decides how the term is matched."""
+    return forms.CharField(label=_("搜索"), required=False, max_length=100, widget=forms.TextInput(attrs={
+        "type": "search", "placeholder": placeholder, "autocomplete": "off", "data-testid": "search-box"}))
+
+
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("用户名或密码不正确，请重新输入。连续输错多次后账号将被暂时锁定。"),
@@ -18,7 +25,7 @@ class AuditFilterForm(forms.Form):
     )
     event = forms.ChoiceField(label=_("事件"), choices=EVENT_CHOICES, required=False)
     actor = forms.CharField(label=_("操作人"), required=False, max_length=150)
-    q = forms.CharField(label=_("记录"), required=False, max_length=100)
+    q = search_field(_("人员姓名、拼音、身份证号或记录内容"))
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 

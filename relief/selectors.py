@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q, QuerySet
 
@@ -18,6 +20,26 @@ def audit_entries_for(user: User) -> QuerySet[LogEntry]:
     return qs.filter(Q(actor__jurisdiction__in=jurisdictions) | Q(content_type=user_type, object_pk__in=staff_ids))
 
 
+# How a search term finds the records of an app above relief (which may not import them): a function
+# term -> Q over LogEntry, registered from the app's AppConfig.ready (households: the members and households a
+# name, pinyin or ID number finds, households.selectors.audit_search_q).
+AUDIT_SEARCHES: list[Callable[[str], Q]] = []
+
+
+def register_audit_search(search: Callable[[str], Q]) -> None:
+    if search not in AUDIT_SEARCHES:
+        AUDIT_SEARCHES.append(search)
+
+
+def audit_search_q(q: str) -> Q:
+    """Entries the audit list's search box finds: the record's own words (object_repr), or a record an app
+    says the term names."""
+    match = Q(object_repr__icontains=q)
+    for search in AUDIT_SEARCHES:
+        match |= search(q)
+    return match
+
+
 ACTION_FILTERS = {"create": LogEntry.Action.CREATE, "update": LogEntry.Action.UPDATE, "delete": LogEntry.Action.DELETE}
 
 
@@ -30,8 +52,9 @@ def audit_entries_filtered(user: User, *, event: str = "", actor: str = "", q: s
         qs = qs.filter(action=LogEntry.Action.ACCESS, additional_data__event=event)
     if actor:
         qs = qs.filter(Q(actor__username__icontains=actor) | Q(actor__full_name__icontains=actor))
+    q = (q or "").strip()
     if q:
-        qs = qs.filter(object_repr__icontains=q)
+        qs = qs.filter(audit_search_q(q))
     if date_from:
         qs = qs.filter(timestamp__date__gte=date_from)
     if date_to:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from relief.dates import long_date
 
 from .. import events, idcard
+from ..pinyin import name_pinyin
 from ..models import (
     AssistanceRecord, EventKind, EventSource, Household, Member, MemberStatus, Relation, Sex,
 )
@@ -76,8 +77,8 @@ def member_add(
         errors.update(exc.error_dict)  # with their codes: "id_taken" is audited
     if errors:
         raise ValidationError(errors)
-    member = Member(household=household, name=name, relation=relation or Relation.OTHER, id_number=number,
-                    birth_date=born, sex=derived_sex,
+    member = Member(household=household, name=name, name_pinyin=name_pinyin(name), relation=relation or Relation.OTHER,
+                    id_number=number, birth_date=born, sex=derived_sex,
                     **{k: (v if v is not None else "") for k, v in fields.items()})
     _check_model(member, exclude=["household"])
     _save_member(member)
@@ -114,6 +115,7 @@ def member_update(*, actor, member: Member, source: str = EventSource.EDIT, sour
     current.id_number, current.birth_date, current.sex = number, born, derived_sex
     for name, value in fields.items():
         setattr(current, name, value if value is not None else "")
+    current.name_pinyin = name_pinyin(current.name)
     _check_model(current, exclude=["household"])
     current.updated_at = timezone.now()
     _save_member(current)

@@ -7,15 +7,6 @@ from django.utils.safestring import mark_safe
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def query_replace(context, **changes) -> str:
-    """The current query string with some parameters replaced (keeps filters across pages)."""
-    query = context["request"].GET.copy()
-    for key, value in changes.items():
-        query[key] = value
-    return query.urlencode()
-
-
 @register.filter
 def duration_zh(value) -> str:
     """A timedelta in words: "15 分钟", "1 小时 30 分钟" (django-axes hands templates ISO 8601, "PT15M")."""
