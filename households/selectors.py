@@ -7,6 +7,7 @@
         Filters read the kept copies on Household (categories, roster_kind, roster_reasons,
         observation_review_on; see services.household_refresh_flags), not the records themselves.
     with_list_details(queryset) -> QuerySet                                    what a list row shows
+    members_matching_id(term) -> QuerySet[Member]                              the one ID-number look-up: whole, first 6, last 4/6
     current_categories(household, on=None) -> list[str]                       AssistanceType values running today
     dibao_standard_for(household, on=None) -> DibaoStandard | None            the standard in force
     income_band(household, on=None) -> IncomeBand                              under the line / low income / above
@@ -34,7 +35,10 @@ from .models import (
 )
 from .standards import StandardTable
 
-ID_QUERY = re.compile(r"^\d{6,17}[\dXx]?$")
+# What an ID-number search accepts: the whole number, its first 6 digits (the place of registration), or its
+# last 4 or 6 (what a person reads out on the phone). Exactly these, because once the numbers are kept
+# encrypted each is one keyed-hash column (members_matching_id is the one place that knows how).
+ID_QUERY = re.compile(r"^(\d{17}[\dXx]|\d{6}|\d{5}[\dXx]|\d{3}[\dXx])$")
 
 # By village id, not by the village's code: ("village_id", "id") walks the (village, id) indexes, while
 # ordering by the code joins and sorts every matching household before the first page.
@@ -113,16 +117,30 @@ def household_list(
     return qs.order_by(*SORTS.get(sort, SORTS[""]))
 
 
+def members_matching_id(term: str) -> QuerySet[Member]:
+    """Members whose ID number is `term`: the whole 18 characters, the first 6 digits, or the last 4 or 6
+    (6 digits match either end). Anything else matches nobody. Every ID-number look-up of a person goes
+    through here (the household list, the lead page's household picker, other lists' search boxes), so the
+    way numbers are stored is known in one place."""
+    number = (term or "").replace(" ", "").upper()
+    if not ID_QUERY.match(number):
+        return Member.objects.none()
+    if len(number) == 18:
+        return Member.objects.filter(id_number=number)
+    if len(number) == 6 and number.isdigit():
+        return Member.objects.filter(Q(id_number__startswith=number) | Q(id_number__endswith=number))
+    return Member.objects.filter(id_number__endswith=number)
+
+
 def search_filter(q: str) -> Q:
-    """Search by ID number (whole or its first digits), member name (from its start) or address."""
+    """Search by ID number (whole, first 6, last 4 or 6 digits), member name (from its start) or address."""
     compact = q.replace(" ", "")
+    address = Q(residence_address__contains=q) | Q(hukou_address__contains=q)
     if ID_QUERY.match(compact):
-        number = compact.upper()
-        members = Member.objects.filter(id_number=number) if len(number) == 18 else \
-            Member.objects.filter(id_number__startswith=number)
-        return Q(pk__in=members.values("household_id"))
-    return (Q(pk__in=Member.objects.filter(name__startswith=q).values("household_id"))
-            | Q(residence_address__contains=q) | Q(hukou_address__contains=q))
+        by_id = Q(pk__in=members_matching_id(compact).values("household_id"))
+        # Four digits may be a house number as well as the end of an ID number.
+        return by_id | address if len(compact) == 4 else by_id
+    return Q(pk__in=Member.objects.filter(name__startswith=q).values("household_id")) | address
 
 
 def with_list_details(queryset: QuerySet[Household], on: dt.date | None = None) -> QuerySet[Household]:

@@ -129,13 +129,13 @@ HOUSEHOLD_PICK_LIMIT = 20
 
 def households_to_link(user, q: str) -> tuple[list, bool]:
     """The lead page's household search: households the user may see, by a member's name (anywhere in it),
-    an ID number (whole or its first digits) or an address. Each row carries the head's name and ID number
+    an ID number (whole, first 6, last 4 or 6 digits: `members_matching_id`) or an address. Each row carries the head's name and ID number
     masked (a picker is a list: full numbers are for the household page, which audits them).
     Returns (rows, more) where `more` says the search found more than are shown.
     """
     from households.idcard import mask_id_number
     from households.models import Household, MemberStatus
-    from households.selectors import ID_QUERY
+    from households.selectors import ID_QUERY, members_matching_id
 
     q = (q or "").strip()
     if not q:
@@ -143,7 +143,7 @@ def households_to_link(user, q: str) -> tuple[list, bool]:
     compact = q.replace(" ", "")
     present = Member.objects.filter(status=MemberStatus.PRESENT)
     if ID_QUERY.match(compact):
-        members = present.filter(id_number__startswith=compact.upper())
+        members = members_matching_id(compact).filter(status=MemberStatus.PRESENT)
         match = Q(pk__in=members.values("household_id"))
     else:
         match = Q(pk__in=present.filter(name__contains=q).values("household_id")) | Q(residence_address__contains=q)
