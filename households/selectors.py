@@ -7,6 +7,7 @@
         Filters read the kept copies on Household (categories, roster_kind, roster_reasons,
         observation_review_on; see services.household_refresh_flags), not the records themselves.
     with_list_details(queryset) -> QuerySet                                    what a list row shows
+    members_matching_id(term) -> QuerySet[Member]                              the one ID-number look-up: whole, first 6, last 4/6
     current_categories(household, on=None) -> list[str]                       AssistanceType values running today
     dibao_standard_for(household, on=None) -> DibaoStandard | None            the standard in force
     income_band(household, on=None) -> IncomeBand                              under the line / low income / above

@@ -6,7 +6,7 @@ answers 404 outside the user's villages. Writes go through services.py.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
@@ -14,11 +14,13 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
 from relief.models import User
+from relief.reveal import mask_phone, reason_label, reveal_reason
 
 from . import selectors, services
 from .forms import (
@@ -105,10 +107,16 @@ def _describe_roster_change(change: RosterChange, users: dict) -> list[str]:
     return lines
 
 
-def _household_page_context(request, household, *, printing: bool = False) -> dict:
-    """Everything the household page shows, in a fixed number of queries whatever its size."""
+def _household_page_context(request, household, *, printing: bool = False, reason: str | None = None,
+                            reveal_form=None) -> dict:
+    """Everything the household page shows, in a fixed number of queries whatever its size.
+
+    ID and phone numbers are masked unless the user may see them AND gave a reason for this page view
+    (`reason`, from the reveal form): masked by default even to those who may see them (PIPL).
+    """
     user = request.user
-    show_full_id = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
+    may_reveal = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
+    show_full_id = may_reveal and reason is not None
     # Loaded as prefetches, in pk order, so that the sections (the policy check of plans) use them too.
     prefetch_related_objects([household], Prefetch("members", queryset=Member.objects.order_by("pk")),
                              Prefetch("assistance", queryset=AssistanceRecord.objects.select_related("member")
@@ -119,11 +127,13 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
         member.shown_id = member.id_number if show_full_id else member.masked_id_number
         # Age, not birth date, beside a masked number: the birth date is the hidden middle of it.
         member.shown_age = None if show_full_id else member.age_on(today)
-    if show_full_id and members:
+    if show_full_id:
         audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=household, request=request,
                      description=str(household),
                      detail={"page": "household_print" if printing else "household_detail",
-                             "members": [m.pk for m in members]})
+                             "members": [m.pk for m in members], "reason": reason,
+                             "reason_label": reason_label(reason)})
+    household.shown_phone = household.phone if show_full_id else mask_phone(household.phone)
     assistance = sorted(household.assistance.all(), key=lambda a: (a.start_date, a.pk), reverse=True)
     running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running
@@ -175,6 +185,9 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
         "head": next((m for m in present if m.relation == "head"), present[0] if present else None),
         "present_count": len(present),
         "show_full_id": show_full_id,
+        "may_reveal": may_reveal and not show_full_id,
+        "reveal_form": reveal_form,
+        "reveal_reason": reason_label(reason) if reason else "",
         "assistance": assistance,
         "categories": [AssistanceType(code).label for code in selectors.current_categories(household)],
         "open_roster": next((e for e in roster_entries if e.is_open), None),
@@ -193,18 +206,30 @@ def _household_page_context(request, household, *, printing: bool = False) -> di
 
 
 @access_rule(Action.VIEW)
+@require_http_methods(["GET", "POST"])
 def household_detail(request, pk: int):
-    """One household, one page (一户一页)."""
+    """One household, one page (一户一页); a POST with a reason shows it once with full ID and phone numbers."""
     household = selectors.household_get(request.user, pk, with_check_flags=True)
-    return TemplateResponse(request, "households/detail.html", _household_page_context(request, household))
+    reason, form = _reveal(request, household)
+    return TemplateResponse(request, "households/detail.html", _household_page_context(
+        request, household, reason=reason, reveal_form=form), status=400 if form.errors else 200)
 
 
 @access_rule(Action.VIEW)
+@require_http_methods(["GET", "POST"])
 def household_print(request, pk: int):
     household = selectors.household_get(request.user, pk, with_check_flags=True)
-    context = _household_page_context(request, household, printing=True)
+    reason, form = _reveal(request, household)
+    context = _household_page_context(request, household, printing=True, reason=reason, reveal_form=form)
     context["printed_at"] = timezone.localtime()
-    return TemplateResponse(request, "households/print.html", context)
+    return TemplateResponse(request, "households/print.html", context, status=400 if form.errors else 200)
+
+
+def _reveal(request, household):
+    """The reveal form's reason; a POST from someone who may not see full data is refused, not ignored."""
+    if request.method == "POST" and not access.can(request.user, Action.VIEW_PERSONAL_DATA, household.village_id):
+        raise PermissionDenied(_("您无权查看完整个人信息。"))
+    return reveal_reason(request)
 
 
 # ------------------------------------------------------------------------------------------ forms

@@ -9,6 +9,7 @@ from households.models import AssistanceType, TargetKind
 from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
+from relief.reveal import PersonalDataPurpose
 
 from .models import CheckResult, SampleSizeMode
 from relief.months import add_months, month_end, month_start
@@ -83,11 +84,17 @@ class LedgerForm(PeriodMixin, forms.Form):
                                  choices=[("", _("全部"))] + list(AssistanceType.choices))
     target_kind = forms.ChoiceField(label=_("对象类型"), required=False,
                                     choices=[("", _("全部"))] + list(TargetKind.choices))
+    # Full personal data only on purpose: blank exports every ID number masked (relief/reveal.py).
+    purpose = forms.ChoiceField(label=_("导出完整身份证号的用途"), required=False,
+                                choices=[("", _("不导出完整身份证号（脱敏）"))] + list(PersonalDataPurpose.choices),
+                                error_messages={"invalid_choice": _("请从列表中选择导出用途。")})
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["kind"].choices = available_kinds()
+        if not access.village_ids_for(user, Action.VIEW_PERSONAL_DATA) and not user.is_superuser:
+            del self.fields["purpose"]  # nothing to unmask for this user: the question would mislead
         self.fields["kind"].error_messages["invalid_choice"] = _("请选择一种台账。")
         self.fields["jurisdiction"].queryset = jurisdiction_choices(user, Action.EXPORT_LEDGERS)
         this_month = month_start(timezone.localdate())

@@ -37,6 +37,7 @@ from .models import (
 from relief.months import month_end
 
 from .reports import LedgerRequest, ledger_for
+from relief.watermark import watermark_text
 from relief.xlsx import write_workbook
 
 
@@ -63,6 +64,7 @@ def ledger_write_temp(ledger_request: LedgerRequest, progress=None) -> tuple[Pat
     try:
         with tempfiles.openpyxl_spool_cleanup():
             rows = write_workbook(str(path), title=ledger.title, subtitle=ledger_request.subtitle(),
+                                  watermark=watermark_text(ledger_request.user, ledger_request.generated_at),
                                   sheets=ledger.sheets(), progress=progress)
     except BaseException:
         path.unlink(missing_ok=True)

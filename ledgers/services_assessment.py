@@ -24,6 +24,7 @@ from relief import access
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel
+from relief.watermark import watermark_text
 from relief.xlsx import Column, Sheet, write_workbook
 
 from .models import LedgerKind
@@ -222,7 +223,8 @@ def assessment_export(*, actor, plan: AssessmentPlan, rows, request=None) -> tup
     title = _("%(o)s%(y)s年度目标考核得分") % {"o": plan.owner.name, "y": plan.year}
     written = write_workbook(buffer, title=title, subtitle=_("导出时间：%(t)s") % {
         "t": f"{timezone.localtime():%Y-%m-%d %H:%M}"}, sheets=[Sheet(title=_("考核得分"), columns=columns,
-                                                                       rows=lines(), notes=notes)])
+                                                                       rows=lines(), notes=notes)],
+        watermark=watermark_text(actor))
     audit_record(event=AuditEvent.EXPORT, actor=actor, obj=plan, request=request,
                  description=_("导出年度目标考核：%(p)s") % {"p": plan}, detail={"plan": plan.pk, "rows": written})
     return buffer.getvalue(), _("%(o)s%(y)s年度目标考核.xlsx") % {"o": plan.owner.name, "y": plan.year}

@@ -17,6 +17,7 @@ from relief import access
 from relief.access import Action, access_rule
 from relief.dates import year_month
 from relief.models import Jurisdiction, JurisdictionLevel, Role
+from relief.reveal import reason_label
 
 from . import selectors, services
 from households.forms import attach_errors
@@ -60,7 +61,7 @@ def ledger_export(request):
     data = form.cleaned_data
     ledger_request = LedgerRequest(user=request.user, kind=data["kind"], jurisdiction=data["jurisdiction"],
                                    start=data["start"], end=data["end"], category=data.get("category", ""),
-                                   target_kind=data.get("target_kind", ""))
+                                   target_kind=data.get("target_kind", ""), purpose=data.get("purpose", ""))
     ledger = ledger_for(ledger_request)
     problems = ledger.problems()
     if problems:
@@ -78,7 +79,9 @@ def ledger_export(request):
     services.audit_ledger_download(actor=request.user, request=request, kind=ledger_request.kind,
                                    jurisdiction=ledger_request.jurisdiction,
                                    detail={**ledger_request.params(), "rows": written,
-                                           "personal_data": ledger_request.shows_personal_data})
+                                           "personal_data": ledger_request.shows_personal_data,
+                                           "purpose_label": reason_label(ledger_request.purpose)
+                                           if ledger_request.purpose else ""})
     return _xlsx_response(fh, filename)
 
 

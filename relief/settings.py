@@ -428,6 +428,8 @@ RELIEF_WORKLIST_SECTIONS: list[str] = [
 ]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"
+# The cipher of ID and phone numbers at rest (households/pii.py); a deployment bound to SM4 names its own class.
+RELIEF_PII_CIPHER = os.environ.get("RELIEF_PII_CIPHER", "households.pii.AesGcmCipher")
 
 # Spreadsheet imports (imports app): size limit, rows above which the dry run and the import run in
 # the Celery worker with a progress bar, hours an unconfirmed upload is kept, error messages kept.

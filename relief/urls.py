@@ -26,6 +26,8 @@ urlpatterns = [
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
     path("language/", views.set_language, name="set_language"),
+    path("watermark.css", views.watermark_css, name="watermark_css"),
+    path("watermark.svg", views.watermark_svg, name="watermark_svg"),
     path("households/", include("households.urls")),
     path("alerts/", include("alerts.urls")),
     path("visits/", include("visits.urls")),

@@ -3,6 +3,8 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.views import i18n as i18n_views
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 from django.utils.translation import gettext_lazy as _
 
 from .access import Action, access_rule, jurisdictions_for, public
@@ -11,6 +13,7 @@ from .forms import AuditFilterForm, LoginForm
 from .home import home_cards
 from .models import JurisdictionLevel, Role
 from .selectors import audit_entries_filtered
+from .watermark import watermark_svg as watermark_svg_tile, watermark_text
 
 login_view = public(auth_views.LoginView.as_view(
     template_name="registration/login.html", authentication_form=LoginForm, redirect_authenticated_user=True))
@@ -82,3 +85,19 @@ def bench_bare(request):
     """The HTTP benchmark's yardstick (relief/bench_http.py): the same server, middleware and client as
     the pages, no database, session or template. Routed only while the benchmark's own gunicorn runs."""
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+@access_rule()
+@require_GET
+def watermark_css(request):
+    """The page watermark's stylesheet (relief/watermark.py): same-origin, so the CSP needs no inline style."""
+    css = ("body.watermarked{background-image:url(\"%s\");background-repeat:repeat;}"
+           "@media print{body.watermarked{background-image:url(\"%s\");}}") % ((reverse("watermark_svg"),) * 2)
+    return HttpResponse(css, content_type="text/css; charset=utf-8")
+
+
+@access_rule()
+@require_GET
+def watermark_svg(request):
+    """One tile of the page watermark: the viewer's name and account and the time of the page view."""
+    return HttpResponse(watermark_svg_tile(watermark_text(request.user)), content_type="image/svg+xml; charset=utf-8")

@@ -21,6 +21,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .watermark import sheet_header_footer
+
 FORMULA_STARTS = {"=": "＝", "+": "＋", "-": "－", "@": "＠"}
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -100,8 +102,12 @@ def sheet_title(text: str, used: set[str]) -> str:
 
 
 def write_workbook(target, *, title: str, subtitle: str, sheets: Iterable[Sheet],
-                   progress: Callable[[int], None] | None = None) -> int:
-    """Write the sheets to `target` (a path or a binary file); return the number of data rows written."""
+                   progress: Callable[[int], None] | None = None, watermark: str = "") -> int:
+    """Write the sheets to `target` (a path or a binary file); return the number of data rows written.
+
+    `watermark` (`relief.watermark.watermark_text(user)`: who downloads it and when) goes into every sheet's
+    printed header and footer, so a forwarded or printed ledger says whose it was.
+    """
     wb = new_workbook()
     bold = Font(bold=True)
     title_font = Font(bold=True, size=14)
@@ -117,6 +123,8 @@ def write_workbook(target, *, title: str, subtitle: str, sheets: Iterable[Sheet]
             ws.column_dimensions[get_column_letter(index)].width = column.width
         ws.freeze_panes = "A4"
         ws.print_title_rows = "3:3"
+        if watermark:
+            sheet_header_footer(ws, watermark)
         head = WriteOnlyCell(ws, value=safe_text(sheet.heading or title))
         head.font = title_font
         ws.append([head])
@@ -143,6 +151,8 @@ def write_workbook(target, *, title: str, subtitle: str, sheets: Iterable[Sheet]
             ws.append([safe_text(line)])
     if not any_sheet:
         ws = wb.create_sheet(title="Sheet")
+        if watermark:
+            sheet_header_footer(ws, watermark)
         ws.append([safe_text(title)])
         ws.append([safe_text(subtitle)])
         ws.append(["无数据"])

@@ -37,7 +37,7 @@ def visited(demo):
 
 def test_visit_ledger_one_row_per_visit(client, demo, visited):
     client.force_login(demo.township1)
-    ws = open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="visits")).active
+    ws = open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="visits", purpose="data_check")).active
     headers, rows = table(ws)
     assert headers[:9] == ["序号", "乡镇（街道）", "村（社区）", "户主姓名", "身份证号", "居住地址", "走访日期", "走访方式",
                            "走访人员"]

@@ -42,7 +42,7 @@ def roster(demo):
 def test_township_roster_cell_by_cell(client, demo, roster):
     """Township staff get every roster household of their township, full ID numbers, formulas neutralised."""
     client.force_login(demo.township1)
-    response = post_ledger(client, demo.township1.jurisdiction)
+    response = post_ledger(client, demo.township1.jurisdiction, purpose="approval_file")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     wb = open_xlsx(response)

@@ -49,7 +49,8 @@ def many_visits(demo):
 def ledger_rows(user, jurisdiction, kind="visits", chunk=None, monkeypatch=None):
     if chunk is not None:
         monkeypatch.setattr(VisitLedger, "chunk_size", chunk)
-    request = LedgerRequest(user=user, kind=kind, jurisdiction=jurisdiction, start=month_start(today()), end=today())
+    request = LedgerRequest(user=user, kind=kind, jurisdiction=jurisdiction, start=month_start(today()), end=today(),
+                            purpose="data_check")
     return [list(sheet.rows) for sheet in ledger_for(request).sheets()]
 
 
@@ -112,7 +113,8 @@ def test_head_is_a_present_member_and_district_sees_masked_numbers(client, demo)
     survivor = Member.objects.get(household=h, relation=Relation.CHILD)
     make_visit(h, demo.caseworker_a, food="normal")
     client.force_login(demo.township1)
-    headers, rows = table(open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="visits")).active)
+    headers, rows = table(open_xlsx(post_ledger(client, demo.township1.jurisdiction, kind="visits",
+                                                purpose="verify_identity")).active)
     assert rows[0][3] == survivor.name and rows[0][4] == survivor.id_number
     # An unanswered check is a blank cell; an answered one its label.
     assert rows[0][headers.index("饮食")] == "正常" and rows[0][headers.index("住房安全")] is None
