@@ -128,7 +128,11 @@
     return pins().then(function (list) {
       var i = list.indexOf(id);
       if (i >= 0) list.splice(i, 1); else list.push(id);
-      return setMeta("pins", list).then(function () { changed(); return i < 0; });
+      /* Pins are the signed-in user's like the rest: another user signing in clears them. */
+      var who = document.body && document.body.dataset.user;
+      return getMeta("owner").then(function (owner) {
+        return owner || !who ? null : setMeta("owner", who);
+      }).then(function () { return setMeta("pins", list); }).then(function () { changed(); return i < 0; });
     });
   }
 
@@ -416,6 +420,19 @@
     }).catch(function () {});
     document.addEventListener("click", function (event) {
       if (event.target.closest("[data-outbox-send]")) send();
+    });
+    /* 离线走访时带上此户 on a household page: kept on the phone, sent with the next download. */
+    document.querySelectorAll("[data-offline-pin]").forEach(function (button) {
+      function show() {
+        return pins().then(function (list) {
+          var on = list.indexOf(Number(button.dataset.offlinePin)) >= 0;
+          button.textContent = on ? button.dataset.pinOn : button.dataset.pinOff;
+          button.setAttribute("aria-pressed", on ? "true" : "false");
+          button.hidden = false;
+        });
+      }
+      button.addEventListener("click", function () { togglePin(button.dataset.offlinePin).then(show); });
+      ready.then(show).catch(function () {});
     });
     document.addEventListener("relief-offline-changed", showOutbox);
     window.addEventListener("online", function () { send(); });
