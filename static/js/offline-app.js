@@ -290,9 +290,12 @@
   }
   function errorsBox(item) {
     var lines = (item.errors || []).map(function (e) { return (e.label ? e.label + "：" : "") + e.message; });
-    if (!lines.length && item.message) lines = [item.message];
+    var title = item.message || "服务器未接受这条记录";
+    /* A refusal that is one reason (the household moved) says it once. */
+    if (lines.length === 1 && lines[0] === title) return el("div", {"class": "card error-summary", role: "alert", "data-testid": "refusal"}, [
+      el("h2", {text: "服务器未接受这条记录"}), el("p", {text: title})]);
     return el("div", {"class": "card error-summary", role: "alert", "data-testid": "refusal"}, [
-      el("h2", {text: item.message || "服务器未接受这条记录"}), listOf(lines, "")]);
+      el("h2", {text: title}), listOf(lines, "")]);
   }
 
   function renderOutbox(items) {
