@@ -426,6 +426,12 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
 RELIEF_WORKLIST_SECTIONS: list[str] = [
     "plans.views_campaigns.worklist_sections",
 ]
+# 离线走访 (visits/offline.py): what the phone takes along, and for how long it keeps it. The apps above visits
+# add each household's open needs through RELIEF_OFFLINE_NEEDS_PROVIDERS (household ids -> lines per household).
+RELIEF_OFFLINE_MAX_HOUSEHOLDS = int(os.environ.get("RELIEF_OFFLINE_MAX_HOUSEHOLDS", "150"))
+RELIEF_OFFLINE_MAX_BYTES = int(os.environ.get("RELIEF_OFFLINE_MAX_KB", "2048")) * 1024
+RELIEF_OFFLINE_KEEP_DAYS = int(os.environ.get("RELIEF_OFFLINE_KEEP_DAYS", "3"))
+RELIEF_OFFLINE_NEEDS_PROVIDERS: list[str] = ["plans.offline.needs"]
 # Low-income band: per-capita income above the local 低保 standard but below this factor times it (seed 004).
 RELIEF_LOW_INCOME_FACTOR = "1.5"
 # The cipher of ID and phone numbers at rest (households/pii.py); a deployment bound to SM4 names its own class.
