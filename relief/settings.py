@@ -3,6 +3,7 @@
 DATABASE_URL (default: SQLite under var/), REDIS_URL (unset: Celery runs tasks in-process),
 SECRET_KEY (unset: generated once into var/secret_key; required in production), DEBUG, ALLOWED_HOSTS, RELIEF_PRODUCTION.
 """
+import hashlib
 import os
 import secrets
 from datetime import timedelta
@@ -184,6 +185,14 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # The mask of every registered model's `mask_fields` (ID numbers and birth dates): auditlog's own keeps
 # the second half of a value, so an ID number kept its birth date.
 AUDITLOG_MASK_CALLABLE = "relief.audit.mask_personal_value"
+# The audit log as evidence (relief/audit_chain.py, audit_archive.py, audit_triggers.py): entries kept at
+# least 180 days (a lower value fails the system check), older ones archived to signed files in
+# RELIEF_AUDIT_ARCHIVE_DIR (never the system temp folder); the chain and the files are keyed with
+# RELIEF_AUDIT_KEY, which must never change (without it: derived from SECRET_KEY, for development).
+RELIEF_AUDIT_RETENTION_DAYS = int(os.environ.get("RELIEF_AUDIT_RETENTION_DAYS", "180"))
+RELIEF_AUDIT_ARCHIVE_DIR = Path(os.environ.get("RELIEF_AUDIT_ARCHIVE_DIR", VAR_DIR / "audit-archive"))
+RELIEF_AUDIT_KEY = os.environ.get("RELIEF_AUDIT_KEY") or hashlib.sha256(
+    b"relief-audit-chain:" + SECRET_KEY.encode()).hexdigest()
 
 LANGUAGE_CODE = "zh-hans"
 # Chinese only: the source strings are Chinese, so a browser asking for English would get Django's own
@@ -271,6 +280,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "ledgers-purge-expired-exports": {"task": "ledgers.purge_expired_exports", "schedule": crontab(minute=15, hour=3)},
     # Background jobs whose doorbell was lost (broker down) or whose worker died: rung again (relief/jobs.py).
     "relief-reconcile-jobs": {"task": "relief.reconcile_jobs", "schedule": crontab(minute="*/2")},
+    # The audit chain: entries whose seal was lost (a process died at commit) are sealed; every night entries
+    # older than RELIEF_AUDIT_RETENTION_DAYS go to a signed archive file, then leave the table.
+    "relief-audit-seal-pending": {"task": "relief.audit_seal_pending", "schedule": crontab(minute="*/10")},
+    "relief-audit-archive": {"task": "relief.audit_archive", "schedule": crontab(minute=50, hour=3)},
     # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
     # Hotline work orders (issue 15): a first response or feedback past the hotline's deadline opens a
