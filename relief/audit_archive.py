@@ -166,6 +166,8 @@ def archive_old_entries(*, now: dt.datetime | None = None, limit: int = MAX_ENTR
     days = retention_days()
     if days < RETENTION_FLOOR_DAYS:
         raise ArchiveError(f"RELIEF_AUDIT_RETENTION_DAYS={days}：审计记录至少保存 {RETENTION_FLOOR_DAYS} 天。")
+    if _in_system_temp(archive_dir()):
+        raise ArchiveError(f"RELIEF_AUDIT_ARCHIVE_DIR={archive_dir()}：审计归档不能放在系统临时目录。")
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     links = _links_to_archive(cutoff, limit)
     if not links:
