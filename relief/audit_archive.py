@@ -68,9 +68,11 @@ def check_settings(app_configs=None, **kwargs):
             f"{RETENTION_FLOOR_DAYS} 天（《网络安全法》第二十一条：不少于六个月）。",
             hint=f"Set RELIEF_AUDIT_RETENTION_DAYS to {RETENTION_FLOOR_DAYS} or more.", id="relief.E101"))
     if _in_system_temp(archive_dir()):
-        errors.append(checks.Error(
-            f"RELIEF_AUDIT_ARCHIVE_DIR={archive_dir()}: 审计归档不能放在系统临时目录。",
-            hint="Choose a folder the deployment backs up, e.g. var/audit-archive.", id="relief.E102"))
+        # A warning, not an error: a throw-away var/ folder under /tmp (tests, trials) must still start; the
+        # archive itself refuses to write there.
+        errors.append(checks.Warning(
+            f"RELIEF_AUDIT_ARCHIVE_DIR={archive_dir()}: 审计归档不能放在系统临时目录，归档将拒绝运行。",
+            hint="Choose a folder the deployment backs up, e.g. var/audit-archive.", id="relief.W102"))
     if settings.PRODUCTION and not os.environ.get("RELIEF_AUDIT_KEY"):
         errors.append(checks.Warning(
             "RELIEF_AUDIT_KEY is not set: the audit chain and archives are keyed from SECRET_KEY, so changing "
