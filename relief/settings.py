@@ -410,6 +410,8 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.demo_feed.load",
     "households.care_demo.load",
     "alerts.care_demo.load",
+    # The audit log's refused accesses (issue 19), once the households they name exist.
+    "relief.demo.load_audit",
     # Last: the referrals' alert scans, once every demo above has raised its leads and work orders.
     "referrals.demo.scans",
 ]
