@@ -54,7 +54,8 @@ BEGIN
 END $$;
 CREATE OR REPLACE FUNCTION relief_audit_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF coalesce(current_setting('relief.audit_gate', true), '') = 'flush' THEN
+    -- Only Django's test databases (test_…) are flushed between tests; no other may be emptied.
+    IF coalesce(current_setting('relief.audit_gate', true), '') = 'flush' AND current_database() LIKE 'test\\_%' THEN
         RETURN NULL;
     END IF;
     RAISE EXCEPTION '{_MESSAGE} (TRUNCATE on %)', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';

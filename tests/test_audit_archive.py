@@ -91,8 +91,22 @@ def test_old_entries_go_to_a_signed_file_then_leave_the_table(demo, archive_dir,
     lines[1] = lines[1].replace("天前", "天后")
     path.write_text("".join(lines), encoding="utf-8")
     assert "签名不符" in audit_archive.verify_file(path).problem
+    capsys.readouterr()
     with pytest.raises(SystemExit):
         call_command("audit_verify", "--archive", str(path))
+    with pytest.raises(SystemExit):  # the chain's own check looks at every recorded archive too
+        call_command("audit_verify")
+    assert f"归档 {archive.file_name}" in capsys.readouterr().out
+
+
+def test_an_archive_row_without_its_signed_file_fails_the_verify(demo, archive_dir, django_capture_on_commit_callbacks,
+                                                                 capsys):
+    # Removed entries passed off as archived: the row names no file that verifies.
+    AuditArchive.objects.create(cutoff=timezone.now(), first_seq=1, last_seq=0, prev_hash="0" * 64,
+                                last_hash="0" * 64, entries=0, file_name="audit-forged.jsonl", signature="x")
+    with pytest.raises(SystemExit):
+        call_command("audit_verify")
+    assert "文件不在归档目录" in capsys.readouterr().out
 
 
 def test_the_archive_cuts_the_chain_at_its_start_only(demo, archive_dir, django_capture_on_commit_callbacks):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from relief import audit_archive, audit_chain
 from relief.audit_triggers import triggers_missing
+from relief.models import AuditArchive
 
 # Entries are sealed as their transaction commits; one still unsealed after this long lost its seal.
 UNSEALED_GRACE = dt.timedelta(minutes=15)
@@ -46,6 +47,15 @@ class Command(BaseCommand):
         else:
             span = f"第 {report.first_seq}–{report.last_seq} 环" if report.checked else "尚无记录"
             self.stdout.write(f"审计链完整：{report.checked} 环（{span}）。")
+        # Each archive the database records must be in the archive folder, signed and whole: a row written to
+        # pass off removed entries as archived names no file that verifies.
+        for archive in AuditArchive.objects.order_by("first_seq"):
+            path = audit_archive.archive_dir() / archive.file_name
+            result = audit_archive.verify_file(path) if path.exists() else None
+            if result is None or not result.ok or not result.recorded:
+                failed = True
+                problem = "文件不在归档目录" if result is None else (result.problem or "签名与数据库记录不符")
+                self.stdout.write(f"归档 {archive.file_name}（第 {archive.first_seq}–{archive.last_seq} 环）：{problem}")
         if report.unsealed:
             pk, moment = report.oldest_unsealed
             late = timezone.now() - moment > UNSEALED_GRACE
