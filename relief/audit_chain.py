@@ -147,10 +147,21 @@ def _seal_scheduled(conn) -> None:
             log.exception("audit entries %s left unsealed for the sweep", ids[:10])
 
 
+def _ours_waiting(conn) -> bool:
+    return any(getattr(func, "relief_audit_seal", False) for _sids, func, *_rest in getattr(conn, "run_on_commit", []))
+
+
 def schedule(entry_ids) -> None:
     """Seal these entries when the current transaction commits (at once outside a transaction)."""
-    _pending(connection).extend(entry_ids)
-    transaction.on_commit(partial(_seal_scheduled, connection))
+    pending = _pending(connection)
+    if not _ours_waiting(connection):
+        # No seal of ours waits in this transaction: what the list holds was rolled back (with its
+        # transaction or a savepoint, whose callbacks Django dropped), so it has nothing to seal.
+        pending.clear()
+    pending.extend(entry_ids)
+    callback = partial(_seal_scheduled, connection)
+    callback.relief_audit_seal = True
+    transaction.on_commit(callback)
 
 
 def entry_saved(sender, instance, created, raw=False, **kwargs) -> None:
