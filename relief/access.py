@@ -195,10 +195,21 @@ def can_anywhere(user: User, action: str) -> bool:
     return held is None or bool(held)
 
 
+class OutsideJurisdiction(Http404):
+    """The 404 of `check`: the record exists, outside the user's jurisdiction (the audit log says which)."""
+
+    def __init__(self, message, *, action: str, jurisdiction_id: int | None):
+        super().__init__(message)
+        self.action = action
+        self.jurisdiction_id = jurisdiction_id
+
+
 def check(user: User, action: str, jurisdiction: Jurisdiction | int | None) -> None:
     """Raise Http404 when the user may not act there: out-of-jurisdiction objects do not exist for them."""
     if not can(user, action, jurisdiction):
-        raise Http404(_("未找到该记录，或它不在您的辖区内。"))
+        pk = jurisdiction.pk if isinstance(jurisdiction, Jurisdiction) else jurisdiction
+        raise OutsideJurisdiction(_("未找到该记录，或它不在您的辖区内。"), action=action,
+                                  jurisdiction_id=int(pk) if pk is not None else None)
 
 
 def scope(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str = "village") -> QuerySet:
@@ -237,6 +248,34 @@ def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
     return not _rule_refusal(user, rule["action"], frozenset(rule["roles"]))
 
 
+def _record_refusal(request, kwargs: dict, *, exc: Exception | None = None, role_refused: bool = False) -> None:
+    """The audit log's entry of a refused access (安全审计: refusals are evidence too).
+
+    Recorded: the rule's 403 (the role, or no grant for the action anywhere), a 403 the view raised, the 404
+    of `check` (a real record outside the jurisdiction, named by its jurisdiction), and any other 404 of a
+    page that names a record in its URL (absent, or outside a scoped query: the view cannot tell which
+    without a query of its own). Not recorded: a 404 of a page without URL arguments (a bad filter)."""
+    from .audit import RefusalReason, audit_refusal
+
+    if exc is not None and getattr(exc, "_relief_audited", False):
+        return  # a view decorated twice, or one calling another: one entry per refusal
+    detail = {"url_kwargs": {k: str(v) for k, v in kwargs.items()}} if kwargs else {}
+    if exc is None:
+        reason = RefusalReason.ROLE if role_refused else RefusalReason.NO_PERMISSION
+    elif isinstance(exc, OutsideJurisdiction):
+        reason = RefusalReason.OUTSIDE_JURISDICTION
+        detail.update(jurisdiction=exc.jurisdiction_id, action=exc.action)
+    elif isinstance(exc, PermissionDenied):
+        reason = RefusalReason.NO_PERMISSION
+    elif kwargs:
+        reason = RefusalReason.NOT_FOUND
+    else:
+        return
+    audit_refusal(request=request, reason=reason, detail=detail)
+    if exc is not None:
+        exc._relief_audited = True
+
+
 def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None):
     """Logged-in staff who may perform `action` somewhere (and, if given, hold one of `roles`).
 
@@ -255,8 +294,13 @@ def access_rule(action: str | None = None, *, roles: Iterable[str] | None = None
                 return redirect_to_login(request.get_full_path())
             refusal = _rule_refusal(user, action, allowed_roles)
             if refusal:
+                _record_refusal(request, kwargs, role_refused=bool(allowed_roles) and user.role not in allowed_roles)
                 raise PermissionDenied(refusal)
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except (Http404, PermissionDenied) as exc:
+                _record_refusal(request, kwargs, exc=exc)
+                raise
 
         wrapped.access_rule = {"action": action, "roles": sorted(allowed_roles)}
         return wrapped

@@ -146,6 +146,11 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
                                                  "role", "jurisdiction", "department")}),
     )
 
+    def has_delete_permission(self, request, obj=None):
+        # Audit entries name their actor: deleting an account would rewrite them, which the database
+        # refuses (relief/audit_triggers.py). An account that leaves is deactivated (有效 off) instead.
+        return False
+
     def save_model(self, request, obj, form, change):
         # The same service as the app: the level rule, the admin door by role, and the grants at once.
         staff_save(actor=request.user, user=obj, is_staff=True if obj.is_superuser else None)
@@ -223,3 +228,46 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
                                 and self.has_change_permission(request, user)),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+# ---------------------------------------------------------------- the audit tables: read only, for everyone
+# django-auditlog's admin already refuses adding and changing entries; it allows deleting them as part of a
+# cascade, which the database refuses anyway. Here nobody deletes, and the chain's tables are shown too.
+from auditlog.admin import LogEntryAdmin as _LogEntryAdmin  # noqa: E402
+from auditlog.models import LogEntry  # noqa: E402
+
+from .models import AuditArchive, AuditSeal  # noqa: E402
+
+
+class ReadOnlyAuditAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class StrictLogEntryAdmin(_LogEntryAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+if admin.site.is_registered(LogEntry):
+    admin.site.unregister(LogEntry)
+admin.site.register(LogEntry, StrictLogEntryAdmin)
+
+
+@admin.register(AuditSeal)
+class AuditSealAdmin(ReadOnlyAuditAdmin):
+    list_display = ["seq", "entry_id", "hash"]
+    readonly_fields = ["seq", "entry", "prev_hash", "hash"]
+
+
+@admin.register(AuditArchive)
+class AuditArchiveAdmin(ReadOnlyAuditAdmin):
+    list_display = ["file_name", "first_seq", "last_seq", "entries", "cutoff", "created_at"]
+    readonly_fields = ["file_name", "first_seq", "last_seq", "entries", "cutoff", "created_at", "prev_hash",
+                       "last_hash", "signature"]

@@ -8,6 +8,19 @@ class ReliefConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects login/logout audit receivers)
+        from django.core import checks
+        from django.db.backends.signals import connection_created
+
+        from .audit_archive import check_settings, check_triggers
+        from .audit_chain import install_guards
+        from .audit_triggers import register_sqlite_gate
+
+        # The audit log as evidence: the ORM refuses changes, entries join the chain as they commit, SQLite
+        # connections get the gate function their triggers call, and the settings are checked at start.
+        install_guards()
+        connection_created.connect(register_sqlite_gate, dispatch_uid="relief-audit-gate")
+        checks.register(check_settings)
+        checks.register(check_triggers, checks.Tags.database)
         from .tempfiles import install_openpyxl_spool
 
         install_openpyxl_spool()

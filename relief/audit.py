@@ -28,6 +28,27 @@ class AuditEvent(models.TextChoices):
     BULK_WRITE = "bulk_write", _("批量写入")
     STAFF_UNLOCK = "staff_unlock", _("解除登录锁定")
     ID_NUMBER_TAKEN = "id_number_taken", _("登记已有身份证号")
+    ACCESS_REFUSED = "access_refused", _("拒绝访问")
+
+
+class AuditResult(models.TextChoices):
+    """Every entry's outcome: model writes and most events succeeded; refusals say so in `result`."""
+
+    SUCCESS = "success", _("成功")
+    REFUSED = "refused", _("拒绝")
+
+
+# Events that are refusals by nature, whatever their detail says.
+REFUSED_EVENTS = {AuditEvent.LOGIN_FAILED, AuditEvent.ID_NUMBER_TAKEN, AuditEvent.ACCESS_REFUSED}
+
+
+class RefusalReason(models.TextChoices):
+    """Why an access was refused (relief.access records each)."""
+
+    ROLE = "role", _("角色无权使用此功能（403）")
+    NO_PERMISSION = "no_permission", _("没有此项操作的权限（403）")
+    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("记录不在本人辖区内（404）")
+    NOT_FOUND = "not_found", _("记录不存在或不在本人辖区内（404）")
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -47,6 +68,24 @@ def mask_personal_value(value: str) -> str:
     return "*" * (len(value) - 4) + value[-4:]
 
 
+def _entry(*, event, actor=None, obj=None, model=None, request=None, description="", detail=None,
+           result=None) -> LogEntry:
+    target_model = obj.__class__ if obj is not None else (model or LogEntry)
+    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    if result is None:
+        result = AuditResult.REFUSED if event in REFUSED_EVENTS else AuditResult.SUCCESS
+    return LogEntry(
+        content_type=ContentType.objects.get_for_model(target_model),
+        object_pk=str(obj.pk) if obj is not None else "",
+        object_id=obj.pk if obj is not None and isinstance(obj.pk, int) else None,
+        object_repr=description or (str(obj) if obj is not None else str(target_model._meta.verbose_name)),
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        remote_addr=client_address(request),
+        additional_data={"event": str(event), **(detail or {}), "result": str(result)},
+    )
+
+
 def audit_record(
     *,
     event: str,
@@ -56,24 +95,58 @@ def audit_record(
     request=None,
     description: str = "",
     detail: dict | None = None,
+    result: str | None = None,
 ) -> LogEntry:
     """Write one audit entry for an event that is not a plain model write.
 
     `obj` is the record concerned (a household whose ID number was shown, the user who logged in);
-    without one, `model` names the kind of records concerned (an export of households).
+    without one, `model` names the kind of records concerned (an export of households). `result` is
+    AuditResult.SUCCESS unless the event is a refusal (REFUSED_EVENTS). The entry joins the hash chain when
+    its transaction commits (relief/audit_chain.py).
     """
-    target_model = obj.__class__ if obj is not None else (model or LogEntry)
-    actor = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
-    return LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(target_model),
-        object_pk=str(obj.pk) if obj is not None else "",
-        object_id=obj.pk if obj is not None and isinstance(obj.pk, int) else None,
-        object_repr=description or (str(obj) if obj is not None else str(target_model._meta.verbose_name)),
-        action=LogEntry.Action.ACCESS,
-        actor=actor,
-        remote_addr=client_address(request),
-        additional_data={"event": event, **(detail or {})},
-    )
+    entry = _entry(event=event, actor=actor, obj=obj, model=model, request=request, description=description,
+                   detail=detail, result=result)
+    entry.save()
+    return entry
+
+
+def audit_record_many(records: list[dict]) -> list[LogEntry]:
+    """Many entries at once (each dict holds audit_record's arguments): one INSERT, and the chain seals them
+    in one pass when the transaction commits — for bulk paths that write an entry per row."""
+    from .audit_chain import schedule
+
+    entries = LogEntry.objects.bulk_create([_entry(**record) for record in records])
+    schedule([entry.pk for entry in entries])
+    return entries
+
+
+def audit_refusal(*, request, reason: str, path: str = "", obj=None, detail: dict | None = None) -> LogEntry | None:
+    """Record an access refused to a signed-in user (relief.access: the role's 403, the jurisdiction's 404).
+
+    Never raises: the refusal itself must still reach the user if the log cannot be written."""
+    from django.db import transaction
+
+    user = getattr(request, "user", None)
+    path = path or getattr(request, "path", "")
+    try:
+        with transaction.atomic():  # a savepoint: a failed insert leaves the caller's transaction usable
+            return audit_record(event=AuditEvent.ACCESS_REFUSED, actor=user, obj=obj, request=request,
+                                description=path, result=AuditResult.REFUSED,
+                                detail={"reason": str(reason), "path": path,
+                                        "method": getattr(request, "method", ""), **(detail or {})})
+    except Exception:  # a broken transaction or database: the refusal stands, the logger says why
+        import logging
+
+        logging.getLogger(__name__).exception("access refusal not recorded")
+        return None
+
+
+def entry_result(entry: LogEntry) -> str:
+    """AuditResult of an entry: what it says, else refused for refusal events, else success."""
+    data = entry.additional_data if isinstance(entry.additional_data, dict) else {}
+    if data.get("result") in AuditResult.values:
+        return data["result"]
+    return AuditResult.REFUSED if data.get("event") in REFUSED_EVENTS else AuditResult.SUCCESS
 
 
 def event_label(entry: LogEntry) -> str:
@@ -102,6 +175,7 @@ DETAIL_LABELS = {
     "leads_created": _("新建线索"), "leads_existing": _("已有线索"), "leads_opened": _("新建线索"),
     "errors": _("错误行数"), "new": _("新增"), "updated": _("更新"), "unchanged": _("未变"),
     "what": _("内容"), "file_name": _("文件名"), "cleared": _("清除的失败登录记录"),
+    "reason": _("拒绝原因"), "path": _("访问地址"),
 }
 
 
@@ -117,6 +191,7 @@ IMPORT_STEP_SENTENCES = {
 # register_detail_value_labels (from their AppConfig.ready), so relief imports none of them.
 DETAIL_VALUE_LABELS = {
     "what": {"uploaded": _("上传"), "rejected": _("拒收"), "imported": _("已导入"), "cancelled": _("已取消")},
+    "reason": dict(RefusalReason.choices),
 }
 # Keys whose value lists several codes, with the separator between them (e.g. "roster/visits").
 DETAIL_VALUE_SEPARATORS: dict[str, str] = {}
@@ -284,6 +359,7 @@ ACCESS_SENTENCES = {
     AuditEvent.BULK_WRITE: _("%(actor)s 批量写入%(model)s：%(record)s"),
     AuditEvent.STAFF_UNLOCK: _("%(actor)s 解除了账号“%(record)s”的登录锁定"),
     AuditEvent.ID_NUMBER_TAKEN: _("%(actor)s 登记的身份证号“%(record)s”已在系统中登记，被拒绝"),
+    AuditEvent.ACCESS_REFUSED: _("%(actor)s 访问“%(record)s”被拒绝"),
 }
 ACTION_SENTENCES = {
     LogEntry.Action.CREATE: _("%(actor)s 新增了%(model)s“%(record)s”"),
@@ -327,3 +403,5 @@ def describe_entries(entries) -> None:
             entry.sentence = str(ACTION_SENTENCES.get(entry.action, ACTION_SENTENCES[LogEntry.Action.UPDATE])) % words
             entry.change_rows = _model_changes(entry, model, resolver) if model is not None else []
         entry.event_label = event_label(entry)
+        entry.result = entry_result(entry)
+        entry.result_label = AuditResult(entry.result).label

@@ -55,3 +55,19 @@ def reconcile_at_start(sender=None, **kwargs):
         from django.db import connections
 
         connections.close_all()
+
+
+@app.task(name="relief.audit_seal_pending", soft_time_limit=5 * 60, time_limit=6 * 60)
+def audit_seal_pending() -> int:
+    """Seal audit entries whose seal was lost between their commit and the seal (relief.audit_chain)."""
+    from relief.audit_chain import seal_pending
+
+    return seal_pending()
+
+
+@app.task(name="relief.audit_archive", soft_time_limit=50 * 60, time_limit=55 * 60)
+def audit_archive() -> int:
+    """Archive audit entries older than the retention period to signed files (relief.audit_archive)."""
+    from relief.audit_archive import archive_all
+
+    return sum(result.entries for result in archive_all())

@@ -56,3 +56,35 @@ def loader_accounts(users: list[User]) -> list[User]:
     """Demo accounts the apps' loaders add (a township department's own account, referrals.demo_departments)."""
     return list(User.objects.filter(role=Role.DEPARTMENT).exclude(pk__in=[u.pk for u in users])
                 .select_related("jurisdiction").order_by("username"))
+
+
+def load_audit(stdout=None) -> None:
+    """The audit log's refusals (issue 19): 张丽 (caseworker1, 华一居委会) tried the import page, which her role
+    may not use (403), and the page of a household of 杨静's community in another street (404) — recorded as
+    `@access_rule` records them. Once only."""
+    from django.apps import apps
+    from django.test import RequestFactory
+    from django.urls import reverse
+
+    from auditlog.models import LogEntry
+
+    from .audit import AuditEvent, RefusalReason, audit_refusal
+
+    if LogEntry.objects.filter(additional_data__event=AuditEvent.ACCESS_REFUSED).exists():
+        return
+    caseworker = User.objects.filter(username="caseworker1").first()
+    if caseworker is None:
+        return
+    factory = RequestFactory()
+    request = factory.get(reverse("imports:index"), REMOTE_ADDR="10.20.30.41")
+    request.user = caseworker
+    audit_refusal(request=request, reason=RefusalReason.ROLE)
+    # households is above relief: looked up by name, never imported.
+    household = (apps.get_model("households", "Household").objects
+                 .filter(village__code="310105002002").order_by("pk").first())
+    if household is not None:
+        request = factory.get(reverse("households:detail", args=[household.pk]), REMOTE_ADDR="10.20.30.41")
+        request.user = caseworker
+        audit_refusal(request=request, reason=RefusalReason.NOT_FOUND, detail={"url_kwargs": {"pk": str(household.pk)}})
+    if stdout:
+        stdout.write("审计日志：演示的拒绝访问记录 2 条（caseworker1）。\n")

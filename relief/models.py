@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -189,3 +189,63 @@ class User(AbstractUser):
     @property
     def department_label(self) -> str:
         return dict(_DEPARTMENT_CHOICES).get(self.department, self.department)
+
+
+# ---------------------------------------------------------------- the audit log's chain (relief/audit_chain.py)
+# django-auditlog's LogEntry is the audit table; these two tables make it evidence. Neither is ever updated,
+# and rows leave only through the archive (database triggers, relief/audit_triggers.py).
+
+class AuditEntryImmutable(IntegrityError):
+    """An audit entry, seal or archive record was to be changed or deleted through the ORM."""
+
+
+class AuditQuerySet(models.QuerySet):
+    """The audit tables' queries: reading and inserting only (the database refuses the rest as well)."""
+
+    def update(self, **kwargs):
+        raise AuditEntryImmutable(_("审计记录不可修改。"))
+
+    def delete(self):
+        raise AuditEntryImmutable(_("审计记录不可删除，超过保存期限的记录只能归档。"))
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AuditEntryImmutable(_("审计记录不可修改。"))
+
+class AuditSeal(models.Model):
+    """审计链环: one audit entry's place in the chain and the keyed hash of it and of the link before it."""
+
+    seq = models.BigIntegerField(_("链序号"), primary_key=True)
+    # No database constraint: the archive deletes an entry before its seal (the entry's trigger looks the
+    # seal up to see that it was archived), and a missing entry must show in audit_verify, not be impossible.
+    entry = models.OneToOneField("auditlog.LogEntry", verbose_name=_("审计记录"), on_delete=models.DO_NOTHING,
+                                 db_constraint=False, related_name="audit_seal")
+    prev_hash = models.CharField(_("上一环印记"), max_length=64)
+    hash = models.CharField(_("本环印记"), max_length=64)
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计链环")
+        verbose_name_plural = _("审计链环")
+
+
+class AuditArchive(models.Model):
+    """审计归档: entries older than the retention period written to a signed file, then removed."""
+
+    created_at = models.DateTimeField(_("归档时间"), auto_now_add=True)
+    cutoff = models.DateTimeField(_("归档截止"), help_text=_("早于此时间的记录"))
+    first_seq = models.BigIntegerField(_("起始链序号"))
+    last_seq = models.BigIntegerField(_("结束链序号"))
+    prev_hash = models.CharField(_("起始前一环印记"), max_length=64)
+    last_hash = models.CharField(_("最后一环印记"), max_length=64)
+    entries = models.PositiveIntegerField(_("记录数"))
+    file_name = models.CharField(_("归档文件"), max_length=255)
+    signature = models.CharField(_("文件签名"), max_length=64, help_text=_("HMAC-SHA256"))
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审计归档")
+        verbose_name_plural = _("审计归档")
+        ordering = ["last_seq"]
+
+    def __str__(self):
+        return self.file_name

@@ -3,6 +3,7 @@
 DATABASE_URL (default: SQLite under var/), REDIS_URL (unset: Celery runs tasks in-process),
 SECRET_KEY (unset: generated once into var/secret_key; required in production), DEBUG, ALLOWED_HOSTS, RELIEF_PRODUCTION.
 """
+import hashlib
 import os
 import secrets
 from datetime import timedelta
@@ -184,6 +185,14 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 # The mask of every registered model's `mask_fields` (ID numbers and birth dates): auditlog's own keeps
 # the second half of a value, so an ID number kept its birth date.
 AUDITLOG_MASK_CALLABLE = "relief.audit.mask_personal_value"
+# The audit log as evidence (relief/audit_chain.py, audit_archive.py, audit_triggers.py): entries kept at
+# least 180 days (a lower value fails the system check), older ones archived to signed files in
+# RELIEF_AUDIT_ARCHIVE_DIR (never the system temp folder); the chain and the files are keyed with
+# RELIEF_AUDIT_KEY, which must never change (without it: derived from SECRET_KEY, for development).
+RELIEF_AUDIT_RETENTION_DAYS = int(os.environ.get("RELIEF_AUDIT_RETENTION_DAYS", "180"))
+RELIEF_AUDIT_ARCHIVE_DIR = Path(os.environ.get("RELIEF_AUDIT_ARCHIVE_DIR", VAR_DIR / "audit-archive"))
+RELIEF_AUDIT_KEY = os.environ.get("RELIEF_AUDIT_KEY") or hashlib.sha256(
+    b"relief-audit-chain:" + SECRET_KEY.encode()).hexdigest()
 
 # Chinese is the default: the source strings are Chinese, and a browser that states no preference (or
 # prefers a language we do not offer) gets Chinese. A browser preferring English gets English (LocaleMiddleware
@@ -281,6 +290,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "ledgers-purge-expired-exports": {"task": "ledgers.purge_expired_exports", "schedule": crontab(minute=15, hour=3)},
     # Background jobs whose doorbell was lost (broker down) or whose worker died: rung again (relief/jobs.py).
     "relief-reconcile-jobs": {"task": "relief.reconcile_jobs", "schedule": crontab(minute="*/2")},
+    # The audit chain: entries whose seal was lost (a process died at commit) are sealed; every night entries
+    # older than RELIEF_AUDIT_RETENTION_DAYS go to a signed archive file, then leave the table.
+    "relief-audit-seal-pending": {"task": "relief.audit_seal_pending", "schedule": crontab(minute="*/10")},
+    "relief-audit-archive": {"task": "relief.audit_archive", "schedule": crontab(minute=50, hour=3)},
     # Referrals past their deadline and help-first paperwork late (issue 6): alerts every morning.
     "referrals-deadline-alerts": {"task": "referrals.deadline_alerts", "schedule": crontab(minute=20, hour=6)},
     # Hotline work orders (issue 15): a first response or feedback past the hotline's deadline opens a
@@ -409,6 +422,8 @@ RELIEF_DEMO_LOADERS: list[str] = [
     "referrals.demo_feed.load",
     "households.care_demo.load",
     "alerts.care_demo.load",
+    # The audit log's refused accesses (issue 19), once the households they name exist.
+    "relief.demo.load_audit",
     # Last: the referrals' alert scans, once every demo above has raised its leads and work orders.
     "referrals.demo.scans",
 ]

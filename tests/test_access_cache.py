@@ -95,5 +95,13 @@ def test_the_household_page_reads_under_20_queries_once_figures_are_kept(client,
     assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as page:
         assert client.get(url).status_code == 200
-    counted = [q["sql"] for q in page.captured_queries if "relief_cache" not in q["sql"]]
+    # The audit entry of the full-data view joins the hash chain as it commits (issue 19, relief/audit_chain.py):
+    # its seal is the audit log's cost, held apart here (at most six: BEGIN, the lock on PostgreSQL, the chain
+    # head, the entry, the seal, COMMIT), not the page's reads.
+    def sealing(sql):
+        return "relief_auditseal" in sql or "pg_advisory_xact_lock" in sql or sql in ("BEGIN", "COMMIT")
+
+    sealed = [q["sql"] for q in page.captured_queries if sealing(q["sql"])]
+    counted = [q["sql"] for q in page.captured_queries if "relief_cache" not in q["sql"] and not sealing(q["sql"])]
     assert len(counted) < 20, "\n".join(counted)
+    assert 0 < len(sealed) <= 6, "\n".join(sealed)
