@@ -157,6 +157,7 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
     from alerts.models import AlertKind
     from alerts.selectors import household_caseworker_expression
     from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
+    from relief.sql_text import sql_format
 
     from .models import Department
     from .models_departments import DepartmentItem
@@ -166,9 +167,9 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
                  Cast("deadline", CharField()), output_field=CharField())
     department = Case(*[When(department=value, then=Value(str(label))) for value, label in Department.choices],
                       default=F("department"), output_field=CharField())
-    reason = Concat(Value(_("转办")), Cast("assessment__referral_id", CharField()), Value(_("：")), department,
-                    Value(_("承办的“")), F("measure"), Value(_("”办理期限")), Cast("deadline", CharField()),
-                    Value(_("已过，尚未作出办理结果。")), output_field=CharField())
+    reason = sql_format(_("转办%(referral)s：%(department)s承办的“%(measure)s”办理期限%(deadline)s已过，尚未作出办理结果。"),
+                        referral=F("assessment__referral_id"), department=department, measure=F("measure"),
+                        deadline=F("deadline"))
     overdue = DepartmentItem.objects.overdue(today).filter(assessment__referral__status__in=OPEN_STATUSES)
     with transaction.atomic():
         rows = (overdue
