@@ -28,6 +28,13 @@ class AuditEvent(models.TextChoices):
     BULK_WRITE = "bulk_write", _("批量写入")
     STAFF_UNLOCK = "staff_unlock", _("解除登录锁定")
     ID_NUMBER_TAKEN = "id_number_taken", _("登记已有身份证号")
+    # 身份鉴别 (relief/signin.py, relief/otp_views.py, relief/admin.py)
+    OTP_ENROLLED = "otp_enrolled", _("启用双因素认证")
+    OTP_FAILED = "otp_failed", _("动态验证码错误")
+    OTP_RECOVERY_USED = "otp_recovery_used", _("使用恢复码登录")
+    OTP_RESET = "otp_reset", _("重置双因素认证")
+    PASSWORD_RESET = "password_reset", _("重置密码")
+    SESSION_TIMEOUT = "session_timeout", _("会话超时退出")
 
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -284,6 +291,12 @@ ACCESS_SENTENCES = {
     AuditEvent.BULK_WRITE: _("%(actor)s 批量写入%(model)s：%(record)s"),
     AuditEvent.STAFF_UNLOCK: _("%(actor)s 解除了账号“%(record)s”的登录锁定"),
     AuditEvent.ID_NUMBER_TAKEN: _("%(actor)s 登记的身份证号“%(record)s”已在系统中登记，被拒绝"),
+    AuditEvent.OTP_ENROLLED: _("%(actor)s 启用了双因素认证"),
+    AuditEvent.OTP_FAILED: _("%(actor)s 输入的动态验证码错误"),
+    AuditEvent.OTP_RECOVERY_USED: _("%(actor)s 使用恢复码完成了双因素认证"),
+    AuditEvent.OTP_RESET: _("%(actor)s 重置了账号“%(record)s”的双因素认证"),
+    AuditEvent.PASSWORD_RESET: _("%(actor)s 重置了账号“%(record)s”的密码"),
+    AuditEvent.SESSION_TIMEOUT: _("%(actor)s 的会话超时，已自动退出"),
 }
 ACTION_SENTENCES = {
     LogEntry.Action.CREATE: _("%(actor)s 新增了%(model)s“%(record)s”"),

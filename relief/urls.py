@@ -3,7 +3,7 @@ import os
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import otp_views, views
 
 # The HTTP benchmark (relief/bench_http.py) sets this for the gunicorn it starts, and only there: the bare
 # view it measures the pages against is never part of a deployed site.
@@ -21,7 +21,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
-    path("accounts/password/", views.password_change_view, name="password_change"),
+    path("accounts/password/", otp_views.password_change_view, name="password_change"),
+    path("accounts/otp/", otp_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/enrol/", otp_views.otp_enrol, name="otp_enrol"),
+    path("accounts/session/", otp_views.session_status, name="session_status"),
+    path("accounts/session/keepalive/", otp_views.session_keepalive, name="session_keepalive"),
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
     path("households/", include("households.urls")),
