@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from . import otp, signin
-from .access import access_rule
+from .access import access_rule, public
+from .forms import LoginForm
 from .passwords import password_expired
 
 
@@ -77,6 +78,21 @@ def otp_enrol(request):
         "required": otp.otp_required(user)})
 
 
+class LoginView(auth_views.LoginView):
+    """The login page; a sign-in with steps left goes to the first, and the page it was asked for (next) is
+    kept for after the last (relief/signin.py next_url)."""
+
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_success_url(self):
+        url = super().get_success_url()
+        if signin.pending_steps(self.request):
+            self.request.session[signin.NEXT_KEY] = url
+            return signin.next_url(self.request)
+        return url
+
+
 class OwnPasswordChangeForm(PasswordChangeForm):
     def save(self, commit=True):
         self.user.must_change_password = False
@@ -99,14 +115,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return context
 
     def form_valid(self, form):
+        was_step = "password" in signin.pending_steps(self.request)
         response = super().form_valid(form)
+        if not was_step:
+            return response
         signin.finish_step(self.request, "password")
-        if signin.pending_steps(self.request):
-            return redirect(signin.next_url(self.request))
-        return response
+        messages.success(self.request, _gettext("新密码已生效。"))
+        return redirect(signin.next_url(self.request))
 
 
 password_change_view = never_cache(access_rule()(PasswordChangeView.as_view()))
+login_view = public(LoginView.as_view(authentication_form=LoginForm))
 
 
 @never_cache

@@ -29,13 +29,15 @@ from django.utils.translation import gettext as _
 STEPS_KEY = "relief_signin_steps"
 STARTED_KEY = "relief_session_started"
 SEEN_KEY = "relief_session_seen"
+NEXT_KEY = "relief_signin_next"  # the page asked for at sign-in, opened once the steps are done
 # A request refreshes the idle clock at most this often, so an ordinary page writes no session.
 SEEN_GRANULARITY = 60
 
 STEP_URLS = {"otp": "otp_verify", "password": "password_change"}
-# Pages a session with steps left may open: the steps themselves, leaving, the session clock.
-STEP_PAGES = {"otp_verify", "otp_enrol", "password_change", "password_change_done", "logout", "session_status",
-              "session_keepalive", "login"}
+# Pages a session with steps left may open: those of its next step only (no new password before the second
+# factor: the password alone must not lock the owner out), leaving, the session clock.
+STEP_PAGES = {"otp": {"otp_verify", "otp_enrol"}, "password": {"password_change"}}
+ALWAYS_PAGES = {"logout", "session_status", "session_keepalive", "login"}
 # Requests that are not the user's activity (the page's own clock asking how long is left).
 PASSIVE_PAGES = {"session_status"}
 
@@ -90,7 +92,9 @@ def finish_step(request, step: str) -> None:
 def next_url(request) -> str:
     """Where the user goes once a step is done: the next step, else the home page."""
     steps = pending_steps(request)
-    return reverse(STEP_URLS[steps[0]]) if steps else reverse(settings.LOGIN_REDIRECT_URL)
+    if steps:
+        return reverse(STEP_URLS[steps[0]])
+    return request.session.pop(NEXT_KEY, None) or reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def idle_seconds() -> int:
@@ -146,7 +150,7 @@ class SignInMiddleware:
         if url_name not in PASSIVE_PAGES and (seen is None or now - seen >= SEEN_GRANULARITY):
             touch(request, now)
         steps = pending_steps(request)
-        if steps and url_name not in STEP_PAGES:
+        if steps and url_name not in ALWAYS_PAGES and url_name not in STEP_PAGES[steps[0]]:
             return _redirect(request, reverse(STEP_URLS[steps[0]]))
         return self.get_response(request)
 

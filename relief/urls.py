@@ -19,7 +19,7 @@ admin.site.site_title = "社会救助主动发现"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/login/", otp_views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/password/", otp_views.password_change_view, name="password_change"),
     path("accounts/otp/", otp_views.otp_verify, name="otp_verify"),

@@ -6,13 +6,11 @@ from django.utils.translation import gettext_lazy as _
 
 from .access import Action, access_rule, jurisdictions_for, public
 from .audit import describe_entries
-from .forms import AuditFilterForm, LoginForm
+from .forms import AuditFilterForm
 from .home import home_cards
 from .models import JurisdictionLevel, Role
 from .selectors import audit_entries_filtered
 
-login_view = public(auth_views.LoginView.as_view(
-    template_name="registration/login.html", authentication_form=LoginForm, redirect_authenticated_user=True))
 logout_view = access_rule()(auth_views.LogoutView.as_view())
 password_change_done_view = access_rule()(auth_views.PasswordChangeDoneView.as_view(
     template_name="registration/password_change_done.html"))
