@@ -360,7 +360,7 @@ def browser_login(page, live_server):
         if page.url.startswith(f"{live_server.url}/accounts/otp/") and "/enrol/" not in page.url:
             # The demo accounts' second factor (relief/demo.py): the code their authenticator app would show.
             page.fill("#id_code", next_demo_code(username))
-            page.click("button[type=submit]")
+            page.click("main button[type=submit]")  # not the top bar's 退出
             page.wait_for_load_state()
         return page
 
