@@ -33,6 +33,8 @@ class Action:
     IMPORT_DATA = "import_data"
     SUPERVISE = "supervise"
     HANDLE_DEPARTMENT_ITEMS = "handle_department_items"
+    MANAGE_ACCOUNTS = "manage_accounts"
+    READ_AUDIT = "read_audit"
 
 
 _ACTIONS = [value for name, value in vars(Action).items() if name.isupper()]
@@ -54,6 +56,11 @@ ROLE_ACTIONS: dict[str, tuple[str, ...]] = {
     ),
     # A township office's own account: its items of multi-department cases in its township, nothing else.
     Role.DEPARTMENT: (Action.HANDLE_DEPARTMENT_ITEMS,),
+    # 三员分立: the security administrator keeps the district's accounts, roles, second factors and resets and
+    # reads no household; the audit administrator reads and exports the audit log and nothing else. The system
+    # administrator (Role.ADMIN above) keeps jurisdictions, settings and imports and holds neither of these.
+    Role.SECURITY: (Action.MANAGE_ACCOUNTS,),
+    Role.AUDITOR: (Action.READ_AUDIT,),
 }
 
 # The level of jurisdiction each role serves.
@@ -63,6 +70,8 @@ ROLE_LEVEL: dict[str, str] = {
     Role.DISTRICT: JurisdictionLevel.DISTRICT,
     Role.ADMIN: JurisdictionLevel.DISTRICT,
     Role.DEPARTMENT: JurisdictionLevel.TOWNSHIP,
+    Role.SECURITY: JurisdictionLevel.DISTRICT,
+    Role.AUDITOR: JurisdictionLevel.DISTRICT,
 }
 
 
@@ -457,6 +466,19 @@ def decides_department_item(user, *, village_id: int, township_id: int, departme
         return user.department == department and can(user, Action.HANDLE_DEPARTMENT_ITEMS, village_id)
     return (user.role == Role.TOWNSHIP and can(user, Action.DECIDE_REFERRALS, village_id)
             and not department_has_accounts(township_id, department))
+
+
+def manages_accounts_of(user, account) -> bool:
+    """May change this account (its role, password, second factor, lock): the security administrator of the
+    account's district, and never on their own account: nobody raises their own rights or clears their own
+    factor (三员分立). Superusers, who run the installation, stand outside the roles."""
+    if user is None or not getattr(user, "is_authenticated", False) or account is None:
+        return False
+    if user.is_superuser:
+        return True
+    if user.role != Role.SECURITY or account.pk == user.pk or account.is_superuser:
+        return False
+    return can(user, Action.MANAGE_ACCOUNTS, account.jurisdiction_id)
 
 
 def public(view):

@@ -16,8 +16,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import SelectableFieldsExportForm
 
-from .access import Action, jurisdictions_for
+from .access import Action, jurisdictions_for, manages_accounts_of
+from .audit import AuditEvent, audit_record
 from .models import Jurisdiction, Role, User, department_choices
+from .otp import otp_reset
 from .services import StaffError, staff_check_assignment, staff_lockout_failures, staff_save, staff_unlock
 
 # Permissions here are granted by role on jurisdictions (relief/access.py); Django's groups mean nothing.
@@ -25,19 +27,28 @@ admin.site.unregister(Group)
 
 
 class ScopedAdminMixin:
-    """Admins of a district manage only what lies in their district; superusers manage all."""
+    """Admins of a district manage only what lies in their district; superusers manage all. The district is
+    where they hold `scope_action`: the system administrator's VIEW, the security administrator's
+    MANAGE_ACCOUNTS (三员分立: each reaches the district only through the grant of their own work)."""
 
     jurisdiction_field = "pk"
+    scope_actions = (Action.VIEW,)
+
+    def scoped_jurisdictions(self, request):
+        ids = set()
+        for action in self.scope_actions:
+            ids |= set(jurisdictions_for(request.user, action).values_list("pk", flat=True))
+        return Jurisdiction.objects.filter(pk__in=ids)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         if request.user.is_superuser:
             return qs
-        return qs.filter(**{f"{self.jurisdiction_field}__in": jurisdictions_for(request.user, Action.VIEW)})
+        return qs.filter(**{f"{self.jurisdiction_field}__in": self.scoped_jurisdictions(request)})
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Jurisdiction and not request.user.is_superuser:
-            kwargs["queryset"] = jurisdictions_for(request.user, Action.VIEW)
+            kwargs["queryset"] = self.scoped_jurisdictions(request)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
@@ -51,6 +62,9 @@ class ChineseExportForm(SelectableFieldsExportForm):
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    # The security administrator sees (never changes: no model permission) the district's jurisdictions, to
+    # place an account in one (the account form's autocomplete searches here).
+    scope_actions = (Action.VIEW, Action.MANAGE_ACCOUNTS)
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -94,11 +108,17 @@ class StaffCreationForm(StaffAssignmentMixin, UserCreationForm):
         self.fields["jurisdiction"].required = True
         _department_select(self)
 
+    def save(self, commit=True):
+        # A password another person chose: the new member of staff sets their own at the first sign-in.
+        self.instance.must_change_password = True
+        return super().save(commit)
+
 
 class StaffChangeForm(StaffAssignmentMixin, UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
-        fields = ("username", "password", "full_name", "phone", "role", "jurisdiction", "department", "is_active")
+        fields = ("username", "password", "full_name", "phone", "role", "jurisdiction", "department", "is_active",
+                  "must_change_password")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,6 +134,11 @@ class StaffPasswordForm(AdminPasswordChangeForm):
         self.fields["password1"].required = True
         self.fields["password2"].required = True
 
+    def save(self, commit=True):
+        # A reset: the user sets a password of their own at the next sign-in (relief/signin.py).
+        self.user.must_change_password = True
+        return super().save(commit)
+
 
 @admin.register(User)
 class StaffAdmin(ScopedAdminMixin, UserAdmin):
@@ -124,21 +149,24 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     change_form_template = "admin/relief/user/change_form.html"
     change_password_form = StaffPasswordForm
     change_user_password_template = "admin/relief/user/change_password.html"
-    list_display = ["username", "full_name", "role", "jurisdiction", "is_active", "lockout_status", "last_login"]
-    actions = ["unlock_accounts"]
+    list_display = ["username", "full_name", "role", "jurisdiction", "is_active", "second_factor", "lockout_status",
+                    "last_login"]
+    actions = ["unlock_accounts", "reset_second_factors"]
+    scope_actions = (Action.MANAGE_ACCOUNTS,)
     list_filter = ["role", "is_active", "jurisdiction__level"]
     search_fields = ["username", "full_name", "phone", "jurisdiction__name"]
     list_select_related = ["jurisdiction"]
     autocomplete_fields = ["jurisdiction"]
     filter_horizontal = []
-    readonly_fields = ["last_login", "date_joined", "lockout_status"]
+    readonly_fields = ["last_login", "date_joined", "lockout_status", "second_factor", "password_changed_at"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("岗位"), {"fields": ("full_name", "phone", "role", "jurisdiction", "department"),
                      "description": _("角色决定所属辖区的层级：村社会救助协理员配属村/社区，乡镇民政办配属乡镇/街道，"
-                                      "区县民政局和系统管理员配属区/县；科室/部门工作人员配属乡镇/街道，"
-                                      "并选择所属科室/部门。")}),
-        (_("状态"), {"fields": ("is_active", "lockout_status")}),
+                                      "区县民政局和系统管理员、安全管理员、审计管理员配属区/县；"
+                                      "科室/部门工作人员配属乡镇/街道，并选择所属科室/部门。")}),
+        (_("状态"), {"fields": ("is_active", "lockout_status", "second_factor", "must_change_password",
+                               "password_changed_at")}),
         (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -159,15 +187,77 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     # Five wrong passwords lock an account from that address for AXES_COOLOFF_TIME; the lockout page tells the
     # user to ask the 系统管理员, who unlocks here (an action on the list, a button on the account's page).
 
+    # ---------------------------------------------------------------- 三员分立
+    # Accounts are the security administrator's (model permissions by role, relief/services.py); nobody
+    # changes their own account here — no one raises their own rights or clears their own factor.
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or manages_accounts_of(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are closed (停用), never deleted: the audit log names them.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = self.get_object(request, unquote(id))
+            name = f"{user.full_name}（{user.get_username()}）" if user.full_name else user.get_username()
+            audit_record(event=AuditEvent.PASSWORD_RESET, actor=request.user, obj=user, request=request,
+                         description=name, detail={"username": user.get_username()})
+        return response
+
+    # ---------------------------------------------------------------- 双因素认证 (relief/otp.py)
+
+    @admin.display(description=_("双因素认证"))
+    def second_factor(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        enrolled = getattr(obj, "has_totp", None)
+        if enrolled is None:
+            from .otp import has_second_factor
+
+            enrolled = has_second_factor(obj)
+        return gettext("已启用") if enrolled else gettext("未启用")
+
+    def _reset_factors(self, request, users):
+        done = [user for user in users if manages_accounts_of(request.user, user)]
+        for user in done:
+            otp_reset(actor=request.user, user=user, request=request)
+        if done:
+            self.message_user(request, gettext("已重置 %(names)s 的双因素认证，下次登录时须重新绑定手机验证器。") % {
+                "names": "、".join(u.get_username() for u in done)}, messages.SUCCESS)
+        if len(done) < len(users):
+            self.message_user(request, gettext("不能重置自己的双因素认证，也不能重置辖区外或超级管理员的账号。"),
+                              messages.ERROR)
+
+    @admin.action(description=_("重置双因素认证"), permissions=["change"])
+    def reset_second_factors(self, request, queryset):
+        self._reset_factors(request, list(queryset))
+
+    def otp_reset_view(self, request, id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = self.get_object(request, unquote(id))
+        if user is None:
+            raise Http404
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        self._reset_factors(request, [user])
+        return HttpResponseRedirect(reverse("admin:relief_user_change", args=[user.pk]))
+
     def get_queryset(self, request):
         from axes.models import AccessAttempt
+        from django.db.models import Exists
+        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         attempts = AccessAttempt.objects.filter(username=OuterRef("username"))
         if settings.AXES_COOLOFF_TIME is not None:
             attempts = attempts.filter(attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME)
         most = attempts.order_by().values("username").annotate(most=Max("failures_since_start")).values("most")[:1]
         return super().get_queryset(request).annotate(
-            lockout_failures=Coalesce(Subquery(most, output_field=IntegerField()), 0))
+            lockout_failures=Coalesce(Subquery(most, output_field=IntegerField()), 0),
+            has_totp=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
 
     @admin.display(description=_("登录锁定"))
     def lockout_status(self, obj):
@@ -218,6 +308,7 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     def get_urls(self):
         # Before the admin's own: its "<path:object_id>/" catch-all would take "<id>/unlock/".
         return [path("<id>/unlock/", self.admin_site.admin_view(self.unlock_view), name="relief_user_unlock"),
+                path("<id>/otp-reset/", self.admin_site.admin_view(self.otp_reset_view), name="relief_user_otp_reset"),
                 *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -226,6 +317,7 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
             **(extra_context or {}),
             "show_unlock": bool(user is not None and user.lockout_failures
                                 and self.has_change_permission(request, user)),
+            "show_otp_reset": bool(user is not None and user.has_totp and self.has_change_permission(request, user)),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -29,6 +29,13 @@ class AuditEvent(models.TextChoices):
     STAFF_UNLOCK = "staff_unlock", _("解除登录锁定")
     ID_NUMBER_TAKEN = "id_number_taken", _("登记已有身份证号")
     ACCESS_REFUSED = "access_refused", _("拒绝访问")
+    # 身份鉴别 (relief/signin.py, relief/otp_views.py, relief/admin.py)
+    OTP_ENROLLED = "otp_enrolled", _("启用双因素认证")
+    OTP_FAILED = "otp_failed", _("动态验证码错误")
+    OTP_RECOVERY_USED = "otp_recovery_used", _("使用恢复码登录")
+    OTP_RESET = "otp_reset", _("重置双因素认证")
+    PASSWORD_RESET = "password_reset", _("重置密码")
+    SESSION_TIMEOUT = "session_timeout", _("会话超时退出")
 
 
 class AuditResult(models.TextChoices):
@@ -39,7 +46,7 @@ class AuditResult(models.TextChoices):
 
 
 # Events that are refusals by nature, whatever their detail says.
-REFUSED_EVENTS = {AuditEvent.LOGIN_FAILED, AuditEvent.ID_NUMBER_TAKEN, AuditEvent.ACCESS_REFUSED}
+REFUSED_EVENTS = {AuditEvent.LOGIN_FAILED, AuditEvent.ID_NUMBER_TAKEN, AuditEvent.ACCESS_REFUSED, AuditEvent.OTP_FAILED}
 
 
 class RefusalReason(models.TextChoices):
@@ -360,6 +367,12 @@ ACCESS_SENTENCES = {
     AuditEvent.STAFF_UNLOCK: _("%(actor)s 解除了账号“%(record)s”的登录锁定"),
     AuditEvent.ID_NUMBER_TAKEN: _("%(actor)s 登记的身份证号“%(record)s”已在系统中登记，被拒绝"),
     AuditEvent.ACCESS_REFUSED: _("%(actor)s 访问“%(record)s”被拒绝"),
+    AuditEvent.OTP_ENROLLED: _("%(actor)s 启用了双因素认证"),
+    AuditEvent.OTP_FAILED: _("%(actor)s 输入的动态验证码错误"),
+    AuditEvent.OTP_RECOVERY_USED: _("%(actor)s 使用恢复码完成了双因素认证"),
+    AuditEvent.OTP_RESET: _("%(actor)s 重置了账号“%(record)s”的双因素认证"),
+    AuditEvent.PASSWORD_RESET: _("%(actor)s 重置了账号“%(record)s”的密码"),
+    AuditEvent.SESSION_TIMEOUT: _("%(actor)s 的会话超时，已自动退出"),
 }
 ACTION_SENTENCES = {
     LogEntry.Action.CREATE: _("%(actor)s 新增了%(model)s“%(record)s”"),

@@ -8,6 +8,15 @@ from django.contrib.auth.backends import ModelBackend
 
 
 class UserWithJurisdictionBackend(ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is not None:
+            from .signin import mark_password_login
+
+            # The session this opens must still pass the second factor and any forced change (relief/signin.py).
+            mark_password_login(request)
+        return user
+
     def get_user(self, user_id):
         model = get_user_model()
         try:

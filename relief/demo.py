@@ -6,14 +6,26 @@ from django.conf import settings
 from django.core.management import call_command
 
 from .models import Jurisdiction, Role, User
-from .services import staff_apply_role
+from .otp import RECOVERY_NAME, TOTP_NAME, otp_required
+from .services import ADMIN_SITE_ROLES, staff_apply_role
 
 DEMO_PASSWORD = "jiuzhu2026"
 DISTRICT_CODE = "310105000000"
+# The demo's second factor (relief/otp.py): every demo account of a role that requires one is enrolled with
+# this key, printed by load_demo (add it to an authenticator app by hand, or run `manage.py demo_otp_code`),
+# except DEMO_UNENROLLED, which shows the enrolment at its first sign-in. A deployment has no demo accounts.
+DEMO_TOTP_KEY = "6a69757a6875323032362d64656d6f2d6f7470"  # hex of b"jiuzhu2026-demo-otp"
+DEMO_RECOVERY_CODES = ["jzdemo01", "jzdemo02", "jzdemo03", "jzdemo04", "jzdemo05"]
+DEMO_UNENROLLED = {"township3"}
+# A new member of staff whose account the security administrator just made: a new password at first sign-in.
+DEMO_MUST_CHANGE = {"caseworker12"}
 
 # username, full name, role, jurisdiction code
 DEMO_STAFF = [
+    # 三员分立: the system, security and audit administrators of the district.
     ("admin", "系统管理员", Role.ADMIN, DISTRICT_CODE),
+    ("security", "安全管理员", Role.SECURITY, DISTRICT_CODE),
+    ("auditor", "审计管理员", Role.AUDITOR, DISTRICT_CODE),
     ("district", "周建国", Role.DISTRICT, DISTRICT_CODE),
     ("township1", "李秀英", Role.TOWNSHIP, "310105001000"),
     ("township2", "王志强", Role.TOWNSHIP, "310105002000"),
@@ -40,16 +52,47 @@ def load_demo_district(stdout=None) -> list[User]:
         user, created = User.objects.get_or_create(
             username=username,
             defaults={"full_name": full_name, "role": role, "jurisdiction": jurisdictions[code],
-                      "is_staff": role == Role.ADMIN},
+                      "is_staff": role in ADMIN_SITE_ROLES, "must_change_password": username in DEMO_MUST_CHANGE},
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
             staff_apply_role(user)
-        elif role == Role.ADMIN:
-            staff_apply_role(user)  # the admin's model permissions, also for a demo loaded before they grew
+        elif role in ADMIN_SITE_ROLES:
+            staff_apply_role(user)  # the admins' model permissions, also for a demo loaded before they changed
+        if username not in DEMO_UNENROLLED and otp_required(user):
+            _enrol(user)
         users.append(user)
     return users
+
+
+def _enrol(user: User) -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name=TOTP_NAME, key=DEMO_TOTP_KEY, confirmed=True)
+        device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+        StaticToken.objects.bulk_create([StaticToken(device=device, token=code) for code in DEMO_RECOVERY_CODES])
+
+
+def demo_totp_code(at: float | None = None) -> str:
+    """The code an authenticator app holding DEMO_TOTP_KEY shows at `at` (now by default)."""
+    import time
+    from binascii import unhexlify
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(unhexlify(DEMO_TOTP_KEY))
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"
+
+
+def demo_secret() -> str:
+    from base64 import b32encode
+    from binascii import unhexlify
+
+    return b32encode(unhexlify(DEMO_TOTP_KEY)).decode().rstrip("=")
 
 
 def loader_accounts(users: list[User]) -> list[User]:

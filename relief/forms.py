@@ -15,7 +15,7 @@ def search_field(placeholder) -> forms.CharField:
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("用户名或密码不正确，请重新输入。连续输错多次后账号将被暂时锁定。"),
-        "inactive": _("该账号已停用，请联系系统管理员。"),
+        "inactive": _("该账号已停用，请联系安全管理员。"),
     }
 
 

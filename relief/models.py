@@ -82,6 +82,8 @@ class Jurisdiction(models.Model):
             ("import_data", _("导入数据")),
             ("supervise", _("督导抽查")),
             ("handle_department_items", _("办理本部门的救助事项")),
+            ("manage_accounts", _("管理账号、角色与双因素认证")),
+            ("read_audit", _("查阅和导出审计日志")),
         ]
 
     def __str__(self):
@@ -139,7 +141,11 @@ class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("村社会救助协理员")
     TOWNSHIP = "township", _("乡镇民政办")
     DISTRICT = "district", _("区县民政局")
+    # 三员分立 (GB/T 22239-2019 level 3): the one administrator is three, none able to do another's work.
+    # The system administrator keeps the value "admin", so accounts made before the split keep working.
     ADMIN = "admin", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
     # A township office (社保所, 残联 …) given its own account: decides its own items of multi-department cases.
     DEPARTMENT = "department", _("科室/部门工作人员")
 
@@ -174,6 +180,10 @@ class User(AbstractUser):
     # Only for Role.DEPARTMENT: the office whose items the account sees and decides (referrals.models.Department).
     department = models.CharField(_("所属科室/部门"), max_length=30, blank=True,
                                   help_text=_("仅“科室/部门工作人员”填写"))
+    # 身份鉴别: set by the security administrator's creation of the account and reset of its password, cleared
+    # by the user's own change (relief/passwords.py); the sign-in steps ask for a new password while it is set.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("工作人员")
@@ -249,3 +259,15 @@ class AuditArchive(models.Model):
 
     def __str__(self):
         return self.file_name
+class PasswordHistory(models.Model):
+    """PasswordHistory — 历史密码: the hashes of a user's earlier passwords, so none of the last few is used again
+    (RELIEF_PASSWORD_HISTORY). Only hashes, as Django keeps the current one."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history")
+    password = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-pk"]

@@ -10,11 +10,11 @@ from .models import User
 
 
 def audit_entries_for(user: User) -> QuerySet[LogEntry]:
-    """Audit entries the user may read: those by or about staff of their jurisdiction."""
+    """Audit entries the user may read: those by or about staff of the jurisdiction where they read the log."""
     qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
     if user.is_superuser:
         return qs
-    jurisdictions = jurisdictions_for(user, Action.VIEW)
+    jurisdictions = jurisdictions_for(user, Action.READ_AUDIT)
     staff_ids = [str(pk) for pk in User.objects.filter(jurisdiction__in=jurisdictions).values_list("pk", flat=True)]
     user_type = ContentType.objects.get_for_model(User)
     return qs.filter(Q(actor__jurisdiction__in=jurisdictions) | Q(content_type=user_type, object_pk__in=staff_ids))

@@ -12,15 +12,26 @@ from .access import ROLE_LEVEL, grant_role_permissions
 from .audit import AuditEvent, audit_record
 from .models import Jurisdiction, JurisdictionLevel, Role, User
 
-# Model permissions that let the admin role manage staff and jurisdictions in the Django admin and import
-# or export household rosters there (what they see stays limited to their district: see relief/admin.py).
-ADMIN_MODEL_PERMISSIONS = [
-    ("relief", "add_user"), ("relief", "change_user"), ("relief", "view_user"),
-    ("relief", "add_jurisdiction"), ("relief", "change_jurisdiction"), ("relief", "view_jurisdiction"),
-    ("households", "view_household"), ("households", "add_household"), ("households", "change_household"),
-    ("households", "view_member"), ("households", "view_dibaostandard"), ("households", "add_dibaostandard"),
-    ("households", "change_dibaostandard"), ("imports", "view_importbatch"),
-]
+# The Django admin's model permissions of each administrator (三员分立); what they see stays limited to their
+# district (relief/admin.py). The system administrator keeps jurisdictions, the 低保 standards (settings) and
+# the household rosters' import and export; the security administrator the accounts (and sees jurisdictions to
+# place an account, read-only); the audit administrator uses no Django admin at all: the audit log is a page of
+# the app (relief.views.audit_log), and no role is given any permission on the log's entries.
+ROLE_MODEL_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
+    Role.ADMIN: [
+        ("relief", "add_jurisdiction"), ("relief", "change_jurisdiction"), ("relief", "view_jurisdiction"),
+        ("households", "view_household"), ("households", "add_household"), ("households", "change_household"),
+        ("households", "view_member"), ("households", "view_dibaostandard"), ("households", "add_dibaostandard"),
+        ("households", "change_dibaostandard"), ("imports", "view_importbatch"),
+    ],
+    Role.SECURITY: [
+        ("relief", "add_user"), ("relief", "change_user"), ("relief", "view_user"), ("relief", "view_jurisdiction"),
+    ],
+}
+# Roles that open the Django admin at all.
+ADMIN_SITE_ROLES = (Role.ADMIN, Role.SECURITY)
+# Every model permission some role is given: what a change of role takes away first.
+ADMIN_MODEL_PERMISSIONS = sorted({p for perms in ROLE_MODEL_PERMISSIONS.values() for p in perms})
 
 
 class StaffError(ValueError):
@@ -52,20 +63,19 @@ def staff_check_assignment(*, role: str, jurisdiction: Jurisdiction | None, depa
             raise StaffError(_("科室/部门工作人员须选择所属科室/部门。"))
 
 
-def _admin_permissions() -> list[Permission]:
+def _admin_permissions(pairs=ADMIN_MODEL_PERMISSIONS) -> list[Permission]:
     wanted = Q()
-    for app_label, codename in ADMIN_MODEL_PERMISSIONS:
+    for app_label, codename in pairs:
         wanted |= Q(content_type__app_label=app_label, codename=codename)
     return list(Permission.objects.filter(wanted))
 
 
 def staff_apply_role(user: User) -> None:
-    """Grants on the jurisdiction, and the Django admin's model permissions for the admin role only."""
+    """Grants on the jurisdiction, and the Django admin's model permissions of the role (none for most)."""
     grant_role_permissions(user)
-    if user.role == Role.ADMIN:
-        user.user_permissions.add(*_admin_permissions())
-    else:
-        user.user_permissions.remove(*_admin_permissions())
+    user.user_permissions.remove(*_admin_permissions())
+    if ROLE_MODEL_PERMISSIONS.get(user.role):
+        user.user_permissions.add(*_admin_permissions(ROLE_MODEL_PERMISSIONS[user.role]))
 
 
 @transaction.atomic
@@ -93,7 +103,7 @@ def staff_save(*, actor: User | None, user: User, is_staff: bool | None = None) 
         staff_check_assignment(role=user.role, jurisdiction=user.jurisdiction, department=user.department)
     if user.role != Role.DEPARTMENT:
         user.department = ""  # only a department's account belongs to a department
-    user.is_staff = (user.role == Role.ADMIN) if is_staff is None else is_staff
+    user.is_staff = (user.role in ADMIN_SITE_ROLES) if is_staff is None else is_staff
     user.full_clean()
     user.save()
     staff_apply_role(user)

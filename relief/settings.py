@@ -72,6 +72,9 @@ THIRD_PARTY_APPS = [
     "django_htmx",
     "template_partials",
     "import_export",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 # Bottom-up, as the apps build on one another (tests/test_layering.py): an app imports only those before it
 # in this list, and imports (beside households) only relief and households.
@@ -98,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "relief.middleware.SecurityHeadersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session end, then the steps a password sign-in must finish first (relief/signin.py).
+    "relief.signin.SignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "relief.middleware.AuditlogMiddleware",
@@ -153,12 +158,33 @@ AUTHENTICATION_BACKENDS = [
     "relief.backends.UserWithJurisdictionBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# 身份鉴别 (GB/T 22239-2019 level 3): the password rules (relief/passwords.py), each a setting.
+RELIEF_PASSWORD_MIN_LENGTH = int(os.environ.get("RELIEF_PASSWORD_MIN_LENGTH", "10"))
+RELIEF_PASSWORD_MIN_CLASSES = int(os.environ.get("RELIEF_PASSWORD_MIN_CLASSES", "3"))  # of upper, lower, digit, symbol
+RELIEF_PASSWORD_HISTORY = int(os.environ.get("RELIEF_PASSWORD_HISTORY", "5"))  # the last N are not used again
+RELIEF_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("RELIEF_PASSWORD_MAX_AGE_DAYS", "90"))  # 0: never expires
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": RELIEF_PASSWORD_MIN_LENGTH}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "relief.passwords.CharacterClassesValidator"},
+    {"NAME": "relief.passwords.PasswordHistoryValidator"},
 ]
+# The second factor (django-otp, TOTP from a phone's authenticator app, recovery codes): required of these
+# roles after a password sign-in; by default every role but the village caseworkers and department accounts.
+RELIEF_OTP_REQUIRED_ROLES = env_list("RELIEF_OTP_REQUIRED_ROLES", "township,district,admin,security,auditor")
+RELIEF_OTP_RECOVERY_CODES = 10
+OTP_TOTP_ISSUER = os.environ.get("RELIEF_OTP_ISSUER", "社会救助主动发现")
+# A wrong code doubles the wait before the next try (django-otp's throttling), per device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Sessions end after this long without a request and this long after sign-in, whatever happens; the page
+# warns RELIEF_SESSION_WARN_SECONDS before the idle end and offers 继续 (static/js/session_timeout.js).
+RELIEF_SESSION_IDLE_MINUTES = int(os.environ.get("RELIEF_SESSION_IDLE_MINUTES", "30"))
+RELIEF_SESSION_ABSOLUTE_HOURS = int(os.environ.get("RELIEF_SESSION_ABSOLUTE_HOURS", "8"))
+RELIEF_SESSION_WARN_SECONDS = int(os.environ.get("RELIEF_SESSION_WARN_SECONDS", "120"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -340,7 +366,7 @@ CACHES = {
 # Read from the cache, kept in the database (relief/sessions.py); a cached entry lives at most 5 minutes.
 SESSION_ENGINE = "relief.sessions"
 SESSION_CACHE_SECONDS = 300
-SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_AGE = RELIEF_SESSION_ABSOLUTE_HOURS * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "relief.views.csrf_failure"
 

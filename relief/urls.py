@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import views
+from . import otp_views, views
 
 # The HTTP benchmark (relief/bench_http.py) sets this for the gunicorn it starts, and only there: the bare
 # view it measures the pages against is never part of a deployed site.
@@ -20,9 +20,13 @@ admin.site.site_title = _("社会救助主动发现")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("accounts/login/", views.login_view, name="login"),
+    path("accounts/login/", otp_views.login_view, name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
-    path("accounts/password/", views.password_change_view, name="password_change"),
+    path("accounts/password/", otp_views.password_change_view, name="password_change"),
+    path("accounts/otp/", otp_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/enrol/", otp_views.otp_enrol, name="otp_enrol"),
+    path("accounts/session/", otp_views.session_status, name="session_status"),
+    path("accounts/session/keepalive/", otp_views.session_keepalive, name="session_keepalive"),
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
     path("language/", views.set_language, name="set_language"),

@@ -18,6 +18,10 @@ EXPECTED = {
     "district_official": {Action.VIEW, Action.DECIDE_REFERRALS, Action.EXPORT_LEDGERS, Action.SUPERVISE},
     "admin": {Action.VIEW, Action.EDIT_HOUSEHOLDS, Action.VIEW_PERSONAL_DATA, Action.EXPORT_LEDGERS,
               Action.IMPORT_DATA},
+    # 三员分立: the security administrator keeps accounts and reads no household; the audit administrator
+    # reads the audit log and nothing else.
+    "security": {Action.MANAGE_ACCOUNTS},
+    "auditor": {Action.READ_AUDIT},
 }
 
 

@@ -26,7 +26,7 @@ def add_user(client, **fields):
 
 
 def test_staff_pages_of_the_admin_are_chinese(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     pages = [reverse("admin:relief_user_add"), reverse("admin:relief_user_changelist"),
              reverse("admin:relief_user_change", args=[demo.caseworker_a.pk]),
              reverse("admin:auth_user_password_change", args=[demo.caseworker_a.pk]),
@@ -43,13 +43,13 @@ def test_staff_pages_of_the_admin_are_chinese(client, demo):
 
 
 def test_a_browser_asking_for_english_still_gets_chinese(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     body = client.get(reverse("admin:relief_user_add"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "保存" in body and "Save and add another" not in body
 
 
 def test_superuser_staff_status_and_groups_are_not_offered(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     for url in (reverse("admin:relief_user_add"), reverse("admin:relief_user_change", args=[demo.caseworker_a.pk]),
                 reverse("admin:relief_user_changelist")):
         body = client.get(url).content.decode()
@@ -68,7 +68,7 @@ def test_superuser_staff_status_and_groups_are_not_offered(client, demo):
 
 
 def test_admin_creates_a_caseworker_who_can_log_in_and_sees_their_village(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     response = add_user(client, jurisdiction=demo.village_b.pk)
     assert response.status_code == 302, response.content.decode()
     user = User.objects.get(username="xin_xieliyuan")
@@ -78,13 +78,18 @@ def test_admin_creates_a_caseworker_who_can_log_in_and_sees_their_village(client
     assert client.post(reverse("login"), {"username": "xin_xieliyuan", "password": "Xieli-2026-mima"}).status_code == 302
 
 
-def test_admin_created_admin_may_use_the_admin(client, demo):
-    client.force_login(demo.admin)
+def test_a_new_administrator_opens_the_admin_for_their_own_work_only(client, demo):
+    client.force_login(demo.security)
     response = add_user(client, username="xin_guanli", role=Role.ADMIN, jurisdiction=demo.district.pk)
     assert response.status_code == 302
-    user = User.objects.get(username="xin_guanli")
-    assert user.is_staff
-    client.force_login(user)
+    response = add_user(client, username="xin_anquan", role=Role.SECURITY, jurisdiction=demo.district.pk)
+    assert response.status_code == 302
+    system, security = User.objects.get(username="xin_guanli"), User.objects.get(username="xin_anquan")
+    assert system.is_staff and security.is_staff
+    client.force_login(system)
+    assert client.get(reverse("admin:relief_jurisdiction_changelist")).status_code == 200
+    assert client.get(reverse("admin:relief_user_changelist")).status_code == 403
+    client.force_login(security)
     assert client.get(reverse("admin:relief_user_changelist")).status_code == 200
 
 
@@ -92,7 +97,7 @@ def test_admin_created_admin_may_use_the_admin(client, demo):
     (Role.CASEWORKER, "村/社区"), (Role.TOWNSHIP, "乡镇/街道"), (Role.DISTRICT, "区/县"),
 ])
 def test_the_admin_refuses_a_jurisdiction_of_the_wrong_level(client, demo, role, level_label):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     wrong = demo.townships[0] if role != Role.TOWNSHIP else demo.village_a
     response = add_user(client, role=role, jurisdiction=wrong.pk)
     assert response.status_code == 200
@@ -102,7 +107,7 @@ def test_the_admin_refuses_a_jurisdiction_of_the_wrong_level(client, demo, role,
 
 
 def test_moving_a_user_in_the_admin_follows_the_same_rule_and_moves_their_access(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     change = reverse("admin:relief_user_change", args=[demo.caseworker_a.pk])
     data = {"username": "caseworker1", "full_name": "张丽", "phone": "", "role": Role.CASEWORKER, "is_active": "on"}
     refused = client.post(change, {**data, "jurisdiction": demo.townships[1].pk})
@@ -116,13 +121,13 @@ def test_moving_a_user_in_the_admin_follows_the_same_rule_and_moves_their_access
 
 
 def test_setting_a_password_in_the_admin_is_chinese_and_works(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     url = reverse("admin:auth_user_password_change", args=[demo.caseworker_a.pk])
     page = client.get(url).content.decode()
     assert "usable_password" not in page and "If disabled" not in page and "设置新密码" in page
     short = client.post(url, {"password1": "a1", "password2": "a1"})
     assert short.status_code == 200
-    assert "密码太短，至少需要 8 个字符" in short.content.decode()
+    assert "至少需要 10 个字符" in short.content.decode()
     done = client.post(url, {"password1": "Xin-mima-2027!", "password2": "Xin-mima-2027!"})
     assert done.status_code == 302
     demo.caseworker_a.refresh_from_db()
@@ -147,7 +152,7 @@ def lock_out(settings, username):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         stranger.post(reverse("login"), {"username": username, "password": "wrong"})
     locked = stranger.post(reverse("login"), {"username": username, "password": DEMO_PASSWORD})
-    assert locked.status_code == 429 and "联系系统管理员解锁" in locked.content.decode()
+    assert locked.status_code == 429 and "联系安全管理员解锁" in locked.content.decode()
     return stranger
 
 
@@ -159,7 +164,7 @@ def unlock_entries(user):
 
 def test_the_admin_sees_a_locked_account_and_unlocks_it_from_its_page(client, settings, demo):
     stranger = lock_out(settings, "caseworker2")
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     change = reverse("admin:relief_user_change", args=[demo.caseworker_b.pk])
     page = client.get(change).content.decode()
     assert "已锁定（密码连续输错" in page and 'data-testid="unlock-account"' in page
@@ -173,7 +178,7 @@ def test_the_admin_sees_a_locked_account_and_unlocks_it_from_its_page(client, se
     assert "已解除账号“caseworker2”的登录锁定，清除失败登录记录 1 条" in response.content.decode()
     assert "未锁定" in response.content.decode() and 'data-testid="unlock-account"' not in response.content.decode()
     entry = unlock_entries(demo.caseworker_b).get()
-    assert entry.actor == demo.admin and entry.additional_data["cleared"] == 1
+    assert entry.actor == demo.security and entry.additional_data["cleared"] == 1
     assert entry.additional_data["was_locked"] is True
     # The user logs in again at once, from the address that was locked.
     assert stranger.post(reverse("login"), {"username": "caseworker2", "password": DEMO_PASSWORD}).status_code == 302
@@ -182,18 +187,18 @@ def test_the_admin_sees_a_locked_account_and_unlocks_it_from_its_page(client, se
 def test_the_admin_unlocks_accounts_with_the_list_action(client, settings, demo):
     stranger = lock_out(settings, "caseworker1")
     lock_out(settings, "township1")
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     changelist = reverse("admin:relief_user_changelist")
     response = client.post(changelist, {"action": "unlock_accounts",
                                         "_selected_action": [demo.caseworker_a.pk, demo.township1.pk]}, follow=True)
     body = response.content.decode()
     assert "已为 2 个账号解除登录锁定，共清除失败登录记录 2 条" in body
     assert "已锁定" not in body
-    assert unlock_entries(demo.caseworker_a).filter(actor=demo.admin).exists()
-    assert unlock_entries(demo.township1).filter(actor=demo.admin).exists()
+    assert unlock_entries(demo.caseworker_a).filter(actor=demo.security).exists()
+    assert unlock_entries(demo.township1).filter(actor=demo.security).exists()
     assert stranger.post(reverse("login"), {"username": "caseworker1", "password": DEMO_PASSWORD}).status_code == 302
     # The audit log says it in words.
-    client.force_login(demo.district_official)
+    client.force_login(demo.auditor)
     log = client.get(reverse("audit_log"), {"event": "staff_unlock"}).content.decode()
     assert "解除了账号“张丽（caseworker1）”的登录锁定" in log
 
@@ -203,7 +208,7 @@ def test_others_cannot_unlock(client, settings, demo, make_staff):
 
     stranger = lock_out(settings, "caseworker2")
     unlock = reverse("admin:relief_user_unlock", args=[demo.caseworker_b.pk])
-    for user in (demo.caseworker_a, demo.township1, demo.district_official):
+    for user in (demo.caseworker_a, demo.township1, demo.district_official, demo.auditor):
         client.force_login(user)
         response = client.post(unlock)
         assert response.status_code == 302 and "/admin/login/" in response["Location"], user
@@ -212,7 +217,7 @@ def test_others_cannot_unlock(client, settings, demo, make_staff):
         assert response.status_code == 302 and "/admin/login/" in response["Location"], user
     # The admin of another district does not reach this district's accounts.
     other = Jurisdiction.objects.create(code="500229000000", name="城口县", level=JurisdictionLevel.DISTRICT)
-    client.force_login(make_staff(Role.ADMIN, other, username="waidi_guanli"))
+    client.force_login(make_staff(Role.SECURITY, other, username="waidi_guanli"))
     assert client.post(unlock).status_code == 404
     client.post(reverse("admin:relief_user_changelist"),
                 {"action": "unlock_accounts", "_selected_action": [demo.caseworker_b.pk]})

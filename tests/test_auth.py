@@ -97,10 +97,11 @@ def test_csrf_failure_shows_the_project_page(demo):
     assert "页面已过期" in response.content.decode()
 
 
-def test_audit_log_readable_by_district_and_admin_only(client, demo):
-    client.force_login(demo.caseworker_a)
-    assert client.get(reverse("audit_log")).status_code == 403
-    client.force_login(demo.district_official)
+def test_audit_log_readable_by_the_audit_administrator_only(client, demo):
+    for user in (demo.caseworker_a, demo.district_official, demo.admin, demo.security):
+        client.force_login(user)
+        assert client.get(reverse("audit_log")).status_code == 403, user.username
+    client.force_login(demo.auditor)
     response = client.get(reverse("audit_log"))
     assert response.status_code == 200
 
@@ -111,7 +112,7 @@ def test_audit_log_records_creates_and_filters(client, demo, make_staff):
     new_user = make_staff(Role.CASEWORKER, demo.village_b, username="xinren")
     assert LogEntry.objects.get_for_object(new_user).filter(action=LogEntry.Action.CREATE).exists()
     client.post(reverse("login"), {"username": "caseworker1", "password": "wrong"})
-    client.force_login(demo.district_official)
+    client.force_login(demo.auditor)
     body = client.get(reverse("audit_log"), {"event": "login_failed"}).content.decode()
     assert "caseworker1" in body and "登录失败" in body
     assert "xinren" not in body
@@ -125,13 +126,13 @@ def test_audit_log_of_another_district_is_not_shown(client, demo, make_staff):
     outsider = make_staff(Role.DISTRICT, other, username="waidi")
     client.force_login(outsider)
     client.get(reverse("home"))
-    client.force_login(demo.district_official)
+    client.force_login(demo.auditor)
     body = client.get(reverse("audit_log")).content.decode()
     assert "waidi" not in body
 
 
 def test_admin_site_manages_users_within_district(client, demo):
-    client.force_login(demo.admin)
+    client.force_login(demo.security)
     response = client.get("/admin/relief/user/")
     assert response.status_code == 200
     assert "caseworker1" in response.content.decode()

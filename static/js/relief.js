@@ -4,8 +4,11 @@
   "use strict";
   // Unsent form drafts (a visit typed on a slow network) stay in this browser only for the person who typed
   // them: signed out, or someone else signed in on the same phone, and they are gone.
+  // An idle sign-out (relief/signin.py) keeps them for their author's return: the login page it leads to
+  // says so (data-keep-drafts), and the next sign-in removes any that are not the new user's.
   try {
     var user = document.body ? document.body.dataset.user : "";
+    if (!user && document.body && document.body.dataset.keepDrafts) { throw "kept until the next sign-in"; }
     var mine = "relief-visit-draft-" + user + "-";
     for (var i = window.localStorage.length - 1; i >= 0; i--) {
       var key = window.localStorage.key(i);

@@ -50,7 +50,8 @@ def test_admin_creates_a_caseworker_and_imports_a_roster_and_a_household(transac
     others = [make_household(demo.village_a, head_name="周其他", residence_address="长宁路9号"),
               make_household(demo.village_c, head_name="吴外村", residence_address="江苏路9号")]
 
-    page = browser_login("admin")
+    # 三员分立: accounts are the security administrator's.
+    page = browser_login("security")
     page.set_viewport_size(DESKTOP)
     # Home → 管理后台 → 工作人员 → 增加.
     page.get_by_role("link", name="管理后台").click()
@@ -71,8 +72,13 @@ def test_admin_creates_a_caseworker_and_imports_a_roster_and_a_household(transac
     page.locator("#logout-form button").click()
     page.wait_for_load_state()
 
-    # The new caseworker logs in and sees exactly that village's households.
+    # The new caseworker logs in, sets a password of their own first, and sees exactly that village's households.
     page = browser_login("xin_xieliyuan", password=NEW_PASSWORD)
+    expect(page).to_have_url(f"{live_server.url}/accounts/password/")
+    page.fill("#id_old_password", NEW_PASSWORD)
+    page.fill("#id_new_password1", "Ziji-2026-mima")
+    page.fill("#id_new_password2", "Ziji-2026-mima")
+    page.get_by_role("button", name="保存新密码").click()
     expect(page.get_by_test_id("home-role")).to_contain_text("村社会救助协理员")
     page.get_by_role("link", name="家庭台账").click()
     listing = page.locator("main")

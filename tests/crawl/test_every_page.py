@@ -18,9 +18,11 @@ ROLES = [
     "district",
     "admin",
     "shebao1",  # 社保所 of 华阳路街道 (科室/部门工作人员)
+    "security",  # 安全管理员 (三员分立): accounts in the Django admin only
+    "auditor",  # 审计管理员: the audit log only
 ]
 # A department's account has its own queue and items only (relief.access.ROLE_ACTIONS): a small app by design.
-MIN_PAGES = {"shebao1": 5}
+MIN_PAGES = {"shebao1": 5, "security": 1, "auditor": 2}
 
 
 @pytest.mark.parametrize("username", ROLES)
