@@ -194,10 +194,6 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or manages_accounts_of(request.user, obj))
 
-    def has_delete_permission(self, request, obj=None):
-        # Accounts are closed (停用), never deleted: the audit log names them.
-        return request.user.is_superuser and super().has_delete_permission(request, obj)
-
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)
         if request.method == "POST" and response.status_code == 302:

@@ -30,3 +30,9 @@ def historical_apps(app_label: str, migration: str):
     from django.db.migrations.executor import MigrationExecutor
 
     return MigrationExecutor(connection).loader.project_state((app_label, migration)).apps
+
+
+def without_seals(callbacks) -> list:
+    """The on-commit callbacks a test means, without the audit chain's seal (one per transaction that wrote
+    an audit entry: relief/audit_chain.schedule)."""
+    return [c for c in callbacks if not getattr(c, "relief_audit_seal", False)]

@@ -35,7 +35,7 @@ def _entries_aged(django_capture_on_commit_callbacks, ages):
     test's transaction never commits, so they are not in the chain)."""
     content_type = ContentType.objects.get_for_model(LogEntry)
     # The demo's entries wait for a commit the test never makes; leave them out of the chain.
-    audit_chain._pending(connection).clear()
+    audit_chain.forget_pending(connection)
     with django_capture_on_commit_callbacks(execute=True):
         entries = LogEntry.objects.bulk_create([
             LogEntry(content_type=content_type, object_pk="", object_repr=f"{age} 天前", action=LogEntry.Action.ACCESS,
