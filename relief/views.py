@@ -15,7 +15,18 @@ from .models import JurisdictionLevel, Role
 from .selectors import audit_entries_filtered
 from .watermark import watermark_svg as watermark_svg_tile, watermark_text
 
-logout_view = access_rule()(auth_views.LogoutView.as_view())
+class _LogoutView(auth_views.LogoutView):
+    """Sign-out also tells the browser to drop what this site kept on the phone (the offline store, the outbox,
+    the service worker's copies): static/js/offline.js warns first and wipes it itself, and the header does it
+    even where the script did not run."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
+logout_view = access_rule()(_LogoutView.as_view())
 password_change_done_view = access_rule()(auth_views.PasswordChangeDoneView.as_view(
     template_name="registration/password_change_done.html"))
 

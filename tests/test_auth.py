@@ -76,6 +76,8 @@ def test_logout_needs_post_and_is_audited(client, demo):
     client.force_login(demo.caseworker_a)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
+    # What the phone kept for offline visits goes with the session, even where the page's script did not run.
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
     assert events("logout").filter(actor=demo.caseworker_a).exists()
     assert client.get(reverse("home")).status_code == 302
 
