@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
     path("language/", views.set_language, name="set_language"),
+    path("jsi18n/", views.javascript_catalog, name="javascript_catalog"),
     path("watermark.css", views.watermark_css, name="watermark_css"),
     path("watermark.svg", views.watermark_svg, name="watermark_svg"),
     path("households/", include("households.urls")),

@@ -38,6 +38,31 @@ def set_language(request):
     return i18n_views.set_language(request)
 
 
+# The words of the static scripts (static/js/offline.js, offline-app.js): Django's JavaScript catalog of the
+# djangojs domain in the request's language. Public, since offline.js runs on the login page too; the service
+# worker keeps a copy for the offline page (visits.views_offline.offline_sw), so a phone offline shows the
+# language it downloaded in.
+_javascript_catalog = i18n_views.JavaScriptCatalog.as_view(domain="djangojs")
+
+
+@public
+@require_GET
+def javascript_catalog(request):
+    """`?lang=en` names the language (the pages ask so): one address, one content, which the service worker
+    can keep per language. Without it, the request's language."""
+    from django.conf import settings
+    from django.utils import translation
+
+    language = request.GET.get("lang")
+    if language not in dict(settings.LANGUAGES):
+        language = translation.get_language()
+    with translation.override(language):
+        response = _javascript_catalog(request)
+    response["Vary"] = "Cookie, Accept-Language"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
 @access_rule()
 def home(request):
     user = request.user

@@ -6,7 +6,8 @@ say what is missing, entry by entry, so a translator can fix it:
 - every .po under locale/ has a .mo that holds exactly what msgfmt makes of the .po (not stale);
 - the English catalog has no untranslated and no fuzzy entry, and no Chinese character in a translation;
 - `makemessages` run now finds no msgid the English catalog lacks (a string marked since the last refresh);
-- static JavaScript holds no Chinese text (it takes its words from data attributes the templates render).
+- the same for the scripts' catalog (djangojs.po, served by Django's JavaScriptCatalog at /jsi18n/);
+- static JavaScript holds Chinese only as the literal argument of gettext()/ngettext() (and in comments).
 """
 import gettext
 import os
@@ -24,6 +25,8 @@ from django.urls import reverse
 ROOT = Path(settings.BASE_DIR)
 LOCALE = ROOT / "locale"
 ENGLISH = LOCALE / "en" / "LC_MESSAGES" / "django.po"
+ENGLISH_JS = LOCALE / "en" / "LC_MESSAGES" / "djangojs.po"
+ENGLISH_CATALOGS = [ENGLISH, ENGLISH_JS]
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 # What makemessages reads: the source of the apps and templates (as README "Translations" says).
 MAKEMESSAGES_IGNORE = [".venv", "tests", "var", "test-results", "node_modules"]
@@ -86,27 +89,41 @@ def _entries(po: Path, *flags) -> list[str]:
     return found
 
 
-def test_english_catalog_has_no_untranslated_entry():
-    missing = _entries(ENGLISH, "--untranslated")
-    assert not missing, f"{len(missing)} untranslated entries in {ENGLISH.relative_to(ROOT)}:\n" + "\n".join(missing)
+_english = pytest.mark.parametrize("po", ENGLISH_CATALOGS, ids=lambda p: p.name)
 
 
-def test_english_catalog_has_no_fuzzy_entry():
-    fuzzy = _entries(ENGLISH, "--only-fuzzy")
+@_english
+def test_english_catalog_has_no_untranslated_entry(po):
+    missing = _entries(po, "--untranslated")
+    assert not missing, f"{len(missing)} untranslated entries in {po.relative_to(ROOT)}:\n" + "\n".join(missing)
+
+
+@_english
+def test_english_catalog_has_no_fuzzy_entry(po):
+    fuzzy = _entries(po, "--only-fuzzy")
     assert not fuzzy, (f"{len(fuzzy)} fuzzy entries (a guess by msgmerge: check the English, then remove "
-                       f"the `#, fuzzy` line) in {ENGLISH.relative_to(ROOT)}:\n" + "\n".join(fuzzy))
+                       f"the `#, fuzzy` line) in {po.relative_to(ROOT)}:\n" + "\n".join(fuzzy))
 
 
-def test_english_translations_hold_no_chinese(tmp_path):
+@_english
+def test_english_translations_hold_no_chinese(po, tmp_path):
     fresh = tmp_path / "en.mo"
-    subprocess.run([_gettext_tool("msgfmt"), "-o", fresh, ENGLISH], check=True, capture_output=True)
+    subprocess.run([_gettext_tool("msgfmt"), "-o", fresh, po], check=True, capture_output=True)
     chinese = [f"{msgid!r} → {text!r}" for msgid, text in _catalog(fresh).items()
                if msgid and HAN.search(text)]
     assert not chinese, f"{len(chinese)} English translations hold Chinese characters:\n" + "\n".join(chinese)
 
 
-def test_makemessages_finds_no_string_the_english_catalog_lacks(tmp_path):
+# The scripts' domain reads static/js, not the vendored scripts (nor the service worker's template, whose words
+# come from Python: visits.views_offline.offline_sw).
+MAKEMESSAGES_JS_IGNORE = MAKEMESSAGES_IGNORE + ["static/vendor/*", "templates"]
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_makemessages_finds_no_string_the_english_catalog_lacks(domain, tmp_path):
     """A string marked for translation since the last `makemessages` is in no catalog: refresh it (README)."""
+    committed = ENGLISH if domain == "django" else ENGLISH_JS
+    ignore = MAKEMESSAGES_IGNORE if domain == "django" else MAKEMESSAGES_JS_IGNORE
     _gettext_tool("xgettext")
     # makemessages writes into the `locale` folder beside the sources it reads: read them through links from a
     # folder of their own, so that the committed catalog is left as it is.
@@ -119,20 +136,21 @@ def test_makemessages_finds_no_string_the_english_catalog_lacks(tmp_path):
     os.chdir(source)
     try:
         with override_settings(LOCALE_PATHS=[tmp_path / "out"]):
-            call_command("makemessages", locale=["en"], ignore_patterns=list(MAKEMESSAGES_IGNORE), symlinks=True,
+            call_command("makemessages", locale=["en"], domain=domain, ignore_patterns=list(ignore), symlinks=True,
                          verbosity=0)
     finally:
         os.chdir(here)
-    fresh = tmp_path / "out" / "en" / "LC_MESSAGES" / "django.po"
+    fresh = tmp_path / "out" / "en" / "LC_MESSAGES" / f"{domain}.po"
     # msgcmp lists each msgid of the fresh catalog that the committed one does not define.
-    result = subprocess.run([_gettext_tool("msgcmp"), "--use-fuzzy", "--use-untranslated", str(ENGLISH), str(fresh)],
+    result = subprocess.run([_gettext_tool("msgcmp"), "--use-fuzzy", "--use-untranslated", str(committed), str(fresh)],
                             capture_output=True, text=True)
     lacking = [line for line in result.stderr.splitlines() if "this message is used but not defined" in line]
     new_ids = [_msgid_at(fresh, line) for line in lacking]
     assert result.returncode == 0 and not lacking, (
-        f"{len(lacking)} msgids marked in the source are not in {ENGLISH.relative_to(ROOT)}: run "
-        f"`.venv/bin/python manage.py makemessages -l en {' '.join('--ignore=' + i for i in MAKEMESSAGES_IGNORE)}`"
-        f" and translate them:\n" + "\n".join(new_ids or [result.stderr]))
+        f"{len(lacking)} msgids marked in the source are not in {committed.relative_to(ROOT)}: run "
+        f"`.venv/bin/python manage.py makemessages -d {domain} -l en "
+        f"{' '.join(repr('--ignore=' + i) for i in ignore)}` and translate them:\n"
+        + "\n".join(new_ids or [result.stderr]))
 
 
 def _msgid_at(po: Path, msgcmp_line: str) -> str:
@@ -213,16 +231,76 @@ def test_no_string_is_translated_at_import():
     assert not found, "messages translated once at import, in Chinese for everyone:\n" + "\n".join(found)
 
 
-def test_static_javascript_holds_no_chinese_text():
-    """Words a script shows come from the page (data attributes rendered by a template, so translated)."""
+# A string literal in JavaScript ("…" or '…'), a comment, or a call of gettext/ngettext whose arguments are
+# literals: what is left once those calls and the comments are taken out must hold no Chinese.
+_JS_STRING = r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+_JS_TRANSLATED = re.compile(r"\b(?:gettext|ngettext)\(\s*(?:%s)(?:\s*,\s*(?:%s))?" % (_JS_STRING, _JS_STRING))
+_JS_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
+
+
+def _untranslated_chinese(source: str) -> list[int]:
+    """The line numbers where Chinese shows outside a gettext("…")/ngettext("…", "…") and outside comments."""
+    blank = lambda m: re.sub(r"[^\n]", " ", m.group(0))  # keep the line numbers
+    # Strings first (a "//" inside one is no comment), then the comments outside them.
+    pattern = re.compile(r"%s|%s|%s" % (_JS_TRANSLATED.pattern, _JS_STRING, _JS_COMMENT.pattern), re.S)
+    kept = pattern.sub(lambda m: blank(m) if _JS_TRANSLATED.fullmatch(m.group(0)) or _JS_COMMENT.fullmatch(m.group(0))
+                       else m.group(0), source)
+    return [n for n, line in enumerate(kept.splitlines(), 1) if HAN.search(line)]
+
+
+def test_the_chinese_check_of_scripts_sees_what_it_should():
+    assert _untranslated_chinese('a = gettext("待上传");\n/* 离线走访 */ b = 1; // 注释\n') == []
+    assert _untranslated_chinese("a = ngettext('一条', '多条', n);") == []
+    assert _untranslated_chinese('a = interpolate(gettext("待上传 %(n)s 条"), {n: n}, true);') == []
+    assert _untranslated_chinese('a = "待上传 " + n + " 条";') == [1]
+    assert _untranslated_chinese('x = 1;\na = gettext(prefix + "条");') == [2]
+    assert _untranslated_chinese('a = "// 不是注释";') == [1]
+
+
+def test_static_javascript_holds_chinese_only_in_gettext_calls():
+    """A script's words go through gettext() (Django's JavaScript catalog, /jsi18n/), so that they are translated:
+    Chinese anywhere else in a script stays Chinese on an English page."""
     found = []
     for path in sorted((ROOT / "static").rglob("*.js")):
         if "vendor" in path.parts:
             continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if HAN.search(line) and not line.lstrip().startswith(("//", "*", "/*")):
-                found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:120]}")
-    assert not found, "Chinese text in static JavaScript (render it into a data attribute instead):\n" + "\n".join(found)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        found += [f"{path.relative_to(ROOT)}:{n}: {lines[n - 1].strip()[:120]}"
+                  for n in _untranslated_chinese(path.read_text(encoding="utf-8"))]
+    assert not found, ("Chinese text outside gettext(\"…\") in static JavaScript (wrap it; with values, "
+                       "interpolate(gettext(\"… %(n)s …\"), {n: n}, true)):\n" + "\n".join(found))
+
+
+@pytest.mark.django_db
+def test_the_script_catalog_speaks_the_language_asked(client):
+    url = reverse("javascript_catalog")
+    english = client.get(url + "?lang=en")
+    assert english.status_code == 200 and english["Content-Type"].startswith("text/javascript")
+    body = english.content.decode()
+    assert '"Offline visit tasks"' in body and "Offline (no network)" in body
+    # Without ?lang, the user's language (the header switch's cookie); Chinese has no entries of its own.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Offline visit tasks" in client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    assert "Offline visit tasks" not in client.get(url).content.decode()
+    assert "Offline visit tasks" not in client.get(url + "?lang=zh-hans").content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_and_the_offline_page_load_the_catalog_before_the_scripts(client, demo):
+    client.force_login(demo.caseworker_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    catalog = f'<script src="{reverse("javascript_catalog")}?lang=en" defer></script>'
+    for url in (reverse("home"), reverse("visits:offline_shell")):
+        page = client.get(url).content.decode()
+        assert catalog in page, url
+        assert page.index(catalog) < page.index("js/offline.js"), url
+    # The service worker keeps the catalog of each language, for the offline page without network.
+    from django.utils.html import escapejs
+
+    worker = client.get(reverse("visits:offline_sw")).content.decode()
+    for language in ("en", "zh-hans"):
+        assert f'"{escapejs(reverse("javascript_catalog") + "?lang=" + language)}"' in worker
 
 
 # The switch itself.

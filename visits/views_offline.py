@@ -10,6 +10,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.templatetags.static import static
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -51,6 +52,13 @@ def offline_sw(request):
     body = render_to_string("visits/offline_sw.js", {
         "static_files": [static(path) for path in SHELL_STATIC],
         "shell_url": reverse("visits:offline_shell"),
+        # The scripts' words, one address per language (the pages ask with ?lang=): the offline page finds
+        # the catalog of the language it was kept in.
+        # In Python, not {% translate %}: makemessages reads no .js file for the django domain. Rendered in the
+        # request's language (a language switch changes the text, so the phone gets the worker anew).
+        "offline_title": _("离线"),
+        "offline_text": _("网络不可用，本机尚未下载离线走访数据。请联网后在“走访任务”页点击“下载今日走访”。"),
+        "catalog_urls": [f"{reverse('javascript_catalog')}?lang={code}" for code, _name in settings.LANGUAGES],
     })
     body = body.replace("__VERSION__", hashlib.sha256(body.encode()).hexdigest()[:12])
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")

@@ -11,6 +11,14 @@
    window.reliefOffline is what static/js/offline-app.js (the offline page) uses. */
 (function () {
   "use strict";
+  /* Words come from Django's JavaScript catalog (loaded before this file); without it (the catalog did not
+     load) the Chinese msgid shows. */
+  var gettext = window.gettext || function (s) { return s; };
+  var ngettext = window.ngettext || function (s, p, n) { return n === 1 ? s : p; };
+  var interpolate = window.interpolate || function (fmt, obj, named) {
+    if (named) return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+    return fmt.replace(/%s/g, function () { return String(obj.shift()); });
+  };
   var DB_NAME = "relief-offline";
   var STORES = ["meta", "households", "outbox"];
   var dbPromise = null;
@@ -331,10 +339,10 @@
         el.hidden = !items.length;
         var text = el.querySelector("[data-outbox-text]");
         if (!text) return;
-        var parts = ["待上传 " + c.waiting + " 条"];
-        if (c.refused) parts.push(c.refused + " 条未通过审核，需修改或删除");
-        if (last && last.result && last.result.stopped === "login") parts.push("请重新登录后上传");
-        text.textContent = parts.join("；");
+        var parts = [interpolate(gettext("待上传 %(n)s 条"), {n: c.waiting}, true)];
+        if (c.refused) parts.push(interpolate(gettext("%(n)s 条未通过审核，需修改或删除"), {n: c.refused}, true));
+        if (last && last.result && last.result.stopped === "login") parts.push(gettext("请重新登录后上传"));
+        text.textContent = parts.join(gettext("；"));
       });
     }).catch(function () {});
   }
@@ -342,10 +350,10 @@
   function showCard(card) {
     var info = card.querySelector("[data-offline-info]");
     return getMeta("package").then(function (pkg) {
-      if (!pkg) { info.textContent = "本机尚未下载离线走访数据。"; return; }
-      var text = "上次下载：" + timeText(pkg.synced_at) + " · " + pkg.count + " 户 · " + sizeText(pkg.bytes) +
-        " · 保留至 " + timeText(pkg.expires_at);
-      if (pkg.truncated) text += "（工作清单共 " + pkg.total + " 户，超出上限的未下载）";
+      if (!pkg) { info.textContent = gettext("本机尚未下载离线走访数据。"); return; }
+      var text = interpolate(gettext("上次下载：%(when)s · %(n)s 户 · %(size)s · 保留至 %(until)s"),
+        {when: timeText(pkg.synced_at), n: pkg.count, size: sizeText(pkg.bytes), until: timeText(pkg.expires_at)}, true);
+      if (pkg.truncated) text += interpolate(gettext("（工作清单共 %(total)s 户，超出上限的未下载）"), {total: pkg.total}, true);
       info.textContent = text;
     });
   }
@@ -360,8 +368,8 @@
       var note = document.createElement("p");
       note.className = "messages offline-warning";
       note.setAttribute("data-testid", "outbox-warning");
-      note.textContent = "本机有 " + r[0].length + " 条走访记录尚未上传（" + (r[1] || "") +
-        "）。请该用户登录后上传；用其他账号登录将清除这些记录。";
+      note.textContent = interpolate(gettext("本机有 %(n)s 条走访记录尚未上传（%(user)s）。请该用户登录后上传；用其他账号登录将清除这些记录。"),
+        {n: r[0].length, user: r[1] || ""}, true);
       main.insertBefore(note, main.firstChild);
     });
   }
@@ -372,8 +380,8 @@
       if (!form.matches || !form.matches('form[action$="/logout/"]') || form.dataset.offlineCleared) return;
       event.preventDefault();
       outbox().catch(function () { return []; }).then(function (items) {
-        if (items.length && !window.confirm("本机还有 " + items.length +
-            " 条走访记录没有上传，退出登录会把它们从本机删除，无法恢复。确定退出吗？")) return;
+        if (items.length && !window.confirm(interpolate(
+            gettext("本机还有 %(n)s 条走访记录没有上传，退出登录会把它们从本机删除，无法恢复。确定退出吗？"), {n: items.length}, true))) return;
         var unregister = navigator.serviceWorker && navigator.serviceWorker.getRegistrations ?
           navigator.serviceWorker.getRegistrations().then(function (regs) {
             return Promise.all(regs.map(function (reg) { return reg.unregister(); }));
@@ -406,10 +414,10 @@
           var button = event.currentTarget;
           button.disabled = true;
           var info = card.querySelector("[data-offline-info]");
-          info.textContent = "正在下载…";
+          info.textContent = gettext("正在下载…");
           download(urls, user).then(function () { return showCard(card); }, function (error) {
-            info.textContent = error && error.message === "login" ? "下载失败：请重新登录后再试。" :
-              "下载失败：网络不可用或服务器无响应，请稍后再试。";
+            info.textContent = error && error.message === "login" ? gettext("下载失败：请重新登录后再试。") :
+              gettext("下载失败：网络不可用或服务器无响应，请稍后再试。");
           }).then(function () { button.disabled = false; });
         });
       }

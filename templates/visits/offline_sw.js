@@ -11,6 +11,8 @@ var STATIC_CACHE = "relief-static-" + VERSION;
 var SHELL_CACHE = "relief-shell";
 var STATIC_FILES = [{% for url in static_files %}"{{ url|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 var SHELL_URL = "{{ shell_url|escapejs }}";
+/* The scripts' words (Django's JavaScript catalog), one address per language: kept with the static files. */
+var CATALOG_URLS = [{% for url in catalog_urls %}"{{ url|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 
 function keepShell() {
   return fetch(SHELL_URL, {credentials: "same-origin", cache: "no-store"}).then(function (response) {
@@ -21,7 +23,7 @@ function keepShell() {
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(STATIC_CACHE).then(function (cache) {
-    return cache.addAll(STATIC_FILES);
+    return cache.addAll(STATIC_FILES.concat(CATALOG_URLS));
   }).then(keepShell).then(function () { return self.skipWaiting(); }));
 });
 
@@ -47,7 +49,7 @@ function offlinePage() {
   return caches.open(SHELL_CACHE).then(function (cache) { return cache.match(SHELL_URL); }).then(function (page) {
     return page || new Response(
       "<!DOCTYPE html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
-      "<title>离线</title><p>网络不可用，本机尚未下载离线走访数据。请联网后在“走访任务”页点击“下载今日走访”。</p>",
+      "<title>{{ offline_title|escapejs }}</title><p>{{ offline_text|escapejs }}</p>",
       {status: 503, headers: {"Content-Type": "text/html; charset=utf-8"}});
   });
 }
@@ -57,16 +59,18 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (STATIC_FILES.indexOf(url.pathname) >= 0) {
+  var key = STATIC_FILES.indexOf(url.pathname) >= 0 ? url.pathname :
+    CATALOG_URLS.indexOf(url.pathname + url.search) >= 0 ? url.pathname + url.search : null;
+  if (key) {
     /* The network first (a developer's edit shows at once), the kept copy when it is away. */
     event.respondWith(fetch(request).then(function (response) {
       if (response.ok) {
         var copy = response.clone();
-        caches.open(STATIC_CACHE).then(function (cache) { cache.put(url.pathname, copy); });
+        caches.open(STATIC_CACHE).then(function (cache) { cache.put(key, copy); });
       }
       return response;
     }).catch(function () {
-      return caches.match(url.pathname).then(function (kept) { return kept || Response.error(); });
+      return caches.match(key).then(function (kept) { return kept || Response.error(); });
     }));
     return;
   }
