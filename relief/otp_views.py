@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -44,7 +44,7 @@ def otp_verify(request):
             otp_login(request, device)
             signin.finish_step(request, "otp")
             if device.__class__.__name__ == "StaticDevice":
-                messages.warning(request, _gettext("已使用一个恢复码，还剩 %(n)s 个。恢复码用完前请联系安全管理员。")
+                messages.warning(request, gettext("已使用一个恢复码，还剩 %(n)s 个。恢复码用完前请联系安全管理员。")
                                  % {"n": otp.recovery_codes_left(user)})
             return redirect(signin.next_url(request))
         form.add_error("code", refusal)
@@ -120,7 +120,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         if not was_step:
             return response
         signin.finish_step(self.request, "password")
-        messages.success(self.request, _gettext("新密码已生效。"))
+        messages.success(self.request, gettext("新密码已生效。"))
         return redirect(signin.next_url(self.request))
 
 

@@ -4,6 +4,11 @@
    again before it signs out. What is typed into a visit form is in the phone's draft already (visits.js). */
 (function () {
   "use strict";
+  // The words come from the JavaScript catalog (/jsi18n/, loaded first); without it, the Chinese msgid.
+  var gettext = window.gettext || function (s) { return s; };
+  var interpolate = window.interpolate || function (fmt, obj) {
+    return fmt.replace(/%\(\w+\)s/g, function (m) { return String(obj[m.slice(2, -2)]); });
+  };
   var body = document.body;
   var statusUrl = body && body.dataset.sessionStatus;
   var keepaliveUrl = body && body.dataset.sessionKeepalive;
@@ -21,7 +26,10 @@
   }
   function text(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;
-    return m ? m + " 分 " + (s < 10 ? "0" : "") + s + " 秒" : s + " 秒";
+    if (m) {
+      return interpolate(gettext("%(m)s 分 %(s)s 秒"), {m: m, s: (s < 10 ? "0" : "") + s}, true);
+    }
+    return interpolate(gettext("%(s)s 秒"), {s: s}, true);
   }
   function hide() {
     dialog.hidden = true;
