@@ -4,6 +4,7 @@ import datetime as dt
 import json
 import shutil
 import uuid
+from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
@@ -22,10 +23,15 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def archive_dir(settings):
-    # Under var/, never the system temp folder (the archive refuses that).
+def archive_dir(settings, monkeypatch):
+    # Under var/, never the system temp folder (the archive refuses that: the test below proves it). A checkout
+    # may itself lie under /tmp (a CI clone): its var/ then stands for the deployment's backed-up folder.
     folder = django_settings.VAR_DIR / f"test-audit-archive-{uuid.uuid4().hex[:8]}"
     settings.RELIEF_AUDIT_ARCHIVE_DIR = folder
+    checkout = django_settings.VAR_DIR.resolve().parent
+    real = audit_archive._in_system_temp
+    monkeypatch.setattr(audit_archive, "_in_system_temp",
+                        lambda path: real(path) and checkout not in Path(path).resolve().parents)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
 

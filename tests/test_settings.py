@@ -18,7 +18,7 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "RELIEF_PRODUCTION": "1", "SECRET_KEY": "x" * 20 + "-prod-key-Aq9!zL0pR7mT2vN5bW8cY1dF4gH6jK3",
         "ALLOWED_HOSTS": "relief.example.gov.cn", "RELIEF_VAR_DIR": str(tmp_path),
         # Production keys its audit chain itself and keeps the archive out of the system temp folder (issue 19).
-        "RELIEF_AUDIT_KEY": "audit-" + "k" * 40, "RELIEF_AUDIT_ARCHIVE_DIR": str(ROOT / "var" / "audit-archive")})
+        "RELIEF_AUDIT_KEY": "audit-" + "k" * 40, "RELIEF_AUDIT_ARCHIVE_DIR": "/srv/relief/audit-archive"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
