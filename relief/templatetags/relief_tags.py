@@ -44,3 +44,12 @@ def cited(value) -> str:
     parts = [escape(plain)] + [format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, _("原文"))
                                for url in links]
     return mark_safe(" ".join(p for p in parts if p))
+
+
+@register.filter
+def masked_phone(value) -> str:
+    """A phone number as lists and sections show it (139****5678): a person's number is personal data, shown in
+    full only where the page asked a reason for it (relief/reveal.py)."""
+    from relief.reveal import mask_phone
+
+    return mask_phone(str(value or ""))

@@ -161,3 +161,12 @@ def test_the_list_counts_per_village_within_the_jurisdiction(client, demo, djang
     assert other.pk not in [m.pk for m in client.get(url + "?show=all").context["page"]]
     client.force_login(demo.caseworker_a)
     assert [m.pk for m in client.get(url + "?show=all").context["page"]] == [missing.pk]
+
+
+def test_the_household_page_shows_the_carers_phone_masked(client, demo):
+    """A carer's phone is a person's number: masked on the household page like the family's own."""
+    member = tekun_person(demo.village_a)
+    agree(member)
+    client.force_login(demo.township1)
+    page = client.get(reverse("households:detail", args=[member.household_id])).content.decode()
+    assert "李桂芳" in page and "138****7730" in page and "13816627730" not in page
