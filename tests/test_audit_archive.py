@@ -51,7 +51,7 @@ def _entries_aged(django_capture_on_commit_callbacks, ages):
     return entries
 
 
-def test_retention_below_180_days_fails_the_startup_check(settings):
+def test_retention_below_180_days_fails_the_startup_check(settings, archive_dir):
     settings.RELIEF_AUDIT_RETENTION_DAYS = 179
     errors = audit_archive.check_settings()
     assert [e.id for e in errors] == ["relief.E101"] and "180" in errors[0].msg

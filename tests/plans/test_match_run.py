@@ -114,6 +114,7 @@ def test_first_run_matches_opens_leads_and_audits_them_and_a_repeat_changes_noth
     ]
     lead_ids = lambda p: sorted(Lead.objects.filter(dedupe_key__startswith=f"policy-match:{p.pk}:").exclude(  # noqa
         pk=world["pushed_lead"].pk).values_list("pk", flat=True))
+    assert {e.additional_data.pop("result") for e in entries} == {"success"}
     assert [e.additional_data for e in entries] == [
         {"event": "bulk_write", "leads_created": 4, "leads_existing": 1, "lead_ids": lead_ids(dibao),
          "channels": ["feed"], "source": "policy_match", "policy": dibao.pk, "policy_version": dibao.version},

@@ -34,7 +34,8 @@ def test_overdue_referrals_and_late_paperwork_open_one_alert_each(demo):
     assert not Alert.objects.filter(household=on_time.household).exists()
 
     # Running again (the same day, or a re-delivered task) opens nothing new.
-    assert deadline_alerts_task.delay().get() == {"opened": 0, "existing": 2}
+    assert deadline_alerts_task.delay().get() == {"opened": 0, "existing": 2,
+                                                  "department_items": {"opened": 0, "closed": 0}}
     assert Alert.objects.count() == 2
 
 
