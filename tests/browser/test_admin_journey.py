@@ -40,7 +40,9 @@ def filled_template(page, testid: str, rows: list[dict]) -> bytes:
 
 def log_out(page):
     page.get_by_role("button", name="退出").click()
-    page.wait_for_load_state()
+    # Sign-out first clears what the phone kept for offline visits (static/js/offline.js), then posts: wait for
+    # the login page it lands on, not just for the current page.
+    page.wait_for_url("**/accounts/login/**")
 
 
 def test_admin_creates_a_caseworker_and_imports_a_roster_and_a_household(transactional_db, demo, browser_login,
