@@ -68,7 +68,13 @@ def test_district_official_journey(demo_district, page, live_server):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "district")
     page.fill("#id_password", "jiuzhu2026")
-    page.click("button[type=submit]")
+    page.press("#id_password", "Enter")  # the header's language switch is a submit button too
+    page.wait_for_url("**/accounts/otp/**")
+    # The district official's second factor: the code the demo key's authenticator app shows.
+    from relief.demo import next_demo_code
+
+    page.fill("#id_code", next_demo_code("district"))
+    page.click("main button[type=submit]")
     page.wait_for_load_state()
 
     # ---- home: the jurisdiction and the overdue referrals card
@@ -178,7 +184,17 @@ def test_district_official_journey(demo_district, page, live_server):
     expect(item.locator(".tag")).to_have_text("准确")
     expect(page.get_by_test_id("sampling-results")).to_be_visible()
 
-    # ---- the audit log
+    # ---- the audit log: the audit administrator's (三员分立), who finds the official's downloads in it
+    assert page.get_by_role("link", name="审计日志", exact=True).count() == 0
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("#id_username", "auditor")
+    page.fill("#id_password", "jiuzhu2026")
+    page.press("#id_password", "Enter")
+    page.wait_for_url("**/accounts/otp/**")
+    page.fill("#id_code", next_demo_code("auditor"))
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
     page.get_by_role("link", name="审计日志", exact=True).first.click()
     page.wait_for_url("**/audit/**")
     rows = page.get_by_test_id("audit-entry")
