@@ -141,8 +141,7 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
     return {"opened": opened, "existing": existing}
 
 
-def department_item_key_prefix() -> str:
-    return "department_item:"
+DEPARTMENT_ITEM_KEY_PREFIX = "department_item:"
 
 
 def department_item_alerts(today: dt.date | None = None) -> dict:
@@ -163,7 +162,7 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
     from .models_departments import DepartmentItem
 
     today = today or timezone.localdate()
-    key = Concat(Value(department_item_key_prefix()), Cast("pk", CharField()), Value(":"),
+    key = Concat(Value(DEPARTMENT_ITEM_KEY_PREFIX), Cast("pk", CharField()), Value(":"),
                  Cast("deadline", CharField()), output_field=CharField())
     department = Case(*[When(department=value, then=Value(str(label))) for value, label in Department.choices],
                       default=F("department"), output_field=CharField())
