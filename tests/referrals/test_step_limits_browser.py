@@ -41,7 +41,8 @@ def test_district_sets_a_limit_and_the_township_sees_its_late_step(transactional
     step_alerts()  # the hourly job
 
     page.locator(".userbox").get_by_role("button", name="退出").click()
-    page.wait_for_load_state()
+    # Sign-out first clears the phone's offline store (static/js/offline.js), then posts: wait for the login page.
+    page.wait_for_url("**/accounts/login/**")
     page = browser_login("township1")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/")
