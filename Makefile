@@ -37,6 +37,9 @@ demo: migrate
 run: migrate
 	bash scripts/run.sh $(HOST) $(PORT)
 
+# The suite runs on every core (pytest-xdist); `make test PYTEST_ARGS="-n0 tests/visits"` runs part of it in one
+# process.
+PYTEST_ARGS ?= -n auto
 test: install-dev messages
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

@@ -74,13 +74,22 @@ def _reference_rows_after_flush(request):
     yield
 
 
-@pytest.fixture
-def demo(db):
-    """The demo district (长宁区, three streets, twelve communities) and one account per role."""
-    from relief.demo import load_demo_district
-    from relief.models import Jurisdiction, JurisdictionLevel
+_DEMO_USERNAMES: list[str] = []
 
-    users = {u.username: u for u in load_demo_district()}
+
+@pytest.fixture
+def demo(db, request):
+    """The demo district (长宁区, three streets, twelve communities) and one account per role. Built once
+    per session and replayed into each test after that (tests/snapshots.py)."""
+    from relief.demo import load_demo_district
+    from relief.models import Jurisdiction, JurisdictionLevel, User
+    from tests.snapshots import replayed
+
+    def load():
+        _DEMO_USERNAMES[:] = [u.username for u in load_demo_district()]
+
+    replayed("demo", load, may_record=not {"transactional_db", "live_server"} & set(request.fixturenames))
+    users = {u.username: u for u in User.objects.filter(username__in=_DEMO_USERNAMES).order_by("pk")}
     by_code = {j.code: j for j in Jurisdiction.objects.all()}
     townships = list(Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).order_by("code"))
     villages = list(Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).order_by("code"))
@@ -113,13 +122,13 @@ def full_demo(django_db_setup, django_db_blocker):
     rolled back after it; each test runs in a savepoint of its own within it."""
     from django.db import transaction
 
-    from tests.demo_district import load_full_demo
+    from tests.demo_district import replayed_full_demo
 
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            demo = load_full_demo()
+            demo = replayed_full_demo()
         except BaseException:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -341,7 +350,9 @@ def browser_login(page, live_server):
     from relief.demo import DEMO_PASSWORD
 
     def login(username, password=DEMO_PASSWORD):
-        page.goto(f"{live_server.url}/accounts/login/")
+        # Until the network is idle: a response still on its way from the page before (the offline worker's
+        # downloads) may set a CSRF cookie of its own after this form was drawn.
+        page.goto(f"{live_server.url}/accounts/login/", wait_until="networkidle")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
         page.press("#id_password", "Enter")  # the header's language switch is a submit button too

@@ -21,6 +21,7 @@ def test_township_turns_an_unmatched_row_into_a_lead(transactional_db, demo, bro
     expect(page.locator(".messages")).to_contain_text("已转为救助线索")
     expect(page.get_by_test_id("feed-row")).to_have_count(2)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.wait_for_load_state("load")  # the filter submits itself from a script of the page
     lead = Lead.objects.get(channel=LeadChannel.FEED)
     assert lead.subject_name == "钱美华" and lead.source_ref == f"feed:{batch.pk}:2"
     assert FeedRecord.objects.get(batch=batch, row_number=2).lead_link.lead == lead
