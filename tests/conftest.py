@@ -140,6 +140,16 @@ def full_demo(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def figures_counted_afresh(monkeypatch):
+    """Each page counts its figures afresh, as a page does after a write in its own transaction
+    (relief/figure_cache.py): for tests comparing a page's queries before and after writes, which would
+    otherwise compare a page reading kept figures with one that cannot."""
+    from relief import data_version
+
+    monkeypatch.setattr(data_version, "changed_here", lambda topic=data_version.RECORDS: True)
+
+
+@pytest.fixture
 def make_staff(db):
     from relief.services import staff_create
 

@@ -194,7 +194,8 @@ def _list_queries(client, django_assert_max_num_queries, user, limit, **params):
     return len(captured)
 
 
-def test_list_query_count_does_not_depend_on_page_size_or_members(client, demo, django_assert_max_num_queries):
+def test_list_query_count_does_not_depend_on_page_size_or_members(client, demo, django_assert_max_num_queries,
+                                                                  figures_counted_afresh):
     for i in range(3):
         household = make_household(demo.village_a, head_name=f"户{i}")
         services.roster_enter(actor=None, household=household, reasons=["disabled", "elderly_alone"],
