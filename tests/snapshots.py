@@ -13,11 +13,14 @@ The replay is exact or it does not happen:
 - Rows go in with the keys they were recorded with; PostgreSQL's key sequences only move forwards, so new
   rows never take a replayed key.
 - What the loader returns is rebuilt by the caller from the database, never kept between tests.
+- The figures the loader's writes marked changed in the open transaction are marked changed by the replay.
 """
 import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+
+from relief import data_version
 
 _SKIPPED_TABLES = {"django_migrations", "sqlite_sequence"}
 
@@ -33,6 +36,9 @@ class _Table:
 class _Recording:
     fingerprint: tuple
     rows: dict[str, list] = field(default_factory=dict)  # table -> rows the loader added
+    # The data-version topics the loader marked changed in the open transaction (relief/data_version.py): a
+    # replay marks them too, so pages count their figures afresh after it exactly as after the real load.
+    changed_topics: list[str] = field(default_factory=list)
 
 
 # (name, fingerprint) -> what loading added on that state; the states a session meets are few (before any
@@ -52,14 +58,21 @@ def replayed(name: str, load, *, may_record: bool = True) -> bool:
     if recording is not None:
         with transaction.atomic():
             _insert(recording.rows)
+        for topic in recording.changed_topics:
+            data_version.records_changed(topic)
         return True
     if not may_record or name in _unreplayable:
         load()
         return False
     before = _read_all()
+    callbacks_before = len(connection.run_on_commit)
     load()
     after = _read_all()
     recording = _recording_of(fingerprint, before, after)
+    if recording is not None:
+        recording.changed_topics = [topic for topic in dict.fromkeys(
+            getattr(entry[1], "topic", None) for entry in connection.run_on_commit[callbacks_before:]
+            if isinstance(entry[1], data_version._Replace)) if topic]
     if recording is None:
         _unreplayable.add(name)
         return False

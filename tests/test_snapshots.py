@@ -52,3 +52,15 @@ def test_a_loader_that_changes_rows_it_found_is_never_replayed(db):
     _state_after(lambda: replays.append(snapshots.replayed("test-renaming", renaming)))
     assert replays == [False]
     assert "test-renaming" in snapshots._unreplayable
+
+
+def test_a_replay_marks_the_figures_changed_as_the_load_does(db):
+    from relief import data_version
+
+    def changed():
+        return {topic for topic in ("records", "access", "alerts") if data_version.changed_here(topic)}
+
+    marked = []
+    _state_after(lambda: (snapshots.replayed("test-topics", load_demo_district), marked.append(changed())))
+    _state_after(lambda: (snapshots.replayed("test-topics", load_demo_district), marked.append(changed())))
+    assert marked[0] and marked[1] == marked[0]
