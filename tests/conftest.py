@@ -59,9 +59,14 @@ REFERENCE_DATA = [
 ]
 
 
+def _flushed_after(request) -> bool:
+    """A live-server or real-worker test commits, and its database is emptied by a flush when it ends."""
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
 @pytest.fixture(autouse=True)
 def _reference_rows_after_flush(request):
-    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+    if not _flushed_after(request):
         yield
         return
     import importlib
@@ -88,7 +93,7 @@ def demo(db, request):
     def load():
         _DEMO_USERNAMES[:] = [u.username for u in load_demo_district()]
 
-    replayed("demo", load, may_record=not {"transactional_db", "live_server"} & set(request.fixturenames))
+    replayed("demo", load, may_record=not _flushed_after(request))
     users = {u.username: u for u in User.objects.filter(username__in=_DEMO_USERNAMES).order_by("pk")}
     by_code = {j.code: j for j in Jurisdiction.objects.all()}
     townships = list(Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).order_by("code"))
@@ -137,16 +142,6 @@ def full_demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
         atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def figures_counted_afresh(monkeypatch):
-    """Each page counts its figures afresh, as a page does after a write in its own transaction
-    (relief/figure_cache.py): for tests comparing a page's queries before and after writes, which would
-    otherwise compare a page reading kept figures with one that cannot."""
-    from relief import data_version
-
-    monkeypatch.setattr(data_version, "changed_here", lambda topic=data_version.RECORDS: True)
 
 
 @pytest.fixture

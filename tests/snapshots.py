@@ -67,15 +67,13 @@ def replayed(name: str, load, *, may_record: bool = True) -> bool:
     before = _read_all()
     callbacks_before = len(connection.run_on_commit)
     load()
-    after = _read_all()
-    recording = _recording_of(fingerprint, before, after)
-    if recording is not None:
-        recording.changed_topics = [topic for topic in dict.fromkeys(
-            getattr(entry[1], "topic", None) for entry in connection.run_on_commit[callbacks_before:]
-            if isinstance(entry[1], data_version._Replace)) if topic]
+    recording = _recording_of(fingerprint, before, _read_all())
     if recording is None:
         _unreplayable.add(name)
         return False
+    recording.changed_topics = list(dict.fromkeys(
+        callback.topic for _sids, callback, _robust in connection.run_on_commit[callbacks_before:]
+        if isinstance(callback, data_version._Replace)))
     if len(_recordings) >= _KEPT_RECORDINGS:
         del _recordings[next(iter(_recordings))]
     _recordings[(name, fingerprint)] = recording
