@@ -353,14 +353,18 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # The cache lives in Redis (RELIEF_CACHE_URL, by default the broker's REDIS_URL), else in a database table.
 # Short timeouts: a Redis that went away costs a page a second at most, then figures are computed.
+# RELIEF_CACHE_KEY_PREFIX keeps apart installations (or test processes) that share one Redis.
 CACHE_URL = os.environ.get("RELIEF_CACHE_URL", REDIS_URL)
 CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
-         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
-        if CACHE_URL
-        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "relief_cache"}
-    )
+    "default": {
+        **(
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+            if CACHE_URL
+            else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "relief_cache"}
+        ),
+        "KEY_PREFIX": os.environ.get("RELIEF_CACHE_KEY_PREFIX", ""),
+    }
 }
 
 # Read from the cache, kept in the database (relief/sessions.py); a cached entry lives at most 5 minutes.

@@ -27,6 +27,11 @@ def pytest_configure(config):
 
     # Hashing speed is not under test; demo accounts are created in many tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The processes of one run (pytest-xdist) share a Redis: each keeps its cache apart, and so do the Celery
+    # workers and servers it starts, which inherit the environment. Set before anything opens the cache.
+    prefix = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    os.environ["RELIEF_CACHE_KEY_PREFIX"] = prefix
+    settings.CACHES["default"]["KEY_PREFIX"] = prefix
     from tests.template_checks import install
 
     install()

@@ -103,3 +103,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "requires SECRET_KEY" in result.stderr
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_installations_sharing_a_redis_keep_their_cache_keys_apart(tmp_path):
+    """Installations (or the processes of one test run) sharing a Redis each set a prefix: their keys differ."""
+    code = ("from django.core.cache import cache; from django.conf import settings; "
+            "print(settings.CACHES['default']['KEY_PREFIX'], cache.make_key('relief:figure:x'))")
+    env = {"RELIEF_VAR_DIR": str(tmp_path)}
+    first = run_manage("shell", "-c", code, env_extra={**env, "RELIEF_CACHE_KEY_PREFIX": "jinan"})
+    second = run_manage("shell", "-c", code, env_extra={**env, "RELIEF_CACHE_KEY_PREFIX": "qingdao"})
+    assert first.stdout.split()[-2:] == ["jinan", "jinan:1:relief:figure:x"], first.stderr
+    assert second.stdout.split()[-2:] == ["qingdao", "qingdao:1:relief:figure:x"], second.stderr
