@@ -46,19 +46,29 @@ class AlertQuerySet(models.QuerySet):
     def unhandled(self):
         return self.filter(status__in=UNHANDLED_STATUSES)
 
-    def within(self, village_ids):
+    def within(self, village_ids, township_ids=()):
         """Alerts of the villages: by their household's village now (alerts follow a household that moves),
-        or, for an alert about no household yet (a lead, a hotline work order), by the village it names."""
-        return self.filter(place_in(village_ids))
+        or, for an alert about no household yet (a lead, a hotline work order), by the village it names; and the
+        alerts held by the townships of `township_ids` (a case the family's hukou township handles)."""
+        return self.filter(place_in(village_ids, township_ids))
 
     def of_village(self, village):
         return self.filter(place_in([village.pk if hasattr(village, "pk") else village]))
 
 
-def place_in(village_ids, prefix: str = "") -> Q:
-    """The one rule of where an alert lies, as a Q (see AlertQuerySet.within)."""
-    return (Q(**{f"{prefix}household__village__in": village_ids})
-            | Q(**{f"{prefix}household__isnull": True, f"{prefix}village__in": village_ids}))
+def place_in(village_ids, township_ids=(), prefix: str = "") -> Q:
+    """The one rule of where an alert lies, as a Q (see AlertQuerySet.within).
+
+    An alert with a `township` lies in that township only: the step it is about is held by the family's hukou
+    township (人户分离, referrals.HukouHandover), so neither the residence village nor the residence township
+    answers for it. Only users who cover that township (its staff, its district) see it: never a village's
+    caseworker, who may not see a family of another township's village."""
+    in_village = (Q(**{f"{prefix}household__village__in": village_ids})
+                  | Q(**{f"{prefix}household__isnull": True, f"{prefix}village__in": village_ids}))
+    place = Q(**{f"{prefix}township__isnull": True}) & in_village
+    if township_ids:
+        place |= Q(**{f"{prefix}township__in": township_ids})
+    return place
 
 
 class Alert(models.Model):
@@ -77,6 +87,11 @@ class Alert(models.Model):
     village = models.ForeignKey("relief.Jurisdiction", verbose_name=_("村/社区"), null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="+",
                                 help_text=_("未关联家庭的预警（如线索、热线工单）所在村/社区"))
+    # Only for an alert about a step the family's hukou township holds (人户分离): it lies there, not where the
+    # family lives (place_in).
+    township = models.ForeignKey("relief.Jurisdiction", verbose_name=_("办理乡镇（户籍地）"), null=True, blank=True,
+                                 on_delete=models.CASCADE, related_name="+",
+                                 help_text=_("户籍地乡镇办理的转办：预警由该乡镇处理，不进入居住地的预警"))
     reason = models.TextField(_("预警原因"))
     status = models.CharField(_("状态"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN,
                               db_default=AlertStatus.OPEN)
@@ -128,7 +143,10 @@ class Alert(models.Model):
 
     @property
     def place_id(self) -> int:
-        """The village the alert lies in (load the household with it)."""
+        """The jurisdiction the alert lies in: the hukou township holding it, else the village (load the
+        household with it)."""
+        if self.township_id:
+            return self.township_id
         return self.household.village_id if self.household_id else self.village_id
 
     @property

@@ -74,9 +74,12 @@ def newest_open_alerts(village_ids, limit: int) -> tuple[list[Alert], int]:
 
 def scoped(queryset: QuerySet[Alert], user, action: str = Action.VIEW) -> QuerySet[Alert]:
     """The alerts of the queryset the user may act on: by their household's village, or by their own village for
-    an alert about no household (the rule: AlertQuerySet.within)."""
-    return (access.scope(queryset, user, action, field="household__village")
-            | access.scope(queryset.filter(household__isnull=True), user, action, field="village"))
+    an alert about no household, or by the township holding it for a step of the family's hukou township (the
+    rule: alerts.models.place_in)."""
+    in_village = queryset.filter(township__isnull=True)
+    return (access.scope(in_village, user, action, field="household__village")
+            | access.scope(in_village.filter(household__isnull=True), user, action, field="village")
+            | access.scope_covered(queryset.filter(township__isnull=False), user, action, field="township"))
 
 
 def alerts_for(user, status: str = "unhandled", kind: str = "", village=None, q: str = "") -> QuerySet[Alert]:
@@ -96,14 +99,14 @@ def alerts_for(user, status: str = "unhandled", kind: str = "", village=None, q:
         qs = qs.filter(status=status)
     if kind in AlertKind.values:
         qs = qs.filter(kind=kind)
-    return qs.select_related("household", "household__village", "village", "caseworker", "acknowledged_by",
-                             "closed_by").annotate(head_name=head_name_of())
+    return qs.select_related("household", "household__village", "village", "township", "caseworker",
+                             "acknowledged_by", "closed_by").annotate(head_name=head_name_of())
 
 
 def alert_for(user, pk, action: str = Action.VIEW) -> Alert:
     """One alert with everything its page shows; 404 outside the user's jurisdiction for `action`."""
-    qs = scoped(Alert.objects.select_related("household", "household__village", "village", "caseworker", "rule",
-                                             "event", "opened_by", "acknowledged_by", "closed_by")
+    qs = scoped(Alert.objects.select_related("household", "household__village", "village", "township", "caseworker",
+                                             "rule", "event", "opened_by", "acknowledged_by", "closed_by")
                 .annotate(head_name=head_name_of()), user, action)
     return get_object_or_404(qs, pk=pk)
 
@@ -113,9 +116,10 @@ def alert_counts(user, village=None) -> dict[str, int]:
     of the whole jurisdiction are on every page (badge, home card): cached per scope until an alert changes
     (relief/figure_cache.py; the alert services announce every change)."""
     village_ids = access.village_ids_for(user, Action.VIEW)
+    township_ids = access.township_ids_for(user, Action.VIEW)
 
     def count() -> dict[str, int]:
-        qs = Alert.objects.within(village_ids)
+        qs = Alert.objects.within(village_ids, township_ids)
         if village is not None:
             qs = qs.of_village(village)
         return qs.aggregate(
@@ -126,7 +130,9 @@ def alert_counts(user, village=None) -> dict[str, int]:
 
     if village is not None:
         return count()
-    return figure_cache.cached(ALERTS_TOPIC, f"counts-{figure_cache.scope_key(village_ids)}", count)
+    # Both sets name the scope: a caseworker of every village of a township is not its staff (place_in).
+    scope = f"{figure_cache.scope_key(village_ids)}-{figure_cache.scope_key(township_ids)}"
+    return figure_cache.cached(ALERTS_TOPIC, f"counts-{scope}", count)
 
 
 def household_alerts(household: Household, limit: int) -> list[Alert]:

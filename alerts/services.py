@@ -2,14 +2,16 @@
 alert does it here (visits: overdue visits; referrals: deadlines; alerts/jobs.py: status changes).
 
     alert_open(*, kind: str, household: Household | None, reason: str, dedupe_key: str,
-               village: Jurisdiction | None = None, actor: User | None = None,
-               caseworker: User | None = None, source_ref: str = "",
+               village: Jurisdiction | None = None, township_id: int | None = None,
+               actor: User | None = None, caseworker: User | None = None, source_ref: str = "",
                rule: AlertRule | None = None, event: HouseholdEvent | None = None,
                period_start: date | None = None) -> tuple[Alert, bool]
 
     Opens an alert (kind: alerts.models.AlertKind, e.g. AlertKind.REFERRAL_OVERDUE) about a
     household, with the reason in words; about no household yet (a lead, a hotline work order whose
     family is not registered), it names the village instead, and `source_ref` ("lead:7") the record.
+    `township_id` puts it in the family's hukou township, which holds the step (alerts.models.place_in):
+    no caseworker is assigned then.
     Idempotent: a second call with the same dedupe_key
     returns the existing alert and False, whatever its status — so choose a key that names the
     occurrence, e.g. f"referral_overdue:{referral.pk}:{deadline:%Y-%m-%d}". actor=None means the
@@ -51,6 +53,7 @@ def alert_open(
     reason: str,
     dedupe_key: str,
     village: Jurisdiction | None = None,
+    township_id: int | None = None,
     actor: User | None = None,
     caseworker: User | None = None,
     source_ref: str = "",
@@ -70,9 +73,10 @@ def alert_open(
     existing = Alert.objects.filter(dedupe_key=dedupe_key).first()
     if existing is not None:
         return existing, False
-    if caseworker is None and household is not None:
+    if caseworker is None and household is not None and township_id is None:
         caseworker = household_caseworker(household)
     alert = Alert(kind=kind, household=household, village=None if household is not None else village,
+                  township_id=township_id,
                   reason=reason.strip(), dedupe_key=dedupe_key, opened_by=actor,
                   caseworker=caseworker, source_ref=source_ref, rule=rule, event=event, period_start=period_start)
     try:
@@ -131,7 +135,7 @@ def alert_close(*, actor: User | None, alert: Alert, note: str = "") -> Alert:
 
 ROW_COLUMNS = ("dedupe_key", "household_id", "reason", "caseworker_id", "period_start")
 # Columns a job may add after ROW_COLUMNS (an alert about no household names its village and its record).
-EXTRA_ROW_COLUMNS = ("village_id", "source_ref")
+EXTRA_ROW_COLUMNS = ("village_id", "source_ref", "township_id")
 
 
 def alerts_open_from_rows(*, kind: str, rows: QuerySet, columns: tuple[str, ...] = ROW_COLUMNS) -> int:

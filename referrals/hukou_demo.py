@@ -2,8 +2,9 @@
 places, made through households.services and referrals.services as staff make them.
 
 - 江苏路街道 (township2): a family whose hukou is 华阳路街道 (township1), with a referral the village submitted and
-  that waits in township1's queue for acceptance (the main path), and a second such family whose case township1
-  accepted and decided (the outcome both sides see).
+  that waits in township1's queue for acceptance (the main path), one whose acceptance is late (its 环节超时 alert
+  in township1's inbox, not township2's), and one whose case township1 accepted and decided (the outcome both
+  sides see).
 - 华阳路街道 (township1): a family relocated from 重庆市城口县河鱼乡 (易地扶贫搬迁, a hukou place outside the
   system), with a referral township1 handles and three letters: a 协查函 answered, a 转办函 overdue (its alert
   open) and a 协查函 not yet due.
@@ -79,6 +80,21 @@ def load(stdout=None) -> None:
                                 participants="社区书记、主任、协理员", conclusion="情况属实，报乡镇（户籍地办理）")
     with clock.days_ago(2):
         services.referral_submit(actor=cw_c, referral=referral)
+
+    # 1b. The same, submitted nine days ago and not yet accepted: its 乡镇受理 is late, and the alert is township1's
+    # (the hukou township holds the step), not 江苏路街道's.
+    late = _free_household(home_c)
+    if late is not None:
+        late = _set_hukou(cw_c, late, f"{MARK}（户籍在华阳路街道）", hukou_township=t1,
+                          hukou_address=f"{t1.name}延安西路{late.pk % 900 + 100}号")
+        with clock.days_ago(11):
+            waiting = services.referral_create(
+                actor=cw_c, household=late, requested=OutcomeAssistance.DIBAO,
+                summary="户籍在华阳路街道，在本社区居住；夫妻均失业，子女在读，申请低保。")
+            services.referral_study(actor=cw_c, referral=waiting, meeting_date=clock.today(),
+                                    participants="社区两委成员5人", conclusion="情况属实，报户籍地街道")
+        with clock.days_ago(9):
+            services.referral_submit(actor=cw_c, referral=waiting)
 
     # 2. The same, accepted by township1 and decided eligible: both sides see the outcome.
     second = _free_household(home_d)

@@ -11,6 +11,7 @@ import datetime as dt
 
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -68,16 +69,20 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
     table = LimitTable()
     alerts, keys = [], []
     late = (Referral.objects.filter(referral_late_q(table, now, steps=ALERTED_STEPS))
-            .annotate(household_caseworker=household_caseworker_expression())
+            .annotate(household_caseworker=household_caseworker_expression(),
+                      hukou_township=F("hukou_handover__township_id"))
             .only("pk", "status", "urgency", "step_started_at", "family_informed", "deadline", "household_id"))
     for referral in late.iterator(chunk_size=1000):
         clock = clock_of_referral(referral, table)
         key = step_key(referral.pk, clock.step, referral.step_started_at)
         keys.append(key)
+        in_village = STEP_LEVEL[clock.step] == VILLAGE
         alerts.append(Alert(
             kind=AlertKind.STEP_OVERDUE, household_id=referral.household_id, dedupe_key=key,
             source_ref=f"referral:{referral.pk}",
-            caseworker_id=referral.household_caseworker if STEP_LEVEL[clock.step] == VILLAGE else None,
+            # A township or district step of a case the hukou township handles is that township's to answer.
+            township_id=None if in_village else referral.hukou_township,
+            caseworker_id=referral.household_caseworker if in_village else None,
             reason=_("转办%(pk)s“%(step)s”环节超时（%(level)s办理，期限%(due)s，%(left)s）。") % {
                 "pk": referral.pk, "step": clock.step_label, "level": clock.level_label, "due": _due_words(clock),
                 "left": clock.left_text(now)}))
@@ -115,7 +120,7 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
 
     today = today or timezone.localdate()
     opened = existing = 0
-    overdue = (Referral.objects.overdue(today)
+    overdue = (Referral.objects.overdue(today).annotate(hukou_township=F("hukou_handover__township_id"))
                .select_related("household").only("pk", "deadline", "department", "status", "household"))
     for referral in overdue.iterator(chunk_size=500):
         with transaction.atomic():
@@ -125,9 +130,9 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
                     "pk": referral.pk, "dept": referral.get_department_display() or _("乡镇"),
                     "deadline": referral.deadline, "status": referral.get_status_display()},
                 dedupe_key=overdue_key(referral.pk, referral.deadline),
-                source_ref=f"referral:{referral.pk}")
+                source_ref=f"referral:{referral.pk}", township_id=referral.hukou_township)
         opened, existing = opened + created, existing + (not created)
-    late = (Referral.objects.paperwork_late(today)
+    late = (Referral.objects.paperwork_late(today).annotate(hukou_township=F("hukou_handover__township_id"))
             .select_related("household").only("pk", "paperwork_due", "help_first_amount", "household"))
     for referral in late.iterator(chunk_size=500):
         with transaction.atomic():
@@ -136,7 +141,7 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
                 reason=_("转办%(pk)s已先行救助%(amount)s元，补办手续期限%(due)s已过。") % {
                     "pk": referral.pk, "amount": referral.help_first_amount, "due": referral.paperwork_due},
                 dedupe_key=paperwork_key(referral.pk, referral.paperwork_due),
-                source_ref=f"referral:{referral.pk}")
+                source_ref=f"referral:{referral.pk}", township_id=referral.hukou_township)
         opened, existing = opened + created, existing + (not created)
     return {"opened": opened, "existing": existing}
 
@@ -173,16 +178,18 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
     with transaction.atomic():
         rows = (overdue
                 .annotate(key=key, reason_text=reason,
-                          assignee=household_caseworker_expression("assessment__referral__household__"),
+                          assignee=Case(When(assessment__referral__hukou_handover__isnull=False, then=None),
+                                        default=household_caseworker_expression("assessment__referral__household__")),
                           period=Cast(Value(None), DateField()),
                           alert_place=Case(When(assessment__referral__household__isnull=True, then=F("village_id")),
                                            default=None),
                           alert_source=Concat(Value("referral:"), Cast("assessment__referral_id", CharField()),
-                                              output_field=CharField()))
+                                              output_field=CharField()),
+                          alert_township=F("assessment__referral__hukou_handover__township_id"))
                 .values_list("key", "assessment__referral__household_id", "reason_text", "assignee", "period",
-                             "alert_place", "alert_source"))
+                             "alert_place", "alert_source", "alert_township"))
         opened = alerts_open_from_rows(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE, rows=rows,
-                                       columns=(*ROW_COLUMNS, "village_id", "source_ref"))
+                                       columns=(*ROW_COLUMNS, "village_id", "source_ref", "township_id"))
         closed = alerts_close_except(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE,
                                      keep_dedupe_keys=overdue.annotate(key=key).values("key"),
                                      note=_("部门事项已作出办理结果，或期限已调整，系统自动关闭。"))

@@ -229,6 +229,20 @@ def scope(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str 
     return queryset.filter(**{f"{field}__in": village_ids_for(user, action)})
 
 
+def scope_covered(queryset: QuerySet, user: User, action: str = Action.VIEW, field: str = "township") -> QuerySet:
+    """Narrow a queryset of records that belong to a jurisdiction of any level (a township) to those on which the
+    user may act: held there or above, never from a village below it."""
+    held = _held_ids(user, action)
+    if held is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": jurisdiction_ids_for(user, action)})
+
+
+def township_ids_for(user: User, action: str = Action.VIEW) -> frozenset[int]:
+    """Ids of the jurisdictions above village level the user covers whole (a township's staff: their township)."""
+    return jurisdiction_ids_for(user, action) - village_ids_for(user, action)
+
+
 # ---- view decorators: every routed view states its access rule (tests/test_urls.py checks) ----
 
 def _rule_refusal(user: User, action: str | None, roles: frozenset[str]) -> str:

@@ -355,13 +355,20 @@ def test_demo_shows_each_branch_and_is_idempotent(demo, monkeypatch):
     handed = Referral.objects.filter(hukou_handover__township=demo.village_a.parent)
     assert set(handed.values_list("status", flat=True)) == {ReferralStatus.SUBMITTED, ReferralStatus.ELIGIBLE}
     assert set(handed.values_list("village__parent", flat=True)) == {demo.village_c.parent_id}
-    waiting = handed.get(status=ReferralStatus.SUBMITTED)
-    assert "accept" in services.allowed_steps(demo.township1, waiting)
-    assert not services.allowed_steps(demo.township2, waiting)
+    # One waits within its acceptance limit, one is past it (its alert, once the scan runs, is township1's).
+    late, waiting = handed.filter(status=ReferralStatus.SUBMITTED).order_by("submitted_at")
+    for case in (waiting, late):
+        assert "accept" in services.allowed_steps(demo.township1, case)
+        assert not services.allowed_steps(demo.township2, case)
+    from referrals.tasks import step_alerts
+    step_alerts()
+    step = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref__in=[f"referral:{waiting.pk}",
+                                                                          f"referral:{late.pk}"])
+    assert step.source_ref == f"referral:{late.pk}" and step.township == demo.village_a.parent
     assert sorted(letter.state for letter in CooperationLetter.objects.all()) == ["answered", "awaiting", "overdue"]
     assert Alert.objects.filter(kind=AlertKind.LETTER_OVERDUE, status=AlertStatus.OPEN).count() == 1
     hukou_demo.load()
-    assert CooperationLetter.objects.count() == 3 and HukouHandover.objects.count() == 2
+    assert CooperationLetter.objects.count() == 3 and HukouHandover.objects.count() == 3
 
 
 def test_the_residence_townships_queue_leaves_out_what_the_hukou_township_handles(client, demo):
@@ -407,3 +414,106 @@ def test_a_letter_answered_in_another_tab_keeps_the_answer_and_shows_what_was_ty
     assert second.status_code == 200 and "您的回复未保存" in body and "第二个标签页的回复" in body
     letter.refresh_from_db()
     assert letter.answer == "经查该户在户籍地无低保记录"
+
+
+# ---------------------------------------------------------------- alerts of what the hukou township holds
+class TestAlertsOfTheHukouTownship:
+    """环节超时, 转办超期 and 部门事项超期 of a case the hukou township handles lie with that township (alerts.models
+    place_in): its staff see, count and handle them; the residence township and every caseworker do not."""
+
+    def _visible(self, user, alert):
+        from alerts.selectors import alerts_for
+        return alerts_for(user, status="all").filter(pk=alert.pk).exists()
+
+    def test_a_late_acceptance_alerts_the_hukou_township_only(self, client, demo):
+        from alerts.selectors import alert_counts
+        from referrals.tasks import step_alerts
+
+        referral = _submitted_hukou_case(demo)
+        before = {u: alert_counts(u)["open"] for u in (demo.township1, demo.township2)}
+        assert step_alerts(now=timezone.now() + dt.timedelta(days=60))["opened"] >= 1
+        alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{referral.pk}")
+        assert alert.township == demo.village_a.parent and alert.caseworker is None
+        assert self._visible(demo.township1, alert) and self._visible(demo.district_official, alert)
+        for outsider in (demo.township2, demo.caseworker_c, demo.caseworker_a):
+            assert not self._visible(outsider, alert), outsider
+        # The badge counts as the list lists.
+        assert alert_counts(demo.township1)["open"] == before[demo.township1] + 1
+        assert alert_counts(demo.township2)["open"] == before[demo.township2]
+
+        url = reverse("alerts:detail", kwargs={"pk": alert.pk})
+        client.force_login(demo.township2)
+        assert client.get(url).status_code == 404
+        assert client.post(reverse("alerts:acknowledge", kwargs={"pk": alert.pk})).status_code == 404
+        client.force_login(demo.township1)
+        html = client.get(url).content.decode()
+        # It leads to the case, not to the residence's household page, which is not theirs.
+        assert reverse("referrals:detail", kwargs={"pk": referral.pk}) in html
+        assert reverse("households:detail", kwargs={"pk": referral.household_id}) not in html
+        assert reverse("visits:visit_new", kwargs={"household_pk": referral.household_id}) not in html
+        assert "户籍地华阳路街道办理" in html
+        inbox = client.get(reverse("alerts:list")).content.decode()
+        assert url in inbox
+        assert client.post(reverse("alerts:acknowledge", kwargs={"pk": alert.pk})).status_code == 302
+        alert.refresh_from_db()
+        assert alert.status == AlertStatus.ACKNOWLEDGED and alert.acknowledged_by == demo.township1
+
+        # Accepting moves the step on: the alert closes.
+        services.referral_accept(actor=demo.township1, referral=Referral.objects.get(pk=referral.pk),
+                                 department="civil_affairs", deadline=today() + dt.timedelta(days=10))
+        step_alerts(now=timezone.now() + dt.timedelta(hours=1))
+        alert.refresh_from_db()
+        assert alert.status == AlertStatus.CLOSED
+
+    def test_the_department_deadline_alerts_the_hukou_township(self, demo):
+        from referrals.tasks import deadline_alerts
+
+        referral = _submitted_hukou_case(demo)
+        services.referral_accept(actor=demo.township1, referral=referral, department="civil_affairs",
+                                 deadline=today() + dt.timedelta(days=2))
+        Referral.objects.filter(pk=referral.pk).update(deadline=today() - dt.timedelta(days=1))  # time passes
+        deadline_alerts()
+        alert = Alert.objects.get(kind=AlertKind.REFERRAL_OVERDUE, source_ref=f"referral:{referral.pk}")
+        assert alert.township == demo.village_a.parent and alert.caseworker is None
+        assert self._visible(demo.township1, alert) and not self._visible(demo.township2, alert)
+
+    def test_telling_the_family_stays_with_the_residence_village(self, demo):
+        from referrals.tasks import step_alerts
+
+        referral = _submitted_hukou_case(demo)
+        referral = services.referral_accept(actor=demo.township1, referral=referral, department="civil_affairs",
+                                            deadline=today() + dt.timedelta(days=10))
+        services.referral_decide_ineligible(actor=demo.township1, referral=referral, reason="家庭收入高于低保标准")
+        step_alerts(now=timezone.now() + dt.timedelta(days=60))
+        alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{referral.pk}",
+                                  status=AlertStatus.OPEN)
+        assert alert.township is None
+        assert self._visible(demo.township2, alert) and self._visible(demo.caseworker_c, alert)
+        assert not self._visible(demo.township1, alert)
+
+    def test_an_alert_of_a_local_case_stays_where_the_family_lives(self, demo):
+        from referrals.tasks import step_alerts
+
+        household = make_household(demo.village_c, head_name="本地户")
+        referral = services.referral_create(actor=demo.caseworker_c, household=household, summary="困难",
+                                            urgency="emergency")
+        services.referral_submit(actor=demo.caseworker_c, referral=referral)
+        step_alerts(now=timezone.now() + dt.timedelta(days=60))
+        alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{referral.pk}")
+        assert alert.township is None and self._visible(demo.township2, alert)
+        assert not self._visible(demo.township1, alert)
+
+    def test_alerts_open_before_the_upgrade_move_to_the_hukou_township(self, demo):
+        import importlib
+
+        from django.apps import apps
+        from referrals.tasks import step_alerts
+
+        referral = _submitted_hukou_case(demo)
+        step_alerts(now=timezone.now() + dt.timedelta(days=60))
+        alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{referral.pk}")
+        Alert.objects.filter(pk=alert.pk).update(township=None, caseworker=demo.caseworker_c)  # as before
+        migration = importlib.import_module("referrals.migrations.0012_hukou_alerts_to_hukou_township")
+        migration.forwards(apps, None)
+        alert.refresh_from_db()
+        assert alert.township == demo.village_a.parent and alert.caseworker is None
