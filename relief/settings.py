@@ -140,6 +140,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # A transaction takes the write lock when it begins: two requests that both read then write (a double-click)
+    # then wait for each other instead of failing with "database is locked" (a deferred transaction that has read
+    # cannot wait for another writer). WAL lets pages read while a write is under way.
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL;"
     # A file (not :memory:) so that a Celery worker started by a test can open the test database.
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("RELIEF_TEST_DB_NAME", str(VAR_DIR / "test_relief.sqlite3"))
