@@ -182,7 +182,7 @@ DETAIL_LABELS = {
     "leads_created": _("新建线索"), "leads_existing": _("已有线索"), "leads_opened": _("新建线索"),
     "errors": _("错误行数"), "new": _("新增"), "updated": _("更新"), "unchanged": _("未变"),
     "what": _("内容"), "file_name": _("文件名"), "cleared": _("清除的失败登录记录"),
-    "reason": _("拒绝原因"), "path": _("访问地址"),
+    "reason": _("拒绝原因"), "path": _("访问地址"), "purpose_label": _("用途"),
 }
 
 
