@@ -38,7 +38,7 @@ class AuditExportPurpose(models.TextChoices):
 
 def _columns() -> list[Column]:
     return [Column(_("时间"), 20, "datetime"), Column(_("操作人"), 16), Column(_("账号"), 16),
-            Column(_("来源地址"), 16), Column(_("事件"), 16), Column(_("对象类型"), 16), Column(_("对象"), 40),
+            Column(_("来源地址"), 16), Column(_("事件"), 16), Column(_("记录类型"), 16), Column(_("记录"), 40),
             Column(_("结果"), 10)]
 
 

@@ -14,7 +14,7 @@ from relief.models import Role
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ("时间", "操作人", "账号", "来源地址", "事件", "对象类型", "对象", "结果")
+HEADERS = ("时间", "操作人", "账号", "来源地址", "事件", "记录类型", "记录", "结果")
 
 
 def _login_entries(demo, n, user=None):
