@@ -123,3 +123,16 @@ def test_the_export_costs_the_same_queries_for_few_or_many_rows(client, demo, dj
     assert counts[0] == counts[1], counts
     with django_assert_max_num_queries(counts[1]):
         _rows(_export(client, event="login"))
+
+
+def test_a_reveal_reads_with_its_reason_by_label_in_the_list(client, demo):
+    """A reveal's reason is shown as 查看原因 with its label, not as a refusal's 拒绝原因 with its code."""
+    from tests.households.factories import make_household
+
+    household = make_household(demo.village_a)
+    client.force_login(demo.caseworker_a)
+    client.post(reverse("households:detail", args=[household.pk]), {"reveal": "1", "reason": "verify_identity"})
+    client.force_login(demo.auditor)
+    rows = client.get(reverse("audit_log"), {"event": "view_personal_data"}).context["page"].object_list
+    assert ("查看原因", None, "核对身份") in rows[0].change_rows
+    assert not any(label == "拒绝原因" for label, _old, _new in rows[0].change_rows)
