@@ -121,7 +121,7 @@ class HouseholdForm(forms.ModelForm):
             "per_capita_income": {"invalid": _("请填写数字（元）。")},
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, masked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         villages = access.villages_for(user, Action.EDIT_HOUSEHOLDS).order_by("code")
         self.fields["village"] = _village_choices(user, Action.EDIT_HOUSEHOLDS)
@@ -142,6 +142,9 @@ class HouseholdForm(forms.ModelForm):
             field.choices = [("", UNRECORDED), *[c for c in field.choices if c[0] != ""]]
             field.help_text = _("不清楚时选“未登记”。")
         self.fields["phone"].widget.attrs.update({"type": "tel", "inputmode": "tel"})
+        if masked:
+            # Shown masked beside the form (relief/reveal.py) and left out of it: the stored number stays.
+            del self.fields["phone"]
         # The hukou place: any township the installation holds (of any district), or a division outside it.
         township = self.fields["hukou_township"]
         township.queryset = Jurisdiction.objects.filter(level=JurisdictionLevel.TOWNSHIP).select_related(
@@ -166,7 +169,7 @@ class HouseholdForm(forms.ModelForm):
         return data
 
     def service_fields(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("village", *HOUSEHOLD_FIELDS)}
+        return {name: self.cleaned_data[name] for name in ("village", *HOUSEHOLD_FIELDS) if name in self.fields}
 
 
 class MemberForm(forms.ModelForm):
@@ -181,7 +184,10 @@ class MemberForm(forms.ModelForm):
         }
         widgets = {"birth_date": DateInput()}
 
-    def __init__(self, *args, **kwargs):
+    # What a masked member form leaves out: the ID number, and the birth date and sex that are read from it.
+    IDENTITY_FIELDS = ("id_number", "birth_date", "sex")
+
+    def __init__(self, *args, masked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["birth_date"].required = False
         self.fields["birth_date"].help_text = _("可不填，按身份证号自动识别；填写的须与身份证号一致。")
@@ -189,6 +195,11 @@ class MemberForm(forms.ModelForm):
         self.fields["sex"].help_text = _("可不填，按身份证号第17位自动识别。")
         self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "maxlength": "18",
                                                       "inputmode": "text", "spellcheck": "false"})
+        if masked:
+            # Shown masked beside the form (relief/reveal.py) and left out of it: the stored number stays, and
+            # the service keeps the birth date and sex it reads from it.
+            for name in self.IDENTITY_FIELDS:
+                del self.fields[name]
 
     def clean_id_number(self):
         return idcard.validate_id_number(self.cleaned_data.get("id_number", ""))

@@ -6,7 +6,7 @@ answers 404 outside the user's villages. Writes go through services.py.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect
@@ -18,9 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from relief import access
 from relief.access import Action, access_rule
-from relief.audit import AuditEvent, audit_record
 from relief.models import User
-from relief.reveal import mask_phone, reason_label, reveal_reason
+from relief.reveal import audit_reveal, edit_reveal, mask_phone, reason_label, reveal_for
 
 from . import selectors, services
 from .forms import (
@@ -128,11 +127,8 @@ def _household_page_context(request, household, *, printing: bool = False, reaso
         # Age, not birth date, beside a masked number: the birth date is the hidden middle of it.
         member.shown_age = None if show_full_id else member.age_on(today)
     if show_full_id:
-        audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=household, request=request,
-                     description=str(household),
-                     detail={"page": "household_print" if printing else "household_detail",
-                             "members": [m.pk for m in members], "reason": reason,
-                             "reason_label": reason_label(reason)})
+        audit_reveal(request, household, reason, page="household_print" if printing else "household_detail",
+                     members=[m.pk for m in members])
     household.shown_phone = household.phone if show_full_id else mask_phone(household.phone)
     assistance = sorted(household.assistance.all(), key=lambda a: (a.start_date, a.pk), reverse=True)
     running = [a for a in assistance if a.runs_on(today)]
@@ -227,17 +223,21 @@ def household_print(request, pk: int):
 
 def _reveal(request, household):
     """The reveal form's reason; a POST from someone who may not see full data is refused, not ignored."""
-    if request.method == "POST" and not access.can(request.user, Action.VIEW_PERSONAL_DATA, household.village_id):
-        raise PermissionDenied(_("您无权查看完整个人信息。"))
-    return reveal_reason(request)
+    return reveal_for(request, may_reveal=access.can(request.user, Action.VIEW_PERSONAL_DATA, household.village_id))
 
 
 # ------------------------------------------------------------------------------------------ forms
-def _form_page(request, *, form, title, household=None, submit=None, intro="", forms_extra=None):
+def _form_page(request, *, form, title, household=None, submit=None, intro="", forms_extra=None, pii=None):
     return TemplateResponse(request, "households/form.html", {
         "form": form, "extra_forms": forms_extra or [], "title": title, "household": household,
-        "submit": submit or _("保存"), "intro": intro,
-    })
+        "submit": submit or _("保存"), "intro": intro, "pii": pii,
+    }, status=400 if pii and pii["reveal"].form.errors else 200)
+
+
+def _pii_context(reveal, masked: list[tuple[str, str]], label: str) -> dict:
+    """The masked values an edit form leaves alone, and the reveal that lets them be seen and edited."""
+    return {"reveal": reveal, "masked": masked, "label": label,
+            "reason_label": reason_label(reveal.reason) if reveal.reason else ""}
 
 
 def _written(request, form, write) -> bool:
@@ -286,13 +286,21 @@ def household_create(request):
 
 @access_rule(Action.EDIT_HOUSEHOLDS)
 def household_edit(request, pk: int):
+    """The household's facts; its phone number is masked and left out of the form until revealed with a reason."""
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
-    form = HouseholdForm(request.POST or None, instance=household, user=request.user)
-    if _written(request, form, lambda: services.household_update(
+    reveal = edit_reveal(request, may_reveal=access.can(request.user, Action.VIEW_PERSONAL_DATA,
+                                                        household.village_id))
+    if reveal.reason:
+        audit_reveal(request, household, reveal.reason, page="household_edit", fields=["phone"])
+    form = HouseholdForm(None if reveal.revealing else request.POST or None, instance=household,
+                         user=request.user, masked=not reveal.full)
+    if not reveal.revealing and _written(request, form, lambda: services.household_update(
             actor=request.user, household=household, version=form.cleaned_data.get("version") or 0,
             **form.service_fields())):
         return _done(request, household, _("家庭信息已保存。"))
-    return _form_page(request, form=form, title=_("修改家庭信息"), household=household)
+    pii = _pii_context(reveal, [] if reveal.full else [(_("联系电话"), mask_phone(household.phone) or "—")],
+                       _("查看或修改完整联系电话"))
+    return _form_page(request, form=form, title=_("修改家庭信息"), household=household, pii=pii)
 
 
 def _member_of(household, member_pk):
@@ -315,16 +323,22 @@ def member_add(request, pk: int):
 def member_edit(request, pk: int, member_pk: int):
     household = selectors.household_get(request.user, pk, Action.EDIT_HOUSEHOLDS)
     member = _member_of(household, member_pk)
-    form = MemberForm(request.POST or None, instance=member)
-    if request.method == "GET" and access.can(request.user, Action.VIEW_PERSONAL_DATA, household.village_id):
-        # The edit form shows the full ID number.
-        audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=request.user, obj=member, request=request,
-                     description=f"{member.name}（{member.masked_id_number}）", detail={"page": "member_edit"})
-    if _written(request, form, lambda: services.member_update(
+    # The ID number (and the birth date and sex read from it) is masked and left out of the form until revealed
+    # with a reason; the rest of the form is edited either way.
+    reveal = edit_reveal(request, may_reveal=access.can(request.user, Action.VIEW_PERSONAL_DATA,
+                                                        household.village_id))
+    if reveal.reason:
+        audit_reveal(request, member, reveal.reason, page="member_edit",
+                     description=f"{member.name}（{member.masked_id_number}）")
+    form = MemberForm(None if reveal.revealing else request.POST or None, instance=member, masked=not reveal.full)
+    if not reveal.revealing and _written(request, form, lambda: services.member_update(
             actor=request.user, member=member, **form.service_fields())):
         return _done(request, household, _("成员信息已保存。"))
+    masked = [] if reveal.full else [
+        (_("身份证号"), _("%(id)s（%(age)s岁）") % {"id": member.masked_id_number,
+                                                 "age": member.age_on(timezone.localdate())})]
     return _form_page(request, form=form, title=_("修改成员信息：%(name)s") % {"name": member.name},
-                      household=household)
+                      household=household, pii=_pii_context(reveal, masked, _("查看或修改完整身份证号")))
 
 
 @access_rule(Action.EDIT_HOUSEHOLDS)

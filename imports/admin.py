@@ -17,6 +17,7 @@ from relief.access import Action
 from relief.admin import ChineseExportForm, ScopedAdminMixin
 from relief.audit import AuditEvent, audit_record
 from relief.models import Role
+from relief.watermark import watermark_text
 
 from households.admin import HouseholdAdmin
 from households.models import Household
@@ -123,7 +124,8 @@ class KeptXLSX(_KeepsTheFile, base_formats.XLSX):
         # tablib would write a value such as "=HYPERLINK(...)" (an address, a note) as a live formula.
         from .spreadsheets import table_workbook
 
-        return table_workbook(dataset.headers or [], dataset, dataset.title or "")
+        return table_workbook(dataset.headers or [], dataset, dataset.title or "",
+                              watermark=getattr(dataset, "relief_watermark", ""))
 
 
 class KeptCSV(_KeepsTheFile, base_formats.CSV):
@@ -178,6 +180,8 @@ class RegistryImportExportAdmin(ImportExportModelAdmin):
         audit_record(event=AuditEvent.EXPORT, actor=request.user, model=queryset.model, request=request,
                      description=str(_("管理后台导出家庭及成员")),
                      detail={"rows": len(data), "masked": self._masked(request), "source": "admin"})
+        # The file format writes the workbook without the request: who exports, and when, travels with the data.
+        data.relief_watermark = watermark_text(request.user)
         return data
 
 

@@ -7,7 +7,6 @@ user's Excel, not even once a cell is edited there (OWASP “CSV injection”), 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from relief.xlsx import new_workbook, safe_text, text_cell
+from relief.xlsx import new_workbook, safe_text, save_workbook, text_cell
 
 from .columns import ENUMS, Column, normalize_header
 from .reader import Formula
@@ -47,20 +46,19 @@ def _value_cell(sheet, value, refused: bool = False):
     return text_cell(sheet, value)
 
 
-def table_workbook(headers, rows, title: str = "") -> bytes:
+def table_workbook(headers, rows, title: str = "", *, watermark: str = "") -> bytes:
     """A plain sheet of headers and rows (the Django admin's export), every string a text cell."""
     book = new_workbook()
     sheet = book.create_sheet((title or _("导出"))[:31])
     sheet.append([text_cell(sheet, header, font=Font(bold=True)) for header in headers])
     for row in rows:
         sheet.append([_value_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(book, watermark=watermark)
 
 
-def template_workbook(kind: str) -> bytes:
-    """Data sheet (headers, one example row, dropdowns), an explanation sheet and a hidden options sheet."""
+def template_workbook(kind: str, *, watermark: str) -> bytes:
+    """Data sheet (headers, one example row, dropdowns), an explanation sheet and a hidden options sheet;
+    `watermark` (who downloads it, when) in every sheet's printed header and footer."""
     columns: list[Column] = COLUMNS[kind]
     book = new_workbook(write_only=False)
     data = book.active
@@ -121,17 +119,16 @@ def template_workbook(kind: str) -> bytes:
     notes.column_dimensions["B"].width = 10
     notes.column_dimensions["C"].width = 60
     notes.column_dimensions["D"].width = 60
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(book, watermark=watermark)
 
 
-def error_workbook(rows, errors: list, truncated: bool) -> bytes:
+def error_workbook(rows, errors: list, truncated: bool, *, watermark: str) -> bytes:
     """A copy of the uploaded rows with an “错误说明” column; rows with errors are highlighted.
 
     `rows` yields (row number, values) as read from the upload; `errors` is [[row, column, message]].
     Every row of the file is copied, the rows with errors among them; each cell is written as text or a
-    value, never as a formula (a formula is copied as its text when the import refused it).
+    value, never as a formula (a formula is copied as its text when the import refused it). `watermark`: who
+    downloads it and when, in the printed header and footer.
     """
     by_row: dict[int, list[str]] = {}
     columns_of: dict[int, set[str]] = {}
@@ -166,6 +163,4 @@ def error_workbook(rows, errors: list, truncated: bool) -> bytes:
         sheet.append(cells)
     if truncated:
         sheet.append([text_cell(sheet, _("错误太多，只列出了前 %(n)d 条；请先改正这些再重新上传。") % {"n": len(errors)})])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(book, watermark=watermark)

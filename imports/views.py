@@ -15,6 +15,7 @@ from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
 from relief.http import safe_redirect_target
 from relief.models import Role
+from relief.watermark import watermark_text
 
 from . import services
 from .forms import LeadFilterForm, LeadReviewForm, RecordFilterForm, UploadForm
@@ -65,7 +66,7 @@ def index(request):
 def template_download(request, kind):
     if kind not in ImportKind.values:
         raise Http404(_("没有这种导入模板。"))
-    response = HttpResponse(template_workbook(kind), content_type=XLSX)
+    response = HttpResponse(template_workbook(kind, watermark=watermark_text(request.user)), content_type=XLSX)
     name = _("%(kind)s导入模板.xlsx") % {"kind": ImportKind(kind).label}
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
@@ -170,7 +171,8 @@ def error_report(request, pk):
         try:
             reader = SheetReader(handle, sniff(handle, batch.file_name, batch.file_size))
             try:
-                content = error_workbook(reader.rows(), batch.errors, batch.errors_truncated)
+                content = error_workbook(reader.rows(), batch.errors, batch.errors_truncated,
+                                         watermark=watermark_text(request.user))
             finally:
                 reader.close()
         except FileRejected as exc:

@@ -19,6 +19,7 @@ from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
 from relief.models import Role
+from relief.watermark import watermark_text
 from relief.xlsx import Column, Sheet, write_workbook
 
 from . import hotline_import as hotline_file
@@ -192,7 +193,7 @@ def hotline_template(request):
               heading=_("热线工单导入模板")),
         Sheet(title=_("填写说明"), columns=[Column(_("列名"), 16), Column(_("是否必填"), 10), Column(_("填写说明"), 60)],
               rows=hotline_file.explanation(), heading=_("填写说明")),
-    ])
+    ], watermark=watermark_text(request.user))
     response = HttpResponse(buffer.getvalue(),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = "attachment; filename=\"hotline-work-orders.xlsx\"; " \

@@ -10,15 +10,15 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from households.models import Household
 from households.selectors import head_of
 from relief import access
 from relief.access import Action, access_rule
-from relief.audit import AuditEvent, audit_record
 from relief.http import safe_redirect_target
 from relief.models import JurisdictionLevel, Role
+from relief.reveal import audit_reveal, mask_phone, reason_label, reveal_for
 
 from . import selectors, services
 from .forms import (
@@ -39,14 +39,6 @@ def household_url(household_id) -> str:
         return reverse("households:detail", kwargs={"pk": household_id})
     except NoReverseMatch:
         return ""
-
-
-def mask_contact(value: str) -> str:
-    """A phone number shows its first three and last four digits; anything short is starred out."""
-    value = value or ""
-    if len(value) >= 8:
-        return f"{value[:3]}{'*' * (len(value) - 7)}{value[-4:]}"
-    return "*" * len(value)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -118,13 +110,15 @@ def _may_refer(user, lead: Lead) -> bool:
 
 
 @access_rule(Action.VIEW, roles=STAFF)
+@require_http_methods(["GET", "POST"])
 def lead_detail(request, pk):
+    """One lead; the reporter's contact is masked, and a POST with a reason (relief/reveal.py) shows it once."""
     lead = _lead_for(request, pk)
     user = request.user
-    full = access.can(user, Action.VIEW_PERSONAL_DATA, lead.village_id)
-    if full and lead.reporter_contact:
-        audit_record(event=AuditEvent.VIEW_PERSONAL_DATA, actor=user, obj=lead, request=request,
-                     detail={"fields": ["reporter_contact"]})
+    may_reveal = access.can(user, Action.VIEW_PERSONAL_DATA, lead.village_id) and bool(lead.reporter_contact)
+    reason, reveal_form = reveal_for(request, may_reveal=may_reveal)
+    if reason:
+        audit_reveal(request, lead, reason, page="lead_detail", fields=["reporter_contact"])
     may_handle = access.may_register_lead(user, lead.village_id) and lead.is_open
     referral = selectors.referrals_for(user).filter(lead=lead).first()
     # Another referral of the family still running: this lead cannot start a second one.
@@ -136,7 +130,9 @@ def lead_detail(request, pk):
     found, more = selectors.households_to_link(user, query) if picking else ([], False)
     context = {
         "lead": lead,
-        "contact": lead.reporter_contact if full else mask_contact(lead.reporter_contact),
+        "contact": lead.reporter_contact if reason else mask_phone(lead.reporter_contact),
+        "may_reveal": may_reveal and not reason, "reveal_form": reveal_form,
+        "reveal_reason": reason_label(reason) if reason else "",
         "may_handle": may_handle,
         "close_form": LeadCloseForm(),
         "picking": picking, "query": query, "found": found, "more": more,
@@ -154,7 +150,7 @@ def lead_detail(request, pk):
     }
     if request.htmx and request.GET.get("hq") is not None:
         return TemplateResponse(request, "referrals/lead_detail.html#household-results", context)
-    return TemplateResponse(request, "referrals/lead_detail.html", context)
+    return TemplateResponse(request, "referrals/lead_detail.html", context, status=400 if reveal_form.errors else 200)
 
 
 @access_rule(Action.VIEW, roles=STAFF)

@@ -182,7 +182,7 @@ DETAIL_LABELS = {
     "leads_created": _("新建线索"), "leads_existing": _("已有线索"), "leads_opened": _("新建线索"),
     "errors": _("错误行数"), "new": _("新增"), "updated": _("更新"), "unchanged": _("未变"),
     "what": _("内容"), "file_name": _("文件名"), "cleared": _("清除的失败登录记录"),
-    "reason": _("拒绝原因"), "path": _("访问地址"),
+    "reason": _("拒绝原因"), "path": _("访问地址"), "purpose_label": _("用途"), "reason_label": _("查看原因"),
 }
 
 
@@ -411,7 +411,9 @@ def describe_entries(entries) -> None:
             entry.sentence = str(template) % words
             entry.change_rows = [(str(DETAIL_LABELS[k]), None, _detail_value_text(k, v)) for k, v in data.items()
                                  if k in DETAIL_LABELS and not _empty(v) and not (event == "login_failed"
-                                                                                   and k == "username")]
+                                                                                   and k == "username")
+                                 # A reveal's reason is a code of relief.reveal's list, shown by its label.
+                                 and not (event == AuditEvent.VIEW_PERSONAL_DATA and k == "reason")]
         else:
             entry.sentence = str(ACTION_SENTENCES.get(entry.action, ACTION_SENTENCES[LogEntry.Action.UPDATE])) % words
             entry.change_rows = _model_changes(entry, model, resolver) if model is not None else []

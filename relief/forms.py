@@ -34,3 +34,17 @@ class AuditFilterForm(forms.Form):
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             raise forms.ValidationError(_("起始日期不能晚于截止日期。"))
         return data
+
+
+class AuditExportForm(forms.Form):
+    """The audit log's export asks why it leaves the application, like every export (recorded with it)."""
+
+    purpose = forms.ChoiceField(
+        label=_("导出用途"), error_messages={"required": _("请选择导出用途。"),
+                                          "invalid_choice": _("请从列表中选择导出用途。")})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .audit_export import AuditExportPurpose
+
+        self.fields["purpose"].choices = [("", _("请选择用途"))] + list(AuditExportPurpose.choices)

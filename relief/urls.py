@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/session/keepalive/", otp_views.session_keepalive, name="session_keepalive"),
     path("accounts/password/done/", views.password_change_done_view, name="password_change_done"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("audit/export.xlsx", views.audit_export, name="audit_export"),
     path("language/", views.set_language, name="set_language"),
     path("jsi18n/", views.javascript_catalog, name="javascript_catalog"),
     path("watermark.css", views.watermark_css, name="watermark_css"),

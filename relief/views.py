@@ -1,19 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.template.response import TemplateResponse
 from django.views import i18n as i18n_views
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 from django.utils.translation import gettext_lazy as _
 
 from .access import Action, access_rule, jurisdictions_for, public
 from .audit import describe_entries
-from .forms import AuditFilterForm
+from .audit_export import audit_log_export
+from .forms import AuditExportForm, AuditFilterForm
 from .home import home_cards
 from .models import JurisdictionLevel, Role
 from .selectors import audit_entries_filtered
 from .watermark import watermark_svg as watermark_svg_tile, watermark_text
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 
 class _LogoutView(auth_views.LogoutView):
     """Sign-out also tells the browser to drop what this site kept on the phone (the offline store, the outbox,
@@ -81,13 +85,36 @@ def home(request):
 # 三员分立: the audit log is the audit administrator's to read and export, and no one else's (superusers aside).
 @access_rule(Action.READ_AUDIT, roles=[Role.AUDITOR])
 def audit_log(request):
-    form = AuditFilterForm(request.GET or None)
+    return _audit_page(request, AuditFilterForm(request.GET or None), AuditExportForm())
+
+
+def _audit_page(request, form, export_form, status=200):
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entries_filtered(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
     describe_entries(page.object_list)
-    return TemplateResponse(request, "relief/audit_log.html", {"form": form, "page": page})
+    # The export takes the list's filters and search as they are (hidden fields beside its purpose).
+    kept = [(name, form.data.get(name)) for name in form.fields if form.data.get(name)] if form.is_bound else []
+    return TemplateResponse(request, "relief/audit_log.html", {
+        "form": form, "page": page, "export_form": export_form, "export_filters": kept}, status=status)
+
+
+@access_rule(Action.READ_AUDIT, roles=[Role.AUDITOR])
+@require_POST
+def audit_export(request):
+    """The entries the list's filters choose, as an Excel file; asks the purpose, and is itself audited."""
+    form = AuditFilterForm(request.POST)
+    export_form = AuditExportForm(request.POST)
+    if not (form.is_valid() & export_form.is_valid()):
+        return _audit_page(request, form, export_form, status=400)
+    path, _rows, filename = audit_log_export(actor=request.user, request=request, filters=form.cleaned_data,
+                                             purpose=export_form.cleaned_data["purpose"])
+    handle = path.open("rb")
+    path.unlink()  # the open handle keeps the data until the response is sent; nothing stays on disk
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @public

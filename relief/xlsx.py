@@ -1,7 +1,7 @@
 """Writing .xlsx with openpyxl — the one writer of every spreadsheet the app produces: the ledgers here (in
 write-only mode: constant memory, rows streamed from the database), and through `new_workbook`,
-`text_cell` and `safe_text` the import templates, import error reports and the admin's export
-(imports.spreadsheets).
+`text_cell`, `safe_text` and `save_workbook` the import templates, import error reports and the admin's export
+(imports.spreadsheets). Both ways put the viewer's watermark in every sheet's printed header and footer.
 
 Every string goes through `safe_text`: a value a spreadsheet would run as a formula (starting with
 = + - @, or a tab / carriage return, OWASP "CSV injection") is neutralised by replacing that first
@@ -12,6 +12,7 @@ shown as part of the value.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -43,6 +44,24 @@ def new_workbook(*, write_only: bool = True) -> Workbook:
     """Every workbook the app writes starts here (tests/ledgers/test_xlsx_writer.py holds it to that), so
     that every cell put in it goes through `safe_text`."""
     return Workbook(write_only=write_only)
+
+
+def save_workbook(book: Workbook, target=None, *, watermark: str):
+    """Save a workbook built with `new_workbook` (to `target`, or return its bytes), every sheet watermarked.
+
+    `watermark` (`relief.watermark.watermark_text(user)`) goes into each sheet's printed header and footer, as
+    `write_workbook` puts it: an import template or an error report forwarded or printed says whose it was.
+    The header and footer are written at the end of a sheet, so a write-only sheet may take them after its rows.
+    """
+    if watermark:
+        for sheet in book.worksheets:
+            sheet_header_footer(sheet, watermark)
+    if target is not None:
+        book.save(target)
+        return None
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def text_cell(ws, value, **style) -> WriteOnlyCell:

@@ -93,15 +93,17 @@ def test_roles_that_need_it_see_the_full_number_and_each_view_is_audited(client,
     assert {e.additional_data["reason"] for e in entries} == {"handle_assistance"}
 
 
-def test_member_edit_form_shows_the_full_number_and_is_audited(client, demo):
+def test_member_edit_form_shows_the_full_number_only_after_a_reason_and_audits_it(client, demo):
     household = make_household(demo.village_a)
     member = household.members.get()
-    client.force_login(demo.caseworker_a)
-    html = client.get(reverse("households:member_edit", args=[household.pk, member.pk])).content.decode()
-    assert member.id_number in html
+    url = reverse("households:member_edit", args=[household.pk, member.pk])
     from auditlog.models import LogEntry
-    assert LogEntry.objects.filter(additional_data__event=AuditEvent.VIEW_PERSONAL_DATA,
-                                   object_pk=str(member.pk)).count() == 1
+    views = LogEntry.objects.filter(additional_data__event=AuditEvent.VIEW_PERSONAL_DATA, object_pk=str(member.pk))
+    client.force_login(demo.caseworker_a)
+    html = client.get(url).content.decode()
+    assert member.id_number not in html and member.masked_id_number in html and not views.exists()
+    html = client.post(url, {"reveal": "1", "reason": "data_check"}).content.decode()
+    assert member.id_number in html and views.get().additional_data["reason"] == "data_check"
 
 
 # ------------------------------------------------------------------------------------------ jurisdiction

@@ -60,7 +60,7 @@ def test_values_match_openpyxl():
 
 
 def test_the_data_sheet_is_chosen_and_the_template_reads_back():
-    content = template_workbook("households")
+    content = template_workbook("households", watermark="")
     stream = _stream_rows(content)
     assert [_trim(values) for _number, values in stream] == _openpyxl_rows(content, "数据")
     book = Workbook()

@@ -147,17 +147,29 @@ def test_hotline_intake_form(client, demo):
     assert response.status_code == 302 and lead.received_by == demo.township1 and lead.urgency == "urgent"
 
 
-def test_lead_contact_masked_for_district_full_and_audited_for_caseworker(client, demo):
+def test_lead_contact_masked_for_district_and_shown_to_the_caseworker_with_a_reason_audited(client, demo):
+    """The reporter's contact is masked for everyone by default; the caseworker sees it in full after choosing a
+    reason (relief/reveal.py), and the audit entry records it; the district official may not reveal it."""
     lead = services.lead_create(actor=demo.township1, channel="hotline", village=demo.village_a,
                                 subject_name="孙奶奶", reporter_contact="13812345678", description="摔伤")
+    url = reverse("referrals:lead_detail", args=[lead.pk])
+    views = LogEntry.objects.filter(additional_data__event=AuditEvent.VIEW_PERSONAL_DATA, object_pk=str(lead.pk))
     client.force_login(demo.district_official)
-    body = client.get(reverse("referrals:lead_detail", args=[lead.pk])).content.decode()
-    assert "13812345678" not in body and "138****5678" in body
+    body = client.get(url).content.decode()
+    assert "13812345678" not in body and "138****5678" in body and 'data-testid="reveal-form"' not in body
+    assert client.post(url, {"reveal": "1", "reason": "verify_identity"}).status_code == 403
     client.force_login(demo.caseworker_a)
-    body = client.get(reverse("referrals:lead_detail", args=[lead.pk])).content.decode()
-    assert "13812345678" in body
-    assert LogEntry.objects.filter(additional_data__event=AuditEvent.VIEW_PERSONAL_DATA, actor=demo.caseworker_a,
-                                   object_pk=str(lead.pk)).exists()
+    body = client.get(url).content.decode()
+    assert "13812345678" not in body and "138****5678" in body and 'data-testid="reveal-form"' in body
+    assert not views.exists()
+    response = client.post(url, {"reveal": "1", "reason": "curious"})
+    assert response.status_code == 400 and "13812345678" not in response.content.decode()
+    body = client.post(url, {"reveal": "1", "reason": "verify_identity"}).content.decode()
+    assert "13812345678" in body and "原因：核对身份" in body
+    entry = views.get()
+    assert entry.actor == demo.caseworker_a and entry.additional_data["reason"] == "verify_identity"
+    assert entry.additional_data["fields"] == ["reporter_contact"]
+    assert "13812345678" not in client.get(url).content.decode()  # the next view is masked again
 
 
 def test_lead_list_scoped_with_bounded_queries(client, demo):
