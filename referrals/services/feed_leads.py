@@ -23,6 +23,7 @@ from imports.services import feed_records_mark_reviewed
 from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
+from relief.reveal import mask_phone
 
 from ..models import Lead, LeadChannel, Urgency
 from ..models_feed import FeedLead
@@ -51,7 +52,9 @@ def feed_lead_description(record: FeedRecord, batch: ImportBatch) -> str:
     if record.occurred_on:
         parts.append(_("部门登记日期：%(d)s。") % {"d": record.occurred_on.isoformat()})
     if record.phone:
-        parts.append(_("联系电话：%(p)s。") % {"p": record.phone})
+        # Masked like the ID number: every viewer of the lead reads its description; the full number stays with
+        # the department's row, for those who may see it.
+        parts.append(_("联系电话：%(p)s。") % {"p": mask_phone(record.phone)})
     parts.append(_("请入户核实是否需要救助。"))
     return "".join(parts)
 

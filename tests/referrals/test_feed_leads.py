@@ -49,6 +49,7 @@ def test_one_row_becomes_a_lead_with_its_source_and_only_once(demo):
     assert "医保办" in lead.description and "医疗自付过高" in lead.description
     assert f"导入记录 #{batch.pk} 第 2 行" in lead.description and "化疗自付 5 万元" in lead.description
     assert id_for(301) not in lead.description  # the ID number is masked in the text
+    assert "13900000001" not in lead.description and "139****0001" in lead.description  # and the phone
     again = services.feed_record_to_lead(actor=demo.township1, record=record.pk)
     assert again.pk == lead.pk and not again.was_created
     assert Lead.objects.filter(channel=LeadChannel.FEED).count() == 1
