@@ -78,6 +78,17 @@ def _measure(client: Client, url: str) -> tuple[float, float, int]:
     return statistics.median(timings), p95, len(executed)
 
 
+def _members_plan(term: str) -> str:
+    """How the database reads the members table for a name search (EXPLAIN): the scan or index it uses."""
+    from .selectors import members_matching_name
+
+    sql, params = members_matching_name(term).order_by().values("household_id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(("EXPLAIN " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN ") + sql, params)
+        lines = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+    return " | ".join(line.strip() for line in lines if "member" in line)[:300]
+
+
 def _sample_household(township):
     """The township user's first household with at least four members: the household page measured."""
     from relief import access
@@ -119,10 +130,11 @@ def run(out, households: int = 100_000) -> None:
     from .pinyin import combinations
 
     id_number, name = Member.objects.filter(household=sample).values_list("id_number", "name").first()
-    # Searches as staff type them (issue 18): the given name alone (matched anywhere), the full pinyin and the
+    # Searches as staff type them (issue 18): the given name alone (matched anywhere; two characters, served on
+    # PostgreSQL by the index of the name's pieces, as is its last character alone), the full pinyin and the
     # initials of the sample's first member, and the last 4 and 6 digits of their ID number.
     spelled = combinations(name)[0]
-    searches = {"name_anywhere": name[1:], "pinyin_full": "".join(spelled),
+    searches = {"name_anywhere": name[1:], "name_one_char": name[-1], "pinyin_full": "".join(spelled),
                 "pinyin_initials": "".join(s[0] for s in spelled), "id_last4": id_number[-4:],
                 "id_last6": id_number[-6:]}
     out.write(f"bench_households: {Household.objects.count()} households")
@@ -147,3 +159,5 @@ def run(out, households: int = 100_000) -> None:
                 out.write(f"{name}_{label}_p50: {median:.1f} ms")
                 out.write(f"{name}_{label}_p95: {p95:.1f} ms")
                 out.write(f"{name}_{label}_queries: {queries} queries")
+    for kind in ("name_anywhere", "name_one_char"):
+        out.write(f"# plan of the members read for {kind}: {_members_plan(searches[kind])}")

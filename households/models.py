@@ -227,7 +227,8 @@ class Household(models.Model):
         if self.hukou_township_id:
             return self.hukou_township.full_name
         if self.hukou_division_code:
-            return f"{self.hukou_division_name}（{self.hukou_division_code}，{_('不在本系统内')}）"
+            return _("%(name)s（%(code)s，不在本系统内）") % {"name": self.hukou_division_name,
+                                                         "code": self.hukou_division_code}
         return ""
 
     @property

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.contrib.postgres.fields import ArrayField
+from django.db import connection
+from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,16 +151,43 @@ def members_matching_id(term: str) -> QuerySet[Member]:
     return Member.objects.filter(match)
 
 
+class NameGrams(Func):
+    """households_name_grams(name): the name's one- and two-character pieces (PostgreSQL only, GIN-indexed by
+    migration 0015_member_name_grams)."""
+
+    function = "households_name_grams"
+    output_field = ArrayField(TextField())
+
+
+# The longest term the piece index answers; from three characters on the trigram index does.
+NAME_GRAM_MAX = 2
+
+
+def name_or_pinyin_q(term: str, *, name: str, pinyin: str) -> Q:
+    """The one rule of a name search box, over a model's `name` and its kept pinyin column `pinyin` (filled from
+    households/pinyin.py by the model's writers): the name contains the term anywhere (建国 finds 王建国), or,
+    for a term in Latin letters, one of the pinyin readings contains it (zhangjianguo, zjg, zeng/ceng for 曾)."""
+    term = (term or "").strip()
+    if not term:
+        return Q(pk__in=[])
+    spelled = pinyin_term(term)
+    if spelled:
+        # A name in Latin letters is kept lower-cased in the pinyin column too: one column answers both.
+        return Q(**{f"{pinyin}__contains": spelled})
+    return Q(**{f"{name}__contains": term})
+
+
 def members_matching_name(term: str) -> QuerySet[Member]:
     """Members whose name contains the term anywhere (建国 finds 王建国), or, for a term in Latin letters,
     one of whose pinyin readings contains it (zhangjianguo, zjg, zeng/ceng for 曾: Member.name_pinyin)."""
     term = (term or "").strip()
     if not term:
         return Member.objects.none()
-    spelled = pinyin_term(term)
-    if spelled:
-        # A name in Latin letters is kept lower-cased in name_pinyin too: one indexed column answers both.
-        return Member.objects.filter(name_pinyin__contains=spelled)
+    if pinyin_term(term):
+        return Member.objects.filter(name_or_pinyin_q(term, name="name", pinyin="name_pinyin"))
+    if len(term) <= NAME_GRAM_MAX and connection.vendor == "postgresql":
+        # Served by the index of the name's pieces (households_name_grams): a trigram needs three characters.
+        return Member.objects.alias(name_grams=NameGrams("name")).filter(name_grams__contains=[term])
     return Member.objects.filter(name__contains=term)
 
 

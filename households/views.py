@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action, access_rule
 from relief.models import User
 from relief.reveal import audit_reveal, edit_reveal, mask_phone, reason_label, reveal_for
@@ -67,8 +67,8 @@ def household_list(request):
             "size": len(household.present_members),
             "categories": [AssistanceType(c).label for c in household.category_codes],
             "roster_kind": TargetKind(household.roster_kind).label if household.roster_kind else "",
-            "roster_reasons": "、".join(str(FocusReason(c).label) for c in household.roster_reason_codes
-                                       if c in FocusReason.values),
+            "roster_reasons": punctuation.mark("、").join(str(FocusReason(c).label) for c in household.roster_reason_codes
+                                                          if c in FocusReason.values),
             "review_due": household.on_observation and household.observation_review_on <= today,
         })
     filters_in_use = any(request.GET.get(name) for name in form.fields if name != "q") or bool(form.errors)
@@ -84,7 +84,7 @@ def _describe_roster_change(change: RosterChange, users: dict) -> list[str]:
         if value in (None, "", []):
             return "—"
         if field == "reasons":
-            return "、".join(str(FocusReason(v).label) for v in value if v in FocusReason.values)
+            return punctuation.mark("、").join(str(FocusReason(v).label) for v in value if v in FocusReason.values)
         if field == "target_kind" and value in TargetKind.values:
             return str(TargetKind(value).label)
         if field == "cadence" and value in Cadence.values:
@@ -100,9 +100,9 @@ def _describe_roster_change(change: RosterChange, users: dict) -> list[str]:
     for field, pair in (change.changes or {}).items():
         old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
         if old in (None, "", []):
-            lines.append(f"{names.get(field, field)}：{label(field, new)}")
+            lines.append(f"{names.get(field, field)}{punctuation.COLON}{label(field, new)}")
         else:
-            lines.append(f"{names.get(field, field)}：{label(field, old)} → {label(field, new)}")
+            lines.append(f"{names.get(field, field)}{punctuation.COLON}{label(field, old)} → {label(field, new)}")
     return lines
 
 

@@ -10,6 +10,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from relief.punctuation import COLON
+
 PALETTE = ["#1f5fa8", "#2f855a", "#b7791f", "#c0392b", "#6b46c1", "#2c7a7b", "#975a16", "#4a5568"]
 
 
@@ -52,9 +54,9 @@ def hbar_chart(bars: list[Bar], *, title: str, max_value: float | None = None, c
             label_w - 6, y + 16, _short(bar.label), label_w, y + 3, w, row_h - 8, color,
             label_w + w + 4, y + 16, _shown(bar))
         if bar.url:
-            inner = format_html('<a href="{}"><title>{}：{}</title>{}</a>', bar.url, bar.label, _shown(bar), inner)
+            inner = format_html('<a href="{}"><title>{}{}{}</title>{}</a>', bar.url, bar.label, COLON, _shown(bar), inner)
         else:
-            inner = format_html('<g><title>{}：{}</title>{}</g>', bar.label, _shown(bar), inner)
+            inner = format_html('<g><title>{}{}{}</title>{}</g>', bar.label, COLON, _shown(bar), inner)
         parts.append(inner)
     if not bars:
         parts.append(format_html('<text x="10" y="20" class="chart-label">{}</text>', _("暂无数据")))
@@ -94,8 +96,8 @@ def grouped_columns(labels: list[str], series: list[tuple[str, list[float], list
                 format_html('<rect x="{}" y="{}" width="{}" height="0" fill="{}"></rect>', x, base, bar_w - 1, color)
             url = urls[i] if i < len(urls) else ""
             if url:
-                inner = format_html('<a href="{}"><title>{} {}：{}</title>{}</a>', url, labels[i], name,
-                                    f"{value:g}", inner)
+                inner = format_html('<a href="{}"><title>{} {}{}{}</title>{}</a>', url, labels[i], name,
+                                    COLON, f"{value:g}", inner)
             parts.append(inner)
         lx = left + s * 110
         parts.append(format_html('<rect x="{}" y="{}" width="10" height="10" fill="{}"></rect>'

@@ -9,6 +9,7 @@ from households.models import AssistanceType, TargetKind
 from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
+from relief.punctuation import parenthesized
 from relief.reveal import PersonalDataPurpose
 
 from .models import CheckResult, SampleSizeMode
@@ -51,7 +52,7 @@ def jurisdiction_choices(user, action):
 class JurisdictionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         indent = {"district": "", "township": "　", "village": "　　"}.get(obj.level, "")
-        return f"{indent}{obj.name}（{obj.get_level_display()}）"
+        return f"{indent}{obj.name}{parenthesized(obj.get_level_display())}"
 
 
 class PeriodMixin:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action, access_rule
 from relief.dates import year_month
 from relief.models import Jurisdiction, JurisdictionLevel, Role
@@ -107,7 +107,7 @@ def export_cancel(request, pk):
         services.ledger_export_cancel(actor=request.user, export=job, request=request)
         messages.success(request, _("已取消导出，不会生成文件。"))
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, punctuation.mark("；").join(exc.messages))
     return redirect("ledgers:job", pk=job.pk)
 
 
@@ -240,7 +240,7 @@ def sample_check(request, pk):
         if not request.htmx:
             messages.success(request, _("已记录核查结果。"))
     elif not request.htmx:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, punctuation.mark("；").join(e for errors in form.errors.values() for e in errors))
     if request.htmx:
         item.head_name = selectors.head_names([item.household_id]).get(item.household_id, "")
         item.form = form if form.errors else SampleCheckForm(initial={"result": item.result, "note": item.note},
@@ -418,9 +418,9 @@ def correction_done(request, pk):
             services.correction_done(actor=request.user, correction=correction,
                                      done_on=form.cleaned_data["done_on"], note=form.cleaned_data["note"])
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, punctuation.mark("；").join(exc.messages))
         else:
             messages.success(request, _("已确认整改完成。"))
     else:
-        messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, punctuation.mark("；").join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("ledgers:inspection_detail", pk=correction.inspection_id)

@@ -13,7 +13,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _, gettext_lazy
 from django.views.decorators.http import require_GET
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action, access_rule
 from relief.dates import long_date
 from relief.models import Jurisdiction, JurisdictionLevel, Role
@@ -288,7 +288,7 @@ def rosters(request):
                 filing = services.roster_file(actor=request.user, plan=plan, township=township,
                                               kind=request.POST.get("kind", ""))
             except ValidationError as exc:
-                messages.error(request, "；".join(exc.messages))
+                messages.error(request, punctuation.mark("；").join(exc.messages))
             else:
                 messages.success(request, _("已报送备案：%(f)s。") % {"f": filing} if not filing.late else
                                  _("已报送备案：%(f)s（已过截止日期，记为逾期报送）。") % {"f": filing})

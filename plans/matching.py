@@ -30,6 +30,7 @@ from households.models import (
     INCOME_RECORDED, HukouType, Member, MemberStatus, SchoolStage, SelfCare,
 )
 from households.standards import StandardTable
+from relief import punctuation
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import Comparison, ConditionKind as K
@@ -342,11 +343,11 @@ class PolicyResult:
 
     @property
     def reason(self) -> str:
-        return "；".join(r.reason for r in self.results if r.condition.group == self.group)
+        return punctuation.mark("；").join(r.reason for r in self.results if r.condition.group == self.group)
 
     @property
     def detail(self) -> str:
-        return "；".join(r.detail for r in self.results if r.condition.group == self.group)
+        return punctuation.mark("；").join(r.detail for r in self.results if r.condition.group == self.group)
 
 
 def applies_in(policy, village: Jurisdiction, area_ids: set[int]) -> bool:

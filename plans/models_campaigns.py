@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from households.models import FocusReason, Household
 from imports.models import FeedKind
 from relief.models import Jurisdiction
+from relief.punctuation import COLON, COMMA, parenthesized
 
 
 class CampaignTargetKind(models.TextChoices):
@@ -111,15 +112,15 @@ class Campaign(models.Model):
         """The target group as a person reads it: 花名册关注原因：独居老人, 受灾家庭（暴雨，2026-07-01 起）."""
         label = str(self.get_target_kind_display())
         if self.target_kind == CampaignTargetKind.FOCUS_REASON and self.focus_reason:
-            return f"{_('关注原因')}：{self.get_focus_reason_display()}"
+            return f"{_('关注原因')}{COLON}{self.get_focus_reason_display()}"
         if self.target_kind == CampaignTargetKind.FEED and self.feed_kind:
-            label = f"{_('部门数据比对命中')}：{self.get_feed_kind_display()}"
+            label = f"{_('部门数据比对命中')}{COLON}{self.get_feed_kind_display()}"
         if self.target_kind in (CampaignTargetKind.DISASTER, CampaignTargetKind.FEED):
             extra = [self.event_keyword] if self.event_keyword else []
             if self.event_since:
                 extra.append(_("%(d)s 起") % {"d": self.event_since.isoformat()})
             if extra:
-                label = f"{label}（{'，'.join(str(e) for e in extra)}）"
+                label = f"{label}{parenthesized(str(COMMA).join(str(e) for e in extra))}"
         return label
 
 

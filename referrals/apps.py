@@ -11,7 +11,8 @@ class ReferralsConfig(AppConfig):
 
         from . import models
 
-        auditlog.register(models.Lead)
+        # subject_pinyin is the writer's copy of subject_name, not a fact anyone changed: not logged.
+        auditlog.register(models.Lead, exclude_fields=["subject_pinyin"])
         auditlog.register(models.Referral)
         auditlog.register(models.ReferralStep)
         auditlog.register(models.HotlineWorkOrder)

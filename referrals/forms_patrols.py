@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from households.validators import validate_person_name
 from relief.models import Jurisdiction
+from relief.punctuation import parenthesized
 
 from .models import Urgency
 
@@ -15,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 class StaffChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj}（{obj.jurisdiction.name if obj.jurisdiction_id else ''}）"
+        return f"{obj}{parenthesized(obj.jurisdiction.name)}" if obj.jurisdiction_id else str(obj)
 
 
 class PatrolForm(forms.Form):

@@ -62,6 +62,10 @@ class Lead(models.Model):
     reporter_name = models.CharField(_("反映人"), max_length=50, blank=True, validators=[validate_person_name])
     reporter_contact = models.CharField(_("反映人联系方式"), max_length=50, blank=True)
     subject_name = models.CharField(_("困难群众姓名"), max_length=50, blank=True, validators=[validate_person_name])
+    # Every pinyin reading of subject_name, full and initials, as Member.name_pinyin keeps them
+    # (households/pinyin.py): a person not yet registered is found by pinyin too. Kept by the lead writers
+    # (services/leads.py) only.
+    subject_pinyin = models.CharField(_("困难群众姓名拼音"), max_length=500, blank=True, default="", editable=False)
     subject_address = models.CharField(_("困难群众住址"), max_length=200, blank=True)
     description = models.TextField(_("反映情况"))
     urgency = models.CharField(_("紧急程度"), max_length=20, choices=Urgency.choices, default=Urgency.NORMAL)

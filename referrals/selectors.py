@@ -39,13 +39,15 @@ def work_order_leads(q: str) -> QuerySet[HotlineWorkOrder]:
 def lead_search_q(q: str, lead: str = "pk") -> Q:
     """Leads (reached by the path `lead`) a search box finds: its family's member by name, pinyin or ID
     number, or address (households.selectors.search_filter); the person named on a lead not yet linked to a
-    family, or their address; its work order number."""
-    from households.selectors import search_filter
+    family by name or pinyin (Lead.subject_pinyin, the same rule as a member's), or their address; its work
+    order number."""
+    from households.selectors import name_or_pinyin_q, search_filter
 
     q = (q or "").strip()
     prefix = "" if lead == "pk" else f"{lead}__"
     return (search_filter(q, household=f"{prefix}household")
-            | Q(**{f"{prefix}subject_name__contains": q}) | Q(**{f"{prefix}subject_address__contains": q})
+            | name_or_pinyin_q(q, name=f"{prefix}subject_name", pinyin=f"{prefix}subject_pinyin")
+            | Q(**{f"{prefix}subject_address__contains": q})
             | Q(**{f"{lead}__in": work_order_leads(q)}))
 
 

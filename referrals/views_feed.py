@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action, access_rule
 from relief.http import safe_redirect_target
 from relief.models import Jurisdiction, Role
@@ -23,7 +23,7 @@ VIEWERS = [Role.TOWNSHIP, Role.ADMIN, Role.DISTRICT]
 
 
 def _error_text(exc: ValidationError) -> str:
-    return "；".join(exc.messages)
+    return punctuation.mark("；").join(exc.messages)
 
 
 @access_rule(Action.VIEW, roles=VIEWERS)

@@ -11,6 +11,7 @@ import re
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from auditlog.models import LogEntry
@@ -160,11 +161,11 @@ def event_label(entry: LogEntry) -> str:
     event = (entry.additional_data or {}).get("event") if entry.action == LogEntry.Action.ACCESS else None
     if event in AuditEvent.values:
         return AuditEvent(event).label
-    return {
-        LogEntry.Action.CREATE: _("新增"),
-        LogEntry.Action.UPDATE: _("修改"),
-        LogEntry.Action.DELETE: _("删除"),
-    }.get(entry.action, _("访问"))
+    return ACTION_LABELS.get(entry.action, ACTION_LABEL_OTHER)
+
+
+ACTION_LABELS = {LogEntry.Action.CREATE: _("新增"), LogEntry.Action.UPDATE: _("修改"), LogEntry.Action.DELETE: _("删除")}
+ACTION_LABEL_OTHER = _("访问")
 
 
 # ---------------------------------------------------------------- reading the log (审计日志页面)
@@ -381,6 +382,80 @@ ACTION_SENTENCES = {
 }
 
 
+ACCESS_SENTENCE_OTHER = _("%(actor)s 访问了%(model)s“%(record)s”")
+
+
+def _sentence_template(action, data: dict):
+    """The sentence an entry reads as (describe_entries), its %(actor)s, %(model)s and %(record)s still open."""
+    if action == LogEntry.Action.ACCESS:
+        event = (data or {}).get("event")
+        if event == AuditEvent.IMPORT and (data or {}).get("what") in IMPORT_STEP_SENTENCES:
+            return IMPORT_STEP_SENTENCES[data["what"]]
+        return ACCESS_SENTENCES.get(event, ACCESS_SENTENCE_OTHER)
+    return ACTION_SENTENCES.get(action, ACTION_SENTENCES[LogEntry.Action.UPDATE])
+
+
+def _renderings():
+    """Every way an entry is rendered on the audit page, as (the entries rendered so — a Q over LogEntry —,
+    their sentence template, their 事件 label): _sentence_template and event_label read the other way round."""
+    access = Q(action=LogEntry.Action.ACCESS)
+    steps = list(IMPORT_STEP_SENTENCES)
+    for event, template in ACCESS_SENTENCES.items():
+        which = access & Q(additional_data__event=str(event))
+        if event == AuditEvent.IMPORT:
+            which &= Q(additional_data__what__isnull=True) | ~Q(additional_data__what__in=steps)
+        yield which, template, AuditEvent(event).label
+    for what, template in IMPORT_STEP_SENTENCES.items():
+        yield (access & Q(additional_data__event=str(AuditEvent.IMPORT), additional_data__what=what), template,
+               AuditEvent.IMPORT.label)
+    named = [str(e) for e in ACCESS_SENTENCES]
+    unnamed = access & (Q(additional_data__event__isnull=True) | ~Q(additional_data__event__in=named))
+    for event in set(AuditEvent.values) - set(named):
+        yield access & Q(additional_data__event=event), ACCESS_SENTENCE_OTHER, AuditEvent(event).label
+        unnamed &= ~Q(additional_data__event=event)
+    yield unnamed, ACCESS_SENTENCE_OTHER, ACTION_LABEL_OTHER
+    for action, template in ACTION_SENTENCES.items():
+        yield Q(action=action), template, ACTION_LABELS.get(action, ACTION_LABEL_OTHER)
+    others = [a for a, _label in LogEntry.Action.choices if a != LogEntry.Action.ACCESS and a not in ACTION_SENTENCES]
+    if others:
+        yield Q(action__in=others), ACTION_SENTENCES[LogEntry.Action.UPDATE], ACTION_LABEL_OTHER
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def sentence_search_q(term: str) -> Q:
+    """Entries whose sentence or 事件 label, as the audit page shows them in the active language, contains the
+    term (case aside): the words of the sentence (导出, 查看了…的完整个人信息, 新增了), the label (查看完整个人信息),
+    the actor's name (系统 for none), the record kind (家庭, 救助线索) where the sentence names it, and the record's
+    own text. A term spanning a word of the sentence and a value (“张三 导出”) is not looked for."""
+    from django.apps import apps
+
+    needle = (term or "").strip().casefold()
+    if not needle:
+        return Q(pk__in=[])
+    match = Q(object_repr__icontains=term.strip())
+    models = [m for m in apps.get_models() if needle in str(m._meta.verbose_name).casefold()]
+    model_types = [ct.pk for ct in ContentType.objects.get_for_models(*models).values()] if models else []
+    # str(actor) is the full name, else the username (relief.models.User.__str__).
+    actors = Q(actor__full_name__icontains=term.strip()) | Q(actor__full_name="",
+                                                              actor__username__icontains=term.strip())
+    if needle in str(_("系统")).casefold():
+        actors |= Q(actor__isnull=True)
+    for which, template, label in _renderings():
+        text = str(template)
+        words = _PLACEHOLDER.split(text)[::2]
+        if needle in str(label).casefold() or any(needle in w.casefold() for w in words):
+            match |= which
+            continue
+        names = set(_PLACEHOLDER.findall(text))
+        if "actor" in names:
+            match |= which & actors
+        if "model" in names and model_types:
+            match |= which & Q(content_type_id__in=model_types)
+    return match
+
+
 def describe_entries(entries) -> None:
     """Give each entry of a page `sentence` and `change_rows` [(label, old, new)] for the audit log page."""
     entries = list(entries)
@@ -405,17 +480,14 @@ def describe_entries(entries) -> None:
         data = entry.additional_data or {}
         if entry.action == LogEntry.Action.ACCESS:
             event = data.get("event")
-            template = ACCESS_SENTENCES.get(event, _("%(actor)s 访问了%(model)s“%(record)s”"))
-            if event == AuditEvent.IMPORT and data.get("what") in IMPORT_STEP_SENTENCES:
-                template = IMPORT_STEP_SENTENCES[data["what"]]
-            entry.sentence = str(template) % words
+            entry.sentence = str(_sentence_template(entry.action, data)) % words
             entry.change_rows = [(str(DETAIL_LABELS[k]), None, _detail_value_text(k, v)) for k, v in data.items()
                                  if k in DETAIL_LABELS and not _empty(v) and not (event == "login_failed"
                                                                                    and k == "username")
                                  # A reveal's reason is a code of relief.reveal's list, shown by its label.
                                  and not (event == AuditEvent.VIEW_PERSONAL_DATA and k == "reason")]
         else:
-            entry.sentence = str(ACTION_SENTENCES.get(entry.action, ACTION_SENTENCES[LogEntry.Action.UPDATE])) % words
+            entry.sentence = str(_sentence_template(entry.action, data)) % words
             entry.change_rows = _model_changes(entry, model, resolver) if model is not None else []
         entry.event_label = event_label(entry)
         entry.result = entry_result(entry)

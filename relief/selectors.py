@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from auditlog.models import LogEntry
 
 from .access import Action, jurisdictions_for
+from .audit import sentence_search_q
 from .models import User
 
 
@@ -32,9 +33,10 @@ def register_audit_search(search: Callable[[str], Q]) -> None:
 
 
 def audit_search_q(q: str) -> Q:
-    """Entries the audit list's search box finds: the record's own words (object_repr), or a record an app
+    """Entries the audit list's search box finds: what the page shows of them (relief.audit.sentence_search_q:
+    the sentence and its words, the event, the actor, the record's kind and own words), or a record an app
     says the term names."""
-    match = Q(object_repr__icontains=q)
+    match = sentence_search_q(q)
     for search in AUDIT_SEARCHES:
         match |= search(q)
     return match

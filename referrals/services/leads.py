@@ -9,6 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from households.models import Household
+from households.pinyin import name_pinyin
 from households.validators import validate_person_name
 from relief import access, data_version
 from relief.access import Action
@@ -69,7 +70,7 @@ def lead_create(*, actor, channel: str, description: str, village: Jurisdiction 
     lead = Lead(
         village=village, household=household, channel=channel, reporter_name=reporter_name.strip(),
         reporter_contact=reporter_contact.strip(), subject_name=subject_name.strip(),
-        subject_address=subject_address.strip(), description=description, urgency=urgency,
+        subject_pinyin=name_pinyin(subject_name.strip()), subject_address=subject_address.strip(), description=description, urgency=urgency,
         received_by=actor, received_at=received_at or _now(), dedupe_key=dedupe_key or None,
         source_ref=source_ref.strip(),
     )
@@ -196,7 +197,8 @@ def lead_create_many(*, actor, leads: list[LeadDraft], audit_detail: dict | None
         lead = Lead(
             village_id=village_id, household_id=d.household_id, channel=d.channel,
             reporter_name=(d.reporter_name or "").strip(), reporter_contact=(d.reporter_contact or "").strip(),
-            subject_name=(d.subject_name or "").strip(), subject_address=(d.subject_address or "").strip(),
+            subject_name=(d.subject_name or "").strip(), subject_pinyin=name_pinyin((d.subject_name or "").strip()),
+            subject_address=(d.subject_address or "").strip(),
             description=d.description.strip(), urgency=d.urgency, received_by=actor,
             received_at=d.received_at or now, dedupe_key=d.dedupe_key or None, source_ref=(d.source_ref or "").strip(),
             created_at=now, updated_at=now)
