@@ -94,6 +94,11 @@ def keys() -> tuple[DataKey, ...]:
     return _keys_for(spec)
 
 
+def key_of(version: str) -> DataKey:
+    """The configured key of that version (ImproperlyConfigured when it is not configured)."""
+    return _key(version)
+
+
 def _key(version: str) -> DataKey:
     for key in keys():
         if key.version == version:

@@ -133,6 +133,25 @@ class IdHashField(models.CharField):
         return self.hash_of(row.get(self.source))
 
 
+class TokenOutOfPlace(ValueError):
+    """A decrypted number disagrees with its row's keyed hash: the token was copied in from another row."""
+
+
+def check_row(instance) -> None:
+    """Bind a row's ID number to the row: the token is bound to its column only (a random-nonce ciphertext
+    is made before the row has a key), so a token copied from another member's row would decrypt; its
+    number then disagrees with this row's full hash, which is checked whenever both were loaded."""
+    loaded = instance.__dict__
+    for field in hash_fields(type(instance)):
+        if field.part != "full" or not loaded.get(field.attname) or field.source not in loaded:
+            continue
+        stored = loaded[field.attname]
+        key = pii.key_of(pii.token_version(stored))
+        number = (loaded[field.source] or "").strip().upper()
+        if pii.keyed_hash(number, part="full", key=key) != stored:
+            raise TokenOutOfPlace(f"{type(instance).__name__} {instance.pk}: {field.source} does not belong to this row")
+
+
 def hash_fields(model) -> list[IdHashField]:
     return [f for f in model._meta.concrete_fields if isinstance(f, IdHashField)]
 
