@@ -11,7 +11,7 @@ class ReferralsConfig(AppConfig):
 
         from . import models
 
-        auditlog.register(models.Lead)
+        auditlog.register(models.Lead, mask_fields=["reporter_contact"])  # encrypted at rest: not in clear here
         auditlog.register(models.Referral)
         auditlog.register(models.ReferralStep)
         auditlog.register(models.HotlineWorkOrder)
