@@ -1,9 +1,10 @@
 """Encryption at rest of ID and phone numbers: the cipher, the keys and the keyed hashes (PIPL 个人敏感信息).
 
-Built and tested here; not yet wired to the Member / Household columns (see README, Personal data). The plan:
-the columns hold `encrypt_value(...)` tokens, and keyed-hash columns hold `id_hashes(number)` for what the
-app must still do with a number it cannot read in SQL — uniqueness (the `full` hash, a unique column), exact
-search, search by the first 6 and by the last 4 or 6 digits (`households.selectors.members_matching_id`).
+The columns of ID and phone numbers hold `encrypt_value(...)` tokens (households/pii_fields.py:
+EncryptedCharField), and keyed-hash columns on Member hold the hashes of an ID number for what the app must
+still do with a number it cannot read in SQL — uniqueness (the `full` hash, a unique column), exact search,
+search by the first 6 and by the last 4 or 6 digits (`households.selectors.members_matching_id`). The
+`rotate_data_key` command moves every row to the current key (households/pii_rows.py).
 
 Keys come from the environment, `RELIEF_DATA_KEY` = `<version>:<urlsafe base64 of 32 bytes>`, several
 comma-separated while a rotation runs, the first the current one. Every token and every hash starts with the
