@@ -55,7 +55,7 @@ class _EmptyOnlyExact(Exact):
     """`field=""`: whether a value was recorded at all, the one comparison a ciphertext still allows."""
 
     def __init__(self, lhs, rhs):
-        if rhs != "":
+        if rhs is not None and rhs != "":  # None: Django turns `field=None` into isnull
             raise EncryptedValueLookupRefused(
                 f"{lhs.target.model.__name__}.{lhs.target.name} is encrypted at rest: it can be compared with '' "
                 "only. Look ID numbers up through households.selectors (keyed hashes).")

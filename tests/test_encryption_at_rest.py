@@ -116,6 +116,7 @@ def test_whole_first_six_last_four_and_last_six_are_found_by_their_hashes(client
         list(Member.objects.filter(id_number__endswith=number[-4:]))
     # Recorded or not is the one comparison left: an empty value is stored empty.
     assert list(Household.objects.filter(pk__in=[household.pk, other.pk], phone="")) == [other]
+    assert not Household.objects.filter(pk=household.pk, phone=None).exists()  # `=None` is isnull, as ever
 
 
 def test_a_duplicate_id_number_is_refused_by_the_form_the_service_and_the_import(client, demo):
