@@ -39,15 +39,19 @@ class AesGcmCipher:
     NONCE = 12
 
     def encrypt(self, key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         nonce = os.urandom(self.NONCE)
-        return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+        return nonce + _aes_gcm(key).encrypt(nonce, plaintext, aad)
 
     def decrypt(self, key: bytes, data: bytes, aad: bytes) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        return _aes_gcm(key).decrypt(data[:self.NONCE], data[self.NONCE:], aad)
 
-        return AESGCM(key).decrypt(data[:self.NONCE], data[self.NONCE:], aad)
+
+@lru_cache(maxsize=8)
+def _aes_gcm(key: bytes):
+    # Set up once per key: every row of a ledger or a list decrypts with the same one.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 @dataclass(frozen=True)
