@@ -33,6 +33,7 @@ from .models import (
     AssistanceRecord, EventKind, FocusReasonTag, Household, HouseholdEvent, Member, MemberStatus, ObservationEntry,
     RosterChange, RosterChangeKind, RosterEntry,
 )
+from .pii_fields import fill_derived, with_derived
 from .pinyin import name_pinyin
 
 WRITE_BATCH = 1000
@@ -128,8 +129,9 @@ class RegistryWriter:
         by_fields: dict[tuple, list] = {}
         for pk, _household, new, _old in changes:
             kept = {"name_pinyin": name_pinyin(new["name"])} if "name" in new else {}
-            by_fields.setdefault(tuple(sorted([*new, *kept])), []).append(
-                Member(pk=pk, updated_at=self.now, **new, **kept))
+            member = Member(pk=pk, updated_at=self.now, **new, **kept)
+            fill_derived(member)  # the keyed hashes of a changed ID number (bulk_update calls no pre_save)
+            by_fields.setdefault(tuple(with_derived(Member, sorted([*new, *kept]))), []).append(member)
         for fields, objects in by_fields.items():
             Member.objects.bulk_update(objects, [*fields, "updated_at"], batch_size=WRITE_BATCH)
         self._field_events(Member, ((household, pk, new, old) for pk, household, new, old in changes))

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .pii_fields import EncryptedCharField
 from .validators import validate_person_name
 
 
@@ -38,7 +39,7 @@ class CareAgreement(models.Model):
     member = models.ForeignKey("households.Member", verbose_name=_("被照料人"), on_delete=models.CASCADE,
                                related_name="care_agreements")
     carer_name = models.CharField(_("照料人姓名"), max_length=50, validators=[validate_person_name])
-    carer_phone = models.CharField(_("照料人电话"), max_length=30)
+    carer_phone = EncryptedCharField(_("照料人电话"), max_length=30)
     carer_relation = models.CharField(_("与被照料人关系"), max_length=20, choices=CarerRelation.choices)
     terms = models.TextField(_("照料内容"), help_text=_("如：每日上门送餐、协助洗漱服药、每周打扫卫生，发现异常及时报告村委会"))
     starts_on = models.DateField(_("协议开始日期"))

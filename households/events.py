@@ -15,7 +15,10 @@ from functools import lru_cache
 from django.db import models
 from django.utils.translation import gettext as _
 
+from relief.reveal import mask_phone
+
 from .idcard import mask_id_number
+from .pii_fields import EncryptedCharField
 from .models import EventKind, FocusReason, Household, Member, MemberStatus
 
 HOUSEHOLD_EVENT_FIELDS = {
@@ -71,6 +74,8 @@ def display(model, name: str, value, names: dict | None = None) -> str:
     field = model._meta.get_field(name)
     if field.name == "id_number":  # an event is read by roles that may not see the full number
         return mask_id_number(value)
+    if isinstance(field, EncryptedCharField):  # a phone number: encrypted in its column, masked in history
+        return mask_phone(str(value))
     if isinstance(value, models.Model):
         return str(value)[:200]
     if field.is_relation:

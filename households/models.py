@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from relief.models import Jurisdiction
 
 from .idcard import mask_id_number, validate_id_number
+from .pii_fields import EncryptedCharField, IdHashField, check_row, with_derived
 from .validators import validate_person_name
 
 
@@ -168,7 +169,7 @@ class Household(models.Model):
     housing = models.CharField(_("住房情况"), max_length=20, choices=HousingSituation.choices, blank=True,
                                default="")
     housing_note = models.CharField(_("住房说明"), max_length=200, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
     caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="households")
     notes = models.TextField(_("备注"), blank=True)
@@ -276,7 +277,13 @@ class Member(models.Model):
     # search by pinyin matches. Kept by the registry's writers (households/pinyin.py), never typed in.
     name_pinyin = models.CharField(_("姓名拼音"), max_length=500, blank=True, default="", editable=False)
     relation = models.CharField(_("与户主关系"), max_length=20, choices=Relation.choices, default=Relation.HEAD)
-    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, validators=[validate_id_number])
+    # Encrypted at rest (households/pii_fields.py): SQL cannot compare it. Uniqueness and every look-up go
+    # through the keyed hashes below, which the field fills on every write (selectors.members_matching_id).
+    id_number = EncryptedCharField(_("身份证号"), max_length=18, validators=[validate_id_number])
+    id_hash = IdHashField(_("身份证号散列"), source="id_number", part="full")
+    id_head6 = IdHashField(_("身份证号前6位散列"), source="id_number", part="head6")
+    id_tail4 = IdHashField(_("身份证号后4位散列"), source="id_number", part="tail4")
+    id_tail6 = IdHashField(_("身份证号后6位散列"), source="id_number", part="tail6")
     birth_date = models.DateField(_("出生日期"))
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
@@ -301,11 +308,27 @@ class Member(models.Model):
             # The list searches names and ID numbers from their start (LIKE 'x%'); on PostgreSQL with a
             # non-C collation only a pattern-ops index serves that (other databases ignore opclasses).
             models.Index(fields=["name"], name="member_name_prefix", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["id_number"], name="member_id_number_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["id_head6"], name="member_id_head6"),
+            models.Index(fields=["id_tail4"], name="member_id_tail4"),
+            models.Index(fields=["id_tail6"], name="member_id_tail6"),
         ]
+        # An ID number belongs to one person in the whole database: its keyed hash is unique.
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="member_id_number_unique")]
 
     def __str__(self):
         return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        check_row(instance)  # an ID number token copied in from another member's row is refused
+        return instance
+
+    def save(self, *args, **kwargs):
+        # A save of named fields writes the hashes of the ID number with it (they are derived, never stale).
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = with_derived(Member, kwargs["update_fields"])
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self) -> str:

@@ -1,9 +1,10 @@
 """Encryption at rest of ID and phone numbers: the cipher, the keys and the keyed hashes (PIPL 个人敏感信息).
 
-Built and tested here; not yet wired to the Member / Household columns (see README, Personal data). The plan:
-the columns hold `encrypt_value(...)` tokens, and keyed-hash columns hold `id_hashes(number)` for what the
-app must still do with a number it cannot read in SQL — uniqueness (the `full` hash, a unique column), exact
-search, search by the first 6 and by the last 4 or 6 digits (`households.selectors.members_matching_id`).
+The columns of ID and phone numbers hold `encrypt_value(...)` tokens (households/pii_fields.py:
+EncryptedCharField), and keyed-hash columns on Member hold the hashes of an ID number for what the app must
+still do with a number it cannot read in SQL — uniqueness (the `full` hash, a unique column), exact search,
+search by the first 6 and by the last 4 or 6 digits (`households.selectors.members_matching_id`). The
+`rotate_data_key` command moves every row to the current key (households/pii_rows.py).
 
 Keys come from the environment, `RELIEF_DATA_KEY` = `<version>:<urlsafe base64 of 32 bytes>`, several
 comma-separated while a rotation runs, the first the current one. Every token and every hash starts with the
@@ -38,15 +39,19 @@ class AesGcmCipher:
     NONCE = 12
 
     def encrypt(self, key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
         nonce = os.urandom(self.NONCE)
-        return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+        return nonce + _aes_gcm(key).encrypt(nonce, plaintext, aad)
 
     def decrypt(self, key: bytes, data: bytes, aad: bytes) -> bytes:
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        return _aes_gcm(key).decrypt(data[:self.NONCE], data[self.NONCE:], aad)
 
-        return AESGCM(key).decrypt(data[:self.NONCE], data[self.NONCE:], aad)
+
+@lru_cache(maxsize=8)
+def _aes_gcm(key: bytes):
+    # Set up once per key: every row of a ledger or a list decrypts with the same one.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,11 @@ def keys() -> tuple[DataKey, ...]:
                                        "(the key that encrypts ID and phone numbers); never use the development key.")
         spec = DEV_KEY
     return _keys_for(spec)
+
+
+def key_of(version: str) -> DataKey:
+    """The configured key of that version (ImproperlyConfigured when it is not configured)."""
+    return _key(version)
 
 
 def _key(version: str) -> DataKey:

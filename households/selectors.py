@@ -14,6 +14,7 @@
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from relief import access
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
+from .pii import lookup_hashes
 from .models import (
     AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, QuarterlyCheckEntry, Relation,
     WholeHouseholdCheck, WrittenRefusal,
@@ -137,23 +139,29 @@ def members_matching_id(term: str) -> QuerySet[Member]:
     """Members whose ID number is the term (18 characters), starts with it (6 to 17 digits) or ends with
     it (its last 4 to 6 characters). The ONE place any search matches ID numbers: every search box comes
     here (the household list, the lead picker, the lead, referral, alert and audit lists), so that how
-    numbers are stored can change here alone. A term that cannot be part of an ID number matches nobody."""
+    numbers are stored can change here alone. A term that cannot be part of an ID number matches nobody.
+
+    The numbers are encrypted at rest (households/pii_fields.py): the whole number, its first 6 and its last
+    4 or 6 are matched by their keyed hashes (indexed, under every configured key while a rotation runs).
+    Longer leading terms add the birth date they contain (digits 7-14, kept in clear as birth_date and bound
+    to the number by the registry's rules); what that leaves, and a last-5 term, is checked by decrypting
+    the few candidates."""
     number = id_term(term)
     if not number:
         return Member.objects.none()
     if ID_WHOLE.match(number):
-        return Member.objects.filter(id_number=number)
+        return Member.objects.filter(id_hash__in=lookup_hashes(number, part="full"))
     match = Q()
     if ID_LEADING.match(number):
-        match |= Q(id_number__startswith=number)
+        match |= _leading_match(number)
     if ID_TRAILING.match(number):
-        match |= Q(id_number__endswith=number)
+        match |= _trailing_match(number)
     return Member.objects.filter(match)
 
 
 class NameGrams(Func):
     """households_name_grams(name): the name's one- and two-character pieces (PostgreSQL only, GIN-indexed by
-    migration 0015_member_name_grams)."""
+    migration 0018_member_name_grams)."""
 
     function = "households_name_grams"
     output_field = ArrayField(TextField())
@@ -175,6 +183,74 @@ def name_or_pinyin_q(term: str, *, name: str, pinyin: str) -> Q:
         # A name in Latin letters is kept lower-cased in the pinyin column too: one column answers both.
         return Q(**{f"{pinyin}__contains": spelled})
     return Q(**{f"{name}__contains": term})
+
+
+def _leading_match(number: str) -> Q:
+    head = Q(id_head6__in=lookup_hashes(number[:6], part="head6"))
+    if len(number) == 6:
+        return head
+    born = _birth_dates_starting(number[6:14])
+    if born is None:
+        return Q(pk__in=[])
+    if len(number) <= 14:
+        return head & Q(birth_date__range=born)
+    candidates = Member.objects.filter(head, birth_date__range=born)
+    return Q(pk__in=_decrypted_matching(candidates, lambda n: n.startswith(number)))
+
+
+def _trailing_match(number: str) -> Q:
+    if len(number) in (4, 6):
+        part = f"tail{len(number)}"
+        return Q(**{f"id_{part}__in": lookup_hashes(number, part=part)})
+    candidates = Member.objects.filter(id_tail4__in=lookup_hashes(number[-4:], part="tail4"))
+    return Q(pk__in=_decrypted_matching(candidates, lambda n: n.endswith(number)))
+
+
+def _decrypted_matching(candidates: QuerySet[Member], test) -> list[int]:
+    return [pk for pk, n in candidates.values_list("pk", "id_number") if test(n)]
+
+
+def _birth_dates_starting(digits: str) -> tuple[dt.date, dt.date] | None:
+    """The range of birth dates whose YYYYMMDD starts with `digits` (1 to 8 of them), None if none does:
+    dates sort as their YYYYMMDD strings, so the range runs from the first date at or after the prefix
+    filled with 0s to the last at or before it filled with 9s."""
+    low, high = _date_at_or_after(digits.ljust(8, "0")), _date_at_or_before(digits.ljust(8, "9"))
+    return (low, high) if low and high and low <= high else None
+
+
+def _date_at_or_after(text: str) -> dt.date | None:
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:8])
+    if year == 0:
+        return dt.date(1, 1, 1)
+    if month == 0:
+        month, day = 1, 1
+    if month > 12:
+        return dt.date(year + 1, 1, 1) if year < 9999 else None
+    last = calendar.monthrange(year, month)[1]
+    if day > last:
+        return dt.date(year, month, last) + dt.timedelta(days=1) if (year, month) < (9999, 12) else None
+    return dt.date(year, month, max(day, 1))
+
+
+def _date_at_or_before(text: str) -> dt.date | None:
+    year, month, day = int(text[:4]), int(text[4:6]), int(text[6:8])
+    if year == 0:
+        return None
+    if month == 0:
+        return dt.date(year - 1, 12, 31) if year > 1 else None
+    if month > 12:
+        month, day = 12, 31
+    if day == 0:
+        return dt.date(year, month, 1) - dt.timedelta(days=1) if (year, month) > (1, 1) else None
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def members_with_id_numbers(numbers) -> QuerySet[Member]:
+    """Members holding any of the whole ID numbers `numbers` (a set of normalized numbers): the import's and
+    the feed's bulk look-ups, one indexed query by the keyed hashes. Read `id_number` off the rows to map
+    them back (it decrypts)."""
+    hashes = [h for n in numbers if n for h in lookup_hashes(n, part="full")]
+    return Member.objects.filter(id_hash__in=hashes)
 
 
 def members_matching_name(term: str) -> QuerySet[Member]:

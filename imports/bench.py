@@ -65,10 +65,10 @@ def write_file(path: str, rows: int, villages: list[str]) -> int:
 def _remove_earlier_run() -> None:
     """Households of an earlier run on the same database (their ID numbers use AREA), so runs repeat."""
     from households.models import Household, HouseholdEvent, Member
+    from households.selectors import members_matching_id
 
     # Listed first: once their members are gone, a subquery would no longer find these households.
-    households = list(Household.objects.filter(members__id_number__startswith=AREA).values_list("pk", flat=True)
-                      .distinct())
+    households = list(members_matching_id(AREA).values_list("household_id", flat=True).distinct())
     for queryset in (HouseholdEvent.objects.filter(household__in=households),
                      Member.objects.filter(household__in=households), Household.objects.filter(pk__in=households)):
         # Raw deletes: these synthetic households have nothing else attached, and the collector would

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from households.idcard import check_char
 from households.models import Member, Relation, RosterEntry
+from households.selectors import members_with_id_numbers
 from relief.models import User
 
 from . import services
@@ -27,7 +28,7 @@ def _free_ids(count: int) -> list[str]:
     for seq in range(901, 999):
         first17 = f"310105196103{seq % 28 + 1:02d}{seq:03d}"
         number = first17 + check_char(first17)
-        if not Member.objects.filter(id_number=number).exists():
+        if not members_with_id_numbers([number]).exists():
             ids.append(number)
         if len(ids) == count:
             return ids

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from households.pii_fields import EncryptedCharField
 from households.validators import validate_person_name
 from relief.models import Jurisdiction
 
@@ -173,10 +174,10 @@ class FeedRecord(models.Model):
                               related_name="feed_records")
     row_number = models.PositiveIntegerField(_("行号"))
     name = models.CharField(_("姓名"), max_length=50, validators=[validate_person_name])
-    id_number = models.CharField(_("身份证号"), max_length=18, db_index=True)
+    id_number = EncryptedCharField(_("身份证号"), max_length=18)
     village = models.ForeignKey(Jurisdiction, verbose_name=_("村/社区"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="+")
-    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=30, blank=True)
     detail = models.CharField(_("情况说明"), max_length=300, blank=True)
     occurred_on = models.DateField(_("登记日期"), null=True, blank=True)
     match = models.CharField(_("比对结果"), max_length=20, choices=FeedMatch.choices, db_index=True)

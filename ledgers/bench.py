@@ -157,6 +157,8 @@ def raw_visits_here(start: str, end: str) -> None:
     write-only sheet (same rows and columns as the visit ledger)."""
     from django.db import connection, transaction
 
+    from households.models import Member
+    from households.pii_fields import decrypt_column
     from relief.demo import DISTRICT_CODE
     from relief.models import Jurisdiction
     from relief.xlsx import new_workbook
@@ -179,6 +181,9 @@ def raw_visits_here(start: str, end: str) -> None:
                 cursor.execute(RAW_VISITS_SQL, [village_ids, dt.date.fromisoformat(start),
                                                 dt.date.fromisoformat(end)])
                 for row in cursor:
+                    # The head's ID number is a token at rest: the ledger decrypts it, so the floor does too.
+                    row = list(row)
+                    row[4] = decrypt_column(Member, "id_number", row[4])
                     sheet.append(row)
                     rows += 1
         book.save(path)

@@ -11,8 +11,9 @@ class ReferralsConfig(AppConfig):
 
         from . import models
 
-        # subject_pinyin is the writer's copy of subject_name, not a fact anyone changed: not logged.
-        auditlog.register(models.Lead, exclude_fields=["subject_pinyin"])
+        # subject_pinyin is the writer's copy of subject_name, not a fact anyone changed: not logged; the reporter's
+        # contact is encrypted at rest, so not in clear here either.
+        auditlog.register(models.Lead, exclude_fields=["subject_pinyin"], mask_fields=["reporter_contact"])
         auditlog.register(models.Referral)
         auditlog.register(models.ReferralStep)
         auditlog.register(models.HotlineWorkOrder)

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from households.idcard import check_char
 from households.models import Member, MemberStatus, Relation
+from households.selectors import members_with_id_numbers
 from imports import services as imports
 from imports.columns import FEED_COLUMNS
 from imports.models import FeedKind, FeedMatch, FeedRecord, ImportBatch, ImportKind, ImportStatus
@@ -31,7 +32,7 @@ def _free_ids(count: int) -> list[str]:
     for seq in range(611, 699):
         first17 = f"310105195807{seq % 28 + 1:02d}{seq:03d}"
         number = first17 + check_char(first17)
-        if not Member.objects.filter(id_number=number).exists():
+        if not members_with_id_numbers([number]).exists():
             ids.append(number)
         if len(ids) == count:
             break

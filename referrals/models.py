@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
+from households.pii_fields import EncryptedCharField
 from households.validators import validate_person_name
 from relief.models import Jurisdiction
 
@@ -60,7 +61,7 @@ class Lead(models.Model):
                                   on_delete=models.SET_NULL, related_name="leads")
     channel = models.CharField(_("线索来源"), max_length=20, choices=LeadChannel.choices)
     reporter_name = models.CharField(_("反映人"), max_length=50, blank=True, validators=[validate_person_name])
-    reporter_contact = models.CharField(_("反映人联系方式"), max_length=50, blank=True)
+    reporter_contact = EncryptedCharField(_("反映人联系方式"), max_length=50, blank=True)
     subject_name = models.CharField(_("困难群众姓名"), max_length=50, blank=True, validators=[validate_person_name])
     # Every pinyin reading of subject_name, full and initials, as Member.name_pinyin keeps them
     # (households/pinyin.py): a person not yet registered is found by pinyin too. Kept by the lead writers

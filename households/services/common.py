@@ -17,6 +17,7 @@ from relief.models import Jurisdiction, JurisdictionLevel
 from relief.months import add_months
 
 from .. import events, idcard
+from ..selectors import members_with_id_numbers
 from ..models import (
     AssistanceRecord, AssistanceType, Cadence, EventKind, EventSource, Household, HouseholdEvent,
     Member, ObservationEntry, RosterEntry,
@@ -230,7 +231,7 @@ def _audits_taken_id_numbers(write):
 
 def _record_taken_id_attempt(*, actor, household=None, member=None, head=None, id_number=None, **_rest) -> None:
     number = idcard.normalize(id_number or (head or {}).get("id_number") or "")
-    registered = Member.objects.filter(id_number=number).only("pk", "household_id").first()
+    registered = members_with_id_numbers([number]).only("pk", "household_id").first()
     household = household or (member.household if member is not None else None)
     audit_record(event=AuditEvent.ID_NUMBER_TAKEN, actor=actor, obj=registered, model=Member,
                  description=mask_personal_value(number),

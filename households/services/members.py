@@ -12,6 +12,7 @@ from relief.dates import long_date
 
 from .. import events, idcard
 from ..pinyin import name_pinyin
+from ..selectors import members_with_id_numbers
 from ..models import (
     AssistanceRecord, EventKind, EventSource, Household, Member, MemberStatus, Relation, Sex,
 )
@@ -37,7 +38,7 @@ def _clean_identity(*, id_number, birth_date, sex, exclude_pk=None) -> tuple[str
     if sex and sex != derived_sex:
         errors["sex"] = _("性别与身份证号不一致：按身份证号第17位应为“%(s)s”。") % {
             "s": Sex(derived_sex).label}
-    clash = Member.objects.filter(id_number=number)
+    clash = members_with_id_numbers([number])
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():

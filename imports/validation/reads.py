@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from households import models as hh
+from households.selectors import members_with_id_numbers
 
 # The household fields a household file may set: read back for each household it touches, to compare.
 HOUSEHOLD_FIELDS = ("village_id", "group_id", "residence_address", "hukou_address", "hukou_type",
@@ -14,7 +15,7 @@ HOUSEHOLD_FIELDS = ("village_id", "group_id", "residence_address", "hukou_addres
 
 # ---------------------------------------------------------------- database reads, recorded
 def _read_members(keys, fields) -> dict:
-    return {values["id_number"]: values for values in hh.Member.objects.filter(id_number__in=keys).values(
+    return {values["id_number"]: values for values in members_with_id_numbers(keys).values(
         "pk", "id_number", "household_id", "household__village_id", *fields)}
 
 
@@ -24,8 +25,8 @@ def _read_households(keys) -> dict:
 
 
 def _read_roster_heads(keys) -> dict:
-    return {id_number: (household_pk, village_pk) for id_number, household_pk, village_pk in hh.Member.objects.filter(
-        id_number__in=keys, relation=hh.Relation.HEAD).values_list("id_number", "household_id", "household__village_id")}
+    return {id_number: (household_pk, village_pk) for id_number, household_pk, village_pk in members_with_id_numbers(keys).filter(
+        relation=hh.Relation.HEAD).values_list("id_number", "household_id", "household__village_id")}
 
 
 def _read_open_entries(keys) -> dict:
@@ -46,7 +47,7 @@ def _read_open_entries(keys) -> dict:
 def _read_feed_members(keys, village_ids) -> dict:
     # Matched only within the importer's villages: people registered elsewhere are not theirs to act on.
     return {id_number: (pk, household_pk, village_pk) for id_number, pk, household_pk, village_pk in
-            hh.Member.objects.filter(id_number__in=keys, household__village__in=village_ids).values_list(
+            members_with_id_numbers(keys).filter(household__village__in=village_ids).values_list(
                 "id_number", "pk", "household_id", "household__village_id")}
 
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from households.selectors import members_matching_id
 from households import models as hh
 from imports import services
 from imports.models import ImportBatch, ImportStatus
@@ -50,7 +51,7 @@ def test_upload_preview_confirm(client, demo, django_capture_on_commit_callbacks
     assert household.per_capita_income == Decimal("1200.50")
     assert household.housing == hh.HousingSituation.RENTED and household.hukou_type == hh.HukouType.URBAN
     assert hh.Member.objects.filter(household=household).count() == 3
-    head = hh.Member.objects.get(id_number=id_for(1))
+    head = members_matching_id(id_for(1)).get()
     assert head.relation == hh.Relation.HEAD and head.birth_date == dt.date(1950, 1, 1) and head.sex == "M"
     events = hh.HouseholdEvent.objects.filter(household=household)
     assert events.count() == 3 and set(events.values_list("source", "source_ref")) == {("import", f"import:{batch.pk}")}
@@ -166,7 +167,7 @@ def test_reimport_updates_changed_rows_with_events(client, demo):
     assert (income.old_value, income.new_value, income.source) == ("800.00", "1500.00", "import")
     employment = hh.HouseholdEvent.objects.get(kind=hh.EventKind.EMPLOYMENT_CHANGED)
     assert employment.member.id_number == id_for(2) and employment.new_value == "失业"
-    assert hh.Member.objects.get(id_number=id_for(9)).relation == hh.Relation.GRANDCHILD
+    assert members_matching_id(id_for(9)).get().relation == hh.Relation.GRANDCHILD
     # The same file a third time: all unchanged, warned as a duplicate.
     _post(client, content, "名单(2).xlsx")
     again = ImportBatch.objects.latest("pk")

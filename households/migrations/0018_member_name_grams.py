@@ -36,7 +36,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('households', '0014_member_name_pinyin'),
+        ('households', '0017_member_id_hash_unique'),
     ]
 
     operations = [
