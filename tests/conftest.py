@@ -365,6 +365,15 @@ def browser_login(page, live_server):
         page.goto(f"{live_server.url}/accounts/login/", wait_until="networkidle")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
+        # A test that cleared the cookies mid-journey may still get a response of the page before, which sets a
+        # new CSRF cookie after this form was drawn (the offline worker's downloads are not network the page
+        # waits for): the form sends the cookie's own secret, which Django accepts, whichever came last.
+        from django.conf import settings
+
+        token = next((c["value"] for c in page.context.cookies() if c["name"] == settings.CSRF_COOKIE_NAME), None)
+        if token:
+            page.evaluate("t => document.querySelectorAll('input[name=csrfmiddlewaretoken]')"
+                          ".forEach(i => { i.value = t; })", token)
         page.press("#id_password", "Enter")  # the header's language switch is a submit button too
         page.wait_for_load_state()
         if page.url.startswith(f"{live_server.url}/accounts/otp/") and "/enrol/" not in page.url:

@@ -75,7 +75,7 @@ def test_the_demo_leads_keep_the_pinyin(full_demo):
 def test_the_migration_fills_the_leads_already_registered(client, demo):
     lead = _unlinked(demo, "曾秀英")
     Lead.objects.update(subject_pinyin="")
-    importlib.import_module("referrals.migrations.0012_lead_subject_pinyin").fill_pinyin(apps, None)
+    importlib.import_module("referrals.migrations.0013_lead_subject_pinyin").fill_pinyin(apps, None)
     lead.refresh_from_db()
     assert lead.subject_pinyin == name_pinyin("曾秀英")
     client.force_login(demo.township1)
