@@ -42,6 +42,17 @@ def _free_household(village) -> Household | None:
     return qs.first()
 
 
+def _submitted(caseworker, household, *, studied_days_ago, submitted_days_ago, summary, participants, conclusion):
+    """A 低保 referral the village studied and submitted on those days (the hukou township then handles it)."""
+    with clock.days_ago(studied_days_ago):
+        referral = services.referral_create(actor=caseworker, household=household,
+                                            requested=OutcomeAssistance.DIBAO, summary=summary)
+        services.referral_study(actor=caseworker, referral=referral, meeting_date=clock.today(),
+                                participants=participants, conclusion=conclusion)
+    with clock.days_ago(submitted_days_ago):
+        return services.referral_submit(actor=caseworker, referral=referral)
+
+
 def _set_hukou(actor, household, note, **place):
     return household_services.household_update(
         actor=actor, household=household, version=household.version, residence_differs=True,
@@ -68,18 +79,13 @@ def load(stdout=None) -> None:
     today = timezone.localdate()
 
     # 1. Residence 江苏路街道, hukou 华阳路街道: submitted, waiting in township1's queue.
-    family = _free_household(home_c)
     cw_c = staff[home_c.pk]
+    family = _free_household(home_c)
     family = _set_hukou(cw_c, family, f"{MARK}（户籍在华阳路街道，在本社区居住）", hukou_township=t1,
                         hukou_address=f"{t1.name}长宁路{family.pk % 900 + 100}号")
-    with clock.days_ago(3):
-        referral = services.referral_create(
-            actor=cw_c, household=family, requested=OutcomeAssistance.DIBAO,
-            summary="户主户籍在华阳路街道，在本社区居住；家庭月人均收入低于低保标准，申请低保。")
-        services.referral_study(actor=cw_c, referral=referral, meeting_date=clock.today(),
-                                participants="社区书记、主任、协理员", conclusion="情况属实，报乡镇（户籍地办理）")
-    with clock.days_ago(2):
-        services.referral_submit(actor=cw_c, referral=referral)
+    _submitted(cw_c, family, studied_days_ago=3, submitted_days_ago=2,
+               summary="户主户籍在华阳路街道，在本社区居住；家庭月人均收入低于低保标准，申请低保。",
+               participants="社区书记、主任、协理员", conclusion="情况属实，报乡镇（户籍地办理）")
 
     # 1b. The same, submitted nine days ago and not yet accepted: its 乡镇受理 is late, and the alert is township1's
     # (the hukou township holds the step), not 江苏路街道's.
@@ -87,14 +93,9 @@ def load(stdout=None) -> None:
     if late is not None:
         late = _set_hukou(cw_c, late, f"{MARK}（户籍在华阳路街道）", hukou_township=t1,
                           hukou_address=f"{t1.name}延安西路{late.pk % 900 + 100}号")
-        with clock.days_ago(11):
-            waiting = services.referral_create(
-                actor=cw_c, household=late, requested=OutcomeAssistance.DIBAO,
-                summary="户籍在华阳路街道，在本社区居住；夫妻均失业，子女在读，申请低保。")
-            services.referral_study(actor=cw_c, referral=waiting, meeting_date=clock.today(),
-                                    participants="社区两委成员5人", conclusion="情况属实，报户籍地街道")
-        with clock.days_ago(9):
-            services.referral_submit(actor=cw_c, referral=waiting)
+        _submitted(cw_c, late, studied_days_ago=11, submitted_days_ago=9,
+                   summary="户籍在华阳路街道，在本社区居住；夫妻均失业，子女在读，申请低保。",
+                   participants="社区两委成员5人", conclusion="情况属实，报户籍地街道")
 
     # 2. The same, accepted by township1 and decided eligible: both sides see the outcome.
     second = _free_household(home_d)
