@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
+from relief.bulk_insert import update_rows
+
 from .models import running_q
 
 CHUNK = 2000
@@ -63,8 +65,8 @@ def refresh(household_ids: Iterable[int] | None, *, on: dt.date, models) -> int:
             wanted = (compact(categories.get(pk, ())), kinds.get(pk, ""), compact(reasons.get(pk, ())),
                       reviews.get(pk))
             if tuple(current) != wanted:
-                changed.append(Household(pk=pk, **dict(zip(FLAG_FIELDS, wanted))))
+                changed.append((pk, *wanted))
         if changed:
-            Household.objects.bulk_update(changed, FLAG_FIELDS, batch_size=500)
+            update_rows(Household, changed, list(FLAG_FIELDS))
             updated += len(changed)
     return updated

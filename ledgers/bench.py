@@ -221,7 +221,7 @@ def _new_stamp() -> None:
     """Numbers kept so far are not read again (as after a change a service committed)."""
     from relief import data_version
 
-    data_version._Replace()()
+    data_version._Replace(data_version.RECORDS)()
 
 
 def dashboard_here(looks: int = 20, users: int = 10, rounds: int = 5) -> None:
