@@ -20,3 +20,10 @@ class AlertsConfig(AppConfig):
         from .care_jobs import on_care_agreement_recorded
 
         care_agreement_recorded.connect(on_care_agreement_recorded, dispatch_uid="alerts_care_agreement_recorded")
+
+        # A household moved to another village takes its alerts along (Alert.village).
+        from households.signals import households_moved
+
+        from .receivers import on_households_moved
+
+        households_moved.connect(on_households_moved, dispatch_uid="alerts_households_moved")

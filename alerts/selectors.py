@@ -73,12 +73,10 @@ def newest_open_alerts(village_ids, limit: int) -> tuple[list[Alert], int]:
 
 
 def scoped(queryset: QuerySet[Alert], user, action: str = Action.VIEW) -> QuerySet[Alert]:
-    """The alerts of the queryset the user may act on: by their household's village, or by their own village for
-    an alert about no household, or by the township holding it for a step of the family's hukou township (the
+    """The alerts of the queryset the user may act on: by the village they lie in (their household's now), or by
+    the township holding it for a step of the family's hukou township (the
     rule: alerts.models.place_in)."""
-    in_village = queryset.filter(township__isnull=True)
-    return (access.scope(in_village, user, action, field="household__village")
-            | access.scope(in_village.filter(household__isnull=True), user, action, field="village")
+    return (access.scope(queryset.filter(township__isnull=True), user, action, field="village")
             | access.scope_covered(queryset.filter(township__isnull=False), user, action, field="township"))
 
 

@@ -75,7 +75,8 @@ def alert_open(
         return existing, False
     if caseworker is None and household is not None and township_id is None:
         caseworker = household_caseworker(household)
-    alert = Alert(kind=kind, household=household, village=None if household is not None else village,
+    alert = Alert(kind=kind, household=household, village_id=household.village_id if household is not None else (
+                      getattr(village, "pk", village)),
                   township_id=township_id,
                   reason=reason.strip(), dedupe_key=dedupe_key, opened_by=actor,
                   caseworker=caseworker, source_ref=source_ref, rule=rule, event=event, period_start=period_start)
@@ -153,18 +154,32 @@ def alerts_open_from_rows(*, kind: str, rows: QuerySet, columns: tuple[str, ...]
         raise ValueError(f"alerts_open_from_rows: columns {columns} are not {ROW_COLUMNS} + {EXTRA_ROW_COLUMNS}")
     select_sql, params = rows.query.sql_with_params()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in (*columns, "kind", "status", "opened_at"))
-    # The constant columns are bound parameters; they come first in the text, so first in params.
+    # The alert lies in its household's village now (Alert.village); a row about no household names its own.
+    names = [f"c{i}" for i in range(len(columns))]
+    household = names[ROW_COLUMNS.index("household_id")]
+    named_village = f"q.c{columns.index('village_id')}" if "village_id" in columns else "NULL"
+    kept = [f"q.{n}" for c, n in zip(columns, names) if c != "village_id"]
+    targets = ", ".join(quote(c) for c in (*(c for c in columns if c != "village_id"), "village_id",
+                                           "kind", "status", "opened_at"))
+    # The constant columns are bound parameters; they come after the rows' query in the text, and so in params.
     insert_sql = (
-        f"INSERT INTO {quote(Alert._meta.db_table)} ({columns}) "
-        f"SELECT q.*, %s, %s, %s FROM ({select_sql}) q WHERE true "
+        f"WITH q ({', '.join(names)}) AS ({select_sql}) "
+        f"INSERT INTO {quote(Alert._meta.db_table)} ({targets}) "
+        f"SELECT {', '.join(kept)}, COALESCE(h.{quote('village_id')}, {named_village}), %s, %s, %s FROM q "
+        f"LEFT JOIN {quote(Household._meta.db_table)} h ON h.{quote('id')} = q.{household} WHERE true "
         f"ON CONFLICT ({quote('dedupe_key')}) DO NOTHING"
     )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     # One statement: atomic by itself, so no savepoint inside the caller's transaction.
     with connection.cursor() as cursor:
-        cursor.execute(insert_sql, (str(kind), str(AlertStatus.OPEN), now, *params))
-        opened = max(cursor.rowcount, 0)
+        if connection.vendor == "sqlite":
+            # SQLite reports no row count for an INSERT led by WITH: count the table's growth instead.
+            before = connection.connection.total_changes
+            cursor.execute(insert_sql, (*params, str(kind), str(AlertStatus.OPEN), now))
+            opened = connection.connection.total_changes - before
+        else:
+            cursor.execute(insert_sql, (*params, str(kind), str(AlertStatus.OPEN), now))
+            opened = max(cursor.rowcount, 0)
     if opened:
         figure_cache.changed(ALERTS_TOPIC)
     return opened
@@ -174,6 +189,12 @@ def alerts_open_many(*, alerts: list[Alert]) -> int:
     """Insert unsaved alerts, skipping those whose dedupe key is already taken; returns how many were new."""
     if not alerts:
         return 0
+    # bulk_create calls no save(): each alert lies in its household's village now (Alert.village).
+    unplaced = {a.household_id for a in alerts if a.village_id is None and a.household_id is not None}
+    villages = dict(Household.objects.filter(pk__in=unplaced).values_list("pk", "village_id")) if unplaced else {}
+    for alert in alerts:
+        if alert.village_id is None:
+            alert.village_id = villages.get(alert.household_id)
     # Joins the caller's transaction (no savepoint): the count and the insert see the same rows.
     with transaction.atomic(savepoint=False):
         known = Alert.objects.filter(dedupe_key__in=[a.dedupe_key for a in alerts]).count()
@@ -194,9 +215,16 @@ def alerts_close_except(*, kind: str, keep_dedupe_keys, note: str) -> int:
 
 
 def alerts_follow_households(*, kind: str) -> int:
-    """Re-assign unhandled alerts of `kind` to whoever answers for their household now (assignee_expression):
-    a household that moved village takes its alerts to the caseworker who serves it. Returns the number
+    """Place the alerts of `kind` in their household's village now, and re-assign the unhandled ones to whoever
+    answers for their household now (assignee_expression): a household that moved village takes its alerts to
+    the caseworker who serves it. Returns the number
     re-assigned."""
+    # Where they lie first: a household moved by anything that sent no households_moved (a raw save, SQL).
+    replaced = Alert.objects.filter(kind=kind, household__isnull=False).exclude(
+        village_id=F("household__village_id")).update(
+        village_id=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[:1]))
+    if replaced:
+        figure_cache.changed(ALERTS_TOPIC)
     expected = Subquery(
         RosterEntry.objects.filter(household_id=OuterRef("household_id"), exited_on__isnull=True)
         .annotate(a=assignee_expression()).values("a")[:1])

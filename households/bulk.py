@@ -35,6 +35,7 @@ from .models import (
 )
 from .pii_fields import fill_derived, with_derived
 from .pinyin import name_pinyin
+from .signals import households_moved
 
 WRITE_BATCH = 1000
 
@@ -108,6 +109,9 @@ class RegistryWriter:
             Household.objects.bulk_update(objects, [*fields, "updated_at", "version"], batch_size=WRITE_BATCH)
         self._field_events(Household, ((pk, None, new, old) for pk, (new, old) in changes.items()))
         self._versioned.update(changes)
+        moved = [pk for pk, (new, old) in changes.items() if "village_id" in new and new["village_id"] != old.get("village_id")]
+        if moved:
+            households_moved.send(sender=Household, household_ids=moved)
 
     # ------------------------------------------------------------------ members
     def members_create(self, rows: list[dict]) -> list[int]:

@@ -6,12 +6,16 @@ writes (bulk_create, bulk_update, queryset.update) send no signals: their author
 services.household_refresh_flags with the households they touched.
 """
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from relief import figure_cache
 
 from .models import AssistanceRecord, DibaoStandard, ObservationEntry, RosterEntry
 from .standards import STANDARDS_TOPIC
+
+# Sent inside the writing transaction when households moved to another village (the service's edit, an import's
+# update): records of other apps kept by the household's village follow (alerts/receivers.py).
+households_moved = Signal()  # kwargs: household_ids
 
 
 def _refresh(household_ids) -> None:

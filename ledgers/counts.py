@@ -149,9 +149,8 @@ def overdue_counts(ids: list[int]) -> dict[int, int] | None:
         return None
     from alerts.models import Alert, AlertKind
 
-    return dict(Alert.objects.unhandled().filter(kind=AlertKind.OVERDUE_VISIT, household__village__in=ids)
-                .values("household__village").order_by().annotate(n=Count("pk"))
-                .values_list("household__village", "n"))
+    return dict(Alert.objects.unhandled().within(ids).filter(kind=AlertKind.OVERDUE_VISIT)
+                .values("village").order_by().annotate(n=Count("pk")).values_list("village", "n"))
 
 
 # ---------------------------------------------------------------- referrals and alerts

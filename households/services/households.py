@@ -12,6 +12,7 @@ from relief import access, data_version
 from ..models import (
     EventKind, EventSource, Household, Relation,
 )
+from ..signals import households_moved
 from .common import (
     HOUSEHOLD_FIELDS, _audits_taken_id_numbers, _check_group, _check_hukou_place, _check_model, _check_village, _clean_amounts,
     _display, _field_events, event_record,
@@ -85,6 +86,7 @@ def household_update(
     _field_events(household=current, before=before, after={n: _display(current, n) for n in HOUSEHOLD_FIELDS},
                   actor=actor, source=source, source_ref=source_ref)
     if current.village_id != old_village.pk:
+        households_moved.send(sender=Household, household_ids=[current.pk])
         data_version.records_changed()
         event_record(household=current, kind=EventKind.VILLAGE_CHANGED, actor=actor, source=source,
                      source_ref=source_ref, field="village", old_value=old_village.name,

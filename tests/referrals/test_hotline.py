@@ -151,7 +151,7 @@ def test_the_scan_opens_an_alert_per_overdue_stage_and_closes_it_when_answered(d
     assert hotline_overdue_alerts() == {"opened": 2, "closed": 0}
     assert hotline_overdue_alerts() == {"opened": 0, "closed": 0}
     alert = Alert.objects.get(kind=AlertKind.HOTLINE_OVERDUE, household=household)
-    assert alert.dedupe_key == f"hotline_overdue:{order.pk}:response" and alert.village is None
+    assert alert.dedupe_key == f"hotline_overdue:{order.pk}:response" and alert.village_id == household.village_id  # it lies where the family lives
     assert "SH0001" in alert.reason and "首次响应" in alert.reason
     assert alert.source_ref == f"lead:{order.lead_id}"
     # The unlinked lead's work order has no household yet: its alert lies in the lead's village, linked to the lead.
