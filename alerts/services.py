@@ -172,14 +172,11 @@ def alerts_open_from_rows(*, kind: str, rows: QuerySet, columns: tuple[str, ...]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     # One statement: atomic by itself, so no savepoint inside the caller's transaction.
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # SQLite reports no row count for an INSERT led by WITH: count the table's growth instead.
-            before = connection.connection.total_changes
-            cursor.execute(insert_sql, (*params, str(kind), str(AlertStatus.OPEN), now))
-            opened = connection.connection.total_changes - before
-        else:
-            cursor.execute(insert_sql, (*params, str(kind), str(AlertStatus.OPEN), now))
-            opened = max(cursor.rowcount, 0)
+        # SQLite reports no row count for an INSERT led by WITH: its connection's change counter says it.
+        sqlite = connection.vendor == "sqlite"
+        before = connection.connection.total_changes if sqlite else 0
+        cursor.execute(insert_sql, (*params, str(kind), str(AlertStatus.OPEN), now))
+        opened = connection.connection.total_changes - before if sqlite else max(cursor.rowcount, 0)
     if opened:
         figure_cache.changed(ALERTS_TOPIC)
     return opened
@@ -214,17 +211,23 @@ def alerts_close_except(*, kind: str, keep_dedupe_keys, note: str) -> int:
     return closed
 
 
+def alerts_place_with_households(alerts: QuerySet[Alert]) -> int:
+    """Place these alerts in their household's village now (Alert.village), in one UPDATE; returns how many."""
+    placed = alerts.update(
+        village_id=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[:1]))
+    if placed:
+        figure_cache.changed(ALERTS_TOPIC)
+    return placed
+
+
 def alerts_follow_households(*, kind: str) -> int:
     """Place the alerts of `kind` in their household's village now, and re-assign the unhandled ones to whoever
     answers for their household now (assignee_expression): a household that moved village takes its alerts to
     the caseworker who serves it. Returns the number
     re-assigned."""
     # Where they lie first: a household moved by anything that sent no households_moved (a raw save, SQL).
-    replaced = Alert.objects.filter(kind=kind, household__isnull=False).exclude(
-        village_id=F("household__village_id")).update(
-        village_id=Subquery(Household.objects.filter(pk=OuterRef("household_id")).values("village_id")[:1]))
-    if replaced:
-        figure_cache.changed(ALERTS_TOPIC)
+    alerts_place_with_households(Alert.objects.filter(kind=kind, household__isnull=False)
+                                 .exclude(village_id=F("household__village_id")))
     expected = Subquery(
         RosterEntry.objects.filter(household_id=OuterRef("household_id"), exited_on__isnull=True)
         .annotate(a=assignee_expression()).values("a")[:1])
