@@ -97,7 +97,10 @@ class Lead(models.Model):
         verbose_name = _("救助线索")
         verbose_name_plural = _("救助线索")
         ordering = ["-received_at", "-pk"]
-        indexes = [models.Index(fields=["village", "status", "-received_at"])]
+        # The list's order: newest first across a township's villages reads 30 rows from this index instead of
+        # sorting every lead of the township (tens of thousands once the policy match has run).
+        indexes = [models.Index(fields=["village", "status", "-received_at"]),
+                   models.Index(fields=["-received_at", "-id"], name="lead_newest_first")]
         constraints = [
             models.CheckConstraint(condition=~Q(status="closed") | ~Q(close_reason=""), name="lead_close_needs_reason"),
         ]
