@@ -137,6 +137,10 @@ class Alert(models.Model):
             models.Index(fields=["status", "-opened_at", "-id"], name="alert_status_newest"),
             # Every read by place (place_in): the badge, the inbox, the worklist, the home cards.
             models.Index(fields=["village", "status"], name="alert_village_status"),
+            # The alert list's default view, 待处理 (open and acknowledged) newest first: its first page reads
+            # the index's head instead of sorting every unhandled alert of a township.
+            models.Index(fields=["-opened_at", "-id"], condition=Q(status__in=UNHANDLED_STATUSES),
+                         name="alert_unhandled_newest"),
         ]
 
     def save(self, *args, **kwargs):

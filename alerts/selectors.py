@@ -97,8 +97,9 @@ def alerts_for(user, status: str = "unhandled", kind: str = "", village=None, q:
         qs = qs.filter(status=status)
     if kind in AlertKind.values:
         qs = qs.filter(kind=kind)
-    return qs.select_related("household", "household__village", "village", "township", "caseworker",
-                             "acknowledged_by", "closed_by").annotate(head_name=head_name_of())
+    # What the list shows (alerts/_subject.html); each join more costs the planner on every page.
+    return qs.select_related("household", "household__village", "village", "township").annotate(
+        head_name=head_name_of())
 
 
 def alert_for(user, pk, action: str = Action.VIEW) -> Alert:
