@@ -6,7 +6,7 @@ which villages a user may act on, and starts its queries from those villages.
 """
 from __future__ import annotations
 
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Iterable
 
 from django.core.exceptions import PermissionDenied
@@ -257,18 +257,33 @@ def _rule_refusal(user: User, action: str | None, roles: frozenset[str]) -> str:
 def may_open(user: User, url_name: str, *args, **kwargs) -> bool:
     """Would the view behind this URL let the user in (its @access_rule, before any object check)?
     Pages use it to show only the links a user can follow, by the same rule the view applies."""
-    from django.urls import resolve, reverse
+    from django.conf import settings
+    from django.urls import get_urlconf
 
     if not user.is_authenticated:
         return False
-    match = resolve(reverse(url_name, args=args or None, kwargs=kwargs or None))
-    rule = getattr(match.func, "access_rule", None)
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    try:
+        rule, namespace = _view_rule(urlconf, url_name, args, tuple(sorted(kwargs.items())))
+    except TypeError:  # an argument that cannot be a cache key
+        rule, namespace = _view_rule.__wrapped__(urlconf, url_name, args, tuple(sorted(kwargs.items())))
     if rule is None:
         # Django's own views: the admin site lets in active staff members (AdminSite.has_permission).
-        return user.is_active and user.is_staff if match.namespace == "admin" else True
+        return user.is_active and user.is_staff if namespace == "admin" else True
     if rule.get("public"):
         return True
     return not _rule_refusal(user, rule["action"], frozenset(rule["roles"]))
+
+
+@lru_cache(maxsize=2048)
+def _view_rule(urlconf: str, url_name: str, args: tuple, kwargs: tuple) -> tuple[dict | None, str]:
+    """The @access_rule and namespace of the view behind a URL: fixed by the URLconf, so worked out once per
+    process (the navigation asks for twenty of them on every page)."""
+    from django.urls import resolve, reverse
+
+    match = resolve(reverse(url_name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None),
+                    urlconf=urlconf)
+    return getattr(match.func, "access_rule", None), match.namespace
 
 
 def _record_refusal(request, kwargs: dict, *, exc: Exception | None = None, role_refused: bool = False) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from alerts.models import Alert
 from alerts.selectors import assignee_expression, household_caseworker_expression, newest_open_alerts
 from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
-from relief import access
+from relief import access, data_version, figure_cache
 from relief.access import Action
 
 from .cadence import due_date, overdue_threshold, period_end
@@ -220,9 +220,22 @@ def _watch_item(pk, row) -> WatchItem | None:
                      last_seen=seen, follow_up_on=follow_up if seen is False else None)
 
 
+def watch_rows_of_villages(village_ids) -> dict[int, list]:
+    """watch_rows of a set of villages, kept between requests (relief/figure_cache.py) under the stamp of the
+    records the dashboards count: every change of roster, observation list or visit replaces it
+    (households.services.household_refresh_flags, ledgers.receivers.visit_counted). A caseworker's worklist
+    and home page read a village's thousands of watched households on every look; what they read changes
+    with the visits logged, not with each look."""
+    village_ids = sorted(village_ids)
+    return figure_cache.cached(data_version.RECORDS, f"watch-rows-{figure_cache.scope_key(village_ids)}",
+                               lambda: watch_rows(village_ids))
+
+
 def watch_items(village_ids=None, household_ids=None) -> list[WatchItem]:
-    """WatchItems of the watched households: one query (watch_rows)."""
-    items = (_watch_item(pk, row) for pk, row in sorted(watch_rows(village_ids, household_ids).items()))
+    """WatchItems of the watched households: one query (watch_rows), none while a village set's rows are kept."""
+    rows = (watch_rows_of_villages(village_ids) if village_ids is not None and household_ids is None
+            else watch_rows(village_ids, household_ids))
+    items = (_watch_item(pk, row) for pk, row in sorted(rows.items()))
     return [item for item in items if item is not None]
 
 
