@@ -5,9 +5,10 @@ the number on the card is the number of rows the user finds behind it; a card is
 open its list.
 """
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, data_version, figure_cache
 from relief.access import Action
 from relief.home import HomeCard
 from relief.models import Role
@@ -18,6 +19,14 @@ from .services.rules import handled_by_q, visible_referrals
 
 
 def cards(user) -> list[HomeCard]:
+    """Kept between looks under the stamp every lead, referral and work-order service replaces
+    (relief/figure_cache.py): the home page is every user's first page, and these counts change with the work
+    done, not with each look. Per user (the cards follow the role and the handling township) and language."""
+    return figure_cache.cached(data_version.RECORDS, f"referral-cards-{user.pk}-{translation.get_language()}",
+                               lambda: _cards(user))
+
+
+def _cards(user) -> list[HomeCard]:
     result = []
     if access.may_open(user, "referrals:lead_list"):
         leads = open_lead_count(user)

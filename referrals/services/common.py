@@ -181,4 +181,5 @@ def _save_lead(lead: Lead, fields: list[str]) -> Lead:
     lead.version += 1
     lead.updated_at = _now()
     lead.save(update_fields=[*fields, "version", "updated_at"])
+    data_version.records_changed()  # the home cards and dashboards count leads by state
     return lead
