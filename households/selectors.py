@@ -28,7 +28,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from relief import access
+from relief import access, data_version, figure_cache
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -65,6 +65,16 @@ SORT_CHOICES = [
 
 def households_for(user, action: str = Action.VIEW) -> QuerySet[Household]:
     return access.scope(Household.objects.all(), user, action, field="village")
+
+
+def household_count(user) -> int:
+    """How many households the user may see: the registry's total when nothing narrows it, kept between
+    looks under the records' stamp, which every household created, moved or imported replaces
+    (relief/figure_cache.py). Counting a township's tens of thousands of rows on every look is the list's
+    dearest query."""
+    village_ids = access.village_ids_for(user, Action.VIEW)
+    return figure_cache.cached(data_version.RECORDS, f"household-count-{figure_cache.scope_key(village_ids)}",
+                               lambda: households_for(user, Action.VIEW).count())
 
 
 def household_get(user, pk, action: str = Action.VIEW, with_check_flags: bool = False) -> Household:

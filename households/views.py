@@ -55,7 +55,10 @@ def household_list(request):
         queryset = Household.objects.none()
     else:
         queryset = selectors.with_list_details(selectors.household_list(request.user, **filters))
-    page = Paginator(queryset, _page_size(request)).get_page(request.GET.get("page"))
+    paginator = Paginator(queryset, _page_size(request))
+    if filters is not None and not any(value for name, value in filters.items() if name != "sort"):
+        paginator.count = selectors.household_count(request.user)
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     rows = []
     for household in page.object_list:

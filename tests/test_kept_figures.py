@@ -1,0 +1,83 @@
+"""Figures kept between looks (issue 14) are read from the cache on the next look and are current the moment
+a write commits: the registry's total, a caseworker's watched households (the worklist), and the lead and
+referral cards of the home page (relief/figure_cache.py under the records' stamp, relief/data_version.py).
+
+These tests commit (transaction=True), as a deployment does: a stamp is replaced only when a write's
+transaction commits, and a test inside one open transaction would compute every figure afresh."""
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals.models import LeadChannel
+from referrals.services import lead_close, lead_create
+from relief.models import Jurisdiction, JurisdictionLevel, Role
+from tests.households.factories import make_household
+from tests.visits.factories import make_roster, visit_data
+from visits.services import visit_log
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def district():
+    from relief.demo import load_demo_district
+
+    load_demo_district()
+    return Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE).order_by("code").first()
+
+
+def _counts(queries, table: str) -> int:
+    return sum(1 for q in queries if q["sql"].startswith("SELECT COUNT") and f'"{table}"' in q["sql"])
+
+
+def _total(page: str) -> int:
+    return int(re.search(r'data-testid="household-count"[^>]*>\D*(\d+)', page).group(1))
+
+
+def test_the_registry_total_is_kept_and_a_new_household_counts_at_once(client, district, make_staff):
+    staff = make_staff(Role.TOWNSHIP, district.parent)
+    client.force_login(staff)
+    url = reverse("households:list")
+    first = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as later:
+        again = client.get(url).content.decode()
+    assert _counts(later.captured_queries, "households_household") == 0
+    assert _total(again) == _total(first)
+    make_household(district, actor=staff)
+    assert _total(client.get(url).content.decode()) == _total(first) + 1
+    # A search counts what it finds, never the kept total.
+    assert _total(client.get(url, {"q": "张建华"}).content.decode()) >= 1
+
+
+def test_the_worklist_is_kept_and_a_logged_visit_shows_at_once(client, district, make_staff):
+    caseworker = make_staff(Role.CASEWORKER, district)
+    household = make_roster(district, caseworker=caseworker)  # entered 2024: long overdue
+    client.force_login(caseworker)
+    url = reverse("visits:worklist")
+    assert f'/households/{household.pk}/' in client.get(url, {"show": "overdue"}).content.decode()
+    with CaptureQueriesContext(connection) as later:
+        client.get(url)
+    assert not any("households_rosterentry" in q["sql"] for q in later.captured_queries)
+    visit_log(actor=caseworker, household=household, data=visit_data(timezone.localdate()))
+    assert f'/households/{household.pk}/' not in client.get(url, {"show": "overdue"}).content.decode()
+
+
+def _open_leads_card(page: str) -> int:
+    return int(re.search(r'href="/referrals/leads/\?status=open"[^>]*>\s*<span class="num"[^>]*>(\d+)', page).group(1))
+
+
+def test_the_open_leads_card_is_kept_and_a_closed_lead_leaves_it_at_once(client, district, make_staff):
+    staff = make_staff(Role.TOWNSHIP, district.parent)
+    lead = lead_create(actor=staff, channel=LeadChannel.WALK_IN, description="独居老人行动不便", village=district,
+                       subject_name="李秀英")
+    client.force_login(staff)
+    before = _open_leads_card(client.get(reverse("home")).content.decode())
+    with CaptureQueriesContext(connection) as later:
+        assert _open_leads_card(client.get(reverse("home")).content.decode()) == before
+    assert _counts(later.captured_queries, "referrals_lead") == 0
+    lead_close(actor=staff, lead=lead, reason="经核实已享受低保")
+    assert _open_leads_card(client.get(reverse("home")).content.decode()) == before - 1
