@@ -76,7 +76,10 @@ def _remove_earlier_run() -> None:
         queryset._raw_delete(queryset.db)
 
 
-def run(out, households: int = 0, rows: int = 50_000, **_kwargs):
+def run(out, households: int = 0, rows: int | None = None, **_kwargs):
+    """50,000 rows for a district of 100,000 households or more; a smaller district imports half as many rows
+    as it has households (at least 200), so a small run stays small."""
+    rows = rows or (50_000 if households >= 100_000 or not households else max(200, households // 2))
     in_fresh_process(out, f"from imports.bench import measure_here; measure_here({rows})", prefix="imports_")
 
 
