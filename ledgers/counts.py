@@ -25,7 +25,8 @@ from statistics import median
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Value, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -115,9 +116,11 @@ def visit_timeliness(ids: list[int], start: dt.date, end: dt.date, today: dt.dat
     """Per village: visit periods due within [start, end] (due_blocks) for the roster entries open for the
     whole of each, and those with a visit in the period's part of the block where the person was seen.
 
-    One grouped query over the roster entries: per block, its due entries are counted, and those among them
-    whose household is in the block's set of visited households (an uncorrelated IN, hashed once per block,
-    not a lookup per entry).
+    One statement, two passes joined by household: the period's completing visits grouped per household into
+    one flag per block (seen in it or not), and the roster entries with one flag per block (due in it or
+    not), hash-joined and counted per village. Linear in the entries and the visits: an `IN (visited
+    households)` per block is hashed only while the set fits in work_mem, and past that (a district of a
+    million households) PostgreSQL probes the whole set for every entry.
     """
     if model_or_none("visits.Visit") is None:
         return None
@@ -127,19 +130,29 @@ def visit_timeliness(ids: list[int], start: dt.date, end: dt.date, today: dt.dat
     blocks = due_blocks(start, end, today or timezone.localdate())
     if not ids or not blocks:
         return result
-    aggregates = {}
+    due_flags, seen_flags = {}, {}
     for i, (n, first, last) in enumerate(blocks):
         due = _cadence_is(n) & Q(entered_on__lte=first) & (Q(exited_on__isnull=True) | Q(exited_on__gte=last))
-        visited = Visit.objects.filter(completes_period=True, visited_on__range=(max(first, start), min(last, end)))
-        aggregates[f"due_{i}"] = Count("pk", filter=due)
-        aggregates[f"seen_{i}"] = Count("pk", filter=due & Q(household_id__in=visited.order_by().values("household_id")))
-    rows = (RosterEntry.objects.filter(household__village__in=ids, entered_on__lte=end)
-            .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=start))
-            .values("household__village_id").order_by().annotate(**aggregates))
-    for row in rows:
-        village = result[row["household__village_id"]]
-        village["due"] = sum(row[f"due_{i}"] for i in range(len(blocks)))
-        village["on_time"] = sum(row[f"seen_{i}"] for i in range(len(blocks)))
+        due_flags[f"due_{i}"] = Case(When(due, then=Value(1)), default=Value(0), output_field=IntegerField())
+        seen_flags[f"seen_{i}"] = Max(Case(When(visited_on__range=(max(first, start), min(last, end)), then=Value(1)),
+                                           default=Value(0), output_field=IntegerField()))
+    entries = (RosterEntry.objects.filter(household__village__in=ids, entered_on__lte=end)
+               .filter(Q(exited_on__isnull=True) | Q(exited_on__gte=start)).order_by()
+               .annotate(village=F("household__village_id"), **due_flags).values("household_id", "village", *due_flags))
+    seen = (Visit.objects.filter(completes_period=True, visited_on__range=(start, end)).order_by()
+            .values("household_id").annotate(**seen_flags))
+    entries_sql, entries_params = entries.query.sql_with_params()
+    seen_sql, seen_params = seen.query.sql_with_params()
+    counted = ", ".join(f"SUM(e.due_{i}), SUM(CASE WHEN e.due_{i} = 1 AND s.seen_{i} = 1 THEN 1 ELSE 0 END)"
+                        for i in range(len(blocks)))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT e.village, {counted} FROM ({entries_sql}) e "
+                       f"LEFT JOIN ({seen_sql}) s ON s.household_id = e.household_id GROUP BY e.village",
+                       (*entries_params, *seen_params))
+        for village_id, *sums in cursor.fetchall():
+            village = result[village_id]
+            village["due"] = sum(int(v or 0) for v in sums[0::2])
+            village["on_time"] = sum(int(v or 0) for v in sums[1::2])
     return result
 
 
