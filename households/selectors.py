@@ -299,8 +299,9 @@ def search_filter(q: str, household: str = "pk") -> Q:
     by name, pinyin or ID number, or the residence or hukou address containing the term."""
     q = (q or "").strip()
     members = Q(**{f"{household}__in": members_matching(q).values("household_id")})
-    if pinyin_term(q):
-        # Addresses are written in Han characters: a term in Latin letters would only scan them in vain.
+    if pinyin_term(q) or ID_WHOLE.match(id_term(q)):
+        # Addresses are written in Han characters and hold no 18-character ID number: either term would only
+        # scan every address of the jurisdiction in vain (a whole number is otherwise one index probe).
         return members
     prefix = "" if household == "pk" else f"{household}__"
     return members | Q(**{f"{prefix}residence_address__contains": q}) | Q(**{f"{prefix}hukou_address__contains": q})

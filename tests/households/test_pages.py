@@ -150,6 +150,22 @@ def test_search_by_id_number_name_and_address(client, demo):
         assert "欧阳秀英" in html and "王建国" not in html, q
 
 
+def test_a_whole_id_number_is_looked_up_without_reading_addresses(client, demo):
+    """An 18-character number is found by its keyed hash alone: the search reads no address, so it costs one
+    index probe however many families the jurisdiction holds (the 1,000,000-household benchmark)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    target = make_household(demo.village_a, head_name="欧阳秀英")
+    number = target.members.get().id_number
+    client.force_login(demo.caseworker_a)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("households:list"), {"q": number}).content.decode()
+    assert "欧阳秀英" in html
+    listing = [q["sql"] for q in queries.captured_queries if '"households_household"' in q["sql"]]
+    assert listing and not any("residence_address" in sql and "LIKE" in sql for sql in listing)
+
+
 def test_filters_by_category_roster_reason_target_kind_and_observation(client, demo):
     dibao = make_household(demo.village_a, head_name="低保户")
     services.assistance_add(actor=None, household=dibao, type=AssistanceType.DIBAO, start_date=dt.date(2022, 1, 1))
