@@ -128,6 +128,13 @@ def household_list(
     return qs.order_by(*SORTS.get(sort, SORTS[""]))
 
 
+def household_list_narrows(filters: dict) -> bool:
+    """Would household_list(user, **filters) leave out any household the user may see? `sort` only orders;
+    on_roster and on_observation narrow when True or False (None: either), the others when set."""
+    return any(value is not None if name in ("on_roster", "on_observation") else bool(value)
+               for name, value in filters.items() if name != "sort")
+
+
 # ------------------------------------------------------------------------------------------ search
 # What a search box takes for part of an ID number: the whole number, its leading digits (6 to 17: the area
 # code, the birth date), or its last 4 to 6 characters (the check digit may be X), often all staff have.

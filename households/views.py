@@ -56,7 +56,7 @@ def household_list(request):
     else:
         queryset = selectors.with_list_details(selectors.household_list(request.user, **filters))
     paginator = Paginator(queryset, _page_size(request))
-    if filters is not None and not any(value for name, value in filters.items() if name != "sort"):
+    if filters is not None and not selectors.household_list_narrows(filters):
         paginator.count = selectors.household_count(request.user)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()

@@ -40,6 +40,7 @@ def _total(page: str) -> int:
 
 def test_the_registry_total_is_kept_and_a_new_household_counts_at_once(client, district, make_staff):
     staff = make_staff(Role.TOWNSHIP, district.parent)
+    make_roster(district)
     client.force_login(staff)
     url = reverse("households:list")
     first = client.get(url).content.decode()
@@ -49,8 +50,15 @@ def test_the_registry_total_is_kept_and_a_new_household_counts_at_once(client, d
     assert _total(again) == _total(first)
     make_household(district, actor=staff)
     assert _total(client.get(url).content.decode()) == _total(first) + 1
-    # A search counts what it finds, never the kept total.
+    # A search or a filter counts what it finds, never the kept total ("not on the roster" is a filter too).
     assert _total(client.get(url, {"q": "张建华"}).content.decode()) >= 1
+    from households.models import Household
+
+    scope = Household.objects.filter(village__parent=district.parent)
+    for params, expected in (({"on_roster": "0"}, scope.filter(roster_kind="")),
+                             ({"on_observation": "0"}, scope.filter(observation_review_on__isnull=True)),
+                             ({"on_roster": "1"}, scope.exclude(roster_kind=""))):
+        assert _total(client.get(url, params).content.decode()) == expected.count(), params
 
 
 def test_the_worklist_is_kept_and_a_logged_visit_shows_at_once(client, district, make_staff):
