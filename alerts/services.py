@@ -75,8 +75,8 @@ def alert_open(
         return existing, False
     if caseworker is None and household is not None and township_id is None:
         caseworker = household_caseworker(household)
-    alert = Alert(kind=kind, household=household, village_id=household.village_id if household is not None else (
-                      getattr(village, "pk", village)),
+    # An alert about a household lies in the household's village (Alert.save places it); else where it names.
+    alert = Alert(kind=kind, household=household, village=None if household is not None else village,
                   township_id=township_id,
                   reason=reason.strip(), dedupe_key=dedupe_key, opened_by=actor,
                   caseworker=caseworker, source_ref=source_ref, rule=rule, event=event, period_start=period_start)

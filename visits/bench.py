@@ -131,11 +131,10 @@ def _worklist(out, caseworkers) -> None:
     """The worklist of the caseworker with the most watched households: the selector alone and the
     whole page (front page and a later page of the overdue section), median and p95 of 20 runs."""
     from django.conf import settings
+    from django.db import transaction
     from django.db.models import Count, Q
     from django.test import Client, override_settings
     from django.urls import reverse
-
-    from django.db import transaction
 
     from households.models import Household
     from relief import data_version
