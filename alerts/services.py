@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household, HouseholdEvent, RosterEntry
-from relief import access, figure_cache
+from relief import access, figure_cache, table_statistics
 from relief.access import Action
 from relief.models import Jurisdiction, User
 
@@ -179,6 +179,7 @@ def alerts_open_from_rows(*, kind: str, rows: QuerySet, columns: tuple[str, ...]
         opened = connection.connection.total_changes - before if sqlite else max(cursor.rowcount, 0)
     if opened:
         figure_cache.changed(ALERTS_TOPIC)
+        table_statistics.refresh_after_bulk_write(Alert, opened)
     return opened
 
 

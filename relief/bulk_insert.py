@@ -17,6 +17,8 @@ from decimal import Decimal
 
 from django.db import connection, models
 
+from .table_statistics import refresh_after_bulk_write
+
 COPY_ROWS = 10_000
 CREATE_BATCH = 2_000
 # COPY text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
@@ -99,6 +101,7 @@ def insert_rows(model, rows: list[dict], *, return_ids: bool = False) -> list[in
                 write("\n")
             buffer.seek(0)
             cursor.copy_expert(sql, buffer)
+    refresh_after_bulk_write(model, len(rows))
     return ids
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from households.models import Household
 from households.pinyin import name_pinyin
 from households.validators import validate_person_name
-from relief import access, data_version
+from relief import access, data_version, table_statistics
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -339,6 +339,7 @@ def lead_create_for_households(*, actor, household_ids, channel: str, descriptio
         created = [row[0] for row in cursor.fetchall()]
     if created:
         data_version.records_changed()
+        table_statistics.refresh_after_bulk_write(Lead, len(created))
     _audit_bulk_leads(actor, created, len(ids), {channel}, audit_detail)
     return LeadsOpened(created_ids=created, existing=len(ids) - len(created))
 
