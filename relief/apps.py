@@ -8,6 +8,9 @@ class ReliefConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects login/logout audit receivers)
+        from .choice_labels import install as install_choice_labels
+
+        install_choice_labels()  # every app's models are loaded before any ready() runs
         from django.core import checks
         from django.db.backends.signals import connection_created
 
