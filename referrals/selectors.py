@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, When
 
 from households.models import Member, Relation
-from relief import access
+from relief import access, data_version, figure_cache
 from relief.access import Action
 
 from .models import OPEN_STATUSES, Department, HotlineWorkOrder, Lead, Referral, ReferralStatus, referral_overdue_q
@@ -71,6 +71,21 @@ def leads_filtered(user, *, village=None, status: str = "", channel: str = "", t
     if channel:
         qs = qs.filter(channel=channel)
     return qs.order_by("-received_at", "-pk")
+
+
+def lead_list_narrows(filters: dict) -> bool:
+    """Whether the lead list's filters (leads_filtered's arguments) leave out any of the user's leads."""
+    return any((filters.get("village") is not None, filters.get("township") is not None, filters.get("late"),
+                filters.get("status"), filters.get("channel"), (filters.get("q") or "").strip()))
+
+
+def lead_count(user) -> int:
+    """How many leads the user may see: the lead list's total when nothing narrows it, kept between looks
+    under the records' stamp, which every lead opened or changed replaces (services.common._save_lead,
+    services.leads). A township's first look after the policy match otherwise counts its 25,000 leads."""
+    village_ids = access.village_ids_for(user, Action.VIEW)
+    return figure_cache.cached(data_version.RECORDS, f"lead-count-{figure_cache.scope_key(village_ids)}",
+                               lambda: leads_for(user).count())
 
 
 def referrals_for(user) -> QuerySet[Referral]:

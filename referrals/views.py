@@ -73,7 +73,10 @@ def lead_list(request):
     leads = selectors.leads_filtered(request.user, village=filters.get("village"), status=filters.get("status", ""),
                                      channel=filters.get("channel", ""), township=filters.get("township"),
                                      late=filters.get("late", False), table=table, q=filters.get("q", ""))
-    page = Paginator(leads, 30).get_page(request.GET.get("page"))
+    paginator = Paginator(leads, 30)
+    if not selectors.lead_list_narrows(filters):
+        paginator.count = selectors.lead_count(request.user)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = attach_clocks(page.object_list, "lead", table)
     may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
         request.user, Action.SUBMIT_REFERRALS)

@@ -89,3 +89,32 @@ def test_the_open_leads_card_is_kept_and_a_closed_lead_leaves_it_at_once(client,
     assert _counts(later.captured_queries, "referrals_lead") == 0
     lead_close(actor=staff, lead=lead, reason="经核实已享受低保")
     assert _open_leads_card(client.get(reverse("home")).content.decode()) == before - 1
+
+
+def _lead_total(page: str) -> int:
+    return int(re.search(r'<p class="muted">\s*共 (\d+) 条', page).group(1))
+
+
+def test_the_lead_total_is_kept_and_a_new_lead_counts_at_once(client, district, make_staff):
+    from referrals.models import Lead
+
+    staff = make_staff(Role.TOWNSHIP, district.parent)
+    first_lead = lead_create(actor=staff, channel=LeadChannel.WALK_IN, description="独居老人行动不便",
+                             village=district, subject_name="李秀英")
+    client.force_login(staff)
+    url = reverse("referrals:lead_list")
+    first = _lead_total(client.get(url).content.decode())
+    with CaptureQueriesContext(connection) as later:
+        assert _lead_total(client.get(url).content.decode()) == first
+    assert _counts(later.captured_queries, "referrals_lead") == 0
+    lead_create(actor=staff, channel=LeadChannel.HOTLINE, description="突发重病，家中无人照料", village=district,
+                subject_name="王建国")
+    assert _lead_total(client.get(url).content.decode()) == first + 1
+    # A filter or a search counts what it finds, never the kept total.
+    lead_close(actor=staff, lead=first_lead, reason="经核实已享受低保")
+    scope = Lead.objects.filter(village__parent=district.parent)
+    for params, expected in (({"status": "open"}, scope.exclude(pk=first_lead.pk)),
+                             ({"channel": LeadChannel.HOTLINE}, scope.filter(channel=LeadChannel.HOTLINE)),
+                             ({"village": str(district.pk)}, scope.filter(village=district)),
+                             ({"q": "王建国"}, scope.filter(subject_name="王建国"))):
+        assert _lead_total(client.get(url, params).content.decode()) == expected.count(), params
