@@ -161,6 +161,15 @@ def import_rows_per_s(content: bytes) -> tuple[float, int, float]:
     return rows / seconds, rows, seconds
 
 
+def measure_here(path: str) -> None:
+    """The child's side of the import section's yardstick (imports.bench.measure): the file at `path`."""
+    with open(path, "rb") as handle:
+        content = handle.read()
+    rate, _rows, seconds = import_rows_per_s(content)
+    print(f"imports_library_rows_per_s: {rate:.0f} rows/s (django-import-export, tuned for bulk: {seconds:.1f} s, "
+          "rolled back)", flush=True)
+
+
 def _first_problem(result) -> str:
     for error in result.base_errors:
         return str(error.error)

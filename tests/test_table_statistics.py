@@ -60,13 +60,16 @@ def test_a_rolled_back_write_and_a_small_one_analyze_nothing():
 
 
 def test_a_tenth_of_the_table_is_the_threshold():
+    from relief.table_statistics import THRESHOLD_FRACTION, THRESHOLD_ROWS
+
     with transaction.atomic():
-        insert_rows(Jurisdiction, _villages(1000))
+        insert_rows(Jurisdiction, _villages(3000))
     known = _known_rows(Jurisdiction)
-    assert known >= 1000
-    insert_rows(Jurisdiction, _villages(int(known * 0.1) - 60, start=1000))  # under 50 + 10 %
+    assert known >= 3000
+    threshold = int(THRESHOLD_ROWS + THRESHOLD_FRACTION * known)
+    insert_rows(Jurisdiction, _villages(threshold - 10, start=3000))  # well over 50 rows, under a tenth
     assert _known_rows(Jurisdiction) == known
-    insert_rows(Jurisdiction, _villages(int(known * 0.1) + 60, start=5000))
+    insert_rows(Jurisdiction, _villages(threshold + 10, start=6000))
     assert _known_rows(Jurisdiction) > known
 
 
