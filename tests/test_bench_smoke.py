@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURE = re.compile(r"^([a-z0-9_]+): (\S+) (.+)$")
 # One figure each section prints, in the order the sections run (settings.RELIEF_BENCH_SECTIONS).
 EXPECTED = ["seed_rate", "visits_seed_rows", "household_list_first_page_township_p95", "household_page_township_queries",
-            "imports_library_rows_per_s", "imports_import_rows_per_s", "imports_vs_library", "overdue_scan_first_time", "worklist_counted_p95", "worklist_page_p95", "plans_match_first_time",
+            "imports_library_rows_per_s", "imports_library_end_to_end_rows_per_s", "imports_import_rows_per_s", "imports_vs_library", "overdue_scan_first_time", "worklist_counted_p95", "worklist_page_p95", "plans_match_first_time",
             "plans_match_repeat_queries", "ledgers_dashboard_township_p95", "ledgers_dashboard_district_p95",
             "ledger_roster_rate", "ledger_visits_rate", "http_household_list_township_c1_ratio_p95",
             "http_worklist_caseworker_c1_p95", "http_bare_c1_p95", "bench_total"]
