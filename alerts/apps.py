@@ -21,6 +21,11 @@ class AlertsConfig(AppConfig):
 
         care_agreement_recorded.connect(on_care_agreement_recorded, dispatch_uid="alerts_care_agreement_recorded")
 
+        # The reasons of the care-agreement alerts, worded in each reader's language (alerts/reasons.py).
+        from .care_jobs import register_reasons
+
+        register_reasons()
+
         # A household moved to another village takes its alerts along (Alert.village).
         from households.signals import households_moved
 

@@ -15,6 +15,7 @@ from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from households.care import CareState, alert_key, care_people
 from households.models import RosterEntry
@@ -22,14 +23,29 @@ from relief import data_version
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import Alert, AlertKind, UNHANDLED_STATUSES
+from .reasons import reason_fields, register_reason
 from .selectors import assignee_expression, household_caseworker_expression
 from .services import alerts_close_except, alerts_open_many
 
 
-def _reason(state: str, last_ends_on) -> str:
+CARE_MISSING, CARE_EXPIRED = "care_agreement_missing", "care_agreement_expired"
+REASONS = {
+    CARE_MISSING: gettext_lazy("分散供养的失能、半失能特困人员尚未签订照料协议，请落实照料人并登记照料协议"),
+    CARE_EXPIRED: gettext_lazy("照料协议已于 %(d)s 到期，请续签照料协议并跟踪照料落实情况"),
+}
+
+
+def register_reasons() -> None:
+    """Pages word these reasons in their reader's language (alerts/reasons.py); from AlertsConfig.ready."""
+    for name, message in REASONS.items():
+        register_reason(name, message)
+
+
+def _reason(state: str, last_ends_on) -> dict:
+    """The alert's reason fields (alerts.reasons.reason_fields)."""
     if state == CareState.MISSING:
-        return _("分散供养的失能、半失能特困人员尚未签订照料协议，请落实照料人并登记照料协议")
-    return _("照料协议已于 %(d)s 到期，请续签照料协议并跟踪照料落实情况") % {"d": last_ends_on.isoformat()}
+        return reason_fields(CARE_MISSING)
+    return reason_fields(CARE_EXPIRED, d=last_ends_on.isoformat())
 
 
 def care_agreement_scan(today: dt.date | None = None, member_ids=None) -> dict[str, int]:
@@ -47,7 +63,7 @@ def care_agreement_scan(today: dt.date | None = None, member_ids=None) -> dict[s
                .values_list("pk", "household_id", "care_state", "last_ends_on", "assignee"))
     now = timezone.now()
     candidates = [Alert(kind=AlertKind.CARE_AGREEMENT_DUE, household_id=household_id, caseworker_id=assignee,
-                        reason=_reason(state, last_ends_on), dedupe_key=alert_key(pk, state, last_ends_on),
+                        **_reason(state, last_ends_on), dedupe_key=alert_key(pk, state, last_ends_on),
                         period_start=last_ends_on, opened_at=now, source_ref=f"member:{pk}")
                    for pk, household_id, state, last_ends_on, assignee in due]
     keep = [a.dedupe_key for a in candidates]

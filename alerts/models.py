@@ -93,6 +93,9 @@ class Alert(models.Model):
                                  on_delete=models.CASCADE, related_name="+",
                                  help_text=_("户籍地乡镇办理的转办：预警由该乡镇处理，不进入居住地的预警"))
     reason = models.TextField(_("预警原因"))
+    # What the system worded the reason from (alerts/reasons.py): pages word it again in the reader's language.
+    reason_params = models.JSONField(_("预警原因参数"), null=True, blank=True, editable=False,
+                                     help_text=_("系统生成的预警：原因的消息名称及其取值，用于按用户语言显示"))
     status = models.CharField(_("状态"), max_length=20, choices=AlertStatus.choices, default=AlertStatus.OPEN,
                               db_default=AlertStatus.OPEN)
     caseworker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("责任协理员"), null=True, blank=True,

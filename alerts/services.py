@@ -5,10 +5,11 @@ alert does it here (visits: overdue visits; referrals: deadlines; alerts/jobs.py
                village: Jurisdiction | None = None, township_id: int | None = None,
                actor: User | None = None, caseworker: User | None = None, source_ref: str = "",
                rule: AlertRule | None = None, event: HouseholdEvent | None = None,
-               period_start: date | None = None) -> tuple[Alert, bool]
+               period_start: date | None = None, reason_params: dict | None = None) -> tuple[Alert, bool]
 
     Opens an alert (kind: alerts.models.AlertKind, e.g. AlertKind.REFERRAL_OVERDUE) about a
-    household, with the reason in words; about no household yet (a lead, a hotline work order whose
+    household, with the reason in words (a job passes `**alerts.reasons.reason_fields(name, ...)`: the
+    words and what pages word them from in the reader's language); about no household yet (a lead, a hotline work order whose
     family is not registered), it names the village instead, and `source_ref` ("lead:7") the record.
     `township_id` puts it in the family's hukou township, which holds the step (alerts.models.place_in):
     no caseworker is assigned then.
@@ -60,6 +61,7 @@ def alert_open(
     rule: AlertRule | None = None,
     event: HouseholdEvent | None = None,
     period_start: dt.date | None = None,
+    reason_params: dict | None = None,
 ) -> tuple[Alert, bool]:
     """Open an alert once per dedupe_key; returns (alert, created). See the module docstring."""
     if kind not in AlertKind.values:
@@ -78,7 +80,7 @@ def alert_open(
     # An alert about a household lies in the household's village (Alert.save places it); else where it names.
     alert = Alert(kind=kind, household=household, village=None if household is not None else village,
                   township_id=township_id,
-                  reason=reason.strip(), dedupe_key=dedupe_key, opened_by=actor,
+                  reason=reason.strip(), reason_params=reason_params, dedupe_key=dedupe_key, opened_by=actor,
                   caseworker=caseworker, source_ref=source_ref, rule=rule, event=event, period_start=period_start)
     try:
         # A savepoint: a concurrent call that won the race leaves the caller's transaction usable.
@@ -135,8 +137,9 @@ def alert_close(*, actor: User | None, alert: Alert, note: str = "") -> Alert:
 # ---------------------------------------------------------------- set-based, for the jobs
 
 ROW_COLUMNS = ("dedupe_key", "household_id", "reason", "caseworker_id", "period_start")
-# Columns a job may add after ROW_COLUMNS (an alert about no household names its village and its record).
-EXTRA_ROW_COLUMNS = ("village_id", "source_ref", "township_id")
+# Columns a job may add after ROW_COLUMNS (an alert about no household names its village and its record; the
+# reason's message and values, alerts.reasons.reason_params_expression).
+EXTRA_ROW_COLUMNS = ("village_id", "source_ref", "township_id", "reason_params")
 
 
 def alerts_open_from_rows(*, kind: str, rows: QuerySet, columns: tuple[str, ...] = ROW_COLUMNS) -> int:

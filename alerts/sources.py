@@ -7,11 +7,12 @@ and an alert about no household yet (a lead, a work order) still has somewhere t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
 
-_SOURCES: dict[str, tuple[str, str]] = {}
+_SOURCES: dict[str, tuple[str, Callable[[str], str] | str]] = {}
 
 
 @dataclass(frozen=True)
@@ -20,8 +21,9 @@ class AlertSource:
     url: str
 
 
-def register_source(kind: str, *, url_name: str, label: str) -> None:
-    """``label`` is a format string with ``{pk}``, e.g. "转办 {pk}"; ``url_name`` takes the pk as its argument."""
+def register_source(kind: str, *, url_name: str, label: Callable[[str], str] | str) -> None:
+    """``label`` names the record from its pk: a function (the owning app's one way of naming it, e.g.
+    referrals.labels.referral_label → 转办12) or a format string with ``{pk}``; ``url_name`` takes the pk."""
     _SOURCES[kind] = (url_name, label)
 
 
@@ -38,4 +40,5 @@ def source_of(source_ref: str, user=None) -> AlertSource | None:
 
         if not access.may_open(user, url_name, int(pk)):
             return None
-    return AlertSource(label=str(label).format(pk=pk), url=reverse(url_name, args=[int(pk)]))
+    text = label(pk) if callable(label) else str(label).format(pk=pk)
+    return AlertSource(label=text, url=reverse(url_name, args=[int(pk)]))

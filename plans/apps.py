@@ -28,3 +28,7 @@ class PlansConfig(AppConfig):
         auditlog.register(models.AdviserPostPerson)
         auditlog.register(models.Campaign, m2m_fields={"villages"})
         visit_logged.connect(queue_needs_copy, dispatch_uid="plans.queue_needs_copy")
+
+        from .service_kinds import register_alert_reasons
+
+        register_alert_reasons()

@@ -27,8 +27,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from alerts.models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES
+from alerts.reasons import reason_fields, register_reason
 from alerts.services import alert_close, alerts_close_except, alerts_open_many
 from households.models import Cadence, Household
 from relief import access
@@ -256,6 +258,19 @@ def _caseworker_of(record: ServiceRecord):
     return None
 
 
+CONTACT_DUE_REASON, SERVICE_REVIEW_REASON = "service_contact_due", "service_review_due"
+
+
+def register_alert_reasons() -> None:
+    """The scan's alert reasons, worded in each reader's language (alerts/reasons.py); from PlansConfig.ready."""
+    def label(choices):
+        return lambda code: str(dict(choices.choices).get(code, code))
+
+    register_reason(CONTACT_DUE_REASON, gettext_lazy("跟踪联系服务（%(c)s）应于 %(d)s 前联系。"), c=label(Cadence))
+    register_reason(SERVICE_REVIEW_REASON, gettext_lazy("家庭情况发生变化，请复核服务类型（当前：%(k)s）。"),
+                    k=label(ServiceType))
+
+
 @transaction.atomic
 def service_scan(*, day: dt.date | None = None) -> dict:
     """Opens a 跟踪联系到期 alert for each tracking household whose next contact is due, and a 服务类型待复核
@@ -269,12 +284,10 @@ def service_scan(*, day: dt.date | None = None) -> dict:
     review_keys = {f"service_review:{r.pk}:{r.reviewed_at:%Y%m%d%H%M%S}": r for r in review}
     opened = alerts_open_many(alerts=[
         Alert(kind=AlertKind.CONTACT_DUE, household_id=r.household_id, dedupe_key=key, caseworker=_caseworker_of(r),
-              reason=_("跟踪联系服务（%(c)s）应于 %(d)s 前联系。") % {"c": r.get_cadence_display(),
-                                                          "d": f"{r.next_contact_on:%Y-%m-%d}"})
+              **reason_fields(CONTACT_DUE_REASON, c=r.cadence, d=f"{r.next_contact_on:%Y-%m-%d}"))
         for key, r in contact_keys.items()] + [
         Alert(kind=AlertKind.SERVICE_REVIEW_DUE, household_id=r.household_id, dedupe_key=key,
-              caseworker=_caseworker_of(r),
-              reason=_("家庭情况发生变化，请复核服务类型（当前：%(k)s）。") % {"k": r.get_kind_display()})
+              caseworker=_caseworker_of(r), **reason_fields(SERVICE_REVIEW_REASON, k=r.kind))
         for key, r in review_keys.items()])
     closed = (alerts_close_except(kind=AlertKind.CONTACT_DUE, keep_dedupe_keys=list(contact_keys),
                                   note=_("已不再到期。"))

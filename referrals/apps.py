@@ -27,10 +27,16 @@ class ReferralsConfig(AppConfig):
 
         from alerts.sources import register_source
 
+        from . import labels
+
         # Alerts name a lead (step limits, hotline work orders), a referral (deadlines) or a letter in source_ref.
-        register_source("lead", url_name="referrals:lead_detail", label=_("线索 {pk}"))
-        register_source("referral", url_name="referrals:detail", label=_("转办 {pk}"))
+        register_source("lead", url_name="referrals:lead_detail", label=labels.lead_label)
+        register_source("referral", url_name="referrals:detail", label=labels.referral_label)
         register_source("letter", url_name="referrals:letter_detail", label=_("协查函/转办函 {pk}"))
+        # The reasons of the alerts this app opens, worded in each reader's language (alerts/reasons.py).
+        from .alert_reasons import register as register_alert_reasons
+
+        register_alert_reasons()
         auditlog.register(models.CaseAssessment)
         auditlog.register(models.DepartmentItem)
 

@@ -225,7 +225,7 @@ STEP_FORMS = {
 
 
 class ReferralFilterForm(forms.Form):
-    q = search_field(_("姓名、拼音、身份证号、地址或工单编号"))
+    q = search_field(_("姓名（含家庭成员）、拼音、身份证号、地址或工单编号"))
     village = forms.ModelChoiceField(label=_("村/社区"), queryset=None, required=False, empty_label=_("全部"))
     department = forms.ChoiceField(label=_("承办部门"), choices=_blank(Department.choices), required=False)
     status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
@@ -245,7 +245,7 @@ class ReferralFilterForm(forms.Form):
 
 
 class LeadFilterForm(forms.Form):
-    q = search_field(_("姓名、拼音、身份证号、地址或工单编号"))
+    q = search_field(_("姓名（含家庭成员）、拼音、身份证号、地址或工单编号"))
     village = forms.ModelChoiceField(label=_("村/社区"), queryset=None, required=False, empty_label=_("全部"))
     status = forms.ChoiceField(label=_("状态"), required=False, choices=_blank(
         [("open", _("待处理（新线索、核实中）")), *LeadStatus.choices]))

@@ -107,7 +107,9 @@ class Lead(models.Model):
 
     def __str__(self):
         who = self.subject_name or self.subject_address or (str(self.household) if self.household_id else "")
-        return (_("线索%(n)s") % {"n": self.pk} + f" {who}").strip()
+        from .labels import lead_label
+
+        return f"{lead_label(self.pk)} {who}".strip()
 
     @property
     def is_open(self) -> bool:

@@ -51,6 +51,61 @@ def lead_search_q(q: str, lead: str = "pk") -> Q:
             | Q(**{f"{lead}__in": work_order_leads(q)}))
 
 
+def attach_match_notes(rows, q: str) -> list:
+    """Why each row of a search's page was found, where the row does not show it: `row.match_note` — a member
+    of the family other than the person the row names, a member's ID number, the hukou or residence address,
+    the work order number — or "" when the row's own name or address holds the term. Rows are leads or
+    referrals (with `household` and `head_name`, as leads_for and referrals_for give them); at most two queries
+    for a page, whatever its size. The rules are lead_search_q's and referrals_filtered's, read the other way."""
+    from django.utils.translation import gettext as _
+
+    from households.pinyin import pinyin_term
+    from households.selectors import ID_WHOLE, id_term, members_matching
+
+    rows = list(rows)
+    for row in rows:
+        row.match_note = ""
+    q = (q or "").strip()
+    if not q or not rows:
+        return rows
+    by_id, spelled = bool(id_term(q)), bool(pinyin_term(q))
+    # As search_filter: only pinyin and a whole ID number skip the addresses; part of a number ("1101") is
+    # looked for in them too.
+    addresses = not (spelled or ID_WHOLE.match(id_term(q)))
+    household_ids = {row.household_id for row in rows if row.household_id}
+    members: dict[int, list[str]] = {}
+    if household_ids:
+        for household_id, name in (members_matching(q).filter(household_id__in=household_ids).order_by("pk")
+                                   .values_list("household_id", "name")):
+            members.setdefault(household_id, []).append(name)
+
+    def lead_of(row):
+        return row.pk if isinstance(row, Lead) else row.lead_id
+
+    lead_ids = {lead_of(row) for row in rows if lead_of(row)}
+    orders = dict(HotlineWorkOrder.objects.filter(lead_id__in=lead_ids, number__contains="".join(q.split()))
+                  .values_list("lead_id", "number")) if lead_ids else {}
+    for row in rows:
+        household = row.household if row.household_id else None
+        name = getattr(row, "subject_name", "") or row.head_name or ""
+        address = getattr(row, "subject_address", "") or (household.residence_address if household else "")
+        found = members.get(row.household_id, [])
+        if by_id and found:
+            row.match_note = _("匹配：%(name)s的身份证号") % {"name": found[0]}
+        elif found:
+            if name not in found and (spelled or q not in name):
+                row.match_note = _("匹配：家庭成员 %(name)s") % {"name": found[0]}
+        elif addresses and (q in name or q in address):
+            pass  # the row shows what was found
+        elif addresses and household is not None and q in (household.hukou_address or ""):
+            row.match_note = _("匹配：户籍地址 %(address)s") % {"address": household.hukou_address}
+        elif addresses and household is not None and q in household.residence_address:
+            row.match_note = _("匹配：居住地址 %(address)s") % {"address": household.residence_address}
+        elif lead_of(row) in orders:
+            row.match_note = _("匹配：热线工单 %(number)s") % {"number": orders[lead_of(row)]}
+    return rows
+
+
 def leads_filtered(user, *, village=None, status: str = "", channel: str = "", township=None,
                    late: bool = False, table: LimitTable | None = None, q: str = "") -> QuerySet[Lead]:
     """The lead list's filters; `status` is a LeadStatus or OPEN_LEADS (新线索 and 核实中); `late`: not studied

@@ -120,21 +120,25 @@ class Clock:
         return timezone.localdate(now) > self.due_date
 
     def left_text(self, now: dt.datetime | None = None) -> str:
+        return left_words(self.left(now))
+
+    def left(self, now: dt.datetime | None = None) -> list:
+        """What is left, as [what, how many] (left_words reads it): kept with an alert, worded when shown."""
         now = now or timezone.now()
         if not self.in_hours:
             days = (self.due_date - timezone.localdate(now)).days
             if days > 0:
-                return _("剩余%(n)s天") % {"n": days}
+                return ["days_left", days]
             if days == 0:
-                return _("今天到期")
-            return _("超期%(n)s天") % {"n": -days}
+                return ["due_today", 0]
+            return ["days_over", -days]
         seconds = (self.due_at - now).total_seconds()
         if seconds >= 0:
-            return _("剩余%(n)s小时") % {"n": max(math.ceil(seconds / 3600), 0)}
+            return ["hours_left", max(math.ceil(seconds / 3600), 0)]
         hours = max(int(-seconds // 3600), 1)  # whole hours past, from the first second on
         if hours >= 48:
-            return _("超期%(n)s天") % {"n": hours // 24}
-        return _("超期%(n)s小时") % {"n": hours}
+            return ["days_over", hours // 24]
+        return ["hours_over", hours]
 
     def tone(self, now: dt.datetime | None = None) -> str:
         now = now or timezone.now()
@@ -142,6 +146,15 @@ class Clock:
             return "red"
         soon = (self.due_at - now) <= (dt.timedelta(hours=6) if self.in_hours else dt.timedelta(days=1))
         return "amber" if soon else "green"
+
+
+def left_words(left) -> str:
+    """"剩余3天", "今天到期", "超期5小时"… from Clock.left's [what, how many]."""
+    what, n = left
+    if what == "due_today":
+        return _("今天到期")
+    return {"days_left": _("剩余%(n)s天"), "hours_left": _("剩余%(n)s小时"), "days_over": _("超期%(n)s天"),
+            "hours_over": _("超期%(n)s小时")}[what] % {"n": n}
 
 
 def _clock(step: str, urgency: str, start: dt.datetime | None, table: LimitTable) -> Clock | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import F, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import OPEN_STATUSES, Referral
@@ -58,9 +59,11 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
     and listed with 仅看超时 all the same. The department's deadline keeps its own alert (转办超期).
     """
     from alerts.models import Alert, AlertKind
+    from alerts.reasons import reason_fields
     from alerts.selectors import household_caseworker_expression
     from alerts.services import alerts_close_except, alerts_open_many
 
+    from . import alert_reasons
     from .models import Lead
     from .steplimits import ALERTED_STEPS, STEP_LEVEL, VILLAGE, LimitTable, clock_of_lead, clock_of_referral, \
         lead_late_q, referral_late_q
@@ -83,9 +86,8 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
             # A township or district step of a case the hukou township handles is that township's to answer.
             township_id=None if in_village else referral.hukou_township,
             caseworker_id=referral.household_caseworker if in_village else None,
-            reason=_("转办%(pk)s“%(step)s”环节超时（%(level)s办理，期限%(due)s，%(left)s）。") % {
-                "pk": referral.pk, "step": clock.step_label, "level": clock.level_label, "due": _due_words(clock),
-                "left": clock.left_text(now)}))
+            **reason_fields(alert_reasons.REFERRAL_STEP_OVERDUE, pk=referral.pk, step=str(clock.step),
+                            level=clock.level, due=_due_words(clock), left=clock.left(now))))
     # A lead about no registered family yet is alerted all the same, in its village (alerts/sources.py links it).
     leads = (Lead.objects.filter(lead_late_q(table, now))
              .annotate(household_caseworker=household_caseworker_expression())
@@ -98,8 +100,7 @@ def step_alerts(now: dt.datetime | None = None) -> dict:
             kind=AlertKind.STEP_OVERDUE, household_id=lead.household_id, dedupe_key=key, source_ref=f"lead:{lead.pk}",
             village_id=None if lead.household_id else lead.village_id,
             caseworker_id=lead.household_caseworker,
-            reason=_("线索%(pk)s登记后未按时村级研究（期限%(due)s，%(left)s）。") % {
-                "pk": lead.pk, "due": _due_words(clock), "left": clock.left_text(now)}))
+            **reason_fields(alert_reasons.LEAD_STEP_OVERDUE, pk=lead.pk, due=_due_words(clock), left=clock.left(now))))
     with transaction.atomic():
         opened = alerts_open_many(alerts=alerts)
         closed = alerts_close_except(kind=AlertKind.STEP_OVERDUE, keep_dedupe_keys=keys,
@@ -116,7 +117,10 @@ def step_alerts_task() -> dict:
 def deadline_alerts(today: dt.date | None = None) -> dict:
     """Open the alerts due today; returns how many were opened and how many already existed."""
     from alerts.models import AlertKind
+    from alerts.reasons import reason_fields
     from alerts.services import alert_open
+
+    from . import alert_reasons
 
     today = today or timezone.localdate()
     opened = existing = 0
@@ -126,9 +130,8 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
         with transaction.atomic():
             _alert, created = alert_open(
                 kind=AlertKind.REFERRAL_OVERDUE, household=referral.household,
-                reason=_("转办%(pk)s交%(dept)s办理，期限%(deadline)s已过，尚未办结（%(status)s）。") % {
-                    "pk": referral.pk, "dept": referral.get_department_display() or _("乡镇"),
-                    "deadline": referral.deadline, "status": referral.get_status_display()},
+                **reason_fields(alert_reasons.REFERRAL_OVERDUE, pk=referral.pk, dept=referral.department,
+                                deadline=referral.deadline.isoformat(), status=referral.status),
                 dedupe_key=overdue_key(referral.pk, referral.deadline),
                 source_ref=f"referral:{referral.pk}", township_id=referral.hukou_township)
         opened, existing = opened + created, existing + (not created)
@@ -138,8 +141,8 @@ def deadline_alerts(today: dt.date | None = None) -> dict:
         with transaction.atomic():
             _alert, created = alert_open(
                 kind=AlertKind.HELP_FIRST_PAPERWORK_LATE, household=referral.household,
-                reason=_("转办%(pk)s已先行救助%(amount)s元，补办手续期限%(due)s已过。") % {
-                    "pk": referral.pk, "amount": referral.help_first_amount, "due": referral.paperwork_due},
+                **reason_fields(alert_reasons.PAPERWORK_LATE, pk=referral.pk, amount=str(referral.help_first_amount),
+                                due=referral.paperwork_due.isoformat()),
                 dedupe_key=paperwork_key(referral.pk, referral.paperwork_due),
                 source_ref=f"referral:{referral.pk}", township_id=referral.hukou_township)
         opened, existing = opened + created, existing + (not created)
@@ -159,21 +162,28 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
     from django.db.models.functions import Cast, Concat
 
     from alerts.models import AlertKind
+    from alerts.reasons import reason_params_expression
     from alerts.selectors import household_caseworker_expression
     from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
     from relief.sql_text import sql_format
 
+    from . import alert_reasons
     from .models import Department
     from .models_departments import DepartmentItem
 
     today = today or timezone.localdate()
     key = Concat(Value(DEPARTMENT_ITEM_KEY_PREFIX), Cast("pk", CharField()), Value(":"),
                  Cast("deadline", CharField()), output_field=CharField())
-    department = Case(*[When(department=value, then=Value(str(label))) for value, label in Department.choices],
-                      default=F("department"), output_field=CharField())
-    reason = sql_format(_("转办%(referral)s：%(department)s承办的“%(measure)s”办理期限%(deadline)s已过，尚未作出办理结果。"),
-                        referral=F("assessment__referral_id"), department=department, measure=F("measure"),
-                        deadline=F("deadline"))
+    # The text in the site's language (alerts.reasons.reason_fields), the values for the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        department = Case(*[When(department=value, then=Value(str(label))) for value, label in Department.choices],
+                          default=F("department"), output_field=CharField())
+        reason = sql_format(str(alert_reasons.MESSAGES[alert_reasons.DEPARTMENT_ITEM_OVERDUE]),
+                            referral=F("assessment__referral_id"), department=department, measure=F("measure"),
+                            deadline=F("deadline"))
+    params = reason_params_expression(alert_reasons.DEPARTMENT_ITEM_OVERDUE, referral=F("assessment__referral_id"),
+                                      department=F("department"), measure=F("measure"),
+                                      deadline=Cast("deadline", CharField()))
     overdue = DepartmentItem.objects.overdue(today).filter(assessment__referral__status__in=OPEN_STATUSES)
     with transaction.atomic():
         rows = (overdue
@@ -185,11 +195,13 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
                                            default=None),
                           alert_source=Concat(Value("referral:"), Cast("assessment__referral_id", CharField()),
                                               output_field=CharField()),
-                          alert_township=F("assessment__referral__hukou_handover__township_id"))
+                          alert_township=F("assessment__referral__hukou_handover__township_id"),
+                          alert_params=params)
                 .values_list("key", "assessment__referral__household_id", "reason_text", "assignee", "period",
-                             "alert_place", "alert_source", "alert_township"))
+                             "alert_place", "alert_source", "alert_township", "alert_params"))
         opened = alerts_open_from_rows(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE, rows=rows,
-                                       columns=(*ROW_COLUMNS, "village_id", "source_ref", "township_id"))
+                                       columns=(*ROW_COLUMNS, "village_id", "source_ref", "township_id",
+                                                "reason_params"))
         closed = alerts_close_except(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE,
                                      keep_dedupe_keys=overdue.annotate(key=key).values("key"),
                                      note=_("部门事项已作出办理结果，或期限已调整，系统自动关闭。"))
@@ -214,9 +226,12 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
     from django.db.models import Case, When
 
     from alerts.models import AlertKind
+    from alerts.reasons import reason_params_expression
     from alerts.selectors import household_caseworker_expression
     from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
+    from relief.sql_text import sql_format
 
+    from . import alert_reasons
     from .models import HotlineWorkOrder
     from .services.hotline import ALERT_PREFIX
 
@@ -224,10 +239,18 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
     key = Concat(Value(ALERT_PREFIX), Cast("pk", CharField()), Value(":"),
                  Case(When(responded_at__isnull=True, then=Value("response")), default=Value("feedback")),
                  output_field=CharField())
-    reason = Concat(
-        Value(_("热线工单")), F("number"),
-        Case(When(responded_at__isnull=True, then=Value(_("：首次响应期限已过，尚未登记首次响应。"))),
-             default=Value(_("：已首次响应，反馈期限已过，尚未登记反馈。"))), output_field=CharField())
+    awaiting_response = Q(responded_at__isnull=True)
+    # The text in the site's language (alerts.reasons.reason_fields), the values for the reader's.
+    with translation.override(settings.LANGUAGE_CODE):
+        reason = Case(
+            When(awaiting_response, then=sql_format(
+                str(alert_reasons.MESSAGES[alert_reasons.HOTLINE_RESPONSE_OVERDUE]), number=F("number"))),
+            default=sql_format(str(alert_reasons.MESSAGES[alert_reasons.HOTLINE_FEEDBACK_OVERDUE]), number=F("number")),
+            output_field=CharField())
+    params = Case(
+        When(awaiting_response, then=reason_params_expression(alert_reasons.HOTLINE_RESPONSE_OVERDUE,
+                                                              number=F("number"))),
+        default=reason_params_expression(alert_reasons.HOTLINE_FEEDBACK_OVERDUE, number=F("number")))
     overdue = HotlineWorkOrder.objects.overdue(now)
     with transaction.atomic():
         rows = (overdue
@@ -236,11 +259,12 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
                           period=Cast(Value(None), DateField()),
                           alert_place=Case(When(lead__household__isnull=True, then=F("lead__village_id")),
                                            default=None),
-                          alert_source=Concat(Value("lead:"), Cast("lead_id", CharField()), output_field=CharField()))
+                          alert_source=Concat(Value("lead:"), Cast("lead_id", CharField()), output_field=CharField()),
+                          alert_params=params)
                 .values_list("key", "lead__household_id", "reason_text", "assignee", "period", "alert_place",
-                             "alert_source"))
+                             "alert_source", "alert_params"))
         opened = alerts_open_from_rows(kind=AlertKind.HOTLINE_OVERDUE, rows=rows,
-                                       columns=(*ROW_COLUMNS, "village_id", "source_ref"))
+                                       columns=(*ROW_COLUMNS, "village_id", "source_ref", "reason_params"))
         closed = alerts_close_except(kind=AlertKind.HOTLINE_OVERDUE,
                                      keep_dedupe_keys=overdue.annotate(key=key).values("key"),
                                      note=_("工单已响应或已反馈，或期限已调整，不再超时，系统自动关闭。"))

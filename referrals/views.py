@@ -77,7 +77,8 @@ def lead_list(request):
     if not selectors.lead_list_narrows(filters):
         paginator.count = selectors.lead_count(request.user)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = attach_clocks(page.object_list, "lead", table)
+    page.object_list = selectors.attach_match_notes(attach_clocks(page.object_list, "lead", table),
+                                                    filters.get("q", ""))
     may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
         request.user, Action.SUBMIT_REFERRALS)
     return TemplateResponse(request, "referrals/lead_list.html", {
@@ -226,7 +227,8 @@ def referral_list(request):
                                              table=table, handled_here=filters.get("handled_here", False),
                                              q=filters.get("q", ""))
     page = Paginator(referrals, 30).get_page(request.GET.get("page"))
-    page.object_list = attach_clocks(page.object_list, "referral", table)
+    page.object_list = selectors.attach_match_notes(attach_clocks(page.object_list, "referral", table),
+                                                    filters.get("q", ""))
     may_assign = access.assigns_referrals(user)
     return TemplateResponse(request, "referrals/referral_list.html", {
         "form": form, "page": page, "may_assign": may_assign,

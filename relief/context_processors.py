@@ -1,33 +1,35 @@
 from django.urls import reverse
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import access
 
-# (url name, label). An entry is shown exactly to the users its page's own access rule lets in
+# (url name, label). The labels have a context of their own: a menu names each list in the plural in English
+# ("Leads", "Referrals", "Alerts"), where the same word elsewhere names one record ("Lead 12").
+# An entry is shown exactly to the users its page's own access rule lets in
 # (access.may_open): the navigation keeps no role lists of its own that could disagree with the views.
 NAVIGATION = [
-    ("home", _("首页")),
-    ("households:list", _("家庭台账")),
-    ("visits:worklist", _("走访任务")),
-    ("alerts:list", _("预警")),
-    ("referrals:lead_list", _("线索")),
-    ("referrals:list", _("转办")),
-    ("referrals:approval_queue", _("审批")),
-    ("referrals:patrol_list", _("街面巡查")),
-    ("plans:campaign_list", _("集中排查")),
-    ("households:care_list", _("照料协议")),
-    ("referrals:department_items", _("部门办理")),
-    ("audit_log", _("审计日志")),
-    ("ledgers:index", _("台账")),
-    ("ledgers:dashboard", _("统计")),
-    ("imports:index", _("数据导入")),
-    ("imports:records", _("导入记录")),
-    ("plans:policy_list", _("政策库")),
-    ("plans:resource_list", _("资源库")),
-    ("plans:team_list", _("工作队伍")),
+    ("home", pgettext_lazy("navigation", "首页")),
+    ("households:list", pgettext_lazy("navigation", "家庭台账")),
+    ("visits:worklist", pgettext_lazy("navigation", "走访任务")),
+    ("alerts:list", pgettext_lazy("navigation", "预警")),
+    ("referrals:lead_list", pgettext_lazy("navigation", "线索")),
+    ("referrals:list", pgettext_lazy("navigation", "转办")),
+    ("referrals:approval_queue", pgettext_lazy("navigation", "审批")),
+    ("referrals:patrol_list", pgettext_lazy("navigation", "街面巡查")),
+    ("plans:campaign_list", pgettext_lazy("navigation", "集中排查")),
+    ("households:care_list", pgettext_lazy("navigation", "照料协议")),
+    ("referrals:department_items", pgettext_lazy("navigation", "部门办理")),
+    ("audit_log", pgettext_lazy("navigation", "审计日志")),
+    ("ledgers:index", pgettext_lazy("navigation", "台账")),
+    ("ledgers:dashboard", pgettext_lazy("navigation", "统计")),
+    ("imports:index", pgettext_lazy("navigation", "数据导入")),
+    ("imports:records", pgettext_lazy("navigation", "导入记录")),
+    ("plans:policy_list", pgettext_lazy("navigation", "政策库")),
+    ("plans:resource_list", pgettext_lazy("navigation", "资源库")),
+    ("plans:team_list", pgettext_lazy("navigation", "工作队伍")),
     # Staff accounts, jurisdictions and the household import live in the Django admin (系统管理员 only).
-    ("admin:index", _("管理后台")),
+    ("admin:index", pgettext_lazy("navigation", "管理后台")),
 ]
 # An entry left out for users who can open the page that already links to it (the import page lists
 # the import records; the district, who cannot import, reaches the records from the navigation).

@@ -19,3 +19,8 @@ class VisitsConfig(AppConfig):
 
         auditlog.register(models.Visit, m2m_fields={"visitors"})
         auditlog.register(models.VisitPhoto, exclude_fields=["file"])
+
+        # The reasons of the alerts the overdue scan opens, worded in each reader's language (alerts/reasons.py).
+        from .alert_reasons import register as register_alert_reasons
+
+        register_alert_reasons()

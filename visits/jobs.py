@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert, AlertKind, UNHANDLED_STATUSES
-from alerts.services import alerts_close_except, alerts_follow_households, alerts_open_from_rows
+from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_follow_households, alerts_open_from_rows
 from relief import data_version
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -37,13 +37,16 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
     for them.
     """
     today = today or timezone.localdate()
-    columns = ("alert_dedupe_key", "household_id", "alert_reason", "assignee", "anchor")
+    columns = ("alert_dedupe_key", "household_id", "alert_reason", "assignee", "anchor", "alert_params")
+    alert_columns = (*ROW_COLUMNS, "reason_params")
     overdue = overdue_roster_entries(today)
     observed = overdue_observation_entries(today)
     reviews = observation_reviews_due(today)
     with transaction.atomic():
-        opened = alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=overdue.values_list(*columns))
-        opened += alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=observed.values_list(*columns))
+        opened = alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=overdue.values_list(*columns),
+                                       columns=alert_columns)
+        opened += alerts_open_from_rows(kind=AlertKind.OVERDUE_VISIT, rows=observed.values_list(*columns),
+                                        columns=alert_columns)
         closed = alerts_close_except(
             kind=AlertKind.OVERDUE_VISIT,
             keep_dedupe_keys=overdue.order_by().values("alert_dedupe_key").union(
@@ -51,7 +54,8 @@ def overdue_scan(today: dt.date | None = None) -> dict[str, int]:
             note=_("已不再逾期（已走访见到本人，或已退出花名册、观察名单）"))
         reviews_opened = alerts_open_from_rows(
             kind=AlertKind.OBSERVATION_REVIEW_DUE,
-            rows=reviews.values_list("alert_dedupe_key", "household_id", "alert_reason", "assignee", "next_review_on"))
+            rows=reviews.values_list("alert_dedupe_key", "household_id", "alert_reason", "assignee", "next_review_on",
+                                     "alert_params"), columns=alert_columns)
         closed += alerts_close_except(kind=AlertKind.OBSERVATION_REVIEW_DUE,
                                       keep_dedupe_keys=reviews.values("alert_dedupe_key"),
                                       note=_("已复核（复核日期已更新），或已移出观察名单"))

@@ -31,11 +31,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert, UNHANDLED_STATUSES
+from alerts.reasons import reason_text
 from households.models import Household, Member, MemberStatus
 from households.services import household_update
 from relief import access
 from relief.access import Action
 from relief.models import User
+from relief.punctuation import COLON
 
 from .forms import VisitForm
 from .models import CHECK_FIELDS, NOT_SEEN_FOLLOW_UP_DAYS, Visit
@@ -172,7 +174,7 @@ def offline_package(user: User, *, pinned_ids=(), today: dt.date | None = None) 
         visits.setdefault(v.household_id, []).append(_visit_row(v))
     alerts: dict[int, list] = {}
     for a in Alert.objects.filter(household_id__in=order, status__in=UNHANDLED_STATUSES).order_by("-opened_at"):
-        alerts.setdefault(a.household_id, []).append(f"{a.get_kind_display()}：{a.reason[:120]}")
+        alerts.setdefault(a.household_id, []).append(f"{a.get_kind_display()}{COLON}{reason_text(a)[:120]}")
     needs: dict[int, list] = {}
     for provider in _needs_providers():
         for pk, rows in provider(order).items():

@@ -158,7 +158,10 @@ def letters_overdue_scan(today: dt.date | None = None) -> dict:
     """Open a 协查函逾期未复 alert (for the family's township, on its household) per letter unanswered past its
     reply deadline. Idempotent: the key names the letter and its deadline."""
     from alerts.models import AlertKind
+    from alerts.reasons import reason_fields
     from alerts.services import alert_open
+
+    from ..alert_reasons import LETTER_OVERDUE
 
     today = today or timezone.localdate()
     opened = existing = 0
@@ -166,9 +169,8 @@ def letters_overdue_scan(today: dt.date | None = None) -> dict:
         with transaction.atomic():
             _alert, created = alert_open(
                 kind=AlertKind.LETTER_OVERDUE, household=letter.household,
-                reason=_("%(kind)s（发往%(to)s，%(sent)s发出）回复期限%(due)s已过，尚未收到回复。") % {
-                    "kind": letter.get_kind_display(), "to": letter.sent_to, "sent": letter.sent_on,
-                    "due": letter.reply_due},
+                **reason_fields(LETTER_OVERDUE, kind=letter.kind, to=letter.sent_to, sent=letter.sent_on.isoformat(),
+                                due=letter.reply_due.isoformat()),
                 dedupe_key=letter_key(letter), source_ref=f"letter:{letter.pk}")
         opened, existing = opened + created, existing + (not created)
     return {"opened": opened, "existing": existing}

@@ -40,7 +40,7 @@ def test_the_inbox_links_it_to_its_lead_for_the_village_only(client, demo, lead_
     assert selectors.unhandled_alert_count(demo.caseworker_a) == alert.__class__.objects.within(
         [demo.village_a.pk]).unhandled().count()
     detail = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
-    assert f"办理线索 {lead.pk}" in detail and "visits/" not in detail.split("关闭预警")[0].split("预警原因")[1]
+    assert f"办理线索{lead.pk}" in detail and "visits/" not in detail.split("关闭预警")[0].split("预警原因")[1]
     assert client.post(reverse("alerts:close", args=[alert.pk]), {"note": "已上门核实"}).status_code == 302
     alert.refresh_from_db()
     assert alert.status == AlertStatus.CLOSED and alert.closed_by == demo.caseworker_a

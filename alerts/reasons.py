@@ -1,0 +1,60 @@
+"""An alert's reason in the reader's language.
+
+A job that opens an alert writes its reason twice: as text in the site's language (`Alert.reason`, which the
+inbox's search matches and which stands whatever becomes of the message), and as the message it was worded from
+with its values (`Alert.reason_params`: `{"message": name, **values}`). Pages show `reason_text(alert)`: the
+message worded now, in the reader's language; an alert without a registered message (opened by a person, by a
+status-change rule an administrator wrote — data, shown as written — or before messages were kept) shows its
+text.
+
+The messages belong to the apps that open the alerts; alerts sits below them, so they register theirs from their
+`AppConfig.ready`: `register_reason(name, message, **read)`, `message` a gettext_lazy sentence with `%(x)s`
+placeholders and `read` how a kept value reads, by placeholder (a choice's code → its label). Values are kept as
+JSON: numbers, codes, dates as ISO text (which both languages write alike). A set-based job builds the same pair in
+SQL: `sql_format(gettext(message), ...)` for the text and `reason_params_expression(name, ...)` for the values.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import translation
+
+_REASONS: dict[str, tuple[str, dict[str, Callable]]] = {}
+
+
+def register_reason(name: str, message, **read: Callable) -> None:
+    _REASONS[name] = (message, read)
+
+
+def _worded(name: str, values: dict) -> str:
+    message, read = _REASONS[name]
+    return str(message) % {key: read[key](value) if key in read else value for key, value in values.items()}
+
+
+def reason_fields(name: str, **values) -> dict:
+    """The two reason fields of a new alert, for `Alert(...)` or `alert_open(...)`: the text in the site's
+    language (whoever's request opens it) and the message's name with its values."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _worded(name, values)
+    return {"reason": text, "reason_params": {"message": name, **values}}
+
+
+def reason_params_expression(name: str, **values):
+    """The kept values of a reason built in SQL (an INSERT … SELECT of alerts_open_from_rows): a JSON object of
+    the message's name and the rows' expressions."""
+    from django.db.models import Value
+    from django.db.models.functions import JSONObject
+
+    return JSONObject(message=Value(name), **values)
+
+
+def reason_text(alert) -> str:
+    """The alert's reason in the reader's language (see the module docstring)."""
+    params = alert.reason_params
+    if isinstance(params, dict) and params.get("message") in _REASONS:
+        try:
+            return _worded(params["message"], {k: v for k, v in params.items() if k != "message"})
+        except (KeyError, TypeError, ValueError):  # values of an older wording of the message: the text stands
+            pass
+    return alert.reason
