@@ -52,7 +52,7 @@ def reason_params_expression(name: str, **values):
 def reason_text(alert) -> str:
     """The alert's reason in the reader's language (see the module docstring)."""
     params = alert.reason_params
-    if isinstance(params, dict) and params.get("message") in _REASONS:
+    if isinstance(params, dict) and isinstance(params.get("message"), str) and params["message"] in _REASONS:
         try:
             return _worded(params["message"], {k: v for k, v in params.items() if k != "message"})
         except (KeyError, TypeError, ValueError):  # values of an older wording of the message: the text stands

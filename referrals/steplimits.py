@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, npgettext
 
 from .models import (
     OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency,
@@ -153,8 +153,16 @@ def left_words(left) -> str:
     what, n = left
     if what == "due_today":
         return _("今天到期")
-    return {"days_left": _("剩余%(n)s天"), "hours_left": _("剩余%(n)s小时"), "days_over": _("超期%(n)s天"),
-            "hours_over": _("超期%(n)s小时")}[what] % {"n": n}
+    # Each with its plural: English counts "1 day", "2 days"; Chinese says both alike.
+    if what == "days_left":
+        text = npgettext("time left", "剩余%(n)s天", "剩余%(n)s天", n)
+    elif what == "hours_left":
+        text = npgettext("time left", "剩余%(n)s小时", "剩余%(n)s小时", n)
+    elif what == "days_over":
+        text = npgettext("time left", "超期%(n)s天", "超期%(n)s天", n)
+    else:
+        text = npgettext("time left", "超期%(n)s小时", "超期%(n)s小时", n)
+    return text % {"n": n}
 
 
 def _clock(step: str, urgency: str, start: dt.datetime | None, table: LimitTable) -> Clock | None:

@@ -38,6 +38,19 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _the_site_language_after_each_test():
+    """A request in English leaves English active in this thread (LocaleMiddleware activates the reader's
+    language and nothing deactivates it after the test client's request): put the language back, or the tests
+    that run next in this process would write their data in English."""
+    from django.conf import settings
+    from django.utils import translation
+
+    before = translation.get_language()
+    yield
+    translation.activate(before or settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_by_default(settings):
     """Tasks run in-process in ordinary tests; the `celery_worker` fixture switches to the broker."""
     from relief.celery import app

@@ -1,0 +1,526 @@
+"""System text in the reader's language: alert reasons worded again from what the job kept (alerts/reasons.py),
+leads and referrals named alike everywhere (referrals/labels.py), why a search found a row (match notes), a
+household's history read back in the reader's language (households/events.py) and the menu's plural names.
+
+What is stored stays Chinese (the site's language): each test reads a page or a function in English and in
+Chinese, the English through the header's language switch (the cookie), as a user does."""
+import datetime as dt
+import html
+import re
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import Truncator
+
+from alerts.care_jobs import care_agreement_scan
+from alerts.models import Alert, AlertKind
+from alerts.reasons import reason_fields, reason_text
+from alerts.services import alert_open
+from households import services as household_services
+from households.models import AssistanceType, HousingSituation, Relation
+from referrals import services
+from referrals.labels import lead_label, referral_label
+from referrals.models import HotlineWorkOrder, LeadChannel, Referral
+from referrals.tasks import deadline_alerts, hotline_overdue_alerts, step_alerts
+from tests.households.factories import id_number, make_household
+from tests.households.test_care_agreements import agree, tekun_person
+from tests.referrals import helpers as h
+from tests.referrals.test_hotline import work_order
+from tests.visits.factories import make_observed, make_roster, visit_data
+from visits.jobs import overdue_scan
+from visits.services import visit_log
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def in_english(alert) -> str:
+    with translation.override("en"):
+        return reason_text(alert)
+
+
+def in_chinese(alert) -> str:
+    with translation.override("zh-hans"):
+        return reason_text(alert)
+
+
+def switch_to(client, language):
+    """The header's language switch (tests/test_translations.py): a POST that sets the language cookie."""
+    response = client.post(reverse("set_language"), {"language": language, "next": "/"})
+    assert response.status_code == 302
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == language
+
+
+def cells(page: str, testid: str) -> list[str]:
+    """The text of each element marked with this data-testid (tags stripped, entities read)."""
+    found = re.findall(rf'data-testid="{testid}"[^>]*>(.*?)</(?:td|dd|span|a)>', page, re.DOTALL)
+    return [html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in found]
+
+
+def nav(page: str) -> str:
+    return page.split('<nav class="nav"', 1)[1].split("</nav>", 1)[0]
+
+
+# ================================================================ alert reasons, worded from their params
+
+def test_the_overdue_visit_scan_keeps_what_its_reasons_are_worded_from(demo):
+    never_seen = make_roster(demo.village_a, entered_on=D(2024, 1, 1), caseworker=demo.caseworker_a)
+    seen = make_roster(demo.village_a, entered_on=D(2024, 1, 1), caseworker=demo.caseworker_a, head_name="李秀英",
+                       residence_address="长宁路9号")
+    visit_log(actor=demo.caseworker_a, household=seen, data=visit_data(D(2024, 1, 31)))
+    assert overdue_scan(D(2024, 3, 5))["opened"] == 2
+    alerts = {a.household_id: a for a in Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT)}
+
+    first = alerts[never_seen.pk]
+    assert first.reason == "纳入花名册（2024-01-01）后尚无见到本人的走访，已超过每月走访一次的期限"
+    assert first.reason_params == {"message": "overdue_roster_never_seen", "since": "2024-01-01",
+                                   "cadence": "monthly"}
+    assert in_english(first) == ("Added to the roster on 2024-01-01 and no visit has seen the person since: "
+                                 "the visit frequency (Monthly) has been exceeded")
+    assert in_chinese(first) == first.reason
+
+    second = alerts[seen.pk]
+    assert second.reason == "上次见到本人的走访在 2024-01-31，已超过每月走访一次的期限"
+    assert in_english(second) == ("The last visit that saw the person was on 2024-01-31: "
+                                  "the visit frequency (Monthly) has been exceeded")
+    assert in_chinese(second) == second.reason
+
+
+def test_the_overdue_scan_words_the_observation_lists_reasons_in_english(demo):
+    household = make_observed(demo.village_a, decided_on=D(2024, 1, 1), next_review_on=D(2024, 4, 1))
+    overdue_scan(D(2024, 4, 2))
+    overdue = Alert.objects.get(kind=AlertKind.OVERDUE_VISIT, household=household)
+    assert overdue.reason == "列入观察名单（2024-01-01）后尚无见到本人的走访，复核日期 2024-04-01 已过"
+    assert in_english(overdue) == ("Added to the observation list on 2024-01-01 and no visit has seen the person "
+                                   "since: the review date 2024-04-01 has passed")
+    review = Alert.objects.get(kind=AlertKind.OBSERVATION_REVIEW_DUE, household=household)
+    assert review.reason == "观察名单复核日期 2024-04-01 已到：请复核该户是否继续列入观察名单"
+    assert in_english(review) == ("Observation list review date 2024-04-01 reached: please review whether the "
+                                  "household should stay on the observation list")
+    assert in_chinese(overdue) == overdue.reason and in_chinese(review) == review.reason
+
+
+def test_the_step_scan_words_a_late_referral_step_and_a_late_lead_in_english(demo):
+    late = h.submitted(demo)  # the township accepts within 5 days
+    Referral.objects.filter(pk=late.pk).update(step_started_at=timezone.now() - dt.timedelta(days=8))
+    lead = services.lead_create(actor=demo.township1, channel=LeadChannel.HOTLINE, description="热线反映困难",
+                                village=demo.village_a, subject_name="张三",
+                                received_at=timezone.now() - dt.timedelta(days=8))
+    assert step_alerts()["opened"] == 2
+
+    step = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{late.pk}")
+    assert step.reason_params["message"] == "referral_step_overdue"
+    assert step.reason.startswith(f"转办{late.pk}“乡镇受理”环节超时（乡镇办理，期限")
+    english = in_english(step)
+    assert english.startswith(f"Referral {late.pk}: step “Township accepts” is overdue (handled by Township, "
+                              "time limit ")
+    assert english.endswith(" days overdue).") and not HAN.search(english)
+    assert in_chinese(step) == step.reason
+
+    late_lead = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"lead:{lead.pk}")
+    english = in_english(late_lead)
+    assert english.startswith(f"Lead {lead.pk} was not discussed by the village in time after registration "
+                              "(time limit ")
+    assert not HAN.search(english) and in_chinese(late_lead) == late_lead.reason
+
+
+def test_the_deadline_task_words_an_overdue_referral_and_late_paperwork_in_english(demo):
+    late = h.assigned(demo)
+    deadline = h.today() - dt.timedelta(days=1)
+    Referral.objects.filter(pk=late.pk).update(deadline=deadline)
+    help_first = h.submitted(demo, urgency="emergency")
+    services.referral_help_first(actor=demo.township1, referral=help_first, amount=800,
+                                 paperwork_due=h.today(), comment="突发火灾")
+    due = h.today() - dt.timedelta(days=2)
+    Referral.objects.filter(pk=help_first.pk).update(paperwork_due=due)
+    assert deadline_alerts()["opened"] == 2
+
+    overdue = Alert.objects.get(kind=AlertKind.REFERRAL_OVERDUE)
+    assert overdue.reason == f"转办{late.pk}交民政办理，期限{deadline:%Y-%m-%d}已过，尚未办结（已交办部门）。"
+    assert in_english(overdue) == (f"Referral {late.pk} was assigned to Civil affairs; the time limit "
+                                   f"{deadline:%Y-%m-%d} has passed and it is not yet completed "
+                                   "(Assigned to department).")
+    assert in_chinese(overdue) == overdue.reason
+    paperwork = Alert.objects.get(kind=AlertKind.HELP_FIRST_PAPERWORK_LATE)
+    assert in_english(paperwork) == (f"Referral {help_first.pk} received advance assistance of 800.00 yuan; "
+                                     f"the time limit {due:%Y-%m-%d} for completing the formalities has passed.")
+    assert in_chinese(paperwork) == paperwork.reason
+
+
+def test_the_department_item_scan_words_its_reason_in_english(demo):
+    from referrals.models import Department, DepartmentItem
+    from referrals.tasks import department_item_alerts
+
+    referral = h.submitted(demo)
+    case = services.assessment_create(actor=demo.township1, referral=referral, needs="医疗支出大", opinion="医疗救助",
+                                      items=[{"department": Department.MEDICAL_INSURANCE, "measure": "医疗救助",
+                                              "deadline": h.today() + dt.timedelta(days=10), "assistance_type": ""}])
+    deadline = h.today() - dt.timedelta(days=2)
+    DepartmentItem.objects.filter(assessment=case).update(deadline=deadline)
+    assert department_item_alerts()["opened"] == 1
+    alert = Alert.objects.get(kind=AlertKind.DEPARTMENT_ITEM_OVERDUE)
+    assert alert.reason == f"转办{referral.pk}：医保承办的“医疗救助”办理期限{deadline:%Y-%m-%d}已过，尚未作出办理结果。"
+    english = in_english(alert)
+    assert english.startswith(f"Referral {referral.pk}: the handling deadline {deadline:%Y-%m-%d} for “医疗救助” "
+                              "handled by ")
+    assert english.endswith(" has passed and no outcome has been recorded.")
+    # The measure is typed text and stays as written; the department is a label, in English.
+    assert not HAN.search(english.replace("医疗救助", ""))
+    assert in_chinese(alert) == alert.reason
+
+
+def test_the_care_agreement_scan_words_its_reasons_in_english(demo):
+    missing = tekun_person(demo.village_a, caseworker=demo.caseworker_a)
+    expired = tekun_person(demo.village_a, caseworker=demo.caseworker_a, residence_address="长宁路2号")
+    agree(expired, starts=-400, ends=-5)
+    assert care_agreement_scan()["opened"] == 2
+    ended = f"{h.today() - dt.timedelta(days=5):%Y-%m-%d}"
+
+    alert = Alert.objects.get(kind=AlertKind.CARE_AGREEMENT_DUE, household=expired.household)
+    assert alert.reason == f"照料协议已于 {ended} 到期，请续签照料协议并跟踪照料落实情况"
+    assert alert.reason_params == {"message": "care_agreement_expired", "d": ended}
+    assert in_english(alert) == f"The care agreement expired on {ended}: renew it and follow up on the care provided"
+    assert in_chinese(alert) == alert.reason
+
+    alert = Alert.objects.get(kind=AlertKind.CARE_AGREEMENT_DUE, household=missing.household)
+    assert in_english(alert) == ("A Tekun person living at home who is disabled or partly disabled has no care "
+                                 "agreement: arrange a carer and register the care agreement")
+    assert in_chinese(alert) == alert.reason == "分散供养的失能、半失能特困人员尚未签订照料协议，请落实照料人并登记照料协议"
+
+
+def test_the_hotline_scan_words_a_late_work_order_in_english(demo):
+    household = make_household(demo.village_a)
+    order = work_order(demo, household=household, number="SH0007", received=timezone.now() - dt.timedelta(hours=30))
+    assert hotline_overdue_alerts()["opened"] == 1
+    alert = Alert.objects.get(kind=AlertKind.HOTLINE_OVERDUE)
+    assert alert.reason == "热线工单SH0007：首次响应期限已过，尚未登记首次响应。"
+    assert alert.reason_params == {"message": "hotline_response_overdue", "number": "SH0007"}
+    assert in_english(alert) == ("Hotline work order SH0007: the first-response deadline has passed and no first "
+                                 "response is recorded.")
+    assert in_chinese(alert) == alert.reason
+    # Past the feedback deadline after a response: the other message.
+    order = services.work_order_respond(actor=demo.township1, work_order=order, version=order.version,
+                                        at=timezone.now(), text="已电话联系来电人")
+    HotlineWorkOrder.objects.filter(pk=order.pk).update(feedback_due=timezone.now() - dt.timedelta(minutes=30))
+    assert hotline_overdue_alerts()["opened"] == 1
+    feedback = Alert.objects.get(dedupe_key=f"hotline_overdue:{order.pk}:feedback")
+    assert in_english(feedback) == ("Hotline work order SH0007: first response given, but the feedback deadline "
+                                    "has passed and no feedback is recorded.")
+    assert in_chinese(feedback) == feedback.reason
+
+
+@pytest.mark.parametrize("params", [
+    None,                                                            # a person's alert, or one from before
+    {"message": "no_such_message", "d": "2024-01-01"},               # a message no app registers (any more)
+    {"message": "care_agreement_expired"},                           # a value the message needs is missing
+    {"message": "referral_step_overdue", "pk": 3, "step": "gone", "level": "village", "due": "2024-01-01",
+     "left": ["days_over", 2]},                                      # a value that no longer reads
+    {"message": "referral_step_overdue", "pk": 3, "step": "study", "level": "village", "due": "2024-01-01",
+     "left": "超期2天"},                                              # a value of another shape
+])
+def test_a_reason_without_usable_params_reads_as_written(demo, params):
+    household = make_household(demo.village_a)
+    alert, _created = alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="家庭成员失业，请核实收入",
+                                 dedupe_key="fallback", reason_params=params)
+    alert.refresh_from_db()
+    assert alert.reason_params == params
+    assert in_english(alert) == in_chinese(alert) == "家庭成员失业，请核实收入"
+
+
+def test_reason_fields_word_the_text_in_the_site_language_whoever_asks(demo):
+    with translation.override("en"):
+        fields = reason_fields("care_agreement_expired", d="2024-05-06")
+    assert fields == {"reason": "照料协议已于 2024-05-06 到期，请续签照料协议并跟踪照料落实情况",
+                      "reason_params": {"message": "care_agreement_expired", "d": "2024-05-06"}}
+
+
+# ================================================================ the alert pages
+
+def _care_alert(demo):
+    member = tekun_person(demo.village_a, caseworker=demo.caseworker_a)
+    agree(member, starts=-400, ends=-5)
+    care_agreement_scan()
+    return Alert.objects.get(kind=AlertKind.CARE_AGREEMENT_DUE)
+
+
+def test_the_alert_list_and_page_show_the_reason_in_the_readers_language(client, demo):
+    alert = _care_alert(demo)
+    english = in_english(alert)
+    client.force_login(demo.caseworker_a)
+    switch_to(client, "en")
+
+    listed = client.get(reverse("alerts:list")).content.decode()
+    assert len(english) > 60 and cells(listed, "alert-reason") == [Truncator(english).chars(60)]
+    detail = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert '<html lang="en">' in detail
+    assert cells(detail, "alert-reason") == [english]
+    for page in (listed, detail):
+        assert alert.reason not in page and alert.reason[:20] not in page and "照料协议已于" not in page
+
+    switch_to(client, "zh-hans")
+    listed = client.get(reverse("alerts:list")).content.decode()
+    assert cells(listed, "alert-reason") == [Truncator(alert.reason).chars(60)]
+    detail = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert cells(detail, "alert-reason") == [alert.reason]
+    assert english not in detail
+
+
+def test_the_browsers_language_words_the_reason_without_the_switch(client, demo):
+    alert = _care_alert(demo)
+    client.force_login(demo.caseworker_a)
+    page = client.get(reverse("alerts:detail", args=[alert.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert cells(page, "alert-reason") == [in_english(alert)]
+    page = client.get(reverse("alerts:detail", args=[alert.pk]), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert cells(page, "alert-reason") == [alert.reason]
+
+
+def test_an_alert_someone_wrote_shows_as_written_in_english(client, demo):
+    household = make_household(demo.village_a, caseworker=demo.caseworker_a)
+    alert, _created = alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="家庭成员死亡",
+                                 dedupe_key="typed")
+    client.force_login(demo.caseworker_a)
+    switch_to(client, "en")
+    page = client.get(reverse("alerts:detail", args=[alert.pk])).content.decode()
+    assert cells(page, "alert-reason") == ["家庭成员死亡"]
+
+
+# ================================================================ how a lead and a referral are named
+
+def test_lead_and_referral_labels_in_both_languages():
+    with translation.override("en"):
+        assert (lead_label(12), referral_label(12)) == ("Lead 12", "Referral 12")
+    with translation.override("zh-hans"):
+        assert (lead_label(12), referral_label(12)) == ("线索12", "转办12")
+
+
+def test_the_alert_page_names_its_lead_and_referral_with_the_labels(client, demo):
+    lead = services.lead_create(actor=demo.township1, channel=LeadChannel.HOTLINE, description="热线反映困难",
+                                village=demo.village_a, subject_name="张三",
+                                received_at=timezone.now() - dt.timedelta(days=8))
+    late = h.assigned(demo)
+    Referral.objects.filter(pk=late.pk).update(deadline=h.today() - dt.timedelta(days=1))
+    step_alerts()
+    deadline_alerts()
+    about_lead = Alert.objects.get(source_ref=f"lead:{lead.pk}")
+    about_referral = Alert.objects.get(kind=AlertKind.REFERRAL_OVERDUE)
+    client.force_login(demo.township1)
+
+    switch_to(client, "en")
+    page = client.get(reverse("alerts:detail", args=[about_lead.pk])).content.decode()
+    assert cells(page, "alert-source") == [f"Lead {lead.pk}"]
+    assert f"Handle Lead {lead.pk}" in page  # the alert about no household: its button opens the lead
+    page = client.get(reverse("alerts:detail", args=[about_referral.pk])).content.decode()
+    assert cells(page, "alert-source") == [f"Referral {late.pk}"]
+    listed = client.get(reverse("alerts:list")).content.decode()
+    assert {f"Lead {lead.pk}", f"Referral {late.pk}"} <= set(cells(listed, "alert-source"))
+
+    switch_to(client, "zh-hans")
+    page = client.get(reverse("alerts:detail", args=[about_lead.pk])).content.decode()
+    assert cells(page, "alert-source") == [f"线索{lead.pk}"]
+    page = client.get(reverse("alerts:detail", args=[about_referral.pk])).content.decode()
+    assert cells(page, "alert-source") == [f"转办{late.pk}"]
+
+
+# ================================================================ why a search found a row
+
+SPOUSE_ID = id_number(born=D(1958, 7, 9), sex="F")
+
+
+def _family(demo, head_name="张建华", spouse="李小梅", spouse_id=None, **fields):
+    """A household of village A: the head and his wife."""
+    household = make_household(demo.village_a, head_name=head_name, caseworker=demo.caseworker_a, **fields)
+    household_services.member_add(actor=None, household=household, name=spouse, relation=Relation.SPOUSE,
+                                  id_number=spouse_id or id_number(born=D(1958, 7, 9), sex="F"))
+    return household
+
+
+def _lead(demo, household):
+    return services.lead_create(actor=demo.township1, channel=LeadChannel.VISIT, description="来访反映生活困难",
+                                household=household)
+
+
+def _notes(client, url, q) -> list[str]:
+    page = client.get(url, {"q": q}).content.decode()
+    return cells(page, "match-note")
+
+
+@pytest.mark.parametrize("list_name,testid", [("referrals:lead_list", "lead-row"), ("referrals:list", "referral-row")])
+def test_a_search_by_another_member_says_who_was_found(client, demo, list_name, testid):
+    household = _family(demo, spouse_id=SPOUSE_ID)
+    if list_name == "referrals:lead_list":
+        _lead(demo, household)
+    else:
+        h.submitted(demo, household=household)
+    url = reverse(list_name)
+    client.force_login(demo.township1)
+
+    page = client.get(url, {"q": "李小梅"}).content.decode()
+    assert page.count(f'data-testid="{testid}"') == 1
+    assert cells(page, "match-note") == ["匹配：家庭成员 李小梅"]
+    # By her ID number: the note names whose number it is, never the number.
+    notes = _notes(client, url, SPOUSE_ID)
+    assert notes == ["匹配：李小梅的身份证号"]
+    assert SPOUSE_ID not in notes[0] and SPOUSE_ID[-6:] not in notes[0]
+    # By the head's own name, which the row shows: no note.
+    page = client.get(url, {"q": "张建华"}).content.decode()
+    assert page.count(f'data-testid="{testid}"') == 1 and 'data-testid="match-note"' not in page
+
+    switch_to(client, "en")
+    assert _notes(client, url, "李小梅") == ["Matched: household member 李小梅"]
+    notes = _notes(client, url, SPOUSE_ID)
+    assert notes == ["Matched: ID number of 李小梅"] and SPOUSE_ID not in notes[0]
+    assert _notes(client, url, "张建华") == []
+    # The pinyin of the member's name finds her too, and says so.
+    assert _notes(client, url, "lixiaomei") == ["Matched: household member 李小梅"]
+
+
+def test_a_search_by_the_hukou_address_or_the_work_order_says_so(client, demo):
+    household = _family(demo, hukou_address="江苏省南通市海门区三厂镇", residence_address="长宁路8号")
+    _lead(demo, household)
+    work_order(demo, number="SH4321", received=timezone.now() - dt.timedelta(hours=1))
+    client.force_login(demo.township1)
+    url = reverse("referrals:lead_list")
+    assert _notes(client, url, "南通") == ["匹配：户籍地址 江苏省南通市海门区三厂镇"]
+    assert _notes(client, url, "长宁路8号") == []  # the row shows the residence address
+    assert _notes(client, url, "SH4321") == ["匹配：热线工单 SH4321"]
+    switch_to(client, "en")
+    assert _notes(client, url, "南通") == ["Matched: hukou address 江苏省南通市海门区三厂镇"]
+    assert _notes(client, url, "SH4321") == ["Matched: hotline work order SH4321"]
+
+
+def test_part_of_a_number_found_in_the_hukou_address_says_so(client, demo):
+    """A term that may be part of an ID number (4 to 6 characters, 6 to 17 digits) is looked for in the
+    addresses too (households.selectors.search_filter): a room number in the hukou address finds the row, and
+    the note says where."""
+    household = _family(demo, hukou_address="上海市长宁区延安西路1101弄", residence_address="长宁路8号")
+    _lead(demo, household)
+    client.force_login(demo.township1)
+    url = reverse("referrals:lead_list")
+    page = client.get(url, {"q": "1101"}).content.decode()
+    assert page.count('data-testid="lead-row"') == 1
+    assert cells(page, "match-note") == ["匹配：户籍地址 上海市长宁区延安西路1101弄"]
+    assert _notes(client, url, "长宁路8") == []
+
+
+@pytest.mark.parametrize("list_name", ["referrals:lead_list", "referrals:list"])
+def test_the_notes_cost_the_same_queries_whatever_the_page_size(client, demo, list_name):
+    url = reverse(list_name)
+
+    def add(n, offset):
+        for i in range(n):
+            household = _family(demo, head_name=f"张{offset + i}号", spouse=f"李小梅{offset + i}",
+                                residence_address=f"长宁路{offset + i}号")
+            if list_name == "referrals:lead_list":
+                _lead(demo, household)
+            else:
+                h.submitted(demo, household=household)
+
+    def queries():
+        client.get(url, {"q": "小梅"})  # the first look also keeps the figures every page shows
+        with CaptureQueriesContext(connection) as context:
+            page = client.get(url, {"q": "小梅"}).content.decode()
+        return len(context.captured_queries), cells(page, "match-note")
+
+    client.force_login(demo.township1)
+    add(2, 0)
+    few, notes = queries()
+    assert sorted(notes) == ["匹配：家庭成员 李小梅0", "匹配：家庭成员 李小梅1"]
+    add(6, 2)
+    many, notes = queries()
+    assert len(notes) == 8
+    assert many == few
+
+
+# ================================================================ a household's history
+
+def test_the_household_history_reads_labels_in_the_readers_language(client, demo):
+    household = make_household(demo.village_a, caseworker=demo.caseworker_a, assistance=[AssistanceType.DIBAO],
+                               housing=HousingSituation.OWNED)
+    household_services.member_add(actor=None, household=household, name="李小梅", relation=Relation.SPOUSE,
+                                  id_number=id_number(born=D(1958, 7, 9), sex="F"))
+    household.refresh_from_db()
+    household_services.household_update(actor=None, household=household, version=household.version,
+                                        housing=HousingSituation.RENTED, residence_differs=True)
+    stored = {(e.field, e.old_value, e.new_value) for e in household.events.all()}
+    # Stored as the site writes it, whoever reads it later.
+    assert {("housing", "自有住房", "租住"), ("categories", "无", "最低生活保障（低保）"),
+            ("members", "", "张建华（户主）"), ("members", "", "李小梅（配偶）"), ("residence_differs", "否", "是"),
+            ("assistance", "", "最低生活保障（低保）")} <= stored
+    url = reverse("households:detail", args=[household.pk])
+    client.force_login(demo.caseworker_a)
+
+    changes = cells(client.get(url).content.decode(), "event-change")
+    assert {"自有住房 → 租住", "无 → 最低生活保障（低保）", "张建华（户主）", "李小梅（配偶）", "否 → 是",
+            "最低生活保障（低保）"} <= set(changes)
+
+    switch_to(client, "en")
+    changes = cells(client.get(url).content.decode(), "event-change")
+    assert {"Own home → Rented", "None → Dibao (minimum living allowance)", "张建华 (Head of household)",
+            "李小梅 (Spouse)", "No → Yes", "Dibao (minimum living allowance)"} <= set(changes)
+    # Only the names someone typed stay Chinese.
+    assert not [c for c in changes if HAN.search(c.replace("张建华", "").replace("李小梅", ""))], changes
+
+
+# ================================================================ the menu names lists, a label names one record
+
+def test_the_menu_names_the_lists_in_the_plural_and_a_record_in_the_singular(client, demo):
+    referral = h.submitted(demo)
+    lead = services.lead_create(actor=demo.township1, channel=LeadChannel.VISIT, description="来访反映",
+                                village=demo.village_a, subject_name="王五")
+    client.force_login(demo.township1)
+    switch_to(client, "en")
+    page = client.get(reverse("referrals:list")).content.decode()
+    menu = re.findall(r">([^<>]+)(?:<span class=\"badge\">\d+</span>)?</a>", nav(page))
+    assert {"Leads", "Referrals", "Alerts"} <= set(menu), menu
+    assert not {"Lead", "Referral", "Alert"} & set(menu)
+    assert f">Referral {referral.pk}</a>" in page
+    page = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+    assert f"<h1>Referral {referral.pk} " in page
+    page = client.get(reverse("referrals:lead_detail", args=[lead.pk])).content.decode()
+    assert f"Lead {lead.pk}" in page
+
+    switch_to(client, "zh-hans")
+    page = client.get(reverse("referrals:list")).content.decode()
+    menu = re.findall(r">([^<>]+)(?:<span class=\"badge\">\d+</span>)?</a>", nav(page))
+    assert {"线索", "转办", "预警"} <= set(menu)
+    assert f">转办{referral.pk}</a>" in page
+
+
+def test_a_roster_entry_in_the_history_reads_its_kind_and_reasons_in_english(client, demo):
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    event = household.events.get(field="roster")
+    assert event.new_value == "救助预警：独居老人"
+    url = reverse("households:detail", args=[household.pk])
+    client.force_login(demo.caseworker_a)
+    assert "救助预警：独居老人" in cells(client.get(url).content.decode(), "event-change")
+    switch_to(client, "en")
+    assert "Assistance alert: Elderly living alone" in cells(client.get(url).content.decode(), "event-change")
+
+
+# ================================================================ the policies a family receives
+
+def test_the_household_plan_names_a_received_policy_by_its_assistance_type(client, demo):
+    from plans import services as plan_services
+    from plans.models import ConditionKind
+
+    plan_services.policy_save(
+        actor=demo.district_official, areas=[demo.district],
+        conditions=[dict(kind=ConditionKind.CATEGORY_HELD, group=1, values=["dibao"])],
+        data=dict(code="cn-dibao", name="长宁区最低生活保障", assistance_type=AssistanceType.DIBAO, summary="s",
+                  eligibility="e", benefits="b", how_to_apply="h", department="民政办", is_active=True,
+                  owner=demo.district))
+    household = make_household(demo.village_a, caseworker=demo.caseworker_a, assistance=[AssistanceType.DIBAO])
+    url = reverse("plans:household_plan", args=[household.pk])
+    client.force_login(demo.caseworker_a)
+    page = client.get(url).content.decode()
+    assert ('<p data-testid="received-policies">正在享受：<span class="tag green" title="长宁区最低生活保障">'
+            '最低生活保障（低保）</span></p>') in page
+    switch_to(client, "en")
+    page = client.get(url).content.decode()
+    assert ('<p data-testid="received-policies">Currently receiving: <span class="tag green" '
+            'title="长宁区最低生活保障">Dibao (minimum living allowance)</span></p>') in page
