@@ -23,7 +23,8 @@ from relief import data_version
 from relief.models import Jurisdiction, JurisdictionLevel
 
 from .models import Alert, AlertKind, UNHANDLED_STATUSES
-from .reasons import reason_fields, register_reason
+from . import reasons
+from .reasons import reason_fields
 from .selectors import assignee_expression, household_caseworker_expression
 from .services import alerts_close_except, alerts_open_many
 
@@ -37,8 +38,7 @@ REASONS = {
 
 def register_reasons() -> None:
     """Pages word these reasons in their reader's language (alerts/reasons.py); from AlertsConfig.ready."""
-    for name, message in REASONS.items():
-        register_reason(name, message)
+    reasons.register_reasons(REASONS)
 
 
 def _reason(state: str, last_ends_on) -> dict:

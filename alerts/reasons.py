@@ -11,7 +11,7 @@ The messages belong to the apps that open the alerts; alerts sits below them, so
 `AppConfig.ready`: `register_reason(name, message, **read)`, `message` a gettext_lazy sentence with `%(x)s`
 placeholders and `read` how a kept value reads, by placeholder (a choice's code → its label). Values are kept as
 JSON: numbers, codes, dates as ISO text (which both languages write alike). A set-based job builds the same pair in
-SQL: `sql_format(gettext(message), ...)` for the text and `reason_params_expression(name, ...)` for the values.
+SQL: `reason_sql(name, ...)` for the text and `reason_params_expression(name, ...)` for the values.
 """
 from __future__ import annotations
 
@@ -27,6 +27,17 @@ def register_reason(name: str, message, **read: Callable) -> None:
     _REASONS[name] = (message, read)
 
 
+def register_reasons(messages: dict, read: dict | None = None) -> None:
+    """An app's messages at once: `messages` {name: message}, `read` {name: {placeholder: how it reads}}."""
+    for name, message in messages.items():
+        register_reason(name, message, **(read or {}).get(name, {}))
+
+
+def choice_reader(choices) -> Callable[[str], str]:
+    """How a kept choice code reads: its label now (a code no longer among the choices, as it is)."""
+    return lambda code: str(dict(choices.choices).get(code, code))
+
+
 def _worded(name: str, values: dict) -> str:
     message, read = _REASONS[name]
     return str(message) % {key: read[key](value) if key in read else value for key, value in values.items()}
@@ -38,6 +49,24 @@ def reason_fields(name: str, **values) -> dict:
     with translation.override(settings.LANGUAGE_CODE):
         text = _worded(name, values)
     return {"reason": text, "reason_params": {"message": name, **values}}
+
+
+def reason_sql(name: str, **values):
+    """The reason's text built in SQL (an INSERT … SELECT of alerts_open_from_rows): the registered message in
+    the site's language, its placeholders the rows' expressions (relief.sql_text.sql_format)."""
+    from relief.sql_text import sql_format
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return sql_format(str(_REASONS[name][0]), **values)
+
+
+def choice_label_sql(field: str, choices):
+    """A choice column's label in the site's language, in SQL, for a value of reason_sql."""
+    from django.db.models import Case, CharField, F, Value, When
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return Case(*[When(**{field: value}, then=Value(str(label))) for value, label in choices.choices],
+                    default=F(field), output_field=CharField())
 
 
 def reason_params_expression(name: str, **values):

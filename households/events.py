@@ -132,7 +132,9 @@ def member_added_value(name: str, relation: str, relation_labels: dict | None = 
 # typed (a name, a note, a reason) and amounts stay as written.
 
 # The services' sentences an event holds, by the event's field: (message, {placeholder: how its value reads}).
-# The messages are the writers' own (households/services/lists.py, checks.py, care_services.py).
+# The messages are the writers' own (households/services/lists.py, checks.py, care_services.py). Built once: the
+# readers word their values when called, in the language then active.
+@lru_cache(maxsize=None)
 def _event_sentences():
     from .care_models import CareAgreement
     from .check_models import QuarterlyCheckEntry, WholeHouseholdCheck

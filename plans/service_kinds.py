@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from alerts.models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES
-from alerts.reasons import reason_fields, register_reason
+from alerts.reasons import choice_reader, reason_fields, register_reason
 from alerts.services import alert_close, alerts_close_except, alerts_open_many
 from households.models import Cadence, Household
 from relief import access
@@ -263,12 +263,9 @@ CONTACT_DUE_REASON, SERVICE_REVIEW_REASON = "service_contact_due", "service_revi
 
 def register_alert_reasons() -> None:
     """The scan's alert reasons, worded in each reader's language (alerts/reasons.py); from PlansConfig.ready."""
-    def label(choices):
-        return lambda code: str(dict(choices.choices).get(code, code))
-
-    register_reason(CONTACT_DUE_REASON, gettext_lazy("跟踪联系服务（%(c)s）应于 %(d)s 前联系。"), c=label(Cadence))
+    register_reason(CONTACT_DUE_REASON, gettext_lazy("跟踪联系服务（%(c)s）应于 %(d)s 前联系。"), c=choice_reader(Cadence))
     register_reason(SERVICE_REVIEW_REASON, gettext_lazy("家庭情况发生变化，请复核服务类型（当前：%(k)s）。"),
-                    k=label(ServiceType))
+                    k=choice_reader(ServiceType))
 
 
 @transaction.atomic

@@ -23,28 +23,21 @@ MESSAGES = {
 }
 
 
-def _label(choices):
-    """A choice's code → its label now (a code no longer among the choices as it is)."""
-    return lambda code: str(dict(choices.choices).get(code, code))
-
-
 def register() -> None:
-    from alerts.reasons import register_reason
+    from alerts.reasons import choice_reader, register_reasons
 
     from .models import Department, ReferralStatus
     from .models_hukou import LetterKind
     from .steplimits import LEVEL_LABELS, STEP_SHORT, left_words
 
     def department_or_township(code):
-        return _label(Department)(code) if code else gettext("乡镇")
+        return choice_reader(Department)(code) if code else gettext("乡镇")
 
-    read = {
+    register_reasons(MESSAGES, {
         REFERRAL_STEP_OVERDUE: {"step": lambda code: str(STEP_SHORT[code]), "level": lambda code: str(LEVEL_LABELS[code]),
                                 "left": left_words},
         LEAD_STEP_OVERDUE: {"left": left_words},
-        REFERRAL_OVERDUE: {"dept": department_or_township, "status": _label(ReferralStatus)},
-        DEPARTMENT_ITEM_OVERDUE: {"department": _label(Department)},
-        LETTER_OVERDUE: {"kind": _label(LetterKind)},
-    }
-    for name, message in MESSAGES.items():
-        register_reason(name, message, **read.get(name, {}))
+        REFERRAL_OVERDUE: {"dept": department_or_township, "status": choice_reader(ReferralStatus)},
+        DEPARTMENT_ITEM_OVERDUE: {"department": choice_reader(Department)},
+        LETTER_OVERDUE: {"kind": choice_reader(LetterKind)},
+    })

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
-from django.conf import settings
 from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import OPEN_STATUSES, Referral
@@ -162,10 +161,9 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
     from django.db.models.functions import Cast, Concat
 
     from alerts.models import AlertKind
-    from alerts.reasons import reason_params_expression
+    from alerts.reasons import choice_label_sql, reason_params_expression, reason_sql
     from alerts.selectors import household_caseworker_expression
     from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
-    from relief.sql_text import sql_format
 
     from . import alert_reasons
     from .models import Department
@@ -175,12 +173,9 @@ def department_item_alerts(today: dt.date | None = None) -> dict:
     key = Concat(Value(DEPARTMENT_ITEM_KEY_PREFIX), Cast("pk", CharField()), Value(":"),
                  Cast("deadline", CharField()), output_field=CharField())
     # The text in the site's language (alerts.reasons.reason_fields), the values for the reader's.
-    with translation.override(settings.LANGUAGE_CODE):
-        department = Case(*[When(department=value, then=Value(str(label))) for value, label in Department.choices],
-                          default=F("department"), output_field=CharField())
-        reason = sql_format(str(alert_reasons.MESSAGES[alert_reasons.DEPARTMENT_ITEM_OVERDUE]),
-                            referral=F("assessment__referral_id"), department=department, measure=F("measure"),
-                            deadline=F("deadline"))
+    reason = reason_sql(alert_reasons.DEPARTMENT_ITEM_OVERDUE, referral=F("assessment__referral_id"),
+                        department=choice_label_sql("department", Department), measure=F("measure"),
+                        deadline=F("deadline"))
     params = reason_params_expression(alert_reasons.DEPARTMENT_ITEM_OVERDUE, referral=F("assessment__referral_id"),
                                       department=F("department"), measure=F("measure"),
                                       deadline=Cast("deadline", CharField()))
@@ -226,10 +221,9 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
     from django.db.models import Case, When
 
     from alerts.models import AlertKind
-    from alerts.reasons import reason_params_expression
+    from alerts.reasons import reason_params_expression, reason_sql
     from alerts.selectors import household_caseworker_expression
     from alerts.services import ROW_COLUMNS, alerts_close_except, alerts_open_from_rows
-    from relief.sql_text import sql_format
 
     from . import alert_reasons
     from .models import HotlineWorkOrder
@@ -241,12 +235,9 @@ def hotline_overdue_alerts(now: dt.datetime | None = None) -> dict:
                  output_field=CharField())
     awaiting_response = Q(responded_at__isnull=True)
     # The text in the site's language (alerts.reasons.reason_fields), the values for the reader's.
-    with translation.override(settings.LANGUAGE_CODE):
-        reason = Case(
-            When(awaiting_response, then=sql_format(
-                str(alert_reasons.MESSAGES[alert_reasons.HOTLINE_RESPONSE_OVERDUE]), number=F("number"))),
-            default=sql_format(str(alert_reasons.MESSAGES[alert_reasons.HOTLINE_FEEDBACK_OVERDUE]), number=F("number")),
-            output_field=CharField())
+    reason = Case(When(awaiting_response, then=reason_sql(alert_reasons.HOTLINE_RESPONSE_OVERDUE, number=F("number"))),
+                  default=reason_sql(alert_reasons.HOTLINE_FEEDBACK_OVERDUE, number=F("number")),
+                  output_field=CharField())
     params = Case(
         When(awaiting_response, then=reason_params_expression(alert_reasons.HOTLINE_RESPONSE_OVERDUE,
                                                               number=F("number"))),

@@ -19,11 +19,7 @@ MESSAGES = {
 
 
 def register() -> None:
-    from alerts.reasons import register_reason
+    from alerts.reasons import choice_reader, register_reasons
     from households.models import Cadence
 
-    def cadence(code):
-        return str(dict(Cadence.choices).get(code, code))
-
-    for name, message in MESSAGES.items():
-        register_reason(name, message, cadence=cadence)
+    register_reasons(MESSAGES, {name: {"cadence": choice_reader(Cadence)} for name in MESSAGES})

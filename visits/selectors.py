@@ -4,43 +4,28 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import (
     Case, CharField, DateField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When,
 )
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from alerts.models import Alert
-from alerts.reasons import reason_params_expression, reason_text
+from alerts.reasons import choice_label_sql, reason_params_expression, reason_sql, reason_text
 from alerts.selectors import assignee_expression, household_caseworker_expression, newest_open_alerts
 from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
 from relief import access, data_version, figure_cache
 from relief.access import Action
-from relief.sql_text import sql_format
 
 from .alert_reasons import (
-    MESSAGES, OBSERVATION_NEVER_SEEN, OBSERVATION_REVIEW_DUE, OBSERVATION_SEEN, ROSTER_NEVER_SEEN, ROSTER_SEEN,
+    OBSERVATION_NEVER_SEEN, OBSERVATION_REVIEW_DUE, OBSERVATION_SEEN, ROSTER_NEVER_SEEN, ROSTER_SEEN,
 )
 from .cadence import due_date, overdue_threshold, period_end
 from .models import Visit
 
 
 # ---------------------------------------------------------------- overdue scan (set-based)
-
-def _cadence_label():
-    """The row's cadence in words, in the site's language: the text the alert keeps (alerts.reasons)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return Case(*[When(cadence=c, then=Value(str(Cadence(c).label))) for c in Cadence.values],
-                    default=Value(""), output_field=CharField())
-
-
-def _reason_sql(name: str, **values):
-    """The alert's reason text, one message of visits/alert_reasons.py in the site's language, built in SQL."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return sql_format(str(MESSAGES[name]), **values)
-
 
 def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
     """Open roster entries whose household's visit is overdue today, annotated for the alert row.
@@ -51,7 +36,7 @@ def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
     overdue = Q()
     for cadence in Cadence.values:
         overdue |= Q(cadence=cadence, anchor__lt=overdue_threshold(today, cadence))
-    cadence_label = _cadence_label()
+    cadence_label = choice_label_sql("cadence", Cadence)
     anchor_text = Cast("anchor", CharField())
     # The last completing visit from the kept copy (visits.latest): one row per household, no aggregate.
     return (
@@ -65,8 +50,8 @@ def overdue_roster_entries(today: dt.date) -> QuerySet[RosterEntry]:
                                     output_field=CharField()),
             alert_reason=Case(
                 When(last_completing_on__isnull=True,
-                     then=_reason_sql(ROSTER_NEVER_SEEN, since=anchor_text, cadence=cadence_label)),
-                default=_reason_sql(ROSTER_SEEN, seen=anchor_text, cadence=cadence_label),
+                     then=reason_sql(ROSTER_NEVER_SEEN, since=anchor_text, cadence=cadence_label)),
+                default=reason_sql(ROSTER_SEEN, seen=anchor_text, cadence=cadence_label),
                 output_field=CharField(),
             ),
             alert_params=Case(
@@ -87,7 +72,7 @@ def overdue_observation_entries(today: dt.date) -> QuerySet[ObservationEntry]:
     cadence_overdue = Q()
     for cadence in Cadence.values:
         cadence_overdue |= Q(cadence=cadence, last_completing_on__lt=overdue_threshold(today, cadence))
-    cadence_label = _cadence_label()
+    cadence_label = choice_label_sql("cadence", Cadence)
     seen_on, decided_on, review_on = (Cast(name, CharField()) for name in ("last_completing_on", "decided_on",
                                                                            "next_review_on"))
     on_roster = RosterEntry.objects.filter(household_id=OuterRef("household_id"), exited_on__isnull=True)
@@ -101,8 +86,8 @@ def overdue_observation_entries(today: dt.date) -> QuerySet[ObservationEntry]:
             alert_dedupe_key=Concat(Value("overdue:"), Cast("household_id", CharField()), Value(":"),
                                     Cast("anchor", CharField()), output_field=CharField()),
             alert_reason=Case(
-                When(seen_since, then=_reason_sql(OBSERVATION_SEEN, seen=seen_on, cadence=cadence_label)),
-                default=_reason_sql(OBSERVATION_NEVER_SEEN, since=decided_on, review=review_on),
+                When(seen_since, then=reason_sql(OBSERVATION_SEEN, seen=seen_on, cadence=cadence_label)),
+                default=reason_sql(OBSERVATION_NEVER_SEEN, since=decided_on, review=review_on),
                 output_field=CharField(),
             ),
             alert_params=Case(
@@ -124,7 +109,7 @@ def observation_reviews_due(today: dt.date) -> QuerySet[ObservationEntry]:
         .annotate(
             alert_dedupe_key=Concat(Value("observation_review:"), Cast("pk", CharField()), Value(":"),
                                     Cast("next_review_on", CharField()), output_field=CharField()),
-            alert_reason=_reason_sql(OBSERVATION_REVIEW_DUE, review=Cast("next_review_on", CharField())),
+            alert_reason=reason_sql(OBSERVATION_REVIEW_DUE, review=Cast("next_review_on", CharField())),
             alert_params=reason_params_expression(OBSERVATION_REVIEW_DUE, review=Cast("next_review_on", CharField())),
             assignee=household_caseworker_expression(),
         )
