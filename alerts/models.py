@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from households.models import EventKind, Household, HouseholdEvent
 
@@ -34,7 +35,8 @@ class AlertKind(models.TextChoices):
 
 
 class AlertStatus(models.TextChoices):
-    OPEN = "open", _("新预警")
+    # A status beside 已知悉 and 已关闭 ("New"), where the home card of the same words counts "New alerts".
+    OPEN = "open", pgettext_lazy("alert status", "新预警")
     ACKNOWLEDGED = "acknowledged", _("已知悉")
     CLOSED = "closed", _("已关闭")
 

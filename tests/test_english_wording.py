@@ -524,3 +524,38 @@ def test_the_household_plan_names_a_received_policy_by_its_assistance_type(clien
     page = client.get(url).content.decode()
     assert ('<p data-testid="received-policies">Currently receiving: <span class="tag green" '
             'title="长宁区最低生活保障">Dibao (minimum living allowance)</span></p>') in page
+
+
+def test_counts_of_one_and_of_many_read_right_in_english():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from referrals.steplimits import left_words
+    from relief.templatetags.deadlines import days_left, time_left
+
+    today = timezone.localdate()
+    now = timezone.now()
+    with translation.override("en"):
+        assert days_left(today + dt.timedelta(days=1)) == "1 day left"
+        assert days_left(today + dt.timedelta(days=3)) == "3 days left"
+        assert days_left(today - dt.timedelta(days=1)) == "1 day overdue"
+        assert time_left(now + dt.timedelta(days=3, minutes=5), now=now) == "3 days left"
+        assert left_words(["days_over", 1]) == "1 day overdue"
+        assert left_words(["hours_left", 2]) == "2 hours left"
+    with translation.override("zh-hans"):
+        assert days_left(today + dt.timedelta(days=1)) == "还剩 1 天"
+        assert left_words(["days_over", 1]) == "超期1天"
+
+
+def test_an_action_reads_as_an_action_and_a_status_as_a_status(client, demo):
+    from alerts.models import AlertStatus
+
+    with translation.override("en"):
+        assert str(AlertStatus.OPEN.label) == "New"
+        assert str(translation.pgettext("action", "关闭预警")) == "Close alert"
+        assert str(translation.pgettext("action", "纳入花名册")) == "Add to the roster"
+        # The event of the same words keeps its past tense.
+        assert translation.gettext("纳入花名册") == "Added to the roster"
+    with translation.override("zh-hans"):
+        assert str(AlertStatus.OPEN.label) == "新预警"

@@ -10,6 +10,7 @@ import datetime as dt
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 register = template.Library()
 
@@ -30,10 +31,10 @@ def days_left(value) -> str:
     if days is None:
         return ""
     if days > 0:
-        return _("还剩 %(n)s 天") % {"n": days}
+        return npgettext("count", "还剩 %(n)s 天", "还剩 %(n)s 天", days) % {"n": days}
     if days == 0:
         return _("今天到期")
-    return _("已超期 %(n)s 天") % {"n": -days}
+    return npgettext("count", "已超期 %(n)s 天", "已超期 %(n)s 天", -days) % {"n": -days}
 
 
 @register.filter
@@ -49,10 +50,10 @@ def _span(seconds: float) -> str:
     """A stretch of time in the unit a reader needs: minutes under an hour, hours under two days, else days."""
     minutes = int(seconds // 60)
     if minutes < 60:
-        return _("%(n)s 分钟") % {"n": max(minutes, 1)}
+        return npgettext("count", "%(n)s 分钟", "%(n)s 分钟", max(minutes, 1)) % {"n": max(minutes, 1)}
     if minutes < 48 * 60:
-        return _("%(n)s 小时") % {"n": minutes // 60}
-    return _("%(n)s 天") % {"n": minutes // (24 * 60)}
+        return npgettext("count", "%(n)s 小时", "%(n)s 小时", minutes // 60) % {"n": minutes // 60}
+    return npgettext("count", "%(n)s 天", "%(n)s 天", minutes // (24 * 60)) % {"n": minutes // (24 * 60)}
 
 
 @register.filter
