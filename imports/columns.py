@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from households.idcard import validate_id_number
 from households import models as hh
+from relief import punctuation
 
 
 class CellError(Exception):
@@ -219,7 +220,7 @@ class Enumeration:
         if key in self.lookup:
             return self.lookup[key]
         raise CellError(_("“%(value)s”不是可选项，应为：%(options)s。") % {
-            "value": text_of(value), "options": "、".join(label for label in self.labels if label)})
+            "value": text_of(value), "options": punctuation.mark("、").join(label for label in self.labels if label)})
 
 
 def _key(text: str) -> str:

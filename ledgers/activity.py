@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from relief.models import JurisdictionLevel
+from relief import punctuation
 
 from .charts import Bar, funnel, grouped_columns, hbar_chart
 from .counts import visit_timeliness
@@ -241,4 +242,4 @@ def scorecards(user, villages, start, end) -> dict:
                      + _("报送审批为期间内公示期满后报区县审批的件数及其中批准、不予批准和超期未批的件数（不计入得分）。")
                      + _("照料协议为需签照料协议的分散供养失能、半失能特困人员中协议在期的人数；集中排查为期间内进行的集中排查"
                          "中已走访的目标家庭数（均不计入得分）。")
-                + (_("尚未上线的数据来源：%(m)s。") % {"m": "、".join(missing)} if missing else ""))}
+                + (_("尚未上线的数据来源：%(m)s。") % {"m": punctuation.mark("、").join(missing)} if missing else ""))}

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action
 from relief.home import HomeCard
 from relief.models import JurisdictionLevel, Role
@@ -19,7 +19,7 @@ def cards(user) -> list[HomeCard]:
         villages = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.VILLAGE).order_by("code")
         missing = villages_without_assistant(villages)
         if missing:
-            names = "、".join(v.name for v in missing[:5])
+            names = punctuation.mark("、").join(v.name for v in missing[:5])
             names = _("%(names)s等") % {"names": names} if len(missing) > 5 else names
             result.append(HomeCard(title=_("村/社区缺社会救助协理员"), count=len(missing), urgent=True,
                                    url=reverse("plans:team_list"),
@@ -33,7 +33,7 @@ def cards(user) -> list[HomeCard]:
     running = list(campaigns_for(user).running(timezone.localdate()).order_by("ends_on", "pk")
                    .values_list("name", flat=True))
     if running and access.may_open(user, "plans:campaign_list"):
-        names = "、".join(running[:2])
+        names = punctuation.mark("、").join(running[:2])
         names = _("%(names)s等") % {"names": names} if len(running) > 2 else names
         result.append(HomeCard(title=_("进行中的集中排查"), count=len(running),
                                url=reverse("plans:campaign_list") + "?state=running", note=names))

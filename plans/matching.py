@@ -66,7 +66,7 @@ def _labels(kind, values) -> str:
     if choices is None:
         return ""
     names = dict(choices.choices)
-    return "、".join(str(names.get(v, v)) for v in values or [])
+    return punctuation.mark("、").join(str(names.get(v, v)) for v in values or [])
 
 
 def _fmt(d: Decimal | None) -> str:
@@ -78,9 +78,14 @@ def _fmt(d: Decimal | None) -> str:
 def describe_condition(c) -> str:
     """The condition in plain Chinese, as the 明白纸 and the policy page print it."""
     kind = c.kind
+    # Several categories mean any one of them is held, and none of them for "not held" (condition_q).
     if kind == K.CATEGORY_HELD:
+        if len(c.values or []) > 1:
+            return _("正在享受以下任一项：%(v)s") % {"v": _labels(kind, c.values)}
         return _("正在享受：%(v)s") % {"v": _labels(kind, c.values)}
     if kind == K.CATEGORY_NOT_HELD:
+        if len(c.values or []) > 1:
+            return _("以下均未享受：%(v)s") % {"v": _labels(kind, c.values)}
         return _("未享受：%(v)s") % {"v": _labels(kind, c.values)}
     if kind == K.INCOME:
         return _("家庭月人均收入%(op)s当地低保标准的 %(f)s 倍") % {
@@ -300,7 +305,7 @@ def evaluate_condition(c, facts: HouseholdFacts) -> ConditionResult:
         who = [m for m in facts.members if _member_test(c, m, facts.day)]
         if who:
             return ConditionResult(c, True, text, _("%(t)s（%(n)s）") % {
-                "t": text, "n": "、".join(m.name for m in who)})
+                "t": text, "n": punctuation.mark("、").join(m.name for m in who)})
         return ConditionResult(c, False, text, text)
     if c.kind == K.CATEGORY_HELD:
         holds = bool(facts.categories & set(c.values or []))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from households.models import Household
-from relief import access, figure_cache
+from relief import access, figure_cache, punctuation
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel, Role
@@ -72,7 +72,7 @@ def _check_areas(actor, owner: Jurisdiction, areas, field_name: str, message: st
     outside = [a.name for a in areas if a.pk not in covered or a.pk not in under_owner]
     if outside:
         raise PlanError({field_name: _("以下地区不在维护单位“%(o)s”的辖区内：%(a)s。") % {
-            "o": owner.name, "a": "、".join(outside)}})
+            "o": owner.name, "a": punctuation.mark("、").join(outside)}})
     return areas
 
 
@@ -177,7 +177,7 @@ def _save_library_entry(actor, obj, fields, data, villages, field_name="villages
     villages = _check_areas(actor, owner, villages, field_name, _("请选择服务的村/社区。"))
     not_villages = [v.name for v in villages if v.level != JurisdictionLevel.VILLAGE]
     if not_villages:
-        raise PlanError({field_name: _("请选择具体的村/社区：%(v)s 不是村/社区。") % {"v": "、".join(not_villages)}})
+        raise PlanError({field_name: _("请选择具体的村/社区：%(v)s 不是村/社区。") % {"v": punctuation.mark("、").join(not_villages)}})
     try:
         obj.full_clean(exclude=["owner", "villages"])
     except ValidationError as exc:
@@ -439,7 +439,7 @@ def team_member_save(*, actor, member: TeamMember | None = None, township: Juris
     errors = {}
     outside = [v.name for v in villages if v.level != JurisdictionLevel.VILLAGE or v.parent_id != township.pk]
     if outside:
-        errors["villages"] = _("以下村/社区不属于%(t)s：%(v)s。") % {"t": township.name, "v": "、".join(outside)}
+        errors["villages"] = _("以下村/社区不属于%(t)s：%(v)s。") % {"t": township.name, "v": punctuation.mark("、").join(outside)}
     elif member.role in (TeamRole.ASSISTANT, TeamRole.GRID_WORKER, TeamRole.GROUP_LEADER) and not villages:
         errors["villages"] = _("请选择%(r)s负责的村/社区。") % {"r": member.get_role_display()}
     if not member.phone:

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
 
@@ -76,7 +76,7 @@ def adviser_post_save(*, actor, post: AdviserPost | None = None, township: Juris
         missing = [label for key, label in (("name", _("姓名")), ("phone", _("联系电话")), ("role", _("职责")))
                    if not p[key]]
         if missing:
-            errors.setdefault("people", _("第%(n)s位救助顾问请填写%(f)s。") % {"n": i, "f": "、".join(missing)})
+            errors.setdefault("people", _("第%(n)s位救助顾问请填写%(f)s。") % {"n": i, "f": punctuation.mark("、").join(missing)})
             continue
         try:
             AdviserPostPerson(**p).full_clean(exclude=["post"])

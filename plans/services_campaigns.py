@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from households.models import FocusReason
 from imports.models import FeedKind
-from relief import access
+from relief import access, punctuation
 from relief.access import Action
 from relief.audit import AuditEvent, audit_record
 from relief.models import Jurisdiction, JurisdictionLevel
@@ -102,7 +102,7 @@ def campaign_start(*, actor, township: Jurisdiction, data: dict, villages=(), to
     chosen = list(villages or ())
     wrong = [v.name for v in chosen if v.level != JurisdictionLevel.VILLAGE or v.parent_id != township.pk]
     if wrong:
-        errors["villages"] = _("%(v)s 不属于%(t)s。") % {"v": "、".join(wrong), "t": township.name}
+        errors["villages"] = _("%(v)s 不属于%(t)s。") % {"v": punctuation.mark("、").join(wrong), "t": township.name}
     if errors:
         raise _error(errors)
     village_ids = [v.pk for v in chosen] or list(township_villages(township).values_list("pk", flat=True))

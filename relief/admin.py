@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import SelectableFieldsExportForm
+from relief import punctuation
 
 from .access import Action, jurisdictions_for, manages_accounts_of
 from .audit import AuditEvent, audit_record
@@ -222,7 +223,7 @@ class StaffAdmin(ScopedAdminMixin, UserAdmin):
             otp_reset(actor=request.user, user=user, request=request)
         if done:
             self.message_user(request, gettext("已重置 %(names)s 的双因素认证，下次登录时须重新绑定手机验证器。") % {
-                "names": "、".join(u.get_username() for u in done)}, messages.SUCCESS)
+                "names": punctuation.mark("、").join(u.get_username() for u in done)}, messages.SUCCESS)
         if len(done) < len(users):
             self.message_user(request, gettext("不能重置自己的双因素认证，也不能重置辖区外或超级管理员的账号。"),
                               messages.ERROR)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from auditlog.models import LogEntry
 
 from relief.http import client_address
+from relief import punctuation
 
 
 class AuditEvent(models.TextChoices):
@@ -217,7 +218,7 @@ def _detail_value_text(key: str, value) -> str:
     labels = DETAIL_VALUE_LABELS.get(key)
     separator = DETAIL_VALUE_SEPARATORS.get(key)
     if labels and separator:
-        return "、".join(str(labels.get(part, part)) for part in str(value).split(separator))
+        return punctuation.mark("、").join(str(labels.get(part, part)) for part in str(value).split(separator))
     if labels and str(value) in labels:
         return str(labels[str(value)])
     return _structure_text(value)
@@ -257,7 +258,7 @@ def _structure_text(value) -> str:
     if isinstance(value, dict):
         return "；".join(f"{k}：{_structure_text(v)}" for k, v in value.items() if not _empty(v)) or str(_("空"))
     if isinstance(value, list | tuple):
-        return "、".join(_structure_text(v) for v in value) or str(_("空"))
+        return punctuation.mark("、").join(_structure_text(v) for v in value) or str(_("空"))
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     return str(value)
@@ -271,7 +272,7 @@ def _json_text(value, labels) -> str:
         return _structure_text(value)
     if isinstance(value, list) and isinstance(labels, type):
         names = dict(labels.choices)
-        return "、".join(str(names.get(v, v)) for v in value) or str(_("空"))
+        return punctuation.mark("、").join(str(names.get(v, v)) for v in value) or str(_("空"))
     if isinstance(value, dict) and isinstance(labels, dict):
         parts = []
         for key, item in value.items():

@@ -559,3 +559,39 @@ def test_an_action_reads_as_an_action_and_a_status_as_a_status(client, demo):
         assert translation.gettext("纳入花名册") == "Added to the roster"
     with translation.override("zh-hans"):
         assert str(AlertStatus.OPEN.label) == "新预警"
+
+
+def test_a_family_of_one_reads_as_one_person_and_a_family_of_three_as_three_people(client, demo):
+    alone = make_household(demo.village_a, caseworker=demo.caseworker_a)
+    three = make_household(demo.village_a, caseworker=demo.caseworker_a, members=2)
+    client.force_login(demo.caseworker_a)
+    switch_to(client, "en")
+    assert "<dd>1 person</dd>" in client.get(reverse("households:detail", args=[alone.pk])).content.decode()
+    assert "<dd>3 people</dd>" in client.get(reverse("households:detail", args=[three.pk])).content.decode()
+    switch_to(client, "zh-hans")
+    assert "<dd>3 人</dd>" in client.get(reverse("households:detail", args=[three.pk])).content.decode()
+
+
+def test_several_categories_in_a_condition_read_as_any_one_of_them_or_none_of_them():
+    from plans.matching import describe_condition
+    from plans.models import ConditionKind, PolicyCondition
+
+    held = PolicyCondition(kind=ConditionKind.CATEGORY_HELD, values=["dibao", "tekun"])
+    not_held = PolicyCondition(kind=ConditionKind.CATEGORY_NOT_HELD, values=["dibao", "tekun"])
+    one = PolicyCondition(kind=ConditionKind.CATEGORY_HELD, values=["dibao"])
+    with translation.override("en"):
+        assert describe_condition(held) == "Receives one of: Dibao (minimum living allowance), Tekun (extreme-poverty support)"
+        assert describe_condition(not_held).startswith("Receives none of: Dibao")
+        assert describe_condition(one) == "Receiving: Dibao (minimum living allowance)"
+        assert "、" not in describe_condition(held)
+    with translation.override("zh-hans"):
+        assert describe_condition(held).startswith("正在享受以下任一项：最低生活保障（低保）、")
+        assert describe_condition(not_held).startswith("以下均未享受：")
+
+
+def test_a_family_nobody_has_visited_is_not_told_its_latest_visit_went_well(client, demo):
+    household = make_household(demo.village_a, caseworker=demo.caseworker_a)
+    client.force_login(demo.caseworker_a)
+    page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert 'data-testid="no-patrol-records"' in page
+    assert "最近一次走访见到本人" not in page

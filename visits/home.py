@@ -1,6 +1,6 @@
 """Home-page cards: the caseworker's visits due and overdue, the township's weekly summary (alerts: alerts/home.py)."""
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, ngettext
 
 from relief import access
 from relief.access import Action
@@ -29,7 +29,7 @@ def cards(user) -> list[HomeCard]:
         if latest:
             rows = list(TownshipSummary.objects.filter(township__in=townships, week_start=latest))
             url = f"{reverse('visits:summaries')}?week={latest.isoformat()}"
-            note = _("%(d)s 起一周，%(n)d 个乡镇/街道") % {"d": latest.isoformat(), "n": len(rows)}
+            note = ngettext("%(d)s 起一周，%(n)d 个乡镇/街道", "%(d)s 起一周，%(n)d 个乡镇/街道", len(rows)) % {"d": latest.isoformat(), "n": len(rows)}
             result.append(HomeCard(title=_("上周走访次数"), count=sum(r.visits_logged for r in rows), url=url,
                                    note=note, total_testid="total-visits-logged"))
             result.append(HomeCard(title=_("上周新增预警"), count=sum(r.new_alerts for r in rows), url=url, note=note,

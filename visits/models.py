@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from households.models import Household
+from relief import punctuation
 
 # A follow-up is scheduled this many days after a visit where the person was not seen, unless the
 # caseworker gives a date.
@@ -222,10 +223,10 @@ class Visit(models.Model):
             missing = self.unanswered_checks()
             if missing:
                 errors.setdefault("situation_clear", []).append(
-                    _("以下生活状况尚未了解，不能认定情况已调查清楚：%(items)s。") % {"items": "、".join(missing)})
+                    _("以下生活状况尚未了解，不能认定情况已调查清楚：%(items)s。") % {"items": punctuation.mark("、").join(missing)})
         unknown = [code for code in (self.needs or []) if code not in NeedKind.values]
         if unknown:
-            errors.setdefault("needs", []).append(_("无法识别的需求类别：%(c)s。") % {"c": "、".join(unknown)})
+            errors.setdefault("needs", []).append(_("无法识别的需求类别：%(c)s。") % {"c": punctuation.mark("、").join(unknown)})
         if self.ability == Ability.NEEDS_HELP and not self.help_offered.strip():
             errors.setdefault("help_offered", []).append(_("本人愿意申请但需要协助时，请填写如何协助申请。"))
         if errors:

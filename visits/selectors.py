@@ -15,7 +15,7 @@ from alerts.models import Alert
 from alerts.reasons import choice_label_sql, reason_params_expression, reason_sql, reason_text
 from alerts.selectors import assignee_expression, household_caseworker_expression, newest_open_alerts
 from households.models import Cadence, Household, Member, ObservationEntry, Relation, RosterEntry
-from relief import access, data_version, figure_cache
+from relief import access, data_version, figure_cache, punctuation
 from relief.access import Action
 
 from .alert_reasons import (
@@ -349,7 +349,7 @@ def case_open_reasons(visits: list[Visit], alerts: list[Alert], watched: bool = 
         if latest.person_seen and not latest.situation_clear:
             missing = latest.unanswered_checks()
             if missing:
-                reasons.append(_("尚未了解：%(items)s") % {"items": "、".join(missing)})
+                reasons.append(_("尚未了解：%(items)s") % {"items": punctuation.mark("、").join(missing)})
     elif watched:
         reasons.append(_("尚无走访记录"))
     for alert in alerts:

@@ -21,7 +21,7 @@ from alerts.models import Alert, AlertKind, UNHANDLED_STATUSES
 from alerts.services import alert_close
 from households.models import Household
 from households.services import quarterly_check_by_visit
-from relief import access
+from relief import access, punctuation
 from relief.access import Action
 from relief.models import User
 
@@ -77,7 +77,7 @@ def visit_log(
     allowed = {household.village_id, household.village.parent_id}
     strangers = [v.display_name for v in visitors if v.jurisdiction_id not in allowed]
     if strangers:
-        raise ValidationError({"visitors": _("走访人员 %(n)s 不在本村/社区或本乡镇工作。") % {"n": "、".join(strangers)}})
+        raise ValidationError({"visitors": _("走访人员 %(n)s 不在本村/社区或本乡镇工作。") % {"n": punctuation.mark("、").join(strangers)}})
     photos = list(photos)
     if len(photos) > PHOTO_MAX_COUNT:
         raise ValidationError({"photos": _("每次走访最多上传 %(n)d 张照片。") % {"n": PHOTO_MAX_COUNT}})

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from households.idcard import mask_id_number
 from households.validators import validate_person_name
+from relief import punctuation
 
 from ..columns import (
     ENUMS, CellError, Column, normalize_header, parse_bool, parse_date, parse_datetime, parse_decimal, parse_id,
@@ -57,11 +58,11 @@ def read_header(rows: Iterable[tuple[int, tuple]], columns: list[Column]):
             missing = [c.header_text for c in required if c.key not in index]
             problems = []
             if unknown:
-                problems.append(_("第 %(row)d 行有无法识别的列：%(names)s。") % {"row": number, "names": "、".join(unknown)})
+                problems.append(_("第 %(row)d 行有无法识别的列：%(names)s。") % {"row": number, "names": punctuation.mark("、").join(unknown)})
             if duplicated:
-                problems.append(_("这些列出现了不止一次：%(names)s。") % {"names": "、".join(duplicated)})
+                problems.append(_("这些列出现了不止一次：%(names)s。") % {"names": punctuation.mark("、").join(duplicated)})
             if missing:
-                problems.append(_("缺少必填列：%(names)s。") % {"names": "、".join(missing)})
+                problems.append(_("缺少必填列：%(names)s。") % {"names": punctuation.mark("、").join(missing)})
             if problems:
                 problems.append(_("请使用本页提供的模板，表头须与模板一致。"))
                 raise HeaderError("".join(problems))
@@ -69,7 +70,7 @@ def read_header(rows: Iterable[tuple[int, tuple]], columns: list[Column]):
         if scanned >= 5:
             break
     raise HeaderError(_("在文件前 %(n)d 行没有找到表头。请使用本页提供的模板，第一行为列名（如 %(names)s）。") % {
-        "n": 5, "names": "、".join(c.header_text for c in required)})
+        "n": 5, "names": punctuation.mark("、").join(c.header_text for c in required)})
 
 
 class RowParser:
@@ -208,7 +209,7 @@ def _label(column: Column, value) -> str:
     if column.kind == "enum":
         return ENUMS[column.key].label_of.get(value, str(value))
     if column.kind == "multi":
-        return "、".join(ENUMS[column.key].label_of.get(v, v) for v in value)
+        return punctuation.mark("、").join(ENUMS[column.key].label_of.get(v, v) for v in value)
     if column.kind == "id":
         return mask_id_number(value)
     if column.kind == "bool":

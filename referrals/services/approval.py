@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relief import access
+from relief import access, punctuation
 from relief.models import Jurisdiction
 
 from .. import outcomes
@@ -224,7 +224,7 @@ def approval_submit(*, actor, referral, assistance_type: str, amount, start_date
         raise ReferralError({"materials": _("请从清单中选择报送的材料。")})
     missing = [str(MATERIAL_LABELS[m]) for m in REQUIRED_MATERIALS if m not in materials]
     if missing:
-        raise ReferralError({"materials": _("报送审批须附：%(m)s。") % {"m": "、".join(missing)}})
+        raise ReferralError({"materials": _("报送审批须附：%(m)s。") % {"m": punctuation.mark("、").join(missing)}})
     today = _today()
     try:
         with transaction.atomic():

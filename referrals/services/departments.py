@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, punctuation
 
 from .. import outcomes
 from ..models import (
@@ -246,7 +246,7 @@ def assessment_inform(*, actor, assessment, note: str, version: int | None = Non
             "d": timezone.localtime(assessment.informed_at).strftime("%Y-%m-%d")})
     pending = DepartmentItem.objects.filter(assessment=assessment).pending()
     if pending.exists():
-        names = "、".join(i.get_department_display() for i in pending)
+        names = punctuation.mark("、").join(i.get_department_display() for i in pending)
         raise ReferralError(_("尚有部门未办结（%(d)s），全部办结后一次性告知家庭。") % {"d": names})
     assessment.inform_note = _required(note, "note", _("请写明告知的方式和家庭的意见。"))
     assessment.informed_at, assessment.informed_by = _now(), actor

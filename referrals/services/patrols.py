@@ -5,7 +5,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, punctuation
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 
@@ -110,7 +110,7 @@ def _patrol_fields(township, *, patrolled_on, area, staff, others, people_met, n
     allowed = set(patrol_staff_choices(township).values_list("pk", flat=True)) | set(keep)
     outside = [str(u) for u in staff if u.pk not in allowed]
     if outside:
-        raise ReferralError({"staff": _("以下人员不是本乡镇（街道）的工作人员：%(n)s。") % {"n": "、".join(outside)}})
+        raise ReferralError({"staff": _("以下人员不是本乡镇（街道）的工作人员：%(n)s。") % {"n": punctuation.mark("、").join(outside)}})
     others = (others or "").strip()
     if not staff and not others:
         raise ReferralError({"staff": _("请选择或填写参加巡查的人员。")})

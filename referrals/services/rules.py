@@ -7,7 +7,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from relief import access
+from relief import access, punctuation
 
 from ..models import (
     Referral, ReferralStatus, StepAction, Urgency,
@@ -182,7 +182,7 @@ def _refuse_step(actor, referral: Referral, action: str) -> None:
         if handover is not None and VILLAGE not in parties:
             raise ReferralError(_("该家庭户籍在%(t)s，转办由户籍地乡镇（街道）受理办理，“%(step)s”须由%(t)s办理；"
                                   "居住地负责走访和动态监测。") % {"t": handover.township.name, "step": label})
-        who = "、".join(str(PARTY_LABEL[p]) for p in parties)
+        who = punctuation.mark("、").join(str(PARTY_LABEL[p]) for p in parties)
         raise ReferralError(_("“%(step)s”须由%(who)s办理，您的角色不能办理此步骤。") % {"step": label, "who": who})
     if action == StepAction.SUBMIT and referral.status == S.DRAFT:
         raise ReferralError(_("当前状态为“村级草稿”，不能“报送乡镇”：须先经村级集体研究（急难事项除外）。"))
