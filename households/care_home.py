@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access
+from relief import access, data_version, figure_cache
 from relief.access import Action
 from relief.home import HomeCard
 
@@ -13,7 +13,12 @@ from .care import care_rows
 def cards(user) -> list[HomeCard]:
     if not access.may_open(user, "households:care_list"):
         return []
-    due = care_rows(access.village_ids_for(user, Action.VIEW), "due", timezone.localdate()).count()
+    village_ids = access.village_ids_for(user, Action.VIEW)
+    today = timezone.localdate()
+    # Counted on every look at the home page, changed only by a write: kept under the records' stamp, which
+    # every household event, assistance change and care agreement replaces (relief/data_version.py).
+    due = figure_cache.cached(data_version.RECORDS, f"care-due-{figure_cache.scope_key(village_ids)}-{today}",
+                              lambda: care_rows(village_ids, "due", today).count())
     if not due:
         return []
     return [HomeCard(_("照料协议缺失或过期"), due, reverse("households:care_list") + "?show=due", urgent=True)]

@@ -28,6 +28,9 @@ class PlansConfig(AppConfig):
         auditlog.register(models.AdviserPostPerson)
         auditlog.register(models.Campaign, m2m_fields={"villages"})
         visit_logged.connect(queue_needs_copy, dispatch_uid="plans.queue_needs_copy")
+        from .team_signals import connect_team_changes
+
+        connect_team_changes()
 
         from .service_kinds import register_alert_reasons
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access, punctuation
+from relief import access, figure_cache, punctuation
 from relief.access import Action
 from relief.home import HomeCard
 from relief.models import JurisdictionLevel, Role
@@ -11,15 +11,27 @@ from relief.models import JurisdictionLevel, Role
 from .models import ItemStatus, PlanItem
 from .selectors import villages_without_assistant
 from .selectors_campaigns import campaigns_for
+from .team_signals import TEAM_TOPIC
+
+
+def _villages_without_assistant(user) -> list[str]:
+    """The names, in code order, of the user's villages without an assistant: kept between requests until a
+    team member or an account changes (team_signals), as it is counted on every look at the home page."""
+    village_ids = access.village_ids_for(user, Action.VIEW)
+
+    def names() -> list[str]:
+        villages = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.VILLAGE).order_by("code")
+        return [v.name for v in villages_without_assistant(villages)]
+
+    return figure_cache.cached(TEAM_TOPIC, f"without-assistant-{figure_cache.scope_key(village_ids)}", names)
 
 
 def cards(user) -> list[HomeCard]:
     result = []
     if user.is_superuser or user.role in (Role.DISTRICT, Role.TOWNSHIP, Role.ADMIN):
-        villages = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.VILLAGE).order_by("code")
-        missing = villages_without_assistant(villages)
+        missing = _villages_without_assistant(user)
         if missing:
-            names = punctuation.mark("、").join(v.name for v in missing[:5])
+            names = punctuation.mark("、").join(missing[:5])
             names = _("%(names)s等") % {"names": names} if len(missing) > 5 else names
             result.append(HomeCard(title=_("村/社区缺社会救助协理员"), count=len(missing), urgent=True,
                                    url=reverse("plans:team_list"),

@@ -118,3 +118,46 @@ def test_the_lead_total_is_kept_and_a_new_lead_counts_at_once(client, district, 
                              ({"village": str(district.pk)}, scope.filter(village=district)),
                              ({"q": "王建国"}, scope.filter(subject_name="王建国"))):
         assert _lead_total(client.get(url, params).content.decode()) == expected.count(), params
+
+
+def _card(page: str, href: str) -> int | None:
+    found = re.search(r'href="' + re.escape(href) + r'"[^>]*>\s*<span class="num"[^>]*>(\d+)', page)
+    return int(found.group(1)) if found else None
+
+
+def test_the_care_agreement_card_is_kept_and_a_new_agreement_leaves_it_at_once(client, district, make_staff):
+    from tests.households.test_care_agreements import agree, tekun_person
+
+    staff = make_staff(Role.TOWNSHIP, district.parent)
+    person = tekun_person(district)
+    client.force_login(staff)
+    href = reverse("households:care_list") + "?show=due"
+    before = _card(client.get(reverse("home")).content.decode(), href)
+    assert before >= 1
+    with CaptureQueriesContext(connection) as later:
+        assert _card(client.get(reverse("home")).content.decode(), href) == before
+    assert not any("households_careagreement" in q["sql"] for q in later.captured_queries)
+    agree(person, actor=staff)
+    assert (_card(client.get(reverse("home")).content.decode(), href) or 0) == before - 1
+
+
+def test_the_villages_without_an_assistant_card_is_kept_and_a_new_assistant_counts_at_once(
+        client, district, make_staff):
+    from plans import services as plan_services
+    from plans.models import TeamRole, TeamMember
+
+    staff = make_staff(Role.TOWNSHIP, district.parent)
+    TeamMember.objects.filter(villages=district).delete()
+    from relief.models import User
+
+    User.objects.filter(role=Role.CASEWORKER, jurisdiction=district).update(is_active=False)
+    client.force_login(staff)
+    href = reverse("plans:team_list")
+    before = _card(client.get(reverse("home")).content.decode(), href)
+    assert before >= 1
+    with CaptureQueriesContext(connection) as later:
+        assert _card(client.get(reverse("home")).content.decode(), href) == before
+    assert not any('"plans_teammember"' in q["sql"] for q in later.captured_queries)
+    plan_services.team_member_save(actor=staff, township=district.parent, villages=[district], data=dict(
+        role=TeamRole.ASSISTANT, name="王秀梅", sex="F", position="协理员", phone="13816627731"))
+    assert (_card(client.get(reverse("home")).content.decode(), href) or 0) == before - 1

@@ -6,7 +6,7 @@ from households.sections import HouseholdSection
 from relief import access
 from relief.access import Action
 
-from .models import Visit
+from .models import LatestVisit, Visit
 from .selectors import case_open_reasons, household_watch
 
 RECENT_VISITS = 12
@@ -15,12 +15,12 @@ RECENT_ALERTS = 10
 
 def section(request, household):
     """A fixed number of queries (visits with their visitors, alerts) whatever the household's history."""
-    # Each visit row brings the household's kept latest dates (visits.latest) along: the due date then needs
-    # no query of its own, the page having prefetched the roster and observation entries.
-    visits = list(Visit.objects.filter(household=household).select_related("logged_by", "household__latest_visit")
-                  .prefetch_related("visitors").order_by("-visited_on", "-pk")[:RECENT_VISITS])
+    visits = list(Visit.objects.filter(household=household).prefetch_related("visitors")
+                  .order_by("-visited_on", "-pk")[:RECENT_VISITS])
     alerts = household_alerts(household, RECENT_ALERTS)
-    latest = getattr(visits[0].household, "latest_visit", None) if visits else None
+    # The kept latest dates (visits.latest) exist once the family has a visit: with the roster and observation
+    # entries the page prefetched, the due date needs no other query.
+    latest = LatestVisit.objects.filter(household_id=household.pk).first() if visits else None
     watch = household_watch(household, latest=latest)
     user = request.user
     return HouseholdSection(
