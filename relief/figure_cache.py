@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -56,4 +58,35 @@ def cached(topic: str, key: str, compute: Callable[[], T], *, ttl: int = TTL) ->
         cache.set(figure_key, (stamp, value), ttl)
     except Exception:  # noqa: BLE001
         logger.warning("figure cache unreachable: %s not kept", topic, exc_info=True)
+    return value
+
+
+# Values kept in this process, for what is too big to fetch from the cache and unpickle on every look (a
+# caseworker's worklist sections, thousands of rows): (topic, key) -> (stamp, expiry, value), the least
+# recently read dropped beyond LOCAL_ENTRIES.
+LOCAL_ENTRIES = 64
+_local: OrderedDict = OrderedDict()
+
+
+def kept_in_process(topic: str, key: str, compute: Callable[[], T], *, ttl: int = TTL) -> T:
+    """`compute()` kept in this process while the topic's stamp is unchanged (one small cache read per
+    look); current after every committed write, like `cached`. The value is shared by the process's later
+    readers: they must not change it."""
+    if data_version.changed_here(topic):
+        return compute()
+    try:
+        stamp = data_version.current(topic)
+    except Exception:  # noqa: BLE001 — a cache outage must not fail the page
+        logger.warning("figure cache unreachable: computing %s", topic, exc_info=True)
+        return compute()
+    entry_key, now = (topic, key), time.monotonic()
+    kept = _local.get(entry_key)
+    if kept is not None and kept[0] == stamp and kept[1] > now:
+        _local.move_to_end(entry_key)
+        return kept[2]
+    value = compute()
+    _local[entry_key] = (stamp, now + ttl, value)
+    _local.move_to_end(entry_key)
+    while len(_local) > LOCAL_ENTRIES:
+        _local.popitem(last=False)
     return value

@@ -120,3 +120,24 @@ def test_a_cache_outage_still_answers_with_the_true_count(client, demo, settings
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": "redis://127.0.0.1:1/0"}}  # nothing listens there
     assert unhandled_alert_count(demo.township1) == truth
+
+
+def test_a_value_kept_in_process_is_read_again_until_its_topic_changes_and_stays_bounded():
+    from relief import data_version, figure_cache
+
+    computed = []
+
+    def compute(tag):
+        computed.append(tag)
+        return [tag]
+
+    assert figure_cache.kept_in_process("test-topic", "k", lambda: compute(1)) == [1]
+    assert figure_cache.kept_in_process("test-topic", "k", lambda: compute(2)) == [1]
+    assert computed == [1]
+    # A committed write of the topic (outside a transaction the stamp is replaced at once).
+    data_version._Replace("test-topic")()
+    assert figure_cache.kept_in_process("test-topic", "k", lambda: compute(3)) == [3]
+    for i in range(figure_cache.LOCAL_ENTRIES + 5):
+        figure_cache.kept_in_process("test-topic", f"other-{i}", lambda: None)
+    assert len(figure_cache._local) <= figure_cache.LOCAL_ENTRIES
+    assert ("test-topic", "k") not in figure_cache._local

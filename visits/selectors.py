@@ -290,6 +290,21 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
     today = today or timezone.localdate()
     if village_ids is None:
         village_ids = access.village_ids_for(user, Action.LOG_VISITS)
+    village_ids = sorted(village_ids)
+    # The sections change only with a write (the records' stamp) or the day: built once per process for a
+    # village set and day rather than from its thousands of watched households on every look.
+    overdue, due, not_seen, watched = figure_cache.kept_in_process(
+        data_version.RECORDS, f"worklist-{figure_cache.scope_key(village_ids)}-{today}",
+        lambda: _worklist_sections(village_ids, today))
+    alerts, alert_count = [], 0
+    if with_alerts:
+        alerts, alert_count = newest_open_alerts(village_ids, NEW_ALERTS_SHOWN)
+    return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
+                    watched_count=watched, new_alert_count=alert_count)
+
+
+def _worklist_sections(village_ids, today: dt.date) -> tuple[list[WatchItem], list[WatchItem], list[WatchItem], int]:
+    """(overdue oldest first, due this period, not seen last time, how many are watched) of these villages."""
     items = watch_items(village_ids)
     end = period_end(today)
     overdue = sorted((i for i in items if i.due_on < today), key=lambda i: (i.due_on, i.household_id))
@@ -298,11 +313,7 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
     due = sorted((i for i in items if today <= i.due_on <= end), key=lambda i: (i.due_on, i.household_id))
     not_seen = sorted((i for i in items if i.last_seen is False),
                       key=lambda i: (i.follow_up_on or today, i.household_id))
-    alerts, alert_count = [], 0
-    if with_alerts:
-        alerts, alert_count = newest_open_alerts(village_ids, NEW_ALERTS_SHOWN)
-    return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
-                    watched_count=len(items), new_alert_count=alert_count)
+    return overdue, due, not_seen, len(items)
 
 
 _UNREAD = object()
