@@ -595,3 +595,11 @@ def test_a_family_nobody_has_visited_is_not_told_its_latest_visit_went_well(clie
     page = client.get(reverse("households:detail", args=[household.pk])).content.decode()
     assert 'data-testid="no-patrol-records"' in page
     assert "最近一次走访见到本人" not in page
+
+
+def test_a_family_never_visited_reads_last_visit_never_on_the_worklist(client, demo):
+    make_roster(demo.village_a, caseworker=demo.caseworker_a, entered_on=D(2024, 1, 1))
+    client.force_login(demo.caseworker_a)
+    switch_to(client, "en")
+    page = client.get(reverse("visits:worklist")).content.decode()
+    assert "Last visit never" in page and "Last visit None" not in page
