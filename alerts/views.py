@@ -12,20 +12,23 @@ from relief.access import Action, access_rule
 
 from . import selectors
 from .forms import AlertCloseForm, AlertFilterForm
+from relief.search_terms import search_data, search_everywhere_address, searched_by_post
+
 from .services import alert_acknowledge, alert_close
 
 ALERTS_PER_PAGE = 30
 
 
 @access_rule(Action.VIEW)
+@searched_by_post
 def alert_list(request):
     """预警 inbox: the user's jurisdiction, unhandled first by default; filters status, kind, village."""
-    form = AlertFilterForm(request.GET or None, user=request.user)
+    form = AlertFilterForm(search_data(request) or None, user=request.user)
     filters = form.filters() if form.is_bound else {"status": "unhandled", "kind": "", "village": None}
     page = Paginator(selectors.alerts_for(request.user, **filters).order_by("-opened_at", "-pk"),
                      ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "alerts/list.html", {
-        "form": form, "page": page, "counts": selectors.alert_counts(request.user, village=filters["village"]),
+        "form": form, "page": page, "search_everywhere": search_everywhere_address(request, form, {"status": "all"}), "counts": selectors.alert_counts(request.user, village=filters["village"]),
         "village": filters["village"],
         "may_handle": access.can_anywhere(request.user, Action.LOG_VISITS),
     })

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from relief import access, punctuation
 from relief.access import Action, access_rule
 from relief.models import User
+from relief.search_terms import search_data, search_everywhere_address, searched_by_post
 from relief.reveal import audit_reveal, edit_reveal, mask_phone, reason_label, reveal_for
 
 from . import selectors, services
@@ -47,9 +48,10 @@ def _page_size(request) -> int:
 
 
 @access_rule(Action.VIEW)
+@searched_by_post
 def household_list(request):
     """The registry: search, filters, sort and pagination, ID numbers masked."""
-    form = HouseholdFilterForm(request.GET or None, user=request.user)
+    form = HouseholdFilterForm(search_data(request) or None, user=request.user)
     filters = form.filters()
     if filters is None:
         queryset = Household.objects.none()
@@ -74,9 +76,9 @@ def household_list(request):
                                                           if c in FocusReason.values),
             "review_due": household.on_observation and household.observation_review_on <= today,
         })
-    filters_in_use = any(request.GET.get(name) for name in form.fields if name != "q") or bool(form.errors)
+    filters_in_use = any(form.data.get(name) for name in form.fields if name != "q") or bool(form.errors)
     context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": today,
-               "filters_in_use": filters_in_use,
+               "filters_in_use": filters_in_use, "search_everywhere": search_everywhere_address(request, form),
                "can_create": access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS)}
     return TemplateResponse(request, "households/list.html", context)
 

@@ -19,6 +19,7 @@ from relief.access import Action, access_rule
 from relief.http import safe_redirect_target
 from relief.models import JurisdictionLevel, Role
 from relief.reveal import audit_reveal, mask_phone, reason_label, reveal_for
+from relief.search_terms import search_data, search_everywhere_address, searched_by_post
 
 from . import selectors, services
 from .forms import (
@@ -64,9 +65,10 @@ def _townships(user):
 
 # ---------------------------------------------------------------- leads
 @access_rule(Action.VIEW, roles=STAFF)
+@searched_by_post
 def lead_list(request):
     villages = _villages(request.user, Action.VIEW)
-    form = LeadFilterForm(request.GET or None, villages=access.villages_for(request.user, Action.VIEW),
+    form = LeadFilterForm(search_data(request) or None, villages=access.villages_for(request.user, Action.VIEW),
                           townships=_townships(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     table = LimitTable()
@@ -82,7 +84,8 @@ def lead_list(request):
     may_register = access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS) or access.can_anywhere(
         request.user, Action.SUBMIT_REFERRALS)
     return TemplateResponse(request, "referrals/lead_list.html", {
-        "form": form, "page": page, "may_register": may_register, "village_count": len(villages),
+        "form": form, "page": page, "may_register": may_register,
+        "search_everywhere": search_everywhere_address(request, form), "village_count": len(villages),
         "may_see_work_orders": access.may_open(request.user, "referrals:work_orders")})
 
 
@@ -207,11 +210,12 @@ def lead_action(request, pk, action):
 
 # ---------------------------------------------------------------- referrals
 @access_rule(Action.VIEW, roles=STAFF)
+@searched_by_post
 def referral_list(request):
     """The township's review queue; for a village its own referrals; filters and bulk hand-over."""
     user = request.user
     villages = access.villages_for(user, Action.VIEW).order_by("code")
-    data = request.GET.copy()
+    data = search_data(request).copy()
     if not request.GET and user.role == Role.TOWNSHIP:
         # The township opens on what awaits its acceptance (not the cases a hukou township handles).
         data["status"] = ReferralStatus.SUBMITTED
@@ -232,6 +236,7 @@ def referral_list(request):
     may_assign = access.assigns_referrals(user)
     return TemplateResponse(request, "referrals/referral_list.html", {
         "form": form, "page": page, "may_assign": may_assign,
+        "search_everywhere": search_everywhere_address(request, form),
         "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
         "today": timezone.localdate(), "title": _("转办"),
         "may_notice_boards": access.may_open(user, "referrals:notice_boards")})

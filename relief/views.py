@@ -14,6 +14,7 @@ from .forms import AuditExportForm, AuditFilterForm
 from .home import home_cards
 from .models import JurisdictionLevel, Role
 from .selectors import audit_entries_filtered
+from .search_terms import search_data, searched_by_post
 from .watermark import watermark_svg as watermark_svg_tile, watermark_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,8 +85,9 @@ def home(request):
 
 # 三员分立: the audit log is the audit administrator's to read and export, and no one else's (superusers aside).
 @access_rule(Action.READ_AUDIT, roles=[Role.AUDITOR])
+@searched_by_post
 def audit_log(request):
-    return _audit_page(request, AuditFilterForm(request.GET or None), AuditExportForm())
+    return _audit_page(request, AuditFilterForm(search_data(request) or None), AuditExportForm())
 
 
 def _audit_page(request, form, export_form, status=200):
