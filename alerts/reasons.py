@@ -15,7 +15,9 @@ SQL: `reason_sql(name, ...)` for the text and `reason_params_expression(name, ..
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.utils import translation
@@ -86,4 +88,38 @@ def reason_text(alert) -> str:
             return _worded(params["message"], {k: v for k, v in params.items() if k != "message"})
         except (KeyError, TypeError, ValueError):  # values of an older wording of the message: the text stands
             pass
-    return alert.reason
+    return rule_reason_in_language(alert.reason) or alert.reason
+
+
+@cache
+def _default_rule_patterns() -> list[tuple[re.Pattern, str]]:
+    """Each default rule's reason (alerts/default_rules.py) as a pattern of its text with {old} and {new} filled."""
+    from .default_rules import DEFAULT_RULES
+
+    patterns = []
+    for reason in dict.fromkeys(rule[5] for rule in DEFAULT_RULES):
+        pieces = re.split(r"(\{old\}|\{new\})", reason)
+        regex = "".join(f"(?P<{piece[1:-1]}>.*)" if piece in ("{old}", "{new}") else re.escape(piece)
+                        for piece in pieces)
+        patterns.append((re.compile(f"^{regex}$", re.S), reason))
+    return patterns
+
+
+def rule_reason_in_language(text: str) -> str | None:
+    """A status-change alert's reason in the reader's language, when its rule still has the default wording.
+
+    A rule's reason is data an administrator may rewrite, and its alerts keep the text it gave then: only the
+    text of a default rule is also a message (alerts/default_rules.py), worded again here with the values
+    read back out of the text, each a label translated where it is one (救助终止（低保） → Assistance ended
+    (Dibao)). A rewritten rule's text stands as written (None)."""
+    if not text or translation.get_language() == settings.LANGUAGE_CODE:
+        return None
+    for pattern, reason in _default_rule_patterns():
+        found = pattern.match(text)
+        if found:
+            values = {key: translation.gettext(value) if value else value for key, value in found.groupdict().items()}
+            try:
+                return translation.gettext(reason).format(**values)
+            except (KeyError, IndexError, ValueError):  # a translation whose placeholders went wrong
+                return None
+    return None

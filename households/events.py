@@ -58,8 +58,8 @@ def field_name(model, name: str) -> str:
 def event_kind(model, name: str, new_value=None) -> str:
     name = field_name(model, name)
     if model is Member and name == "status":
-        return STATUS_EVENTS.get(new_value, EventKind.OTHER)
-    return _KINDS.get(model, {}).get(name, EventKind.OTHER)
+        return STATUS_EVENTS.get(new_value, EventKind.DETAILS_CHANGED)
+    return _KINDS.get(model, {}).get(name, EventKind.DETAILS_CHANGED)
 
 
 @lru_cache(maxsize=None)

@@ -656,6 +656,9 @@ class EventKind(models.TextChoices):
     VILLAGE_CHANGED = "village_changed", _("迁至其他村/社区")
     FEED_MATCH = "feed_match", _("部门数据比对命中")
     DISASTER = "disaster", _("受灾")
+    # Any other field of the family or a member edited (address, phone, housing, a name…): what changed is
+    # in the event's field and values. 其他 is left for what is no edit of a field (a check, an agreement).
+    DETAILS_CHANGED = "details_changed", _("基本信息变更")
     OTHER = "other", _("其他")
 
 

@@ -316,6 +316,8 @@ def test_the_alert_page_names_its_lead_and_referral_with_the_labels(client, demo
     assert f"Handle Lead {lead.pk}" in page  # the alert about no household: its button opens the lead
     page = client.get(reverse("alerts:detail", args=[about_referral.pk])).content.decode()
     assert cells(page, "alert-source") == [f"Referral {late.pk}"]
+    # An overdue referral of a registered family: handled at the referral, the family's visit beside it.
+    assert f"Handle Referral {late.pk}" in page and "Register a visit" in page
     listed = client.get(reverse("alerts:list")).content.decode()
     assert {f"Lead {lead.pk}", f"Referral {late.pk}"} <= set(cells(listed, "alert-source"))
 
@@ -603,3 +605,35 @@ def test_a_family_never_visited_reads_last_visit_never_on_the_worklist(client, d
     switch_to(client, "en")
     page = client.get(reverse("visits:worklist")).content.decode()
     assert "Last visit never" in page and "Last visit None" not in page
+
+
+def test_a_default_rule_alert_reads_in_english_and_a_rewritten_rule_as_written(client, demo):
+    from alerts.jobs import status_change_scan
+    from alerts.models import AlertRule
+    from households.models import EventKind
+    from households.services.common import event_record
+
+    household = make_household(demo.village_a, actor=demo.caseworker_a, head_name="韩桂英")
+    with translation.override(settings.LANGUAGE_CODE):
+        event_record(household=household, kind=EventKind.ASSISTANCE_ENDED, actor=demo.caseworker_a,
+                     field="assistance", old_value=str(AssistanceType.DIBAO.label))
+    status_change_scan()
+    ended = Alert.objects.get(household=household, kind=AlertKind.STATUS_CHANGE)
+    assert ended.reason == "救助终止（最低生活保障（低保）），转入每季度回访", "the stored text stays in the site's language"
+    english = "Assistance ended (Dibao (minimum living allowance)): moved to the quarterly follow-up visits"
+    with translation.override("en"):
+        assert reason_text(ended) == english
+    with translation.override(settings.LANGUAGE_CODE):
+        assert reason_text(ended) == ended.reason
+    client.force_login(demo.township1)
+    switch_to(client, "en")
+    page = html.unescape(client.get(reverse("alerts:detail", args=[ended.pk])).content.decode())
+    assert english in page
+
+    AlertRule.objects.filter(event_kind=EventKind.MEMBER_DECEASED).update(reason="请社工上门慰问（{new}）")
+    with translation.override(settings.LANGUAGE_CODE):
+        event_record(household=household, kind=EventKind.MEMBER_DECEASED, actor=demo.caseworker_a, new_value="韩某")
+    status_change_scan()
+    rewritten = Alert.objects.get(household=household, rule__event_kind=EventKind.MEMBER_DECEASED)
+    with translation.override("en"):
+        assert reason_text(rewritten) == "请社工上门慰问（韩某）", "an administrator's own wording is data"

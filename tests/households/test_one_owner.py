@@ -81,8 +81,9 @@ def test_an_event_per_changed_field_with_readable_values(client, demo, path):
     assert events["per_capita_income"].kind == hh.EventKind.INCOME_CHANGED
     assert (events["per_capita_income"].old_value, events["per_capita_income"].new_value) == ("800.00", "1500.00")
     assert (events["housing"].old_value, events["housing"].new_value) == ("自有住房", "租住")
+    assert events["housing"].kind == hh.EventKind.DETAILS_CHANGED, "an edit is no 其他"
     # The phone is encrypted in its column; the history, read by roles that may not see it, keeps it masked.
-    assert events["phone"].new_value == "139****0000" and events["phone"].kind == hh.EventKind.OTHER
+    assert events["phone"].new_value == "139****0000" and events["phone"].kind == hh.EventKind.DETAILS_CHANGED
     household.refresh_from_db()
     assert household.version == 2  # an editor holding the older copy is told, whichever way it changed
 
