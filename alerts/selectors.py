@@ -136,4 +136,6 @@ def alert_counts(user, village=None) -> dict[str, int]:
 
 def household_alerts(household: Household, limit: int) -> list[Alert]:
     """The household's latest alerts, newest first (the household page)."""
-    return list(Alert.objects.filter(household=household).order_by("-opened_at", "-pk")[:limit])
+    from households.presence import listed
+
+    return listed(household, Alert.objects.filter(household=household).order_by("-opened_at", "-pk")[:limit])

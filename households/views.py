@@ -28,6 +28,7 @@ from .forms import (
     ObservationAddForm, ObservationRemoveForm, ObservationReviewForm, RosterChangeForm, RosterEnterForm, RosterExitForm, attach_errors,
 )
 from .idcard import mask_id_number
+from .presence import prefetch_present
 from .models import (
     AssistanceRecord, AssistanceType, Cadence, FocusReason, Household, Member, MemberStatus, ObservationEntry,
     Relation, RosterChange, RosterEntry, TargetKind,
@@ -139,7 +140,7 @@ def _household_page_context(request, household, *, printing: bool = False, reaso
     running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running
     # Prefetched onto the household, so that the sections (the visits section's due date) read them too.
-    prefetch_related_objects([household], Prefetch(
+    prefetch_present(household, Prefetch(
         "roster_entries", queryset=RosterEntry.objects.select_related("caseworker", "entered_by", "exited_by")
         .prefetch_related("reasons", Prefetch("changes", queryset=RosterChange.objects
                                               .select_related("actor").order_by("at", "pk")))),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from households.forms import attach_errors
 from households.models import Household
+from households.presence import listed
 from households.sections import HouseholdSection
 from relief import access
 from relief.access import Action, access_rule
@@ -29,9 +30,9 @@ from .service_models import GoalStatus, ServiceContact, ServiceGoal, ServiceNote
 def service_context(request, household) -> dict:
     """The household's service kinds: current record with goals, notes and contacts, the history and whether
     the kind is due for review. A fixed number of queries."""
-    records = list(ServiceRecord.objects.filter(household=household).order_by("-started_on", "-pk")
-                   .annotate(review_due=services.review_due_expression())
-                   .select_related("decided_by", "ended_by", "case_worker", "organisation"))
+    records = listed(household, ServiceRecord.objects.filter(household=household)
+                     .order_by("-started_on", "-pk").annotate(review_due=services.review_due_expression())
+                     .select_related("decided_by", "ended_by", "case_worker", "organisation"))
     current = next((r for r in records if r.is_current), None)
     if current is not None:  # only what the current kind shows: notes, and goals (转介) or contacts (跟踪联系)
         prefetch_related_objects([current], *[p for kind, p in [

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from households.models import Household
+from households.presence import listed
 from relief import access
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
@@ -318,10 +319,11 @@ def plan_context(request, household, *, forms=True) -> dict:
     missing, received, facts = selectors.household_policy_results(full, user)
     # One household's rows: ordered without the models' household-first ordering, whose joins cost more to plan
     # than the rows cost to read.
-    needs = list(Need.objects.filter(household=household).select_related("created_by").order_by("created_at", "pk"))
-    items = list(PlanItem.objects.filter(household=household).order_by("due_date", "pk").select_related(
-        "need", "policy", "resource", "project", "owner").prefetch_related(
-        Prefetch("progress", queryset=PlanProgress.objects.select_related("actor").order_by("at", "pk"))))
+    needs = listed(household, Need.objects.filter(household=household).select_related("created_by")
+                   .order_by("created_at", "pk"))
+    items = listed(household, PlanItem.objects.filter(household=household).order_by("due_date", "pk")
+                   .select_related("need", "policy", "resource", "project", "owner").prefetch_related(
+                       Prefetch("progress", queryset=PlanProgress.objects.select_related("actor").order_by("at", "pk"))))
     show_figures = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
     context = {
         "household": household, "missing": missing, "received": received, "needs": needs, "items": items,
@@ -329,7 +331,7 @@ def plan_context(request, household, *, forms=True) -> dict:
         "show_figures": show_figures, "standard": facts.standard,
         "can_edit": access.can(user, Action.EDIT_HOUSEHOLDS, household.village_id),
         "can_refer": access.can(user, Action.SUBMIT_REFERRALS, household.village_id),
-        "matches": list(PolicyMatch.objects.filter(household=household).select_related("policy")),
+        "matches": listed(household, PolicyMatch.objects.filter(household=household).select_related("policy")),
     }
     if forms and context["can_edit"]:
         district_ids = selectors.district_jurisdiction_ids(user)

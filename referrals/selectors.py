@@ -212,8 +212,11 @@ def department_counts(user) -> list[dict]:
 
 def household_leads_and_referrals(household) -> tuple[list[Lead], list[Referral]]:
     """Two queries whatever the household's history (the household page section)."""
-    leads = list(Lead.objects.filter(household=household).select_related("received_by").order_by("-received_at"))
-    referrals = list(Referral.objects.filter(household=household).order_by("-created_at"))
+    from households.presence import listed
+
+    leads = listed(household, Lead.objects.filter(household=household).select_related("received_by")
+                   .order_by("-received_at"))
+    referrals = listed(household, Referral.objects.filter(household=household).order_by("-created_at"))
     return leads, referrals
 
 

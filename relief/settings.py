@@ -472,6 +472,12 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
     "visits.sections.section",
     "households.care_views.section",
 ]
+# The kinds of a household's records the household page asks about in one query before it reads them, skipping
+# those the family has none of (households/presence.py). Each has a foreign key `household`.
+RELIEF_HOUSEHOLD_RECORDS: list[str] = [
+    "households.RosterEntry", "households.ObservationEntry", "referrals.Lead", "referrals.Referral", "plans.Need",
+    "plans.PlanItem", "plans.PolicyMatch", "plans.ServiceRecord", "visits.Visit", "alerts.Alert",
+]
 # Sections other apps add to the worklist's front page (see visits/worklist_sections.py).
 RELIEF_WORKLIST_SECTIONS: list[str] = [
     "plans.views_campaigns.worklist_sections",

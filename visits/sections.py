@@ -2,6 +2,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from alerts.selectors import household_alerts
+from households.presence import listed
 from households.sections import HouseholdSection
 from relief import access
 from relief.access import Action
@@ -15,8 +16,8 @@ RECENT_ALERTS = 10
 
 def section(request, household):
     """A fixed number of queries (visits with their visitors, alerts) whatever the household's history."""
-    visits = list(Visit.objects.filter(household=household).prefetch_related("visitors")
-                  .order_by("-visited_on", "-pk")[:RECENT_VISITS])
+    visits = listed(household, Visit.objects.filter(household=household).prefetch_related("visitors")
+                    .order_by("-visited_on", "-pk")[:RECENT_VISITS])
     alerts = household_alerts(household, RECENT_ALERTS)
     # The kept latest dates (visits.latest) exist once the family has a visit: with the roster and observation
     # entries the page prefetched, the due date needs no other query.
