@@ -58,6 +58,8 @@ class _Replace:
 
     def __call__(self) -> None:
         self.done = True
+        # The rest of the request reads the new stamp, not the one it read before its own write committed.
+        request_stamps().pop(self.topic, None)
         try:
             cache.set(key(self.topic), uuid.uuid4().hex, STAMP_SECONDS)
         except Exception:  # the cache is down: kept figures expire on their own
@@ -73,6 +75,22 @@ def stamp_in(values: dict, topic: str = RECORDS) -> str:
 
 def current(topic: str = RECORDS) -> str:
     return stamp_in(cache.get_many([key(topic)]), topic)
+
+
+def request_stamps() -> dict:
+    """The stamps this request has read, by topic (relief/request_memo.py): a page reads each topic's stamp
+    once, however many kept figures it shows. Outside a request, an empty dict each time."""
+    from .request_memo import memo
+
+    return memo("relief.data_version.stamps", dict)
+
+
+def request_stamp(topic: str = RECORDS) -> str:
+    """The topic's current stamp, read once per request."""
+    stamps = request_stamps()
+    if topic not in stamps:
+        stamps[topic] = current(topic)
+    return stamps[topic]
 
 
 def changed_here(topic: str = RECORDS) -> bool:

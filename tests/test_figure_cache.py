@@ -3,6 +3,8 @@ scope, every alert or policy write makes them current at once, one jurisdiction 
 each request works them out once (relief/figure_cache.py, relief/request_memo.py)."""
 import re
 
+import pytest
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -122,6 +124,7 @@ def test_a_cache_outage_still_answers_with_the_true_count(client, demo, settings
     assert unhandled_alert_count(demo.township1) == truth
 
 
+@pytest.mark.django_db  # the stamps live in the cache: a table of the database where there is no Redis
 def test_a_value_kept_in_process_is_read_again_until_its_topic_changes_and_stays_bounded():
     from relief import data_version, figure_cache
 
@@ -141,3 +144,56 @@ def test_a_value_kept_in_process_is_read_again_until_its_topic_changes_and_stays
         figure_cache.kept_in_process("test-topic", f"other-{i}", lambda: None)
     assert len(figure_cache._local) <= figure_cache.LOCAL_ENTRIES
     assert ("test-topic", "k") not in figure_cache._local
+
+
+@pytest.mark.django_db
+def test_a_request_reads_a_topics_stamp_once_and_a_figure_kept_here_without_the_cache(monkeypatch):
+    from django.core.cache import cache
+
+    from relief import data_version, figure_cache, request_memo
+
+    reads = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys: reads.append(list(keys)) or real_get_many(keys))
+    computed = []
+
+    def compute(tag):
+        computed.append(tag)
+        return tag
+
+    token = request_memo._memo.set({})  # as RequestMemoMiddleware does for a request
+    try:
+        assert figure_cache.cached("test-small", "a", lambda: compute("a1")) == "a1"
+        assert reads == [[data_version.key("test-small"), "relief:figure:test-small:a"]]
+        assert figure_cache.cached("test-small", "a", lambda: compute("a2")) == "a1"
+        assert figure_cache.cached("test-small", "b", lambda: compute("b1")) == "b1"
+        assert len(reads) == 2 and reads[1] == ["relief:figure:test-small:b"], "the stamp is read once"
+        # A write of the topic committed during this request: what the request reads next counts it.
+        data_version._Replace("test-small")()
+        assert figure_cache.cached("test-small", "a", lambda: compute("a3")) == "a3"
+    finally:
+        request_memo._memo.reset(token)
+    assert computed == ["a1", "b1", "a3"]
+
+    # The next request (another worker's, say) finds the figure in the cache under the current stamp.
+    figure_cache._small.clear()
+    token = request_memo._memo.set({})
+    try:
+        assert figure_cache.cached("test-small", "a", lambda: compute("a4")) == "a3"
+    finally:
+        request_memo._memo.reset(token)
+    assert computed == ["a1", "b1", "a3"]
+
+
+@pytest.mark.django_db
+def test_each_reader_of_a_figure_kept_here_gets_its_own_copy():
+    from relief import figure_cache, request_memo
+
+    for _look in range(3):
+        token = request_memo._memo.set({})
+        try:
+            rows = figure_cache.cached("test-copies", "rows", lambda: {"open": 1, "names": ["张三"]})
+            assert rows == {"open": 1, "names": ["张三"]}
+            rows["names"].append("changed by one reader")  # a careless reader changes nothing for the next
+        finally:
+            request_memo._memo.reset(token)
