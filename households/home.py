@@ -15,9 +15,16 @@ def cards(user) -> list[HomeCard]:
     if not access.can_anywhere(user, Action.VIEW):
         return []
     url = reverse("households:list")
-    on_roster = household_list(user, on_roster=True).count()
-    review_due = household_list(user, review_due=True).count()
-    observed = household_list(user, on_observation=True).count()
+    village_ids = access.village_ids_for(user, Action.VIEW)
+    today = timezone.localdate()
+
+    def count():
+        return (household_list(user, on_roster=True).count(), household_list(user, review_due=True).count(),
+                household_list(user, on_observation=True).count())
+
+    # Every change of roster or observation list replaces the records' stamp (household_refresh_flags).
+    on_roster, review_due, observed = figure_cache.cached(
+        data_version.RECORDS, f"lists:{figure_cache.scope_key(village_ids)}:{today.isoformat()}", count, ttl=60)
     return [
         HomeCard(title=_("花名册在册家庭"), count=on_roster, url=f"{url}?on_roster=1",
                  note=_("每月至少走访一次")),
