@@ -130,6 +130,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form templates, the select widget written out in Python (a list's filters spent a quarter of the page
+# rendering option templates).
+FORM_RENDERER = "relief.form_renderer.FormRenderer"
 
 DATABASES = {
     "default": dj_database_url.parse(
