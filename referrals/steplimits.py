@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, npgettext
+from django.utils.translation import gettext_lazy, npgettext, pgettext_lazy
 
 from .models import (
     OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency,
@@ -35,7 +35,9 @@ from .models import (
 
 S = ReferralStatus
 VILLAGE, TOWNSHIP, DISTRICT = "village", "township", "district"
-LEVEL_LABELS = {VILLAGE: gettext_lazy("村级"), TOWNSHIP: gettext_lazy("乡镇"), DISTRICT: gettext_lazy("区县")}
+# Who holds a step, as the clock and the overdue alert name it ("handled by the village").
+LEVEL_LABELS = {VILLAGE: pgettext_lazy("handling level", "村级"), TOWNSHIP: pgettext_lazy("handling level", "乡镇"),
+                DISTRICT: pgettext_lazy("handling level", "区县")}
 
 STEP_STATUSES: dict[str, tuple[str, ...]] = {
     StepKind.STUDY: (S.DRAFT,),

@@ -117,7 +117,7 @@ def test_the_step_scan_words_a_late_referral_step_and_a_late_lead_in_english(dem
     assert step.reason_params["message"] == "referral_step_overdue"
     assert step.reason.startswith(f"转办{late.pk}“乡镇受理”环节超时（乡镇办理，期限")
     english = in_english(step)
-    assert english.startswith(f"Referral {late.pk}: step “Township accepts” is overdue (handled by Township, "
+    assert english.startswith(f"Referral {late.pk}: step “Township accepts” is overdue (handled by the township, "
                               "time limit ")
     assert english.endswith(" days overdue).") and not HAN.search(english)
     assert in_chinese(step) == step.reason
@@ -637,3 +637,28 @@ def test_a_default_rule_alert_reads_in_english_and_a_rewritten_rule_as_written(c
     rewritten = Alert.objects.get(household=household, rule__event_kind=EventKind.MEMBER_DECEASED)
     with translation.override("en"):
         assert reason_text(rewritten) == "请社工上门慰问（韩某）", "an administrator's own wording is data"
+
+
+def test_a_step_is_handled_by_the_village_and_the_lists_and_menu_read_as_lists(client, demo):
+    from relief import access
+
+    referral = h.draft(demo)
+    client.force_login(demo.township1)
+    switch_to(client, "en")
+    page = html.unescape(client.get(reverse("referrals:detail", args=[referral.pk])).content.decode())
+    assert re.search(r"· handled by the (village|township)", page) and "Village level" not in page
+    leads = html.unescape(client.get(reverse("referrals:lead_list")).content.decode())
+    assert "<h1>Assistance leads</h1>" in leads
+    reached = 0
+    for user in (demo.township1, demo.district_official):
+        client.force_login(user)
+        switch_to(client, "en")
+        menu = html.unescape(client.get(reverse("home")).content.decode())
+        assert "Import records" not in menu and "Data import" not in menu
+        if access.may_open(user, "imports:index"):
+            assert "Import data" in menu
+            reached += 1
+        elif access.may_open(user, "imports:records"):
+            assert "Import history" in menu
+            reached += 1
+    assert reached, "one of them reaches the imports from the menu"
