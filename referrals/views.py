@@ -18,7 +18,7 @@ from relief import access
 from relief.access import Action, access_rule
 from relief.http import safe_redirect_target
 from relief.models import JurisdictionLevel, Role
-from relief.reveal import audit_reveal, mask_phone, reason_label, reveal_for
+from relief.reveal import RevealForm, audit_reveal, mask_phone, reason_label, reveal_for
 from relief.search_terms import search_data, search_everywhere_address, searched_by_post
 
 from . import selectors, services
@@ -123,7 +123,10 @@ def lead_detail(request, pk):
     lead = _lead_for(request, pk)
     user = request.user
     may_reveal = access.can(user, Action.VIEW_PERSONAL_DATA, lead.village_id) and bool(lead.reporter_contact)
-    reason, reveal_form = reveal_for(request, may_reveal=may_reveal)
+    # The household picker posts what it looks for (a name or an ID number stays out of the address and the
+    # server's log, as on the lists: relief/search_terms.py); any other POST here is a reveal.
+    searching = request.method == "POST" and "hq" in request.POST
+    reason, reveal_form = (None, RevealForm()) if searching else reveal_for(request, may_reveal=may_reveal)
     if reason:
         audit_reveal(request, lead, reason, page="lead_detail", fields=["reporter_contact"])
     may_handle = access.may_register_lead(user, lead.village_id) and lead.is_open
@@ -133,7 +136,8 @@ def lead_detail(request, pk):
     may_refer = (lead.is_open and lead.household_id is not None and referral is None and family_referral is None
                  and _may_refer(user, lead))
     picking = may_handle and not lead.household_id
-    query = request.GET.get("hq", lead.subject_name if picking else "").strip()
+    asked = request.POST.get("hq") if searching else request.GET.get("hq")
+    query = (lead.subject_name if picking else "") if asked is None else asked.strip()
     found, more = selectors.households_to_link(user, query) if picking else ([], False)
     context = {
         "lead": lead,
@@ -155,7 +159,7 @@ def lead_detail(request, pk):
         **work_order_context(user, lead),
         "clock": attach_clocks([lead], "lead")[0],
     }
-    if request.htmx and request.GET.get("hq") is not None:
+    if request.htmx and asked is not None:
         return TemplateResponse(request, "referrals/lead_detail.html#household-results", context)
     return TemplateResponse(request, "referrals/lead_detail.html", context, status=400 if reveal_form.errors else 200)
 

@@ -38,7 +38,7 @@ def test_the_household_picker_searches_by_name_id_or_address_within_the_jurisdic
     url = reverse("referrals:lead_detail", args=[lead.pk])
 
     def found(q):
-        response = client.get(url, {"hq": q})
+        response = client.post(url, {"hq": q})  # as the picker's form sends it: the term stays out of the URL
         assert response.status_code == 200
         return {row.pk for row in response.context["found"]}, response.content.decode()
 
@@ -69,8 +69,14 @@ def test_a_caseworker_finds_only_households_of_their_village(client, demo):
     mine = make_household(demo.village_a, head_name="陈秀英")
     lead = _lead_without_household(demo)
     client.force_login(demo.caseworker_a)
-    response = client.get(reverse("referrals:lead_detail", args=[lead.pk]), {"hq": "秀英"})
+    response = client.post(reverse("referrals:lead_detail", args=[lead.pk]), {"hq": "秀英"})
     assert [row.pk for row in response.context["found"]] == [mine.pk]
+    # As the page's live search asks (htmx): only the results, and a search is no request to reveal data.
+    partial = client.post(reverse("referrals:lead_detail", args=[lead.pk]), {"hq": "秀英"}, HTTP_HX_REQUEST="true")
+    assert partial.status_code == 200 and "陈秀英" in partial.content.decode()
+    assert "<html" not in partial.content.decode()
+    page = client.get(reverse("referrals:lead_detail", args=[lead.pk])).content.decode()
+    assert 'hx-post="' in page and 'name="hq"' in page and 'hx-get="' not in page
 
 
 @pytest.fixture
