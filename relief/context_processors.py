@@ -45,6 +45,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from .signin import pending_steps
+
+    if pending_steps(request):
+        # A password alone opens nothing: until the second factor (or a new password) the header names no page
+        # and counts nothing, and its links would only lead back to the step.
+        return {"signin_pending": True}
     # A page renders several templates with the request (the household page's sections): the navigation,
     # and its badge counts, are worked out once per request.
     if not hasattr(request, "_relief_navigation"):
@@ -68,4 +74,4 @@ def _navigation(request, user):
         item["url"] != "/" and request.path.startswith(item["url"]))]
     if current:
         max(current, key=lambda item: len(item["url"]))["active"] = True
-    return {"nav_items": items}
+    return {"nav_items": items, "signin_pending": False}

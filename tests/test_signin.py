@@ -128,6 +128,10 @@ def test_the_second_factor_is_required_and_a_wrong_code_refused(client, demo):
     assert response["Location"] == reverse("otp_verify")
     assert client.get(reverse("home"))["Location"] == reverse("otp_verify")
     assert client.get(reverse("households:list"))["Location"] == reverse("otp_verify")
+    # The code page shows no menu, no alert count and no password link: the password alone opens nothing.
+    step = client.get(reverse("otp_verify")).content.decode()
+    assert 'class="nav"' not in step and 'class="badge"' not in step and reverse("password_change") not in step
+    assert reverse("logout") in step, "leaving is still offered"
     wrong = client.post(reverse("otp_verify"), {"code": "000000"})
     assert wrong.status_code == 200 and "验证码不正确或已过期" in wrong.content.decode()
     assert events("otp_failed", actor=demo.township1).count() == 1
@@ -137,7 +141,8 @@ def test_the_second_factor_is_required_and_a_wrong_code_refused(client, demo):
     device.throttle_reset()
     right = client.post(reverse("otp_verify"), {"code": next_demo_code("township1")})
     assert right["Location"] == reverse("home")
-    assert client.get(reverse("home")).status_code == 200
+    home = client.get(reverse("home"))
+    assert home.status_code == 200 and 'class="nav"' in home.content.decode()
 
 
 def test_a_caseworker_needs_no_second_factor_by_default(client, demo, settings):
