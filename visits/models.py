@@ -224,6 +224,12 @@ class Visit(models.Model):
             if missing:
                 errors.setdefault("situation_clear", []).append(
                     _("以下生活状况尚未了解，不能认定情况已调查清楚：%(items)s。") % {"items": punctuation.mark("、").join(missing)})
+        if (self.person_seen and len(self.unanswered_checks()) == len(CHECK_FIELDS) and not self.situation.strip()
+                and not self.needs and not self.needs_text.strip()):
+            # An untouched form (见到本人 is ticked by default) would otherwise count as the period's visit and
+            # close the overdue alert with nothing learnt.
+            errors.setdefault("__all__", []).append(
+                _("这次走访还没有记录任何情况：请逐项填写了解到的生活状况，或在“现实生活状况”中写明见到的情况。"))
         unknown = [code for code in (self.needs or []) if code not in NeedKind.values]
         if unknown:
             errors.setdefault("needs", []).append(_("无法识别的需求类别：%(c)s。") % {"c": punctuation.mark("、").join(unknown)})

@@ -170,3 +170,28 @@ def test_completing_visit_closes_the_overdue_alert_but_a_not_seen_visit_does_not
     assert alert.status == AlertStatus.CLOSED and alert.closed_by == demo.caseworker_a
     assert "2024-03-12" in alert.close_note
     assert Alert.objects.filter(status=AlertStatus.OPEN).count() == 0
+
+
+def test_an_untouched_visit_form_is_refused_and_closes_nothing(demo):
+    import datetime as _dt
+
+    from alerts.models import Alert, AlertKind
+    from alerts.services import alert_open
+    from django.core.exceptions import ValidationError
+    from visits.models import Visit
+    from visits.services import visit_log
+    from tests.visits.factories import make_roster
+
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    alert, _ = alert_open(kind=AlertKind.OVERDUE_VISIT, household=household, reason="逾期未走访", dedupe_key="t:o")
+    today = _dt.date.today()
+    with pytest.raises(ValidationError) as refused:
+        visit_log(actor=demo.caseworker_a, household=household,
+                  data={"visited_on": today, "method": "home", "person_seen": True})
+    assert "这次走访还没有记录任何情况" in str(refused.value)
+    assert not Visit.objects.filter(household=household).exists()
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+    # One thing learnt is a visit.
+    visit, created = visit_log(actor=demo.caseworker_a, household=household,
+                               data={"visited_on": today, "method": "home", "person_seen": True, "food": "normal"})
+    assert created and visit.completes_period
