@@ -57,11 +57,12 @@ def unhandled_alert_count(user) -> int:
     return counts["open"] + counts["acknowledged"]
 
 
-def newest_open_alerts(village_ids, limit: int) -> tuple[list[Alert], int]:
-    """The newest `limit` new alerts of the villages, with the count of all of them: the worklist's 新预警.
+def newest_open_alerts(village_ids, limit: int, township_ids=()) -> tuple[list[Alert], int]:
+    """The newest `limit` new alerts of the villages (and those the townships of `township_ids` hold), with the
+    count of all of them: the worklist's 新预警, the same set as the inbox it links to lists.
     Two statements: the count, and the newest rows picked by id before their households are joined
     (a window count over the joined rows read every household of the villages)."""
-    open_alerts = Alert.objects.within(village_ids).filter(status=AlertStatus.OPEN)
+    open_alerts = Alert.objects.within(village_ids, township_ids).filter(status=AlertStatus.OPEN)
     total = open_alerts.count()
     if not total:
         return [], 0

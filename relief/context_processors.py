@@ -47,7 +47,7 @@ def navigation(request):
         return {}
     from .signin import pending_steps
 
-    if pending_steps(request):
+    if hasattr(request, "session") and pending_steps(request):
         # A password alone opens nothing: until the second factor (or a new password) the header names no page
         # and counts nothing, and its links would only lead back to the step.
         return {"signin_pending": True}

@@ -662,3 +662,37 @@ def test_a_step_is_handled_by_the_village_and_the_lists_and_menu_read_as_lists(c
             assert "Import history" in menu
             reached += 1
     assert reached, "one of them reaches the imports from the menu"
+
+
+def test_the_alert_list_and_worklist_cut_a_reason_by_its_room_not_by_characters(client, demo):
+    late = h.submitted(demo)
+    Referral.objects.filter(pk=late.pk).update(step_started_at=timezone.now() - dt.timedelta(days=8))
+    step_alerts()
+    step = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{late.pk}")
+    client.force_login(demo.township1)
+    switch_to(client, "en")
+    listed = html.unescape(client.get(reverse("alerts:list")).content.decode())
+    assert in_english(step) in listed, "the English sentence is shown whole, with its deadline"
+    switch_to(client, "zh-hans")
+    listed = html.unescape(client.get(reverse("alerts:list")).content.decode())
+    assert step.reason in listed
+    from alerts.templatetags.alert_tags import alert_reason_brief
+
+    step.reason_params, step.reason = {}, "很长的原因" * 40
+    assert alert_reason_brief(step) == "很长的原因" * 12 + "…"
+
+
+def test_the_worklist_counts_the_new_alerts_the_inbox_it_links_to_lists(client, demo):
+    from alerts.selectors import alerts_for
+    from visits.selectors import worklist_for
+
+    household = make_household(demo.village_a, actor=demo.caseworker_a)
+    alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="收入下降", dedupe_key="t:w1")
+    # A case the township handles for a family registered in its hukou township but living in township 2.
+    elsewhere = make_household(demo.village_c, actor=demo.caseworker_c)
+    held, _ = alert_open(kind=AlertKind.STATUS_CHANGE, household=elsewhere, reason="户籍地办理", dedupe_key="t:w2")
+    Alert.objects.filter(pk=held.pk).update(township=demo.village_a.parent)
+    work = worklist_for(demo.township1)
+    listed = alerts_for(demo.township1, status="open", kind="", village=None, q="").count()
+    assert work.new_alert_count == listed
+    assert held.pk in {a.pk for a in work.new_alerts}

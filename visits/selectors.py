@@ -288,8 +288,12 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
     the items a page shows (attach_households).
     """
     today = today or timezone.localdate()
+    # The whole scope's new alerts are those the inbox lists, with the cases the user's township holds for a
+    # family living elsewhere; a chosen village's are that village's.
+    township_ids = ()
     if village_ids is None:
         village_ids = access.village_ids_for(user, Action.LOG_VISITS)
+        township_ids = access.township_ids_for(user, Action.VIEW)
     village_ids = sorted(village_ids)
     # The sections change only with a write (the records' stamp) or the day: built once per process for a
     # village set and day rather than from its thousands of watched households on every look.
@@ -298,7 +302,7 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
         lambda: _worklist_sections(village_ids, today))
     alerts, alert_count = [], 0
     if with_alerts:
-        alerts, alert_count = newest_open_alerts(village_ids, NEW_ALERTS_SHOWN)
+        alerts, alert_count = newest_open_alerts(village_ids, NEW_ALERTS_SHOWN, township_ids)
     return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
                     watched_count=watched, new_alert_count=alert_count)
 

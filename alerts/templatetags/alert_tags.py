@@ -17,3 +17,17 @@ def alert_source(context, alert):
 def alert_reason(alert) -> str:
     """``{{ alert|alert_reason }}``: the alert's reason in the reader's language (alerts/reasons.py)."""
     return reason_text(alert)
+
+
+@register.filter
+def alert_reason_brief(alert, columns=120) -> str:
+    """``{{ alert|alert_reason_brief }}``: the reason cut to about `columns` columns of text, a Han character
+    counting two: the same room in either language (a cut by characters left the English half said)."""
+    import unicodedata
+
+    text, width, limit = reason_text(alert), 0, int(columns)
+    for at, char in enumerate(text):
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+        if width > limit:
+            return text[:at].rstrip() + "…"
+    return text
