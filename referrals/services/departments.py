@@ -106,8 +106,8 @@ def assessment_create(*, actor, referral, needs: str, opinion: str, items, intak
         DepartmentItem(assessment=assessment, village_id=referral.village_id, township_id=township_id,
                        created_at=now, **row) for row in rows])
     data_version.records_changed()  # the home cards count the items waiting and overdue (home_departments)
-    referral.department = rows[0]["department"]
-    referral.deadline = min(row["deadline"] for row in rows)
+    first = min(rows, key=lambda row: row["deadline"])
+    referral.department, referral.deadline = first["department"], first["deadline"]
     referral.assigned_at, referral.assigned_by = now, actor
     _step(referral, actor=actor, action=StepAction.ASSESS, to_status=S.ASSIGNED, comment=comment or opinion[:500],
           data={"departments": [str(Department(r["department"]).label) for r in rows],
@@ -185,9 +185,13 @@ def department_item_decide(*, actor, item, approved: bool, reason: str = "", amo
     items = list(DepartmentItem.objects.filter(assessment_id=item.assessment_id))
     pending = [i for i in items if i.is_pending]
     if pending:
-        referral.deadline = min(i.deadline for i in pending)  # the next deadline still running
+        # The next deadline still running, and the department it is: the queue, the referral list and the
+        # overdue alert name the department that is late, not the first one the case was sent to.
+        first = min(pending, key=lambda i: (i.deadline, i.pk))
+        referral.deadline, referral.department = first.deadline, first.department
         _step(referral, actor=actor, action=StepAction.ITEM_DECIDE, to_status=referral.status,
-              comment=f"{label}：{item.get_status_display()} {reason}".strip(), data=data, fields=["deadline"])
+              comment=f"{label}：{item.get_status_display()} {reason}".strip(), data=data,
+              fields=["deadline", "department"])
     else:
         _step(referral, actor=actor, action=StepAction.ITEM_DECIDE, to_status=referral.status,
               comment=f"{label}：{item.get_status_display()} {reason}".strip(), data=data)

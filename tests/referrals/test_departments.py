@@ -358,3 +358,19 @@ def test_a_walk_in_goes_from_the_window_to_the_assessment_in_one_step(client, de
                                  description="走访发现")
     assert 'data-testid="lead-refer-assess"' not in client.get(
         reverse("referrals:lead_detail", args=[other.pk])).content.decode()
+
+
+def test_the_case_names_the_department_whose_deadline_runs_next(demo):
+    referral = submitted(demo)
+    items = _items(SS, MED, HOUSING)
+    items[0]["deadline"] = today() + dt.timedelta(days=3)   # 社保 first
+    items[1]["deadline"] = today() + dt.timedelta(days=12)
+    items[2]["deadline"] = today() + dt.timedelta(days=7)   # then 住建
+    case = services.assessment_create(actor=demo.township1, referral=referral, needs="住房漏雨，收入低",
+                                      opinion="三个部门", items=items)
+    referral.refresh_from_db()
+    assert (referral.department, referral.deadline) == (SS, today() + dt.timedelta(days=3))
+    services.department_item_decide(actor=demo.township1, item=_item(case, SS), approved=True, amount="600")
+    referral.refresh_from_db()
+    # The queue, the referral list and the overdue alert now name 住建, whose deadline runs next.
+    assert (referral.department, referral.deadline) == (HOUSING, today() + dt.timedelta(days=7))
