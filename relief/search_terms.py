@@ -76,6 +76,23 @@ def searched_by_post(view):
     return wrapper
 
 
+def last_list_address(request, view_name: str) -> str:
+    """The list as the user left it for this page (its search token, filters and page), else the list itself.
+
+    Read from the Referer of the page's request: the site sends it within itself only (Referrer-Policy
+    same-origin, Django's default) and, since searches post, it names a token, never a term. Only an
+    address of that very list on this host: a back link never leads anywhere else."""
+    from urllib.parse import urlsplit
+
+    from django.urls import reverse
+
+    base = reverse(view_name)
+    came_from = urlsplit(request.META.get("HTTP_REFERER", ""))
+    if came_from.netloc == request.get_host() and came_from.path == base and came_from.query:
+        return f"{base}?{came_from.query}"
+    return base
+
+
 def search_everywhere_address(request, form, everything: dict | None = None) -> str:
     """With a term in the search box and another filter narrowing the list (a status the list opens on, say):
     the list's address searching the term under no filter, for the link that says the search was narrowed

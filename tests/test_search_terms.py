@@ -141,3 +141,29 @@ def test_an_alert_search_among_the_unhandled_links_to_every_status(client, demo)
     everywhere = narrowed.context["search_everywhere"]
     assert "status=all" in everywhere
     assert [a.pk for a in client.get(everywhere).context["page"].object_list] == [alert.pk]
+
+
+def test_the_household_and_alert_pages_lead_back_to_the_list_as_it_was_searched(client, demo):
+    from alerts.models import AlertKind
+    from alerts.services import alert_open
+
+    household = make_household(demo.village_a, actor=demo.caseworker_a, head_name="曾建国")
+    alert, _ = alert_open(kind=AlertKind.STATUS_CHANGE, household=household, reason="家庭成员住院", dedupe_key="t:b")
+    client.force_login(demo.township1)
+    fresh = client.get(reverse("households:detail", args=[household.pk])).content.decode()
+    assert f'href="{reverse("households:list")}">' in fresh, "not from a list: the list itself"
+    for list_name, page in [("households:list", reverse("households:detail", args=[household.pk])),
+                            ("alerts:list", reverse("alerts:detail", args=[alert.pk]))]:
+        address = client.post(reverse(list_name), {"q": "曾建国", "page": "1"})["Location"] + "&page=1"
+        opened = client.get(page, HTTP_REFERER=f"http://testserver{address}").content.decode()
+        back = re.search(r'href="([^"]*)">← ', opened).group(1).replace("&amp;", "&")
+        assert back == address and "曾建国" not in back
+
+
+@pytest.mark.parametrize("referer", ["https://elsewhere.example/households/?qt=x", "http://testserver/alerts/?qt=x",
+                                     "javascript:alert(1)", ""])
+def test_a_back_link_never_leads_off_its_list(rf, referer):
+    from relief.search_terms import last_list_address
+
+    request = rf.get("/", HTTP_REFERER=referer)
+    assert last_list_address(request, "households:list") == reverse("households:list")

@@ -53,3 +53,17 @@ def masked_phone(value) -> str:
     from relief.reveal import mask_phone
 
     return mask_phone(str(value or ""))
+
+
+@register.simple_tag(takes_context=True)
+def back_to_list(context, view_name: str) -> str:
+    """``{% back_to_list "households:list" %}``: the list as the user last saw it (search, filters, page), for a
+    page's back link (relief.search_terms.last_list_address)."""
+    from relief.search_terms import last_list_address
+
+    request = context.get("request")
+    if request is None:
+        from django.urls import reverse
+
+        return reverse(view_name)
+    return last_list_address(request, view_name)

@@ -1,5 +1,6 @@
 """Township staff look a person up by the whole ID number from the household list, then page and open the
-family: the number is never in the address bar (relief.search_terms), the list still holds the search."""
+family and come back: the number is never in the address bar (relief.search_terms), the list still holds the
+search, by the browser's back button or the page's own link."""
 import pytest
 from playwright.sync_api import expect
 
@@ -26,4 +27,10 @@ def test_searching_by_id_number_keeps_it_out_of_the_address(transactional_db, de
     expect(page.locator("h1")).to_contain_text("曾建国")
     page.go_back()
     expect(page.get_by_test_id("search-box")).to_have_value(number)
+    assert number not in page.url
+    # The page's own back link leads to the list as it was searched, too.
+    page.get_by_role("link", name="曾建国").first.click()
+    page.get_by_role("link", name="← 家庭台账").click()
+    expect(page.get_by_test_id("search-box")).to_have_value(number)
+    expect(page.get_by_test_id("household-count")).to_contain_text("共 1 户")
     assert number not in page.url
