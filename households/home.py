@@ -27,7 +27,7 @@ def cards(user) -> list[HomeCard]:
         data_version.RECORDS, f"lists:{figure_cache.scope_key(village_ids)}:{today.isoformat()}", count, ttl=60)
     return [
         HomeCard(title=_("花名册在册家庭"), count=on_roster, url=f"{url}?on_roster=1",
-                 note=_("每月至少走访一次")),
+                 note=_("每月至少走访一次（申请被拒、退出保障的每季度）")),
         HomeCard(title=_("观察名单待复核"), count=review_due, url=f"{url}?review_due=on",
                  urgent=review_due > 0, note=_("已到下次复核日期") if review_due else ""),
         HomeCard(title=_("救助观察名单"), count=observed, url=f"{url}?on_observation=1"),
