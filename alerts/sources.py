@@ -42,3 +42,30 @@ def source_of(source_ref: str, user=None) -> AlertSource | None:
             return None
     text = label(pk) if callable(label) else str(label).format(pk=pk)
     return AlertSource(label=text, url=reverse(url_name, args=[int(pk)]))
+
+
+def household_step(alert, user) -> AlertSource | None:
+    """Where on the family's own pages the alert's work is done, for a kind whose work is no visit: the
+    observation review, the care agreement, the service type's review or contact (seen from the alert page,
+    the visit button alone sent the user to the wrong form). None for other kinds, an alert of no household,
+    one another township holds, or a page the user may not open."""
+    from django.utils.translation import gettext as _
+
+    from relief import access
+
+    from .models import AlertKind
+
+    if alert.household_id is None or alert.township_id:
+        return None
+    steps = {
+        AlertKind.OBSERVATION_REVIEW_DUE: (_("记录观察名单复核"), "households:observation_review", ""),
+        AlertKind.CARE_AGREEMENT_DUE: (_("登记照料协议"), "households:detail", "#care-agreements"),
+        AlertKind.SERVICE_REVIEW_DUE: (_("复核服务类型"), "households:detail", "#services"),
+        AlertKind.CONTACT_DUE: (_("登记跟踪联系"), "households:detail", "#services"),
+    }
+    if alert.kind not in steps:
+        return None
+    label, url_name, anchor = steps[alert.kind]
+    if user is not None and not access.may_open(user, url_name, alert.household_id):
+        return None
+    return AlertSource(label=label, url=reverse(url_name, args=[alert.household_id]) + anchor)

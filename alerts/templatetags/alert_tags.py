@@ -1,7 +1,7 @@
 from django import template
 
 from ..reasons import reason_text
-from ..sources import source_of
+from ..sources import household_step, source_of
 
 register = template.Library()
 
@@ -11,6 +11,13 @@ def alert_source(context, alert):
     """``{% alert_source alert as source %}``: the lead or referral the alert is about, if the viewer may open it."""
     request = context.get("request")
     return source_of(alert.source_ref, getattr(request, "user", None))
+
+
+@register.simple_tag(takes_context=True)
+def alert_household_step(context, alert):
+    """``{% alert_household_step alert as step %}``: where on the family's pages the alert's work is done."""
+    request = context.get("request")
+    return household_step(alert, getattr(request, "user", None))
 
 
 @register.filter
