@@ -76,6 +76,7 @@ def household_list(request):
             "roster_reasons": punctuation.mark("、").join(str(FocusReason(c).label) for c in household.roster_reason_codes
                                                           if c in FocusReason.values),
             "review_due": household.on_observation and household.observation_review_on <= today,
+            "match_note": selectors.list_match_note(household.present_members, head, (filters or {}).get("q", "")),
         })
     filters_in_use = any(form.data.get(name) for name in form.fields if name != "q") or bool(form.errors)
     context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": today,

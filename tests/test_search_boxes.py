@@ -1,5 +1,8 @@
 """The search box of the household, lead, referral, alert and audit lists (issue 18): name anywhere, pinyin,
 part of an ID number, address, work order number; within the user's jurisdiction; a fixed number of queries."""
+import datetime as dt
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -128,3 +131,28 @@ def test_a_search_costs_the_same_queries_for_2_or_8_matches(client, demo, django
     add(6)
     with django_assert_max_num_queries(len(ctx)):
         assert len(_rows(client, url_name, **query)) == 8
+
+
+def test_the_household_list_says_which_member_a_search_found(client, demo):
+    from households import services as household_services
+
+    household = make_household(demo.village_a, actor=demo.caseworker_a, head_name="汤峰荣")
+    spouse = household_services.member_add(actor=demo.caseworker_a, household=household, name="王静",
+                                           relation="spouse", id_number=_spouse_number())
+    client.force_login(demo.township1)
+
+    def note(q):
+        page = client.get(reverse("households:list"), {"q": q}).content.decode()
+        return re.findall(r'data-testid="match-note">([^<]*)<', page)
+
+    assert note(spouse.id_number) == ["匹配：王静的身份证号"]
+    assert note(spouse.id_number[-6:]) == ["匹配：王静的身份证号"]
+    assert note("王静") == ["匹配：家庭成员 王静"]
+    assert note(household.members.get(name="汤峰荣").id_number) == [], "the row shows the head's own number"
+    assert note("汤峰") == []
+
+
+def _spouse_number():
+    from tests.households.factories import id_number
+
+    return id_number(born=dt.date(1983, 5, 2), sex="F")
