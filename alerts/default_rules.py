@@ -4,36 +4,36 @@ Put in place by visits/migrations/0002_default_alert_rules.py (where the rules l
 them back with `add_rules` after a flush empties the table. Each reason is also a message (gettext_noop): an
 alert of a rule kept as it came is read in the reader's language (alerts.reasons.rule_reason_in_language).
 """
-from django.utils.translation import gettext_noop as _
+from django.utils.translation import gettext_noop
 
 DEFAULT_RULES = [
     # name, event kind, field, condition, values, reason, quarterly check
     ("收入降至低保标准以下", "income_changed", "", "income_below_dibao", [],
-     _("家庭月人均收入由 {old} 元降至 {new} 元，低于当地低保标准，请核实是否符合低保条件"), False),
+     gettext_noop("家庭月人均收入由 {old} 元降至 {new} 元，低于当地低保标准，请核实是否符合低保条件"), False),
     ("收入落入低收入区间", "income_changed", "", "income_low_income_band", [],
-     _("家庭月人均收入变为 {new} 元，落入低收入家庭区间，请核实"), False),
+     gettext_noop("家庭月人均收入变为 {new} 元，落入低收入家庭区间，请核实"), False),
     ("新增残疾", "disability_changed", "disability_type", "newly_set", [],
-     _("家庭成员新增残疾（{new}），请走访了解照护和两项补贴情况"), False),
+     gettext_noop("家庭成员新增残疾（{new}），请走访了解照护和两项补贴情况"), False),
     ("新患大重病", "health_changed", "serious_illness", "newly_set", [],
-     _("家庭成员新患大重病（{new}），请走访了解医疗支出和救助需求"), False),
+     gettext_noop("家庭成员新患大重病（{new}），请走访了解医疗支出和救助需求"), False),
     ("失业", "employment_changed", "", "new_value_in", ["unemployed", "失业"],
-     _("家庭成员失业，请走访了解基本生活和就业救助需求"), False),
+     gettext_noop("家庭成员失业，请走访了解基本生活和就业救助需求"), False),
     ("受灾", "disaster", "", "any", [],
-     _("家庭受灾（{new}），请尽快走访，必要时先行救助"), False),
+     gettext_noop("家庭受灾（{new}），请尽快走访，必要时先行救助"), False),
     ("救助终止", "assistance_ended", "", "any", [],
-     _("救助终止（{old}），转入每季度回访"), True),
+     gettext_noop("救助终止（{old}），转入每季度回访"), True),
     ("家庭成员死亡", "member_deceased", "", "any", [],
-     _("家庭成员死亡，请走访了解家庭状况变化"), False),
+     gettext_noop("家庭成员死亡，请走访了解家庭状况变化"), False),
     ("家庭成员迁出", "member_moved_away", "", "any", [],
-     _("家庭成员迁出，请核实家庭人口和收入变化"), False),
+     gettext_noop("家庭成员迁出，请核实家庭人口和收入变化"), False),
     ("部门数据比对命中", "feed_match", "", "any", [],
-     _("部门数据比对命中：{new}，请核实"), False),
+     gettext_noop("部门数据比对命中：{new}，请核实"), False),
     # Rigid expenses (刚性支出, seed 001 §二: 重点关注家庭刚性支出变化情况): a recorded rise, or a 医疗自付过高 list
     # naming a member (imports.models.RIGID_EXPENSE_FEED_KINDS).
     ("刚性支出增加", "expense_changed", "", "increased", [],
-     _("家庭刚性支出由 {old} 元增至 {new} 元，请走访了解支出型困难和救助需求"), False),
+     gettext_noop("家庭刚性支出由 {old} 元增至 {new} 元，请走访了解支出型困难和救助需求"), False),
     ("医疗自付过高", "feed_match", "feed_kind", "feed_kind_in", ["medical_self_pay"],
-     _("部门数据比对：家庭成员医疗自付费用过高（{new}），刚性支出增加，请走访了解医疗救助和临时救助需求"), False),
+     gettext_noop("部门数据比对：家庭成员医疗自付费用过高（{new}），刚性支出增加，请走访了解医疗救助和临时救助需求"), False),
 ]
 
 

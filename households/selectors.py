@@ -356,7 +356,7 @@ def list_match_note(members: list[Member], head: Member | None, q: str) -> str:
     """Why the household list's search found a row the row does not show it for: another member's ID number or
     name (the row names the head, with the head's masked number). From the members the page loaded; the rules
     are members_matching's (a whole number, its leading or its trailing digits; a name holding the term)."""
-    from django.utils.translation import gettext as _
+    from django.utils.translation import gettext
 
     q = (q or "").strip()
     if not q or not members:
@@ -372,12 +372,12 @@ def list_match_note(members: list[Member], head: Member | None, q: str) -> str:
 
         found = [m for m in members if matches(m)]
         if found and head not in found:
-            return _("匹配：%(name)s的身份证号") % {"name": found[0].name}
+            return gettext("匹配：%(name)s的身份证号") % {"name": found[0].name}
         return ""
     if head is not None and q in head.name:
         return ""
     found = [m for m in members if q in m.name]
-    return _("匹配：家庭成员 %(name)s") % {"name": found[0].name} if found else ""
+    return gettext("匹配：家庭成员 %(name)s") % {"name": found[0].name} if found else ""
 
 
 def head_of(household: Household) -> Member | None:
