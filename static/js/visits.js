@@ -39,12 +39,18 @@
     try { restore(JSON.parse(saved)); document.getElementById("draft-note").hidden = false; } catch (e) {}
   }
   save();
-  /* Not seen: nobody was asked, so the willingness question is hidden (the server ignores it too). */
+  /* Not seen: nobody was asked, so the willingness question is hidden (the server ignores it too); seen: there
+     is no reason for not seeing them to give (unless the server asked for one). */
   var seen = document.getElementById("id_person_seen");
   var willingness = form.querySelector('[data-field="willingness"]');
-  function toggleWillingness() { if (seen && willingness) willingness.hidden = !seen.checked; }
-  if (seen) seen.addEventListener("change", toggleWillingness);
-  toggleWillingness();
+  var notSeenReason = form.querySelector('[data-field="not_seen_reason"]');
+  function toggleSeen() {
+    if (!seen) return;
+    if (willingness) willingness.hidden = !seen.checked;
+    if (notSeenReason) notSeenReason.hidden = seen.checked && !notSeenReason.classList.contains("has-error");
+  }
+  if (seen) seen.addEventListener("change", toggleSeen);
+  toggleSeen();
   /* A refused form: bring the summary of what to fix into view and give it the focus. */
   var summary = document.getElementById("error-summary");
   if (summary) { summary.scrollIntoView(); summary.focus(); }

@@ -59,8 +59,10 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
 
     # A visit where the person was not seen: a follow-up date is set, the period stays open.
     page.get_by_test_id("log-visit").click()
+    expect(page.locator('[data-field="not_seen_reason"]')).to_be_hidden()  # seen, by default: no reason to give
     page.uncheck("#id_person_seen")
     expect(page.locator('[data-field="willingness"]')).to_be_hidden()
+    expect(page.locator('[data-field="not_seen_reason"]')).to_be_visible()
     page.fill("#id_not_seen_reason", "家中无人，电话未接通")
     _fits(page)
     page.click("#visit-submit")
