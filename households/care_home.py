@@ -1,7 +1,7 @@
 """Home card: 特困 people cared for at home whose care agreement is missing or expired (照料协议待落实)."""
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 from relief import access, data_version, figure_cache
 from relief.access import Action
@@ -21,4 +21,4 @@ def cards(user) -> list[HomeCard]:
                               lambda: care_rows(village_ids, "due", today).count())
     if not due:
         return []
-    return [HomeCard(_("照料协议缺失或过期"), due, reverse("households:care_list") + "?show=due", urgent=True)]
+    return [HomeCard(npgettext("home card", "照料协议缺失或过期", "照料协议缺失或过期", due), due, reverse("households:care_list") + "?show=due", urgent=True)]

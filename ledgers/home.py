@@ -2,7 +2,7 @@
 the classified summary by the 5th of the next month)."""
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, npgettext
 
 from relief import access
 from relief.access import Action
@@ -48,7 +48,7 @@ def cards(user, today=None) -> list[HomeCard]:
                     "m": year_month(previous), "d": month_day(this_month.replace(day=SUMMARY_DUE_DAY))}))
     overdue = selectors.corrections_visible(user).overdue(today).count()
     if overdue:
-        result.append(HomeCard(title=_("监督检查整改逾期"), count=overdue, urgent=True,
+        result.append(HomeCard(title=npgettext("home card", "监督检查整改逾期", "监督检查整改逾期", overdue), count=overdue, urgent=True,
                                url=f"{reverse('ledgers:inspections')}?show=overdue",
                                note=_("检查发现的问题已过整改期限，请督促并确认")))
     return result

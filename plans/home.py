@@ -1,7 +1,7 @@
 """Home-page cards of plans: villages without an assistant (seed 002), the user's overdue plan items."""
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, npgettext
 
 from relief import access, figure_cache, punctuation
 from relief.access import Action
@@ -47,6 +47,7 @@ def cards(user) -> list[HomeCard]:
     if running and access.may_open(user, "plans:campaign_list"):
         names = punctuation.mark("、").join(running[:2])
         names = _("%(names)s等") % {"names": names} if len(running) > 2 else names
-        result.append(HomeCard(title=_("进行中的集中排查"), count=len(running),
+        result.append(HomeCard(title=npgettext("home card", "进行中的集中排查", "进行中的集中排查", len(running)),
+                               count=len(running),
                                url=reverse("plans:campaign_list") + "?state=running", note=names))
     return result

@@ -3,7 +3,7 @@ counted with the queue's own filters (selectors_departments.items_filtered), so 
 list shows. Shown to whoever may open the queue (a department's account, township staff)."""
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import npgettext
 
 from relief import access, data_version, figure_cache
 from relief.home import HomeCard
@@ -24,5 +24,7 @@ def cards(user) -> list[HomeCard]:
     # items replace the records' stamp.
     pending, overdue = figure_cache.cached(data_version.RECORDS, f"department-items-{user.pk}-{today.isoformat()}",
                                            count, ttl=60)
-    return [HomeCard(_("部门待办事项"), pending, base, urgent=pending > 0 and access.is_department_staff(user)),
-            HomeCard(_("部门事项超期"), overdue, base + "?state=overdue", urgent=overdue > 0)]
+    return [HomeCard(npgettext("home card", "部门待办事项", "部门待办事项", pending), pending, base,
+                     urgent=pending > 0 and access.is_department_staff(user)),
+            HomeCard(npgettext("home card", "部门事项超期", "部门事项超期", overdue), overdue, base + "?state=overdue",
+                     urgent=overdue > 0)]

@@ -696,3 +696,22 @@ def test_the_worklist_counts_the_new_alerts_the_inbox_it_links_to_lists(client, 
     listed = alerts_for(demo.township1, status="open", kind="", village=None, q="").count()
     assert work.new_alert_count == listed
     assert held.pk in {a.pk for a in work.new_alerts}
+
+
+def test_a_home_card_of_one_reads_in_the_singular_and_of_several_in_the_plural(client, demo):
+    from django.utils.translation import npgettext
+
+    with translation.override("en"):
+        assert npgettext("home card", "部门事项超期", "部门事项超期", 1) == "Department item overdue"
+        assert npgettext("home card", "部门事项超期", "部门事项超期", 3) == "Department items overdue"
+        assert npgettext("home card", "照料协议缺失或过期", "照料协议缺失或过期", 2) == "Care agreements missing or expired"
+    with translation.override("zh-hans"):
+        assert npgettext("home card", "部门事项超期", "部门事项超期", 3) == "部门事项超期"
+    tekun_person(demo.village_a, caseworker=demo.caseworker_a)
+    client.force_login(demo.township1)
+    switch_to(client, "en")
+    page = html.unescape(client.get(reverse("home")).content.decode())
+    assert "Care agreement missing or expired" in page and "Care agreements missing or expired" not in page
+    tekun_person(demo.village_a, caseworker=demo.caseworker_a, residence_address="长宁路9号")
+    page = html.unescape(client.get(reverse("home")).content.decode())
+    assert "Care agreements missing or expired" in page
