@@ -12,7 +12,7 @@ from relief.access import Action, access_rule
 
 from . import selectors
 from .forms import AlertCloseForm, AlertFilterForm
-from relief.search_terms import search_data, search_everywhere_address, searched_by_post
+from relief.search_terms import search_data, search_scope, searched_by_post
 
 from .services import alert_acknowledge, alert_close
 
@@ -28,7 +28,7 @@ def alert_list(request):
     page = Paginator(selectors.alerts_for(request.user, **filters).order_by("-opened_at", "-pk"),
                      ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "alerts/list.html", {
-        "form": form, "page": page, "search_everywhere": search_everywhere_address(request, form, {"status": "all"}), "counts": selectors.alert_counts(request.user, village=filters["village"]),
+        "form": form, "page": page, "search_everywhere": search_scope(request, form, {"status": "all"}), "counts": selectors.alert_counts(request.user, village=filters["village"]),
         "village": filters["village"],
         "may_handle": access.can_anywhere(request.user, Action.LOG_VISITS),
     })

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from relief import access, punctuation
 from relief.access import Action, access_rule
 from relief.models import User
-from relief.search_terms import search_data, search_everywhere_address, searched_by_post
+from relief.search_terms import search_data, search_scope, searched_by_post
 from relief.reveal import audit_reveal, edit_reveal, mask_phone, reason_label, reveal_for
 
 from . import selectors, services
@@ -80,7 +80,7 @@ def household_list(request):
         })
     filters_in_use = any(form.data.get(name) for name in form.fields if name != "q") or bool(form.errors)
     context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": today,
-               "filters_in_use": filters_in_use, "search_everywhere": search_everywhere_address(request, form),
+               "filters_in_use": filters_in_use, "search_everywhere": search_scope(request, form),
                "can_create": access.can_anywhere(request.user, Action.EDIT_HOUSEHOLDS)}
     return TemplateResponse(request, "households/list.html", context)
 

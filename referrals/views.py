@@ -19,7 +19,7 @@ from relief.access import Action, access_rule
 from relief.http import safe_redirect_target
 from relief.models import JurisdictionLevel, Role
 from relief.reveal import RevealForm, audit_reveal, mask_phone, reason_label, reveal_for
-from relief.search_terms import search_data, search_everywhere_address, searched_by_post
+from relief.search_terms import search_data, search_scope, searched_by_post
 
 from . import selectors, services
 from .forms import (
@@ -85,7 +85,7 @@ def lead_list(request):
         request.user, Action.SUBMIT_REFERRALS)
     return TemplateResponse(request, "referrals/lead_list.html", {
         "form": form, "page": page, "may_register": may_register,
-        "search_everywhere": search_everywhere_address(request, form), "village_count": len(villages),
+        "search_everywhere": search_scope(request, form), "village_count": len(villages),
         "may_see_work_orders": access.may_open(request.user, "referrals:work_orders")})
 
 
@@ -240,7 +240,7 @@ def referral_list(request):
     may_assign = access.assigns_referrals(user)
     return TemplateResponse(request, "referrals/referral_list.html", {
         "form": form, "page": page, "may_assign": may_assign,
-        "search_everywhere": search_everywhere_address(request, form),
+        "search_everywhere": search_scope(request, form),
         "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
         "today": timezone.localdate(), "title": _("转办"),
         "may_notice_boards": access.may_open(user, "referrals:notice_boards")})

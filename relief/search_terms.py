@@ -11,6 +11,7 @@ same one after signing in again, sees the list unsearched and is told why."""
 import secrets
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect, QueryDict
 from django.utils.translation import gettext as _
@@ -109,3 +110,31 @@ def search_everywhere_address(request, form, everything: dict | None = None) -> 
     query.update(everything)
     query[TOKEN_FIELD] = keep_term(request.session, term)
     return f"{request.path}?{query.urlencode()}"
+
+
+def narrowing_filters(form, everything: dict | None = None) -> list[str]:
+    """The filters besides the search box that narrow the list, as the form shows them ("状态：已报乡镇"), for the
+    hint beside a narrowed search: the user is told what hid the rows, not only that something did."""
+    from . import punctuation
+
+    everything = everything or {}
+    if not form.is_bound:
+        return []
+    shown = []
+    for name, field in form.fields.items():
+        value = form.data.get(name)
+        if name == TERM_FIELD or value in (None, "", everything.get(name)):
+            continue
+        if isinstance(field.widget, forms.CheckboxInput):
+            shown.append(str(field.label))
+            continue
+        choices = dict((str(k), v) for k, v in getattr(field, "choices", []) if not isinstance(v, (list, tuple)))
+        shown.append(f"{field.label}{punctuation.COLON}{choices.get(str(value), value)}")
+    return shown
+
+
+def search_scope(request, form, everything: dict | None = None) -> dict:
+    """What templates/partials/search_everywhere.html shows: the address searching everything, and the filters
+    that narrowed this search (both empty when nothing narrowed it)."""
+    address = search_everywhere_address(request, form, everything)
+    return {"address": address, "filters": narrowing_filters(form, everything) if address else []}

@@ -120,7 +120,9 @@ def test_a_search_the_township_queue_narrows_says_so_and_links_to_all(client, de
     posted = client.post(reverse("referrals:list"), {"q": "曾建国", "status": "submitted", "handled_here": "on"})
     narrowed = client.get(posted["Location"])
     assert list(narrowed.context["page"].object_list) == []
-    link = re.search(r'data-testid="search-everywhere".*?href="([^"]+)"', narrowed.content.decode(), re.S)
+    hint = narrowed.content.decode()
+    assert re.search(r'data-testid="search-narrowed-by">状态：已报乡镇；[^<]*本级', hint), "the hint names the filters"
+    link = re.search(r'data-testid="search-everywhere".*?href="([^"]+)"', hint, re.S)
     everywhere = link.group(1).replace("&amp;", "&")
     assert "曾建国" not in everywhere and "qt=" in everywhere
     found = client.get(everywhere)
@@ -138,7 +140,7 @@ def test_an_alert_search_among_the_unhandled_links_to_every_status(client, demo)
     client.force_login(demo.township1)
     narrowed = client.get(client.post(reverse("alerts:list"), {"q": "曾建国", "status": "unhandled"})["Location"])
     assert list(narrowed.context["page"].object_list) == []
-    everywhere = narrowed.context["search_everywhere"]
+    everywhere = narrowed.context["search_everywhere"]["address"]
     assert "status=all" in everywhere
     assert [a.pk for a in client.get(everywhere).context["page"].object_list] == [alert.pk]
 
