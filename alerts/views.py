@@ -9,11 +9,10 @@ from django.views.decorators.http import require_POST
 
 from relief import access
 from relief.access import Action, access_rule
+from relief.search_terms import search_data, search_scope, searched_by_post
 
 from . import selectors
 from .forms import AlertCloseForm, AlertFilterForm
-from relief.search_terms import search_data, search_scope, searched_by_post
-
 from .services import alert_acknowledge, alert_close
 
 ALERTS_PER_PAGE = 30
@@ -28,7 +27,8 @@ def alert_list(request):
     page = Paginator(selectors.alerts_for(request.user, **filters).order_by("-opened_at", "-pk"),
                      ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     return TemplateResponse(request, "alerts/list.html", {
-        "form": form, "page": page, "search_everywhere": search_scope(request, form, {"status": "all"}), "counts": selectors.alert_counts(request.user, village=filters["village"]),
+        "form": form, "page": page, "search_everywhere": search_scope(request, form, {"status": "all"}),
+        "counts": selectors.alert_counts(request.user, village=filters["village"]),
         "village": filters["village"],
         "may_handle": access.can_anywhere(request.user, Action.LOG_VISITS),
     })

@@ -21,4 +21,5 @@ def cards(user) -> list[HomeCard]:
                               lambda: care_rows(village_ids, "due", today).count())
     if not due:
         return []
-    return [HomeCard(npgettext("home card", "照料协议缺失或过期", "照料协议缺失或过期", due), due, reverse("households:care_list") + "?show=due", urgent=True)]
+    return [HomeCard(npgettext("home card", "照料协议缺失或过期", "照料协议缺失或过期", due), due,
+                     reverse("households:care_list") + "?show=due", urgent=True)]

@@ -53,6 +53,7 @@ def check_cards(user) -> list[HomeCard]:
         HomeCard(title=_("季度排查待办"), count=pending, urgent=overdue > 0,
                  url=reverse("households:quarterly_list") + "?show=pending",
                  note=ngettext("其中逾期 %(n)s 户", "其中逾期 %(n)s 户", overdue) % {"n": overdue} if overdue else _("申请未通过、退出救助的家庭")),
-        HomeCard(title=npgettext("home card", "整户纳入低保待核查", "整户纳入低保待核查", whole), count=whole, url=reverse("households:whole_household_list"),
+        HomeCard(title=npgettext("home card", "整户纳入低保待核查", "整户纳入低保待核查", whole), count=whole,
+                 url=reverse("households:whole_household_list"),
                  note=_("部分成员享受低保、仍有困难")),
     ]

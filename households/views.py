@@ -63,6 +63,7 @@ def household_list(request):
         paginator.count = selectors.household_count(request.user)
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
+    searched = (filters or {}).get("q", "")
     rows = []
     for household in page.object_list:
         head = selectors.head_of(household)
@@ -76,7 +77,7 @@ def household_list(request):
             "roster_reasons": punctuation.mark("、").join(str(FocusReason(c).label) for c in household.roster_reason_codes
                                                           if c in FocusReason.values),
             "review_due": household.on_observation and household.observation_review_on <= today,
-            "match_note": selectors.list_match_note(household.present_members, head, (filters or {}).get("q", "")),
+            "match_note": selectors.list_match_note(household.present_members, head, searched),
         })
     filters_in_use = any(form.data.get(name) for name in form.fields if name != "q") or bool(form.errors)
     context = {"form": form, "page": page, "rows": rows, "page_sizes": PAGE_SIZES, "today": today,

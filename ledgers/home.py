@@ -48,7 +48,8 @@ def cards(user, today=None) -> list[HomeCard]:
                     "m": year_month(previous), "d": month_day(this_month.replace(day=SUMMARY_DUE_DAY))}))
     overdue = selectors.corrections_visible(user).overdue(today).count()
     if overdue:
-        result.append(HomeCard(title=npgettext("home card", "监督检查整改逾期", "监督检查整改逾期", overdue), count=overdue, urgent=True,
+        result.append(HomeCard(title=npgettext("home card", "监督检查整改逾期", "监督检查整改逾期", overdue),
+                               count=overdue, urgent=True,
                                url=f"{reverse('ledgers:inspections')}?show=overdue",
                                note=_("检查发现的问题已过整改期限，请督促并确认")))
     return result

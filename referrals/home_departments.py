@@ -20,8 +20,8 @@ def cards(user) -> list[HomeCard]:
     def count():
         return items_filtered(user, state="pending").count(), items_filtered(user, state="overdue").count()
 
-    # Per user (a department's account sees its own department's items); the services that create and decide
-    # items replace the records' stamp.
+    # Per user (a department's account sees its own department's items); creating and deciding items are steps
+    # of the referral, which replace the records' stamp (referrals.services.common._step).
     pending, overdue = figure_cache.cached(data_version.RECORDS, f"department-items-{user.pk}-{today.isoformat()}",
                                            count, ttl=60)
     return [HomeCard(npgettext("home card", "部门待办事项", "部门待办事项", pending), pending, base,

@@ -1,3 +1,5 @@
+import unicodedata
+
 from django import template
 
 from ..reasons import reason_text
@@ -30,8 +32,6 @@ def alert_reason(alert) -> str:
 def alert_reason_brief(alert, columns=120) -> str:
     """``{{ alert|alert_reason_brief }}``: the reason cut to about `columns` columns of text, a Han character
     counting two: the same room in either language (a cut by characters left the English half said)."""
-    import unicodedata
-
     text, width, limit = reason_text(alert), 0, int(columns)
     for at, char in enumerate(text):
         width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1

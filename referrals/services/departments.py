@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relief import access, data_version, punctuation
+from relief import access, punctuation
 
 from .. import outcomes
 from ..models import (
@@ -105,7 +105,6 @@ def assessment_create(*, actor, referral, needs: str, opinion: str, items, intak
     DepartmentItem.objects.bulk_create([
         DepartmentItem(assessment=assessment, village_id=referral.village_id, township_id=township_id,
                        created_at=now, **row) for row in rows])
-    data_version.records_changed()  # the home cards count the items waiting and overdue (home_departments)
     first = min(rows, key=lambda row: row["deadline"])
     referral.department, referral.deadline = first["department"], first["deadline"]
     referral.assigned_at, referral.assigned_by = now, actor
@@ -179,7 +178,6 @@ def department_item_decide(*, actor, item, approved: bool, reason: str = "", amo
     item.decided_by, item.decided_at = actor, now
     item.version += 1
     item.save(update_fields=["status", "amount", "reason", "decided_by", "decided_at", "version"])
-    data_version.records_changed()
     data = {"department": item.department, "approved": bool(approved), "reason": reason,
             "amount": str(item.amount) if item.amount is not None else ""}
     items = list(DepartmentItem.objects.filter(assessment_id=item.assessment_id))
