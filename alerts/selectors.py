@@ -6,14 +6,14 @@ from django.shortcuts import get_object_or_404
 
 from households.models import Household, RosterEntry
 from households.selectors import head_name_of, search_filter
-from relief import access, figure_cache
+from relief import access, data_version, figure_cache
 from relief.access import Action
 from relief.models import User
 
 from .models import Alert, AlertKind, AlertStatus, UNHANDLED_STATUSES
 
 # The figure-cache topic of the counts of alerts: every write in services.py announces it.
-ALERTS_TOPIC = "alerts"
+ALERTS_TOPIC = data_version.topic("alerts")
 
 
 def assignee_expression(prefix: str = "") -> Case:

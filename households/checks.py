@@ -33,6 +33,8 @@ from django.utils.translation import gettext_lazy as _
 from relief import dates
 from relief.models import Jurisdiction
 
+from . import presence
+
 from .check_models import QuarterlyCheck, QuarterlyCheckEntry, WholeHouseholdCheck, WrittenRefusal
 from .models import AssistanceRecord, AssistanceType, FocusReason, HukouType, Household, Member, MemberStatus
 from .selectors import dibao_standard_for, head_name_of, low_income_factor
@@ -147,11 +149,11 @@ def village_table(village_ids, counts: dict[int, dict[str, int]], keys) -> tuple
 def household_quarterly(household: Household, today: dt.date | None = None) -> dict:
     """The household page's view of the quarterly check: entries, checks, written refusal, today's state.
 
-    A household read with selectors.household_get(..., with_check_flags=True) that has none of them costs no
+    A household whose kinds of records the page probed (households/presence.py) that has none of them costs no
     query; otherwise up to three."""
     today = today or timezone.localdate()
-    has_entries = getattr(household, "has_quarterly_entries", True)
-    has_refusal = getattr(household, "has_written_refusal", True)
+    has_entries = presence.may_have(household, QuarterlyCheckEntry)
+    has_refusal = presence.may_have(household, WrittenRefusal)
     entries = list(household.quarterly_entries.select_related("entered_by", "ended_by")) if has_entries else []
     checks = list(household.quarterly_checks.select_related("recorded_by")) if entries else []
     refusal = (WrittenRefusal.objects.filter(household=household).select_related("recorded_by").first()
@@ -282,9 +284,9 @@ def whole_household_flag(household: Household, today: dt.date | None = None,
 
 def household_whole_check(household: Household, today: dt.date | None = None) -> dict:
     """The household page's view: whether it is a candidate today, and its recorded checks. Reads the checks
-    only for a household that has some (selectors.household_get(..., with_check_flags=True))."""
+    only for a household that has some, when its page probed its kinds of records (households/presence.py)."""
     today = today or timezone.localdate()
-    has_checks = getattr(household, "has_whole_checks", True)
+    has_checks = presence.may_have(household, WholeHouseholdCheck)
     checks = list(household.whole_household_checks.select_related("recorded_by")) if has_checks else []
     candidate = whole_household_flag(household, today, checks[0].checked_on if checks else None)
     return {"candidate": candidate, "checks": checks}

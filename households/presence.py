@@ -43,6 +43,12 @@ def has_records(household, model) -> bool:
     return label not in settings.RELIEF_HOUSEHOLD_RECORDS or label in record_kinds_of(household)
 
 
+def may_have(household, model) -> bool:
+    """has_records for a household whose kinds were probed already (the household page's); True, unasked, for one
+    read elsewhere, whose page reads the records rather than pay a probe for them."""
+    return getattr(household, _KEPT_ON, None) is None or has_records(household, model)
+
+
 def listed(household, queryset) -> list:
     """The queryset's rows (the household's records of one kind), or [] without a word to the database, nor
     the compiling of the select, when the household has no record of the kind."""

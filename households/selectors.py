@@ -23,7 +23,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Case, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value, When
+from django.db.models import Case, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery, TextField, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,11 +31,11 @@ from django.utils.translation import gettext_lazy as _
 from relief import access, data_version, figure_cache
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel
+from relief.selectors import attach_jurisdictions
 
 from .pii import lookup_hashes
 from .models import (
-    AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, QuarterlyCheckEntry, Relation,
-    WholeHouseholdCheck, WrittenRefusal,
+    AssistanceRecord, AssistanceType, DibaoStandard, Household, Member, MemberStatus, Relation,
 )
 from .pinyin import pinyin_term
 from .standards import StandardTable
@@ -77,20 +77,11 @@ def household_count(user) -> int:
                                lambda: households_for(user, Action.VIEW).count())
 
 
-def household_get(user, pk, action: str = Action.VIEW, with_check_flags: bool = False) -> Household:
-    """The household if the user may act on it, else 404 (it does not exist for them).
-
-    with_check_flags: also whether it has quarterly-check entries, a written refusal or whole-household checks
-    (three EXISTS in the same query), so the household page reads those records only for families that have them.
-    """
-    qs = households_for(user, action).select_related("village__parent__parent", "group", "caseworker",
-                                                  "hukou_township__parent")
-    if with_check_flags:
-        own = {"household_id": OuterRef("pk")}
-        qs = qs.annotate(has_quarterly_entries=Exists(QuarterlyCheckEntry.objects.filter(**own)),
-                         has_written_refusal=Exists(WrittenRefusal.objects.filter(**own)),
-                         has_whole_checks=Exists(WholeHouseholdCheck.objects.filter(**own)))
-    return get_object_or_404(qs, pk=pk)
+def household_get(user, pk, action: str = Action.VIEW) -> Household:
+    """The household if the user may act on it, else 404 (it does not exist for them)."""
+    household = get_object_or_404(households_for(user, action).select_related("caseworker"), pk=pk)
+    attach_jurisdictions([household], "village__parent__parent", "group", "hukou_township__parent")
+    return household
 
 
 def household_list(

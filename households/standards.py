@@ -13,13 +13,13 @@ import bisect
 import datetime as dt
 from collections.abc import Iterable
 
-from relief import figure_cache
+from relief import data_version, figure_cache
 from relief.request_memo import memo
 
 from .models import DibaoStandard, HukouType, StandardArea
 
 # The figure-cache topic of the standards: replaced whenever one is saved or deleted (households/signals.py).
-STANDARDS_TOPIC = "standards"
+STANDARDS_TOPIC = data_version.topic("standards")
 
 _AREA_OF_HUKOU = {HukouType.URBAN: StandardArea.URBAN, HukouType.RURAL: StandardArea.RURAL}
 

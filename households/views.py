@@ -213,7 +213,7 @@ def _household_page_context(request, household, *, printing: bool = False, reaso
 @require_http_methods(["GET", "POST"])
 def household_detail(request, pk: int):
     """One household, one page (一户一页); a POST with a reason shows it once with full ID and phone numbers."""
-    household = selectors.household_get(request.user, pk, with_check_flags=True)
+    household = selectors.household_get(request.user, pk)
     reason, form = _reveal(request, household)
     return TemplateResponse(request, "households/detail.html", _household_page_context(
         request, household, reason=reason, reveal_form=form), status=400 if form.errors else 200)
@@ -222,7 +222,7 @@ def household_detail(request, pk: int):
 @access_rule(Action.VIEW)
 @require_http_methods(["GET", "POST"])
 def household_print(request, pk: int):
-    household = selectors.household_get(request.user, pk, with_check_flags=True)
+    household = selectors.household_get(request.user, pk)
     reason, form = _reveal(request, household)
     context = _household_page_context(request, household, printing=True, reason=reason, reveal_form=form)
     context["printed_at"] = timezone.localtime()

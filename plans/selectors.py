@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q, QuerySet
 
 from households.models import AssistanceRecord, Household, Member
-from relief import access, figure_cache
+from relief import access, data_version, figure_cache
 from relief.access import Action
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from relief.request_memo import memo
@@ -30,7 +30,7 @@ from .matching import applies_in, evaluate_policy, household_facts, standards_in
 from .models import Policy, PolicyCondition, TeamMember, TeamRole
 
 # The figure-cache topic of the policy library: services.policy_save announces each change.
-POLICIES_TOPIC = "policies"
+POLICIES_TOPIC = data_version.topic("policies")
 
 
 

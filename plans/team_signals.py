@@ -4,9 +4,9 @@ covers, or of a user account (a caseworker account counts as the village's assis
 it commits, whether it came through the services or the Django admin."""
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from relief import figure_cache
+from relief import data_version, figure_cache
 
-TEAM_TOPIC = "team"
+TEAM_TOPIC = data_version.topic("team")
 
 
 def team_changed(sender, **kwargs):

@@ -15,7 +15,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
-from . import figure_cache
+from . import data_version, figure_cache
 from .models import (Jurisdiction, JurisdictionGroupObjectPermission, JurisdictionLevel,
                      JurisdictionUserObjectPermission, Role, User, under_q)
 
@@ -91,7 +91,7 @@ def _forget(user: User) -> None:
 
 # The figure-cache topic of every user's grants and the jurisdictions they cover: replaced when a grant or a
 # jurisdiction is saved or deleted (relief/signals.py), however it is written.
-ACCESS_TOPIC = "access"
+ACCESS_TOPIC = data_version.topic("access")
 
 
 def _grants(user: User) -> dict:

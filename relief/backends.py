@@ -1,7 +1,8 @@
 """The login backend: Django's, loading the user with the jurisdictions above theirs.
 
 Every page names the user's place (华阳路街道 · 长宁区) and the access rules climb to the user's district;
-read with the user, they cost no further query on any page.
+read with the user from the jurisdictions kept in each process (relief.selectors.attach_jurisdictions), they cost no
+further query on any page.
 """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
@@ -20,7 +21,10 @@ class UserWithJurisdictionBackend(ModelBackend):
     def get_user(self, user_id):
         model = get_user_model()
         try:
-            user = model._default_manager.select_related("jurisdiction__parent__parent").get(pk=user_id)
+            user = model._default_manager.get(pk=user_id)
         except model.DoesNotExist:
             return None
+        from .selectors import attach_jurisdictions
+
+        attach_jurisdictions([user], "jurisdiction__parent__parent")
         return user if self.user_can_authenticate(user) else None

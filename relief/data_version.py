@@ -33,6 +33,13 @@ STAMP_SECONDS = 7 * 24 * 3600
 
 # The records the dashboards count. Other topics stamp what smaller figures count (relief/figure_cache.py).
 RECORDS = "records"
+_TOPICS: set[str] = {RECORDS}
+
+
+def topic(name: str) -> str:
+    """Names a topic of its own stamp (its writers call `records_changed(name)`), known to `read_stamp`."""
+    _TOPICS.add(name)
+    return name
 
 
 def key(topic: str = RECORDS) -> str:
@@ -73,10 +80,6 @@ def stamp_in(values: dict, topic: str = RECORDS) -> str:
     return values.get(key(topic)) or f"initial:{key(topic)}"
 
 
-def current(topic: str = RECORDS) -> str:
-    return stamp_in(cache.get_many([key(topic)]), topic)
-
-
 def request_stamps() -> dict:
     """The stamps this request has read, by topic (relief/request_memo.py): a page reads each topic's stamp
     once, however many kept figures it shows. Outside a request, an empty dict each time."""
@@ -85,12 +88,24 @@ def request_stamps() -> dict:
     return memo("relief.data_version.stamps", dict)
 
 
+def read_stamp(topic: str, *other_keys: str) -> tuple[str, dict]:
+    """(the topic's current stamp, the cache's values of other_keys), in one round trip. Within a request it
+    also reads the stamps of every topic the request has not read yet (`topic()`), and keeps them all for the
+    rest of the request: a page that shows figures of five topics reads their stamps together, not one by one."""
+    from .request_memo import in_request
+
+    stamps = request_stamps()
+    wanted = {topic} | (_TOPICS - stamps.keys() if in_request() else set())
+    got = cache.get_many([key(t) for t in sorted(wanted)] + list(other_keys))
+    for each in wanted:
+        stamps[each] = stamp_in(got, each)
+    return stamps[topic], got
+
+
 def request_stamp(topic: str = RECORDS) -> str:
     """The topic's current stamp, read once per request."""
-    stamps = request_stamps()
-    if topic not in stamps:
-        stamps[topic] = current(topic)
-    return stamps[topic]
+    stamp = request_stamps().get(topic)
+    return stamp if stamp is not None else read_stamp(topic)[0]
 
 
 def changed_here(topic: str = RECORDS) -> bool:

@@ -55,15 +55,15 @@ def cached(topic: str, key: str, compute: Callable[[], T], *, ttl: int = TTL) ->
     if stamp is not None and (pickled := _kept(_small, entry_key, stamp, now)) is not _MISSING:
         return pickle.loads(pickled)
     try:
-        got = cache.get_many([figure_key] if stamp is not None else [data_version.key(topic), figure_key])
+        if stamp is None:
+            stamp, got = data_version.read_stamp(topic, figure_key)
+            if (pickled := _kept(_small, entry_key, stamp, now)) is not _MISSING:
+                return pickle.loads(pickled)
+        else:
+            got = cache.get_many([figure_key])
     except Exception:  # noqa: BLE001 — a cache outage must not fail the page
         logger.warning("figure cache unreachable: computing %s", topic, exc_info=True)
         return compute()
-    if stamp is None:
-        stamp = data_version.stamp_in(got, topic)
-        data_version.request_stamps()[topic] = stamp
-        if (pickled := _kept(_small, entry_key, stamp, now)) is not _MISSING:
-            return pickle.loads(pickled)
     stored = got.get(figure_key)
     if stored is not None and stored[0] == stamp:
         # Kept here for half the time at most: its own expiry in the cache is unknown.

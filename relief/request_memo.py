@@ -24,6 +24,10 @@ def memo(key: Hashable, compute: Callable[[], T]) -> T:
     return store[key]
 
 
+def in_request() -> bool:
+    return _memo.get() is not None
+
+
 class RequestMemoMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response

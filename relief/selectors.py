@@ -5,9 +5,10 @@ from django.db.models import Q, QuerySet
 
 from auditlog.models import LogEntry
 
-from .access import Action, jurisdictions_for
+from . import figure_cache
+from .access import ACCESS_TOPIC, Action, jurisdictions_for
 from .audit import sentence_search_q
-from .models import User
+from .models import Jurisdiction, User
 
 
 def audit_entries_for(user: User) -> QuerySet[LogEntry]:
@@ -62,3 +63,44 @@ def audit_entries_filtered(user: User, *, event: str = "", actor: str = "", q: s
     if date_to:
         qs = qs.filter(timestamp__date__lte=date_to)
     return qs
+
+
+# ---------------------------------------------------------------- the jurisdictions above a record
+_JURISDICTION_FIELDS = ("id", "code", "name", "level", "parent_id")
+
+
+def _jurisdiction_rows() -> dict[int, tuple]:
+    return {row[0]: row for row in Jurisdiction.objects.order_by().values_list(*_JURISDICTION_FIELDS)}
+
+
+def attach_jurisdictions(objects, *paths: str) -> None:
+    """Sets the jurisdictions each path names ("village__parent__parent", "group") on each object, as
+    select_related would, from every jurisdiction's row kept in this process: no join.
+
+    A household page read its family with six joins of the jurisdiction table (village, township, district,
+    group, hukou township and its district), which PostgreSQL planned anew on every look for more time than
+    it took to run. A district's jurisdictions are a few thousand rows that change seldom; a save or delete
+    of one replaces the access stamp they are kept under (relief/signals.py), and an id not among them (one
+    created since) reads them afresh."""
+    rows = figure_cache.kept_in_process(ACCESS_TOPIC, "jurisdiction-rows", _jurisdiction_rows)
+    built: dict[int, Jurisdiction] = {}  # fresh instances for each call: a caller may set attributes on its own
+
+    def instance(pk: int) -> Jurisdiction:
+        nonlocal rows
+        if pk not in built:
+            if pk not in rows:
+                rows = _jurisdiction_rows()
+            built[pk] = Jurisdiction.from_db(Jurisdiction.objects.db, _JURISDICTION_FIELDS, rows[pk])
+        return built[pk]
+
+    for obj in objects:
+        for path in paths:
+            current = obj
+            for name in path.split("__"):
+                field = current._meta.get_field(name)
+                pk = getattr(current, field.attname)
+                value = instance(pk) if pk is not None else None
+                field.set_cached_value(current, value)
+                if value is None:
+                    break
+                current = value

@@ -480,6 +480,7 @@ RELIEF_HOUSEHOLD_SECTIONS: list[str] = [
 RELIEF_HOUSEHOLD_RECORDS: list[str] = [
     "households.RosterEntry", "households.ObservationEntry", "referrals.Lead", "referrals.Referral", "plans.Need",
     "plans.PlanItem", "plans.PolicyMatch", "plans.ServiceRecord", "visits.Visit", "alerts.Alert",
+    "households.QuarterlyCheckEntry", "households.WrittenRefusal", "households.WholeHouseholdCheck",
 ]
 # Sections other apps add to the worklist's front page (see visits/worklist_sections.py).
 RELIEF_WORKLIST_SECTIONS: list[str] = [
