@@ -139,4 +139,5 @@ def household_alerts(household: Household, limit: int) -> list[Alert]:
     """The household's latest alerts, newest first (the household page)."""
     from households.presence import listed
 
-    return listed(household, Alert.objects.filter(household=household).order_by("-opened_at", "-pk")[:limit])
+    return listed(household, Alert,
+                  lambda: Alert.objects.filter(household=household).order_by("-opened_at", "-pk")[:limit])

@@ -10,10 +10,12 @@ answer is asked once per page and kept on the household object the page passes t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 _KEPT_ON = "_record_kinds"
 
@@ -49,21 +51,25 @@ def may_have(household, model) -> bool:
     return getattr(household, _KEPT_ON, None) is None or has_records(household, model)
 
 
-def listed(household, queryset) -> list:
-    """The queryset's rows (the household's records of one kind), or [] without a word to the database, nor
-    the compiling of the select, when the household has no record of the kind."""
-    return list(queryset) if has_records(household, queryset.model) else []
+def listed(household, model, build: Callable[[], QuerySet] | None = None) -> list:
+    """The household's records of one kind: the rows of `build()`, or [] without a word to the database, nor
+    the building and compiling of the select, when the household has no record of the kind. A queryset may
+    stand for the model and its build (built already, at a cost of its own)."""
+    if isinstance(model, QuerySet):
+        model, build = model.model, (lambda queryset=model: queryset)
+    return list(build()) if has_records(household, model) else []
 
 
-def prefetch_present(household, *lookups: Prefetch) -> None:
-    """prefetch_related_objects for one household, each kind it has no record of set to none as a prefetch
-    leaves it (the related manager's all() then reads the empty list, unasked)."""
+def prefetch_present(household, **lookups: Callable[[], QuerySet]) -> None:
+    """prefetch_related_objects for one household: each related name with the build of the queryset to prefetch
+    it with, built only for a kind the household has records of; a kind it has none of is set to none as a
+    prefetch leaves it (the related manager's all() then reads the empty list, unasked)."""
     wanted = []
-    for lookup in lookups:
-        if has_records(household, lookup.queryset.model):
-            wanted.append(lookup)
+    for name, build in lookups.items():
+        manager = getattr(household, name)  # a reverse foreign key's related manager
+        if has_records(household, manager.model):
+            wanted.append(Prefetch(name, queryset=build()))
             continue
-        manager = getattr(household, lookup.prefetch_through)  # a reverse foreign key's related manager
         empty = manager.model._default_manager.none()
         empty._result_cache, empty._prefetch_done = [], True  # as prefetch_one_level leaves a queryset it filled
         if not hasattr(household, "_prefetched_objects_cache"):

@@ -142,12 +142,12 @@ def _household_page_context(request, household, *, printing: bool = False, reaso
     running = [a for a in assistance if a.runs_on(today)]
     household.running_assistance = running
     # Prefetched onto the household, so that the sections (the visits section's due date) read them too.
-    prefetch_present(household, Prefetch(
-        "roster_entries", queryset=RosterEntry.objects.select_related("caseworker", "entered_by", "exited_by")
+    prefetch_present(
+        household,
+        roster_entries=lambda: RosterEntry.objects.select_related("caseworker", "entered_by", "exited_by")
         .prefetch_related("reasons", Prefetch("changes", queryset=RosterChange.objects
-                                              .select_related("actor").order_by("at", "pk")))),
-        Prefetch("observation_entries", queryset=ObservationEntry.objects.select_related(
-            "decided_by", "removed_by", "member")))
+                                              .select_related("actor").order_by("at", "pk"))),
+        observation_entries=lambda: ObservationEntry.objects.select_related("decided_by", "removed_by", "member"))
     roster_entries = list(household.roster_entries.all())
     user_ids = {pair[1] for e in roster_entries for c in e.changes.all()
                 for f, pair in (c.changes or {}).items() if f == "caseworker" and isinstance(pair, list)}

@@ -30,7 +30,7 @@ from .service_models import GoalStatus, ServiceContact, ServiceGoal, ServiceNote
 def service_context(request, household) -> dict:
     """The household's service kinds: current record with goals, notes and contacts, the history and whether
     the kind is due for review. A fixed number of queries."""
-    records = listed(household, ServiceRecord.objects.filter(household=household)
+    records = listed(household, ServiceRecord, lambda: ServiceRecord.objects.filter(household=household)
                      .order_by("-started_on", "-pk").annotate(review_due=services.review_due_expression())
                      .select_related("decided_by", "ended_by", "case_worker", "organisation"))
     current = next((r for r in records if r.is_current), None)

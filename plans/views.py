@@ -319,9 +319,10 @@ def plan_context(request, household, *, forms=True) -> dict:
     missing, received, facts = selectors.household_policy_results(full, user)
     # One household's rows: ordered without the models' household-first ordering, whose joins cost more to plan
     # than the rows cost to read.
-    needs = listed(household, Need.objects.filter(household=household).select_related("created_by")
+    needs = listed(household, Need, lambda: Need.objects.filter(household=household).select_related("created_by")
                    .order_by("created_at", "pk"))
-    items = listed(household, PlanItem.objects.filter(household=household).order_by("due_date", "pk")
+    items = listed(household, PlanItem, lambda: PlanItem.objects.filter(household=household)
+                   .order_by("due_date", "pk")
                    .select_related("need", "policy", "resource", "project", "owner").prefetch_related(
                        Prefetch("progress", queryset=PlanProgress.objects.select_related("actor").order_by("at", "pk"))))
     show_figures = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
@@ -331,7 +332,8 @@ def plan_context(request, household, *, forms=True) -> dict:
         "show_figures": show_figures, "standard": facts.standard,
         "can_edit": access.can(user, Action.EDIT_HOUSEHOLDS, household.village_id),
         "can_refer": access.can(user, Action.SUBMIT_REFERRALS, household.village_id),
-        "matches": listed(household, PolicyMatch.objects.filter(household=household).select_related("policy")),
+        "matches": listed(household, PolicyMatch,
+                          lambda: PolicyMatch.objects.filter(household=household).select_related("policy")),
     }
     if forms and context["can_edit"]:
         district_ids = selectors.district_jurisdiction_ids(user)

@@ -214,9 +214,10 @@ def household_leads_and_referrals(household) -> tuple[list[Lead], list[Referral]
     """Two queries whatever the household's history (the household page section)."""
     from households.presence import listed
 
-    leads = listed(household, Lead.objects.filter(household=household).select_related("received_by")
+    leads = listed(household, Lead, lambda: Lead.objects.filter(household=household).select_related("received_by")
                    .order_by("-received_at"))
-    referrals = listed(household, Referral.objects.filter(household=household).order_by("-created_at"))
+    referrals = listed(household, Referral,
+                       lambda: Referral.objects.filter(household=household).order_by("-created_at"))
     return leads, referrals
 
 

@@ -16,7 +16,7 @@ RECENT_ALERTS = 10
 
 def section(request, household):
     """A fixed number of queries (visits with their visitors, alerts) whatever the household's history."""
-    visits = listed(household, Visit.objects.filter(household=household).prefetch_related("visitors")
+    visits = listed(household, Visit, lambda: Visit.objects.filter(household=household).prefetch_related("visitors")
                     .order_by("-visited_on", "-pk")[:RECENT_VISITS])
     alerts = household_alerts(household, RECENT_ALERTS)
     # The kept latest dates (visits.latest) exist once the family has a visit: with the roster and observation
