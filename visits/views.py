@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from households import checks
 from households.models import Household
 from households.selectors import head_of
-from relief import access
+from relief import access, data_version, figure_cache
 from relief.access import Action, access_rule
 from relief.audit import AuditEvent, audit_record
 from relief.models import JurisdictionLevel, Role
@@ -77,8 +77,8 @@ def worklist(request):
     # front page only, counted as the list it links to counts them.
     quarterly = None
     if not show:
-        rows = checks.quarterly_rows(village_ids, "pending", work.today)
-        quarterly = {"items": list(rows[:selectors.WORKLIST_PREVIEW]), "total": rows.count(),
+        items, total = _quarterly_preview(village_ids, work.today)
+        quarterly = {"items": items, "total": total,
                      "url": reverse("households:quarterly_list") + "?" + urlencode(
                          {"show": "pending", **({"village": chosen} if chosen else {})})}
     # Sections the apps above add (集中排查 from plans), found by name (visits/worklist_sections.py).
@@ -89,6 +89,18 @@ def worklist(request):
         "work": work, "villages": villages if len(villages) > 1 else [], "chosen": chosen,
         "sections": sections, "show": show, "shown": shown, "page": page,
     })
+
+
+def _quarterly_preview(village_ids, today) -> tuple[list, int]:
+    """(the first families of the quarterly check still to check, how many there are), kept in this process
+    like the worklist's own sections: a check recorded or placed records a household event, which replaces the
+    records' stamp (households.services.event_record)."""
+    def read():
+        rows = checks.quarterly_rows(village_ids, "pending", today)
+        return list(rows[:selectors.WORKLIST_PREVIEW]), rows.count()
+
+    return figure_cache.kept_in_process(
+        data_version.RECORDS, f"worklist-quarterly-{figure_cache.scope_key(village_ids)}-{today}", read)
 
 
 @access_rule(Action.LOG_VISITS, roles=[Role.CASEWORKER, Role.TOWNSHIP])
