@@ -79,3 +79,28 @@ def test_the_answer_is_kept_on_the_household_for_the_page_and_a_kind_not_asked_a
     from households.models import HouseholdEvent
 
     assert has_records(household, HouseholdEvent), "a kind the setting does not name is always read"
+
+
+def test_the_page_reads_no_jurisdiction_and_no_check_record_of_a_family_without_them(client, demo):
+    """The jurisdictions above the family and the user come from the rows kept in the process
+    (relief.selectors.attach_jurisdictions); the quarterly and whole-household checks are asked in the probe."""
+    household = make_household(demo.village_a, actor=demo.caseworker_a, head_name="韩桂英")
+    client.force_login(demo.township1)
+    _page(client, household)  # the process keeps the jurisdictions' rows
+    page, sqls = _page(client, household)
+    assert not [s for s in sqls if 'JOIN "relief_jurisdiction"' in s and 'FROM "households_household"' in s]
+    assert not [s for s in sqls if s.startswith('SELECT "relief_user"') and "relief_jurisdiction" in s]
+    for table in ("households_quarterlycheckentry", "households_writtenrefusal", "households_wholehouseholdcheck"):
+        assert not _reads(sqls, table), table
+    assert demo.village_a.name in page and demo.village_a.parent.name in page
+
+
+def test_a_renamed_village_shows_at_once_on_the_household_page(client, demo):
+    household = make_household(demo.village_a, actor=demo.caseworker_a, head_name="韩桂英")
+    client.force_login(demo.township1)
+    _page(client, household)
+    village = demo.village_a
+    village.name = "新命名村委会"
+    village.save()  # replaces the access stamp the kept rows are read under
+    page, _sqls = _page(client, household)
+    assert "新命名村委会" in page
