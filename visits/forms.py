@@ -76,6 +76,9 @@ class VisitForm(forms.ModelForm):
             self.fields[name].widget = forms.RadioSelect(choices=self.fields[name].choices)
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0] != ""]
             self.fields[name].required = False
+        # The page's script leaves 情况已调查清楚 off until the person is seen and every check answered, as clean()
+        # requires; these are the checks it waits for.
+        self.fields["situation_clear"].widget.attrs["data-needs-checks"] = ",".join(CHECK_FIELDS)
         self.user = user
         self.fields["willingness"].required = False
         # A form posted without it (an older page still open on a phone) logs a routine visit.

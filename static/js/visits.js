@@ -51,6 +51,22 @@
   }
   if (seen) seen.addEventListener("change", toggleSeen);
   toggleSeen();
+  /* 情况已调查清楚 only once the person is seen and every living-condition check is answered (the server refuses
+     it otherwise): off and unticked until then, so nobody ticks it and learns why only after sending. */
+  var clear = document.getElementById("id_situation_clear");
+  var needed = clear ? (clear.dataset.needsChecks || "").split(",").filter(Boolean) : [];
+  function answered(name) {
+    return Array.prototype.some.call(form.querySelectorAll('input[name="' + name + '"]'), function (el) {
+      return el.checked && el.value; });
+  }
+  function toggleClear() {
+    if (!clear) return;
+    var ready = (!seen || seen.checked) && needed.every(answered);
+    clear.disabled = !ready;
+    if (!ready) clear.checked = false;
+  }
+  form.addEventListener("change", toggleClear);
+  toggleClear();
   /* A refused form: bring the summary of what to fix into view and give it the focus. */
   var summary = document.getElementById("error-summary");
   if (summary) { summary.scrollIntoView(); summary.focus(); }

@@ -96,3 +96,28 @@ def test_a_draft_does_not_outlive_its_author_on_a_shared_phone(transactional_db,
     page.goto(f"{live_server.url}/visits/household/{household.pk}/new/")
     expect(page.locator("#id_situation")).to_have_value("")
     expect(page.locator("#draft-note")).to_be_hidden()
+
+
+def test_situation_clear_waits_for_the_person_seen_and_every_check(transactional_db, demo, browser_login,
+                                                                   live_server, private_media):
+    """情况已调查清楚 cannot be ticked until the person is seen and the seven checks are answered (the server
+    refuses it otherwise); unticking 见到本人 or leaving a check takes it off again."""
+    from tests.visits.factories import make_roster
+
+    household = make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1), caseworker=demo.caseworker_a)
+    page = browser_login("caseworker1")
+    page.goto(f"{live_server.url}/visits/household/{household.pk}/new/")
+    clear = page.locator("#id_situation_clear")
+    expect(clear).to_be_disabled()
+    checks = ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care", "schooling")
+    for name in checks[:-1]:
+        page.check(f"#id_{name}_0")
+    expect(clear).to_be_disabled()
+    page.check("#id_schooling_0")
+    expect(clear).to_be_enabled()
+    page.check("#id_situation_clear")
+    page.uncheck("#id_person_seen")
+    expect(clear).to_be_disabled()
+    expect(clear).not_to_be_checked()
+    page.check("#id_person_seen")
+    expect(clear).to_be_enabled()
