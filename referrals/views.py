@@ -238,8 +238,10 @@ def referral_list(request):
     page.object_list = selectors.attach_match_notes(attach_clocks(page.object_list, "referral", table),
                                                     filters.get("q", ""))
     may_assign = access.assigns_referrals(user)
+    # The bulk form only beside rows it can take: 已报乡镇 and handled here (the rows with a tick box).
+    acceptable = may_assign and any(r.status == ReferralStatus.SUBMITTED and r.handled_here for r in page.object_list)
     return TemplateResponse(request, "referrals/referral_list.html", {
-        "form": form, "page": page, "may_assign": may_assign,
+        "form": form, "page": page, "may_assign": may_assign, "bulk_acceptable": acceptable,
         "search_everywhere": search_scope(request, form),
         "bulk_form": BulkAcceptForm(initial={"deadline": default_deadline_for(Urgency.NORMAL, table)}),
         "today": timezone.localdate(), "title": _("转办"),
