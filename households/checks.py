@@ -34,7 +34,6 @@ from relief import dates
 from relief.models import Jurisdiction
 
 from . import presence
-
 from .check_models import QuarterlyCheck, QuarterlyCheckEntry, WholeHouseholdCheck, WrittenRefusal
 from .models import AssistanceRecord, AssistanceType, FocusReason, HukouType, Household, Member, MemberStatus
 from .selectors import dibao_standard_for, head_name_of, low_income_factor

@@ -51,12 +51,9 @@ def may_have(household, model) -> bool:
     return getattr(household, _KEPT_ON, None) is None or has_records(household, model)
 
 
-def listed(household, model, build: Callable[[], QuerySet] | None = None) -> list:
+def listed(household, model, build: Callable[[], QuerySet]) -> list:
     """The household's records of one kind: the rows of `build()`, or [] without a word to the database, nor
-    the building and compiling of the select, when the household has no record of the kind. A queryset may
-    stand for the model and its build (built already, at a cost of its own)."""
-    if isinstance(model, QuerySet):
-        model, build = model.model, (lambda queryset=model: queryset)
+    the building and compiling of the select, when the household has no record of the kind."""
     return list(build()) if has_records(household, model) else []
 
 

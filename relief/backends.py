@@ -7,6 +7,8 @@ further query on any page.
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from .selectors import attach_jurisdictions
+
 
 class UserWithJurisdictionBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -24,7 +26,5 @@ class UserWithJurisdictionBackend(ModelBackend):
             user = model._default_manager.get(pk=user_id)
         except model.DoesNotExist:
             return None
-        from .selectors import attach_jurisdictions
-
         attach_jurisdictions([user], "jurisdiction__parent__parent")
         return user if self.user_can_authenticate(user) else None
