@@ -237,3 +237,13 @@ def test_home_cards_and_household_section(client, demo):
     response = client.get(reverse("households:detail", args=[r.household_id]))
     assert response.status_code == 200
     assert f"转办{r.pk}" in response.content.decode()
+
+
+def test_the_bulk_form_and_its_tick_boxes_show_only_beside_rows_it_can_take(client, demo):
+    submitted, assigned = h.submitted(demo), h.assigned(demo)
+    client.force_login(demo.township1)
+    body = client.get(reverse("referrals:list"), {"status": "submitted"}).content.decode()
+    assert 'id="bulk-accept"' in body and f'name="ids" value="{submitted.pk}"' in body
+    body = client.get(reverse("referrals:list"), {"status": "assigned"}).content.decode()
+    assert f"转办{assigned.pk}<" in body
+    assert 'id="bulk-accept"' not in body and 'name="ids"' not in body and "批量受理并交办" not in body
