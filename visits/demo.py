@@ -102,6 +102,10 @@ def _visit(rng, household, day, caseworker, seen: bool) -> Visit:
         visit.situation_clear = False
     else:
         visit.situation_clear = True
+    if (not visit.situation_clear or (visit.needs and not visit.measures)) and household.pk % 2 == 0:
+        # Half the cases left open get a date to come back (worklist 见到本人但仍需跟进: some passed, some
+        # still ahead); the others leave it unset, as the form allows. Not from rng: the spread stays as it was.
+        visit.next_follow_up_on = day + dt.timedelta(days=7 + household.pk % 14)
     return visit
 
 

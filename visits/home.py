@@ -22,6 +22,7 @@ def cards(user) -> list[HomeCard]:
                                urgent=bool(work.overdue)))
         result.append(HomeCard(title=_("本月应走访"), count=len(work.due_this_period), url=f"{url}?show=due"))
         result.append(HomeCard(title=_("上次未见到本人"), count=len(work.not_seen), url=f"{url}?show=not_seen"))
+        result.append(HomeCard(title=_("见到本人但仍需跟进"), count=len(work.open_case), url=f"{url}?show=open_case"))
     if user.role in (Role.TOWNSHIP, Role.DISTRICT, Role.ADMIN):
         townships = access.jurisdictions_for(user, Action.VIEW, JurisdictionLevel.TOWNSHIP)
         latest = (TownshipSummary.objects.filter(township__in=townships).order_by("-week_start")

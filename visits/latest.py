@@ -1,4 +1,5 @@
-"""The kept copy of each household's latest visit dates (models.LatestVisit).
+"""The kept copy of each household's latest visit dates (models.LatestVisit), with what the latest visit left
+open: its follow-up date and whether the case is still open (三个不放过).
 
 A logged visit can only move the dates forward, so `visit_recorded` merges with GREATEST in the same
 statement that inserts: two visits of one household logged at once cannot leave the older date behind,
@@ -10,7 +11,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from django.db import connection
-from django.db.models import Max, Q
 
 CHUNK = 2000
 
@@ -24,19 +24,19 @@ def visit_recorded(visit, *, models) -> None:
     table = connection.ops.quote_name(_table(models))
     greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     seen_on = visit.visited_on if visit.completes_period else None
-    follow_up_on = None if visit.completes_period else visit.next_follow_up_on
     # COALESCE both ways: PostgreSQL's GREATEST skips NULLs but SQLite's MAX returns NULL for any. The SET
-    # expressions all read the row as it was, so the follow-up goes with whichever visit is the latest.
+    # expressions all read the row as it was, so the follow-up and the open case go with whichever visit is
+    # the latest (on one day, the one logged last).
     merge = ", ".join(
         f"{column} = {greatest}(COALESCE({table}.{column}, excluded.{column}), "
         f"COALESCE(excluded.{column}, {table}.{column}))" for column in ("visited_on", "seen_on"))
-    merge += (f", follow_up_on = CASE WHEN excluded.visited_on >= {table}.visited_on "
-              f"THEN excluded.follow_up_on ELSE {table}.follow_up_on END")
+    merge += "".join(f", {column} = CASE WHEN excluded.visited_on >= {table}.visited_on "
+                     f"THEN excluded.{column} ELSE {table}.{column} END" for column in ("follow_up_on", "case_open"))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (household_id, visited_on, seen_on, follow_up_on) VALUES (%s, %s, %s, %s) "
-            f"ON CONFLICT (household_id) DO UPDATE SET {merge}",
-            [visit.household_id, visit.visited_on, seen_on, follow_up_on])
+            f"INSERT INTO {table} (household_id, visited_on, seen_on, follow_up_on, case_open) "
+            f"VALUES (%s, %s, %s, %s, %s) ON CONFLICT (household_id) DO UPDATE SET {merge}",
+            [visit.household_id, visit.visited_on, seen_on, visit.next_follow_up_on, visit.case_open])
 
 
 def rebuild(household_ids: Iterable[int] | None, *, models) -> None:
@@ -48,16 +48,18 @@ def rebuild(household_ids: Iterable[int] | None, *, models) -> None:
         ids = sorted({int(pk) for pk in household_ids if pk is not None})
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        rows = {r["household_id"]: LatestVisit(household_id=r["household_id"], visited_on=r["last"], seen_on=r["seen"])
-                for r in (Visit.objects.filter(household_id__in=chunk).order_by().values("household_id")
-                          .annotate(last=Max("visited_on"), seen=Max("visited_on", filter=Q(completes_period=True))))}
-        # The follow-up of the latest visit where the person was not seen (the last one logged that day).
-        for household_id, visited_on, follow_up_on in (
-                Visit.objects.filter(household_id__in=chunk, completes_period=False)
-                .order_by("visited_on", "pk").values_list("household_id", "visited_on", "next_follow_up_on")):
-            row = rows[household_id]
-            if visited_on == row.visited_on:
-                row.follow_up_on = follow_up_on
+        rows: dict[int, object] = {}
+        # In date order, the last one logged on a day last: each household's row ends as its latest visit left
+        # it, with the last day the person was seen.
+        for household_id, visited_on, completes, follow_up_on, case_open in (
+                Visit.objects.filter(household_id__in=chunk).order_by("household_id", "visited_on", "pk")
+                .values_list("household_id", "visited_on", "completes_period", "next_follow_up_on", "case_open")):
+            row = rows.get(household_id)
+            if row is None:
+                row = rows[household_id] = LatestVisit(household_id=household_id, visited_on=visited_on)
+            row.visited_on, row.follow_up_on, row.case_open = visited_on, follow_up_on, case_open
+            if completes:
+                row.seen_on = visited_on
         LatestVisit.objects.filter(household_id__in=chunk).delete()
         LatestVisit.objects.bulk_create(rows.values())
 

@@ -302,8 +302,10 @@ class LatestVisit(models.Model):
                                      related_name="latest_visit")
     visited_on = models.DateField(_("最近走访日期"))
     seen_on = models.DateField(_("最近见到本人日期"), null=True, blank=True)
-    # The follow-up the latest visit set when it did not see the person (the worklist's 上次未见到本人).
+    # What the latest visit left to do: its follow-up date, and whether the case is still open (三个不放过). The
+    # worklist lists a family not seen last time (上次未见到本人) or seen with its case still open (仍需跟进).
     follow_up_on = models.DateField(_("下次跟进日期"), null=True, blank=True)
+    case_open = models.BooleanField(_("仍需跟进"), default=False)
 
     class Meta:
         verbose_name = _("最近走访")

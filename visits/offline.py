@@ -138,13 +138,14 @@ def offline_package(user: User, *, pinned_ids=(), today: dt.date | None = None) 
     pinned = list(access.scope(Household.objects.filter(pk__in=pinned), user, Action.LOG_VISITS)
                   .values_list("pk", flat=True)) if pinned else []
     items_by_id, reasons = {}, {}
-    for name, items in (("overdue", work.overdue), ("due", work.due_this_period), ("not_seen", work.not_seen)):
+    for name, items in (("overdue", work.overdue), ("due", work.due_this_period), ("not_seen", work.not_seen),
+                        ("open_case", work.open_case)):
         for item in items:
             items_by_id.setdefault(item.household_id, item)
             reasons.setdefault(item.household_id, []).append(name)
     order: list[int] = []
     for pk in [i.household_id for i in work.overdue] + pinned + [i.household_id for i in work.due_this_period] + [
-            i.household_id for i in work.not_seen]:
+            i.household_id for i in work.not_seen] + [i.household_id for i in work.open_case]:
         if pk not in order:
             order.append(pk)
     for pk in pinned:

@@ -140,6 +140,8 @@ class WatchItem:
     last_visit_on: dt.date | None
     last_seen: bool | None
     follow_up_on: dt.date | None
+    # The latest visit saw the person but left the case open (三个不放过): the worklist's 仍需跟进.
+    open_after_seen: bool = False
     household: Household | None = None
     head_name: str = ""
     overdue_days: int = 0
@@ -150,10 +152,13 @@ class WatchItem:
         return str(Cadence(self.cadence).label) if self.cadence in Cadence.values else ""
 
 
+WATCH_ROW_LENGTH = 9
+
+
 def watch_rows(village_ids=None, household_ids=None) -> dict[int, list]:
     """Per watched household: [roster cadence, roster entry date, observation cadence, observation
     decision date, observation review date, last completing visit, last visit, the latest visit's
-    follow-up date], in one query (the open
+    follow-up date, whether the latest visit left the case open], in one query (the open
     roster entries UNION ALL the open observation entries), whatever the number of households.
 
     Each entry is read with its household's kept visit dates (visits.latest), one joined row, rather
@@ -175,19 +180,20 @@ def watch_rows(village_ids=None, household_ids=None) -> dict[int, list]:
                          review=F(dates[1]) if dates[1] else Value(None, output_field=DateField()),
                          last_completing_visit_on=F("household__latest_visit__seen_on"),
                          last_visit_on=F("household__latest_visit__visited_on"),
-                         follow_up_on=F("household__latest_visit__follow_up_on"))
+                         follow_up_on=F("household__latest_visit__follow_up_on"),
+                         case_open=F("household__latest_visit__case_open"))
         branches.append(qs.order_by().values_list(
             "household_id", "watch", "cadence", "since", "review", "last_completing_visit_on", "last_visit_on",
-            "follow_up_on"))
+            "follow_up_on", "case_open"))
     rows: dict[int, list] = {}
-    for pk, on_roster, cadence, since, review, completing, last, follow_up in branches[0].union(
+    for pk, on_roster, cadence, since, review, completing, last, follow_up, case_open in branches[0].union(
             branches[1], all=True):
-        row = rows.setdefault(pk, [None] * 8)
+        row = rows.setdefault(pk, [None] * WATCH_ROW_LENGTH)
         if on_roster:
             row[0:2] = cadence, since
         else:
             row[2:5] = cadence, since, review
-        row[5], row[6], row[7] = completing, last, follow_up
+        row[5:9] = completing, last, follow_up, case_open
     return rows
 
 
@@ -215,7 +221,7 @@ def due_of(roster_cadence, roster_entered_on, observation_cadence, observation_d
 
 
 def _watch_item(pk, row) -> WatchItem | None:
-    r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, follow_up = row
+    r_cadence, r_entered, o_cadence, o_decided, o_review, completing, last, follow_up, case_open = row
     due_on, cadence, anchor = due_of(r_cadence, r_entered, o_cadence, o_decided, o_review, completing)
     if due_on is None:
         return None
@@ -223,8 +229,10 @@ def _watch_item(pk, row) -> WatchItem | None:
     # (completes_period is exactly person_seen, a check constraint). On a day with both, the
     # person was seen that day.
     seen = None if last is None else (completing is not None and completing >= last)
+    open_after_seen = bool(seen and case_open)
     return WatchItem(household_id=pk, cadence=cadence, due_on=due_on, anchor=anchor, last_visit_on=last,
-                     last_seen=seen, follow_up_on=follow_up if seen is False else None)
+                     last_seen=seen, follow_up_on=follow_up if seen is False or open_after_seen else None,
+                     open_after_seen=open_after_seen)
 
 
 def watch_rows_of_villages(village_ids) -> dict[int, list]:
@@ -234,7 +242,7 @@ def watch_rows_of_villages(village_ids) -> dict[int, list]:
     and home page read a village's thousands of watched households on every look; what they read changes
     with the visits logged, not with each look."""
     village_ids = sorted(village_ids)
-    return figure_cache.cached(data_version.RECORDS, f"watch-rows-{figure_cache.scope_key(village_ids)}",
+    return figure_cache.cached(data_version.RECORDS, f"watch-rows-v2-{figure_cache.scope_key(village_ids)}",
                                lambda: watch_rows(village_ids))
 
 
@@ -260,7 +268,7 @@ def attach_households(items: list[WatchItem]) -> list[WatchItem]:
     return items
 
 
-WORKLIST_SECTIONS = ("overdue", "due", "not_seen")
+WORKLIST_SECTIONS = ("overdue", "due", "not_seen", "open_case")
 
 
 @dataclass
@@ -269,19 +277,22 @@ class Worklist:
     overdue: list[WatchItem]
     due_this_period: list[WatchItem]
     not_seen: list[WatchItem]
+    open_case: list[WatchItem]
     new_alerts: list[Alert]
     watched_count: int
     new_alert_count: int = 0
 
     def section(self, name: str) -> list[WatchItem]:
-        return {"overdue": self.overdue, "due": self.due_this_period, "not_seen": self.not_seen}[name]
+        return {"overdue": self.overdue, "due": self.due_this_period, "not_seen": self.not_seen,
+                "open_case": self.open_case}[name]
 
 
 NEW_ALERTS_SHOWN = 20
 
 
 def worklist_for(user, today: dt.date | None = None, village_ids=None, with_alerts: bool = True) -> Worklist:
-    """The caseworker's worklist: overdue (oldest first), due this month, not seen last time, new alerts.
+    """The caseworker's worklist: overdue (oldest first), due this month, not seen last time, seen but with the
+    case still open (仍需跟进), new alerts.
 
     A fixed number of queries whatever the number of households: one for the watched households with
     their kept visit dates (visits.latest), one for the newest alerts with their count. Households themselves are loaded only for
@@ -297,18 +308,21 @@ def worklist_for(user, today: dt.date | None = None, village_ids=None, with_aler
     village_ids = sorted(village_ids)
     # The sections change only with a write (the records' stamp) or the day: built once per process for a
     # village set and day rather than from its thousands of watched households on every look.
-    overdue, due, not_seen, watched = figure_cache.kept_in_process(
+    overdue, due, not_seen, open_case, watched = figure_cache.kept_in_process(
         data_version.RECORDS, f"worklist-{figure_cache.scope_key(village_ids)}-{today}",
         lambda: _worklist_sections(village_ids, today))
     alerts, alert_count = [], 0
     if with_alerts:
         alerts, alert_count = newest_open_alerts(village_ids, NEW_ALERTS_SHOWN, township_ids)
-    return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, new_alerts=alerts,
+    return Worklist(today=today, overdue=overdue, due_this_period=due, not_seen=not_seen, open_case=open_case,
+                    new_alerts=alerts,
                     watched_count=watched, new_alert_count=alert_count)
 
 
-def _worklist_sections(village_ids, today: dt.date) -> tuple[list[WatchItem], list[WatchItem], list[WatchItem], int]:
-    """(overdue oldest first, due this period, not seen last time, how many are watched) of these villages."""
+def _worklist_sections(village_ids, today: dt.date) -> tuple[list[WatchItem], ...]:
+    """(overdue oldest first, due this period, not seen last time, seen but still open, how many are watched) of
+    these villages. A family in the last two is followed up by its date, the earliest first; one whose visit set
+    no date, from the day of that visit."""
     items = watch_items(village_ids)
     end = period_end(today)
     overdue = sorted((i for i in items if i.due_on < today), key=lambda i: (i.due_on, i.household_id))
@@ -317,7 +331,9 @@ def _worklist_sections(village_ids, today: dt.date) -> tuple[list[WatchItem], li
     due = sorted((i for i in items if today <= i.due_on <= end), key=lambda i: (i.due_on, i.household_id))
     not_seen = sorted((i for i in items if i.last_seen is False),
                       key=lambda i: (i.follow_up_on or today, i.household_id))
-    return overdue, due, not_seen, len(items)
+    open_case = sorted((i for i in items if i.open_after_seen),
+                       key=lambda i: (i.follow_up_on or i.last_visit_on, i.household_id))
+    return overdue, due, not_seen, open_case, len(items)
 
 
 _UNREAD = object()
@@ -334,13 +350,13 @@ def household_watch(household: Household, with_head: bool = False, latest=_UNREA
     if latest is not _UNREAD and "roster_entries" in prefetched and "observation_entries" in prefetched:
         roster = next((e for e in prefetched["roster_entries"] if e.exited_on is None), None)
         observed = next((e for e in prefetched["observation_entries"] if e.removed_on is None), None)
-        row = [None] * 8
+        row = [None] * WATCH_ROW_LENGTH
         if roster:
             row[0:2] = roster.cadence, roster.entered_on
         if observed:
             row[2:5] = observed.cadence, observed.decided_on, observed.next_review_on
         if latest is not None:
-            row[5:8] = latest.seen_on, latest.visited_on, latest.follow_up_on
+            row[5:9] = latest.seen_on, latest.visited_on, latest.follow_up_on, latest.case_open
         item = _watch_item(household.pk, row) if roster or observed else None
     else:
         item = next(iter(watch_items(household_ids=[household.pk])), None)

@@ -39,6 +39,7 @@ WORKLIST_SECTIONS = [
     ("overdue", gettext_lazy("已逾期（最早的在前）"), gettext_lazy("没有逾期未走访的家庭。")),
     ("due", gettext_lazy("本月应走访"), gettext_lazy("本月没有其他到期的走访。")),
     ("not_seen", gettext_lazy("上次未见到本人"), gettext_lazy("没有上次未见到本人的家庭。")),
+    ("open_case", gettext_lazy("见到本人但仍需跟进"), gettext_lazy("没有见到本人后仍需跟进的家庭。")),
 ]
 
 
@@ -47,7 +48,7 @@ def worklist(request):
     """走访任务: what to visit today, on a phone.
 
     The front page shows the new alerts and the first few households of each section with its total;
-    `?show=overdue|due|not_seen` pages through one section. The same number of queries for a village of
+    `?show=overdue|due|not_seen|open_case` pages through one section. The same number of queries for a village of
     twenty households or of thousands (see selectors.worklist_for).
     """
     villages = access.villages_for(request.user, Action.LOG_VISITS).select_related("parent").order_by("code")

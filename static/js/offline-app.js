@@ -18,7 +18,8 @@
   var view = document.getElementById("offline-view");
   var statusBox = document.getElementById("offline-status");
   var pkg = null;
-  var REASONS = {overdue: gettext("已逾期"), pinned: gettext("已标记带上"), due: gettext("本月应走访"), not_seen: gettext("上次未见到本人")};
+  var REASONS = {overdue: gettext("已逾期"), pinned: gettext("已标记带上"), due: gettext("本月应走访"), not_seen: gettext("上次未见到本人"),
+                 open_case: gettext("见到本人但仍需跟进")};
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -102,7 +103,7 @@
     view.appendChild(el("h1", {text: gettext("离线走访任务")}));
     var waiting = {};
     items.forEach(function (i) { waiting[i.household_id] = (waiting[i.household_id] || 0) + 1; });
-    ["overdue", "pinned", "due", "not_seen"].forEach(function (reason) {
+    ["overdue", "pinned", "due", "not_seen", "open_case"].forEach(function (reason) {
       var list = rows.filter(function (h) { return h.reasons[0] === reason; });
       if (!list.length) return;
       list.sort(function (a, b) { return (a.due_on || "") < (b.due_on || "") ? -1 : 1; });

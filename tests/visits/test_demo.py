@@ -35,15 +35,21 @@ def test_demo_visits_spread_alerts_and_idempotent(demo, monkeypatch):
 
     # The spread a caseworker meets: up to date, overdue, not seen last time — across the district.
     overdue = up_to_date = not_seen = 0
+    open_case = []
     for user in demo.users.values():
         if user.role != "caseworker":
             continue
         work = worklist_for(user)
         overdue += len(work.overdue)
         not_seen += len(work.not_seen)
+        open_case += work.open_case
         up_to_date += sum(1 for i in work.overdue + work.due_this_period if i.due_on >= today)
     watched = Household.objects.filter(roster_entries__exited_on__isnull=True).count()
     assert overdue > 0 and not_seen > 0
+    # Seen but left open (三个不放过): some with a follow-up date passed, some still ahead, some with none.
+    assert {i.follow_up_on is None for i in open_case} == {True, False}
+    dated = [i.follow_up_on for i in open_case if i.follow_up_on]
+    assert min(dated) < today <= max(dated)
     assert overdue < watched  # most households are visited on time
     # The jobs ran: overdue alerts for the overdue roster households, the weekly summary per township.
     assert Alert.objects.filter(kind=AlertKind.OVERDUE_VISIT).exists()

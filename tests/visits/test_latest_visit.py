@@ -96,3 +96,25 @@ def test_the_household_page_due_date_agrees_with_the_worklist(demo):
     fields = ("due_on", "cadence", "anchor", "last_visit_on", "last_seen", "follow_up_on")
     assert [getattr(from_page, f) for f in fields] == [getattr(from_query, f) for f in fields]
     assert from_page.last_seen is False and from_page.follow_up_on == D(2024, 3, 15)
+
+
+def test_the_kept_row_follows_the_latest_visit_left_open_and_rebuild_agrees(demo):
+    household = make_roster(demo.village_a, caseworker=demo.caseworker_a)
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(
+        D(2024, 3, 10), care="", situation_clear=False, next_follow_up_on=D(2024, 3, 20)))
+    row = LatestVisit.objects.get(household=household)
+    assert (row.case_open, row.follow_up_on) == (True, D(2024, 3, 20))
+    watch = household_watch(household)
+    assert (watch.last_seen, watch.open_after_seen, watch.follow_up_on) == (True, True, D(2024, 3, 20))
+    # An older closed visit typed in late changes nothing; rebuild from the visits gives the same row.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 3, 1)))
+    LatestVisit.objects.filter(household=household).delete()
+    latest.rebuild([household.pk], models=latest.current_models())
+    row = LatestVisit.objects.get(household=household)
+    assert (row.visited_on, row.seen_on, row.case_open, row.follow_up_on) == (
+        D(2024, 3, 10), D(2024, 3, 10), True, D(2024, 3, 20))
+    # A later visit that clears it closes the case.
+    visit_log(actor=demo.caseworker_a, household=household, data=visit_data(D(2024, 3, 15)))
+    row = LatestVisit.objects.get(household=household)
+    assert (row.case_open, row.follow_up_on) == (False, None)
+    assert household_watch(household).open_after_seen is False
