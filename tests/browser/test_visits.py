@@ -30,6 +30,10 @@ def test_caseworker_logs_a_visit_from_the_worklist(transactional_db, demo, brows
 
     page = browser_login("caseworker1")
     expect(page.locator(".nav a", has_text="预警").locator(".badge")).to_have_text("1")
+    # A finger finds every header item: the links and the sign-out and language buttons are tall enough to tap.
+    heights = page.eval_on_selector_all(
+        ".topbar .nav a, .topbar .userbox a, .topbar button", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert len(heights) > 10 and min(heights) >= 32, heights
     page.click("text=走访任务")
     overdue = page.get_by_test_id("overdue")
     expect(overdue).to_contain_text("陈秀珍")
