@@ -125,3 +125,37 @@ def test_situation_clear_waits_for_the_person_seen_and_every_check(transactional
     expect(clear).not_to_be_checked()
     page.check("#id_person_seen")
     expect(clear).to_be_enabled()
+
+
+def test_a_seen_visit_left_open_is_followed_up_from_the_worklist(transactional_db, demo, browser_login, live_server):
+    """三个不放过: the person is seen but one check is left unasked. The visit completes the month, and the family
+    stays on the worklist under 见到本人但仍需跟进 with the date the caseworker set, counted on the home card."""
+    from django.utils import timezone
+
+    from tests.visits.factories import make_roster
+
+    today = timezone.localdate()
+    household = make_roster(demo.village_a, entered_on=today - dt.timedelta(days=90), caseworker=demo.caseworker_a,
+                            head_name="周秀英")
+    page = browser_login("caseworker1")
+    page.locator(".nav a", has_text="走访任务").click()
+    page.get_by_test_id("overdue").locator(f"li[data-household='{household.pk}'] a.visit-button").click()
+    for name in ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care"):
+        page.check(f"#id_{name}_0")
+    page.fill("#id_situation", "老人在家，孙子就学情况未问到。")
+    follow_up = today + dt.timedelta(days=5)
+    page.fill("#id_next_follow_up_on", follow_up.isoformat())
+    page.click("#visit-submit")
+    expect(page.get_by_test_id("visit-outcome")).to_contain_text("困难情况尚未调查清楚")
+
+    page.locator(".nav a", has_text="走访任务").click()
+    row = f"li[data-household='{household.pk}']"
+    expect(page.get_by_test_id("overdue").locator(row)).to_have_count(0)
+    expect(page.get_by_test_id("open-case").locator(row)).to_contain_text(follow_up.isoformat())
+    expect(page.get_by_test_id("open-case").locator(row)).to_contain_text("还剩 5 天")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("a.brand").click()
+    card = page.locator("a.stat", has_text="见到本人但仍需跟进")
+    expect(card.locator(".num")).to_have_text("1")
+    card.click()
+    expect(page.get_by_test_id("open-case").locator(row)).to_contain_text("周秀英")
