@@ -8,6 +8,9 @@ class ReliefConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects login/logout audit receivers)
+        # The sign-in clocks start at every login, the first one in a process included: the middleware that would
+        # otherwise import the module (and connect its receiver) loads only with the first request.
+        from . import signin  # noqa: F401
         from .choice_labels import install as install_choice_labels
 
         install_choice_labels()  # every app's models are loaded before any ready() runs
