@@ -24,6 +24,14 @@ def _fits(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
 
+def _tables_fit(page):
+    """No table scrolls sideways in its box: on the phone each row is a card of labelled cells."""
+    wide = page.evaluate("""[...document.querySelectorAll('main table')]
+        .filter(t => t.scrollWidth > t.parentElement.clientWidth + 1)
+        .map(t => [t.scrollWidth, t.parentElement.clientWidth, t.querySelector('th, td')?.innerText])""")
+    assert page.locator("main table").count() and wide == []
+
+
 def _home_lead_count(page) -> int:
     card = page.locator("a.stat", has_text="待处理线索")
     return int(card.locator(".num").inner_text())
@@ -96,6 +104,10 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
     expect(page.locator(".photos img")).not_to_have_js_property("naturalWidth", 0)
     complete = Visit.objects.filter(household=household, person_seen=True).get()
     assert complete.completes_period and complete.needs == ["medical"] and complete.photos.count() == 1
+    # The household page's tables (members, visits, the roster entry) read on the phone without sideways scrolling.
+    page.locator("main a", has_text="一户一页").first.click()
+    expect(page.locator("h1")).to_contain_text("陈秀珍")
+    _tables_fit(page)
     page.locator(".nav a", has_text="走访任务").click()
     expect(page.get_by_test_id("overdue").locator(f"li[data-household='{household.pk}']")).to_have_count(0)
 
@@ -111,6 +123,7 @@ def test_caseworker_journey(transactional_db, demo, browser_login, live_server, 
     assert lead.village_id == demo.village_a.pk
     page.locator(".nav a", has_text="线索").click()
     expect(page.locator("body")).to_contain_text("刘阿婆")
+    _tables_fit(page)
     page.locator("a.brand").click()
     assert _home_lead_count(page) == leads_before + 1
     page.locator("a.stat", has_text="待处理线索").click()
