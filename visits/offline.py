@@ -42,7 +42,7 @@ from relief.punctuation import COLON
 from .forms import VisitForm
 from .models import CHECK_FIELDS, NOT_SEEN_FOLLOW_UP_DAYS, Visit
 from .photos import PHOTO_MAX_BYTES, PHOTO_MAX_COUNT, PHOTO_MAX_SIDE
-from .selectors import attach_households, worklist_for
+from .selectors import WORKLIST_SECTIONS, attach_households, worklist_for
 from .services import visit_log
 
 # Defaults of the settings (relief/settings.py may set them): how many households and bytes one download
@@ -138,16 +138,14 @@ def offline_package(user: User, *, pinned_ids=(), today: dt.date | None = None) 
     pinned = list(access.scope(Household.objects.filter(pk__in=pinned), user, Action.LOG_VISITS)
                   .values_list("pk", flat=True)) if pinned else []
     items_by_id, reasons = {}, {}
-    for name, items in (("overdue", work.overdue), ("due", work.due_this_period), ("not_seen", work.not_seen),
-                        ("open_case", work.open_case)):
-        for item in items:
+    for name in WORKLIST_SECTIONS:
+        for item in work.section(name):
             items_by_id.setdefault(item.household_id, item)
             reasons.setdefault(item.household_id, []).append(name)
-    order: list[int] = []
-    for pk in [i.household_id for i in work.overdue] + pinned + [i.household_id for i in work.due_this_period] + [
-            i.household_id for i in work.not_seen] + [i.household_id for i in work.open_case]:
-        if pk not in order:
-            order.append(pk)
+    # Overdue first, then the pinned, then the other sections in their order; each household once (a dict keeps
+    # the first place, without searching a list of thousands for each of thousands).
+    later = [i.household_id for name in WORKLIST_SECTIONS[1:] for i in work.section(name)]
+    order = list(dict.fromkeys([i.household_id for i in work.overdue] + pinned + later))
     for pk in pinned:
         reasons.setdefault(pk, []).append("pinned")
     total = len(order)

@@ -242,6 +242,7 @@ def watch_rows_of_villages(village_ids) -> dict[int, list]:
     and home page read a village's thousands of watched households on every look; what they read changes
     with the visits logged, not with each look."""
     village_ids = sorted(village_ids)
+    # v2: rows of WATCH_ROW_LENGTH; a cache filled before the rows gained case_open is not read back.
     return figure_cache.cached(data_version.RECORDS, f"watch-rows-v2-{figure_cache.scope_key(village_ids)}",
                                lambda: watch_rows(village_ids))
 
