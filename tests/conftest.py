@@ -4,10 +4,14 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from tests.queries import app_queries
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -67,6 +71,34 @@ def _dashboard_numbers_of_its_own(settings):
     numbers another test counted (relief.data_version)."""
     settings.RELIEF_DATA_VERSION_KEY = f"relief:data_version:test-{uuid.uuid4().hex}"
     yield
+
+
+@contextmanager
+def _assert_app_queries(config, num: int, exact: bool = True, info: str | None = None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        yield context
+    done = app_queries(context.captured_queries)
+    if (len(done) != num) if exact else (len(done) > num):
+        msg = f"Expected to perform {num} queries {'' if exact else 'or less '}but {len(done)} were done"
+        if info:
+            msg += f"\n{info}"
+        if config.getoption("verbose") > 0:
+            msg += "\n\nQueries:\n========\n\n" + "\n\n".join(done)
+        pytest.fail(msg)
+
+
+@pytest.fixture
+def django_assert_num_queries(pytestconfig):
+    """pytest-django's fixture, counting only the app's own queries (app_queries)."""
+    return partial(_assert_app_queries, pytestconfig)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(pytestconfig):
+    return partial(_assert_app_queries, pytestconfig, exact=False)
 
 
 # Rows that data migrations put in place. A transactional test (live server, real worker) ends with a
