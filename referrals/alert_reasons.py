@@ -28,15 +28,15 @@ def register() -> None:
 
     from .models import Department, ReferralStatus
     from .models_hukou import LetterKind
-    from .steplimits import LEVEL_LABELS, STEP_SHORT, left_words
+    from .steplimits import LEVEL_LABELS, STEP_SHORT, step_left_words
 
     def department_or_township(code):
         return choice_reader(Department)(code) if code else gettext("乡镇")
 
     register_reasons(MESSAGES, {
         REFERRAL_STEP_OVERDUE: {"step": lambda code: str(STEP_SHORT[code]), "level": lambda code: str(LEVEL_LABELS[code]),
-                                "left": left_words},
-        LEAD_STEP_OVERDUE: {"left": left_words},
+                                "left": step_left_words},
+        LEAD_STEP_OVERDUE: {"left": step_left_words},
         REFERRAL_OVERDUE: {"dept": department_or_township, "status": choice_reader(ReferralStatus)},
         DEPARTMENT_ITEM_OVERDUE: {"department": choice_reader(Department)},
         LETTER_OVERDUE: {"kind": choice_reader(LetterKind)},

@@ -16,6 +16,7 @@ from relief.models import Role
 from .models import Referral, ReferralStatus as S
 from .selectors import open_lead_count, work_orders_for
 from .services.rules import handled_by_q, visible_referrals
+from .steplimits import DISTRICT, TOWNSHIP, VILLAGE, LimitTable, level_late_q
 
 
 def cards(user) -> list[HomeCard]:
@@ -50,7 +51,16 @@ def _cards(user) -> list[HomeCard]:
         result.append(HomeCard(_("待区县决定"), escalated, reverse("referrals:escalations"), urgent=escalated > 0))
     overdue = referrals.overdue().count()
     result.append(HomeCard(_("超期转办"), overdue, base + "?overdue=on", urgent=overdue > 0))
+    # A step past its time limit (环节超时, the tag 超时N天 on a row) at the user's own level: the steps the user
+    # answers for, beside the department's deadline above.
+    level = OWN_LEVEL.get(user.role)
+    if level is not None:
+        late = referrals.filter(level_late_q(level, LimitTable())).count()
+        result.append(HomeCard(_("本级环节超时"), late, f"{base}?late={level}", urgent=late > 0))
     return result
+
+
+OWN_LEVEL = {Role.CASEWORKER: VILLAGE, Role.TOWNSHIP: TOWNSHIP, Role.DISTRICT: DISTRICT}
 
 
 def work_order_cards(user) -> list[HomeCard]:

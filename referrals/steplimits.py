@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, npgettext, pgettext_lazy
 
 from .models import (
-    OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency,
+    OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency, referral_overdue_q,
 )
 
 S = ReferralStatus
@@ -122,7 +122,7 @@ class Clock:
         return timezone.localdate(now) > self.due_date
 
     def left_text(self, now: dt.datetime | None = None) -> str:
-        return left_words(self.left(now))
+        return left_words(self.left(now)) if self.step == StepKind.HANDLE else step_left_words(self.left(now))
 
     def left(self, now: dt.datetime | None = None) -> list:
         """What is left, as [what, how many] (left_words reads it): kept with an alert, worded when shown."""
@@ -151,7 +151,7 @@ class Clock:
 
 
 def left_words(left) -> str:
-    """"剩余3天", "今天到期", "超期5小时"… from Clock.left's [what, how many]."""
+    """"剩余3天", "今天到期", "超期5小时"… from Clock.left's [what, how many]: a deadline (the department's)."""
     what, n = left
     if what == "due_today":
         return _("今天到期")
@@ -165,6 +165,17 @@ def left_words(left) -> str:
     else:
         text = npgettext("time left", "超期%(n)s小时", "超期%(n)s小时", n)
     return text % {"n": n}
+
+
+def step_left_words(left) -> str:
+    """The same for a step's time limit, late said as 超时 (环节超时), not 超期: 超期 is the department's deadline,
+    which the 超期转办 card and filter count; a step past its limit is counted by 环节超时."""
+    what, n = left
+    if what == "days_over":
+        return npgettext("time left", "超时%(n)s天", "超时%(n)s天", n) % {"n": n}
+    if what == "hours_over":
+        return npgettext("time left", "超时%(n)s小时", "超时%(n)s小时", n) % {"n": n}
+    return left_words(left)
 
 
 def _clock(step: str, urgency: str, start: dt.datetime | None, table: LimitTable) -> Clock | None:
@@ -194,7 +205,7 @@ def clock_of_referral(referral, table: LimitTable) -> Clock | None:
     if step is None:
         return None
     if step == StepKind.HANDLE:
-        if referral.deadline is None:
+        if referral.deadline is None or notice_running(referral):
             return None
         due = referral.deadline
         return Clock(step, TOWNSHIP, start_of_day(due + dt.timedelta(days=1)), False, due)
@@ -224,6 +235,11 @@ def _late_q(field: str, step: str, table: LimitTable, now: dt.datetime) -> Q:
     return q
 
 
+def notice_running(referral) -> bool:
+    """公示 still running: its statutory days are nobody's delay (referral_overdue_q), so no deadline runs."""
+    return referral.status == S.NOTICE and referral.notice_end is not None and referral.notice_end >= timezone.localdate()
+
+
 def referral_step_q(step: str) -> Q:
     q = Q(status__in=STEP_STATUSES[step])
     return q & Q(family_informed=False) if step == StepKind.INFORM else q
@@ -235,7 +251,7 @@ def referral_late_q(table: LimitTable, now: dt.datetime | None = None, steps=Non
     q = Q(pk__in=[])
     for step in steps or STEP_STATUSES:
         if step == StepKind.HANDLE:
-            q |= referral_step_q(step) & Q(deadline__lt=timezone.localdate(now))
+            q |= referral_step_q(step) & referral_overdue_q()
         else:
             q |= referral_step_q(step) & _late_q("step_started_at", step, table, now)
     return q

@@ -119,7 +119,7 @@ def test_the_step_scan_words_a_late_referral_step_and_a_late_lead_in_english(dem
     english = in_english(step)
     assert english.startswith(f"Referral {late.pk}: step “Township accepts” is overdue (handled by the township, "
                               "time limit ")
-    assert english.endswith(" days overdue).") and not HAN.search(english)
+    assert english.endswith(" days late).") and not HAN.search(english)
     assert in_chinese(step) == step.reason
 
     late_lead = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"lead:{lead.pk}")

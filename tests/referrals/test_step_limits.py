@@ -50,7 +50,7 @@ def test_a_step_in_days_is_due_at_the_end_of_its_last_day():
     assert clock.left_text(at(2026, 3, 2, 9)) == "剩余2天"
     assert not clock.is_late(at(2026, 3, 4, 23, 59, 59))
     assert clock.left_text(at(2026, 3, 4, 23, 59, 59)) == "今天到期"
-    assert clock.is_late(at(2026, 3, 5)) and clock.left_text(at(2026, 3, 6, 12)) == "超期2天"
+    assert clock.is_late(at(2026, 3, 5)) and clock.left_text(at(2026, 3, 6, 12)) == "超时2天"
 
 
 def test_an_urgent_step_counts_hours_and_its_due_moment_is_not_overdue():
@@ -61,8 +61,8 @@ def test_an_urgent_step_counts_hours_and_its_due_moment_is_not_overdue():
     assert clock.left_text(start + dt.timedelta(hours=19)) == "剩余5小时"
     assert not clock.is_late(clock.due_at)
     assert clock.is_late(clock.due_at + dt.timedelta(seconds=1))
-    assert clock.left_text(clock.due_at + dt.timedelta(seconds=1)) == "超期1小时"
-    assert clock.left_text(clock.due_at + dt.timedelta(hours=2, minutes=30)) == "超期2小时"
+    assert clock.left_text(clock.due_at + dt.timedelta(seconds=1)) == "超时1小时"
+    assert clock.left_text(clock.due_at + dt.timedelta(hours=2, minutes=30)) == "超时2小时"
     assert clock.tone(start + dt.timedelta(hours=20)) == "amber" and clock.tone(start) == "green"
 
 
@@ -123,6 +123,28 @@ def test_each_state_waits_for_its_step_and_the_department_keeps_its_deadline(dem
     assert clock_of_referral(r, table) is None
 
 
+@pytest.mark.django_db
+def test_a_running_notice_runs_no_deadline_and_a_step_late_says_over_its_limit_not_overdue(demo):
+    """超期 is the department's deadline, which 超期转办 counts; 公示 days are nobody's delay (referral_overdue_q),
+    so a deadline passed during a running notice shows no clock and is late at no level; once the notice has
+    ended it is 超期 again. A step past its own limit says 超时 (环节超时)."""
+    table = LimitTable()
+    today = h.today()
+    noticed = h.assigned(demo, deadline=today + dt.timedelta(days=3))
+    Referral.objects.filter(pk=noticed.pk).update(status=ReferralStatus.NOTICE, deadline=today - dt.timedelta(days=2),
+                                                  notice_start=today - dt.timedelta(days=4), notice_end=today + dt.timedelta(days=3))
+    noticed.refresh_from_db()
+    assert clock_of_referral(noticed, table) is None
+    late = Referral.objects.filter(referral_late_q(table))
+    assert noticed not in late and noticed not in Referral.objects.overdue()
+    Referral.objects.filter(pk=noticed.pk).update(notice_end=today - dt.timedelta(days=1))
+    noticed.refresh_from_db()
+    assert clock_of_referral(noticed, table).left_text() == "超期2天"
+    assert noticed in Referral.objects.filter(referral_late_q(table)) and noticed in Referral.objects.overdue()
+    accept = clock_of_referral(_age(h.submitted(demo), days=7), table)
+    assert (accept.step, accept.left_text()) == (StepKind.ACCEPT, "超时2天")
+
+
 # ---------------------------------------------------------------- who sets limits
 @pytest.mark.django_db
 def test_only_the_district_sets_limits_and_a_change_applies_from_its_date(demo):
@@ -175,7 +197,7 @@ def test_the_scan_opens_one_alert_per_late_step_for_the_level_holding_it_and_the
     township_alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{at_township.pk}")
     village_alert = Alert.objects.get(kind=AlertKind.STEP_OVERDUE, source_ref=f"referral:{at_village.pk}")
     assert township_alert.caseworker is None and "乡镇受理" in township_alert.reason
-    assert "超期1天" in township_alert.reason
+    assert "超时1天" in township_alert.reason
     assert not Alert.objects.filter(source_ref=f"referral:{on_time.pk}").exists()
     services.referral_accept(actor=demo.township1, referral=at_township, department="civil_affairs",
                              deadline=h.today() + dt.timedelta(days=10))
@@ -228,9 +250,9 @@ def test_the_lists_and_pages_show_the_time_left(client, demo):
                                 received_at=timezone.now() - dt.timedelta(hours=5, minutes=10))
     client.force_login(demo.township1)
     body = client.get(reverse("referrals:list")).content.decode()
-    assert "超期2天" in body and "剩余5天" in body
+    assert "超时2天" in body and "剩余5天" in body
     body = client.get(reverse("referrals:detail", kwargs={"pk": late.pk})).content.decode()
-    assert "乡镇受理" in body and "超期2天" in body
+    assert "乡镇受理" in body and "超时2天" in body
     body = client.get(reverse("referrals:lead_list")).content.decode()
     assert "剩余19小时" in body
     assert "剩余19小时" in client.get(reverse("referrals:lead_detail", kwargs={"pk": lead.pk})).content.decode()
@@ -324,3 +346,21 @@ def test_a_limit_dated_in_the_past_needs_confirming_and_bad_amounts_are_named():
     assert StepLimitForm({**base, "confirm_past": "on"}).is_valid()
     assert StepLimitForm({**base, "amount": "七", "confirm_past": "on"}).errors["amount"] == ["时限请填写整数，如 7。"]
     assert StepLimitForm({**base, "amount": "400", "confirm_past": "on"}).errors["amount"] == ["按天计的时限不能超过365天。"]
+
+
+@pytest.mark.django_db
+def test_each_level_has_a_card_of_its_own_late_steps_and_it_counts_its_list(client, demo):
+    """The row's 超时N天 is counted on the home card 本级环节超时 of the level holding the step, and the card
+    opens the list of exactly those rows; 超期转办 stays the department's deadline."""
+    from referrals.home import cards
+
+    at_township = _age(h.submitted(demo), days=7)
+    at_village = _age(h.studied(demo), days=4)
+    h.submitted(demo)
+    for user, late in ((demo.township1, at_township), (demo.caseworker_a, at_village)):
+        by_title = {c.title: c for c in cards(user)}
+        card = by_title["本级环节超时"]
+        assert card.count == 1 and card.urgent and by_title["超期转办"].count == 0
+        client.force_login(user)
+        rows = client.get(card.url).context["page"].object_list
+        assert [r.pk for r in rows] == [late.pk]
