@@ -20,8 +20,10 @@ DEFAULT_RULES = [
      gettext_noop("家庭成员失业，请走访了解基本生活和就业救助需求"), False),
     ("受灾", "disaster", "", "any", [],
      gettext_noop("家庭受灾（{new}），请尽快走访，必要时先行救助"), False),
+    # "At least once a quarter": a family not on the roster is entered with a quarterly cadence; one already on it
+    # keeps its monthly visits (households.models.roster_cadences_allowed), which are more, not fewer.
     ("救助终止", "assistance_ended", "", "any", [],
-     gettext_noop("救助终止（{old}），转入每季度回访"), True),
+     gettext_noop("救助终止（{old}），请至少每季度回访一次"), True),
     ("家庭成员死亡", "member_deceased", "", "any", [],
      gettext_noop("家庭成员死亡，请走访了解家庭状况变化"), False),
     ("家庭成员迁出", "member_moved_away", "", "any", [],
@@ -34,6 +36,13 @@ DEFAULT_RULES = [
      gettext_noop("家庭刚性支出由 {old} 元增至 {new} 元，请走访了解支出型困难和救助需求"), False),
     ("医疗自付过高", "feed_match", "feed_kind", "feed_kind_in", ["medical_self_pay"],
      gettext_noop("部门数据比对：家庭成员医疗自付费用过高（{new}），刚性支出增加，请走访了解医疗救助和临时救助需求"), False),
+]
+
+
+# Wordings a default rule had before: alerts keep the text they were opened with, and still read in English.
+FORMER_REASONS = [
+    # Said "moved to quarterly visits" to a family on the roster, whose visits stay monthly (migration 0018).
+    gettext_noop("救助终止（{old}），转入每季度回访"),
 ]
 
 

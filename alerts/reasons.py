@@ -94,10 +94,10 @@ def reason_text(alert) -> str:
 @cache
 def _default_rule_patterns() -> list[tuple[re.Pattern, str]]:
     """Each default rule's reason (alerts/default_rules.py) as a pattern of its text with {old} and {new} filled."""
-    from .default_rules import DEFAULT_RULES
+    from .default_rules import DEFAULT_RULES, FORMER_REASONS
 
     patterns = []
-    for reason in dict.fromkeys(rule[5] for rule in DEFAULT_RULES):
+    for reason in dict.fromkeys([*(rule[5] for rule in DEFAULT_RULES), *FORMER_REASONS]):
         pieces = re.split(r"(\{old\}|\{new\})", reason)
         regex = "".join(f"(?P<{piece[1:-1]}>.*)" if piece in ("{old}", "{new}") else re.escape(piece)
                         for piece in pieces)

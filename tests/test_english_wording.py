@@ -619,10 +619,13 @@ def test_a_default_rule_alert_reads_in_english_and_a_rewritten_rule_as_written(c
                      field="assistance", old_value=str(AssistanceType.DIBAO.label))
     status_change_scan()
     ended = Alert.objects.get(household=household, kind=AlertKind.STATUS_CHANGE)
-    assert ended.reason == "救助终止（最低生活保障（低保）），转入每季度回访", "the stored text stays in the site's language"
-    english = "Assistance ended (Dibao (minimum living allowance)): moved to the quarterly follow-up visits"
+    assert ended.reason == "救助终止（最低生活保障（低保）），请至少每季度回访一次", "the stored text stays in the site's language"
+    english = "Assistance ended (Dibao (minimum living allowance)): visit at least once a quarter"
     with translation.override("en"):
         assert reason_text(ended) == english
+        # An alert opened under the rule's former wording still reads in English.
+        former = Alert(reason="救助终止（最低生活保障（低保）），转入每季度回访", kind=AlertKind.STATUS_CHANGE)
+        assert reason_text(former) == "Assistance ended (Dibao (minimum living allowance)): moved to the quarterly follow-up visits"
     with translation.override(settings.LANGUAGE_CODE):
         assert reason_text(ended) == ended.reason
     client.force_login(demo.township1)

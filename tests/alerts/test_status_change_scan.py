@@ -71,9 +71,25 @@ def test_assistance_ended_puts_the_family_on_the_quarterly_check(demo):
     assert result == {"events": 1, "opened": 1, "quarterly": 1}
     entry = RosterEntry.objects.get(household=household, exited_on__isnull=True)
     assert entry.cadence == Cadence.QUARTERLY
-    assert "转入每季度回访" in Alert.objects.get(household=household).reason
+    assert "请至少每季度回访一次" in Alert.objects.get(household=household).reason
     assert status_change_scan()["quarterly"] == 0
     assert RosterEntry.objects.filter(household=household).count() == 1
+
+
+def test_a_family_on_the_roster_keeps_its_monthly_visits_and_the_alert_does_not_say_otherwise(demo):
+    """The alert asks for a visit at least once a quarter: true of the family entered quarterly, and of one
+    already on the roster, whose monthly cadence stays (a monthly visit is at least quarterly)."""
+    from households.models import FocusReason, TargetKind
+    from households.services import roster_enter
+
+    household = make_household(demo.village_a, caseworker=demo.caseworker_a)
+    roster_enter(actor=demo.township1, household=household, reasons=[FocusReason.DISABLED],
+                 target_kind=TargetKind.WARNING)
+    event(household, EventKind.ASSISTANCE_ENDED, "最低生活保障（低保）", "", "assistance")
+    assert status_change_scan()["quarterly"] == 0
+    assert RosterEntry.objects.get(household=household, exited_on__isnull=True).cadence == Cadence.MONTHLY
+    reason = Alert.objects.get(household=household).reason
+    assert reason == "救助终止（最低生活保障（低保）），请至少每季度回访一次" and "转入" not in reason
 
 
 def test_old_events_are_outside_the_lookback(demo):
