@@ -17,6 +17,7 @@ from .models import (
     Comparison, ConditionKind as K, Policy, PolicyCondition, Project, ProjectKind, Resource, ResourceKind,
     ServiceKind, TeamMember, TeamRole,
 )
+from .services import needs_from_visit, visits_with_uncopied_needs
 
 DISTRICT_CODE = "310105000000"
 POOR = ["dibao", "tekun", "low_income"]
@@ -224,7 +225,11 @@ def load(stdout=None) -> None:
             defaults={"sex": sex, "position": position, "phone": phone, "user": users.get(username)})
         if was_created:
             member.villages.set([by_code[v] for v in villages])
+    # The demo's visits were made in bulk, with no signal to queue the copy of their needs: the sweep's own
+    # service copies every one (plans.copy_visit_needs does the same for the recent days in a deployment).
+    copied = sum(len(needs_from_visit(visit_id=pk)) for pk in visits_with_uncopied_needs(since=dt.date.min))
     if stdout is not None:
         stdout.write(f"政策库：{Policy.objects.count()} 项（本次新增 {created}）；资源 {Resource.objects.count()} 家；"
-                     f"项目 {Project.objects.count()} 个；工作队伍 {TeamMember.objects.count()} 人")
+                     f"项目 {Project.objects.count()} 个；工作队伍 {TeamMember.objects.count()} 人；"
+                     f"走访发现的需求转入需求清单 {copied} 条")
 

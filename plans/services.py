@@ -223,15 +223,18 @@ def _check_household_edit(actor, household: Household) -> None:
 
 @transaction.atomic
 def need_create(*, actor, household: Household, kind: str, description: str, source: str = "entered",
-                source_ref: str = "", created_by=None) -> Need:
+                source_ref: str = "", created_by=None, found_at: dt.datetime | None = None) -> Need:
     """Add a need to the household's needs list (需求清单). A visit's need is added once (source_ref).
 
-    `actor` None is a system copy (needs_from_visit); `created_by` then names who found the need.
+    `actor` None is a system copy (needs_from_visit); `created_by` then names who found the need, and `found_at`
+    when (the visit's logging: a copy the sweep makes later is still dated by the visit).
     """
     if actor is not None:
         _check_household_edit(actor, household)
     need = Need(household=household, kind=kind, description=(description or "").strip(), source=source,
                 source_ref=(source_ref or "").strip(), created_by=actor or created_by)
+    if found_at is not None:
+        need.created_at = found_at
     if not need.description:
         raise PlanError({"description": _("请写明需求内容。")})
     if need.source_ref:
@@ -274,7 +277,8 @@ def needs_from_visit(*, visit_id: int) -> list[Need]:
         try:
             with transaction.atomic():
                 need = need_create(actor=None, household=visit.household, kind=kind, description=description,
-                                   source="visit", source_ref=str(visit.pk), created_by=visit.logged_by)
+                                   source="visit", source_ref=str(visit.pk), created_by=visit.logged_by,
+                                   found_at=visit.created_at)
         except IntegrityError:  # a concurrent copy of the same visit won the race
             need = Need.objects.get(household=visit.household, kind=kind, source="visit", source_ref=str(visit.pk))
         needs.append(need)
