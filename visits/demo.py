@@ -19,7 +19,9 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 
-from households.models import Cadence
+from dataclasses import dataclass
+
+from households.models import Cadence, MemberStatus, SchoolStage
 from relief.demo import DISTRICT_CODE
 from relief.models import Jurisdiction, JurisdictionLevel, Role, User
 from relief.months import add_months
@@ -32,24 +34,77 @@ DEMO_SEED = 2026
 UP_TO_DATE, OVERDUE, NOT_SEEN = 0.58, 0.20, 0.12
 HISTORY = 6  # visits at most per household
 
-SITUATIONS = [
-    "老人独居，子女每周探望一次，降压药按时服用。",
-    "夫妻二人均患慢性病，靠低保金和子女接济生活，家中整洁。",
-    "户主腿脚不便，日常由邻居帮忙买菜，饮食正常。",
-    "一家三口，丈夫打零工收入不稳定，孩子在读初中。",
-    "重度残疾人由母亲照料，护理补贴按月到账。",
-    "租住老旧公房，屋顶有渗水，已报物业维修。",
-    "刚出院在家休养，医药费负担较重。",
-]
-NOT_SEEN_REASONS = ["家中无人，电话未接通", "外出务工，家人称月底回来", "住院治疗中，家属不在家", "门卫称老人去女儿家小住"]
-NEEDS = [
-    (NeedKind.MEDICAL, "medical", "住院自付费用较高", "协助申请医疗救助，告知大病保险报销流程"),
-    (NeedKind.CARE, "care", "独居，行动不便，做饭困难", "联系社区助餐点每日送餐"),
-    (NeedKind.HOUSING, "housing_safety", "屋顶渗水，墙面开裂", "已报街道房管部门查勘，跟进维修进度"),
-    (NeedKind.BASIC_LIVING, "income_change", "家庭收入明显下降", "指导申请临时救助，核对家庭经济状况"),
-    (NeedKind.EDUCATION, "schooling", "孩子学杂费负担重", "转介教育部门落实学生资助"),
-]
+NUMERALS = "一二三四五六七八九十"
 
+
+@dataclass(frozen=True)
+class Family:
+    """What the demo's visit texts must agree with: who lives in the household (its present members)."""
+
+    size: int
+    elderly: bool        # someone 60 or older
+    all_elderly: bool
+    student: str         # the school stage of a member in school ("小学", "初中"…), or ""
+    disabled: bool
+    ill: bool            # a serious or chronic illness
+    working_age: bool    # someone 18 to 59
+
+    @classmethod
+    def of(cls, members, today: dt.date) -> "Family":
+        present = [m for m in members if m.status == MemberStatus.PRESENT] or list(members)
+        ages = [(today - m.birth_date).days // 365 for m in present]
+        stages = [m.get_school_stage_display() for m in present
+                  if m.school_stage and m.school_stage != SchoolStage.PRESCHOOL]
+        return cls(size=len(present), elderly=any(a >= 60 for a in ages), all_elderly=bool(ages) and min(ages) >= 60,
+                   student=stages[0] if stages else "", disabled=any(m.disability_type for m in present),
+                   ill=any(m.serious_illness or m.chronic_illness for m in present),
+                   working_age=any(18 <= a < 60 for a in ages))
+
+    @property
+    def people(self) -> str:
+        return f"一家{NUMERALS[self.size - 1]}口" if 1 < self.size <= len(NUMERALS) else f"一家{self.size}口"
+
+    def situations(self) -> list[str]:
+        """Sentences a caseworker could write of this family, and none it would contradict."""
+        found = ["租住老旧公房，屋顶有渗水，已报物业维修。"]
+        if self.size == 1:
+            found.append("老人独居，子女每周探望一次，降压药按时服用。" if self.elderly
+                         else "独自居住，靠打零工维持生活，饮食正常。")
+        elif self.all_elderly:
+            found.append(f"{'老两口' if self.size == 2 else '家中老人'}相互照应，靠养老金和子女接济生活，家中整洁。")
+        else:
+            found.append(f"{self.people}，生活基本平稳，家中整洁。")
+        if self.student and self.working_age:
+            found.append(f"{self.people}，户主打零工收入不稳定，孩子在读{self.student}。")
+        if self.disabled:
+            found.append("残疾家庭成员由家人照料，护理补贴按月到账。")
+        if self.ill:
+            found.append("家中病人定期复查，按时服药，医药费负担较重。")
+        if self.elderly:
+            found.append("老人腿脚不便，日常由邻居帮忙买菜，饮食正常。")
+        return found
+
+    def not_seen_reasons(self) -> list[str]:
+        found = ["家中无人，电话未接通"]
+        found.append("住院治疗中，家属不在家" if self.ill else "外出就医，家人称下午回来")
+        found.append("外出务工，家人称月底回来" if self.working_age and self.size > 1 else "外出办事，约定下周再来")
+        if self.elderly:
+            found.append("门卫称老人去女儿家小住")
+        return found
+
+    def needs(self) -> list[tuple]:
+        """(need, the check it concerns, what was found, the measure taken) that fit this family."""
+        found = [(NeedKind.MEDICAL, "medical", "住院自付费用较高", "协助申请医疗救助，告知大病保险报销流程"),
+                 (NeedKind.HOUSING, "housing_safety", "屋顶渗水，墙面开裂", "已报街道房管部门查勘，跟进维修进度"),
+                 (NeedKind.BASIC_LIVING, "income_change", "家庭收入明显下降", "指导申请临时救助，核对家庭经济状况")]
+        if self.size == 1 and self.elderly:
+            found.append((NeedKind.CARE, "care", "独居，行动不便，做饭困难", "联系社区助餐点每日送餐"))
+        elif self.elderly or self.disabled:
+            who = "家中老人" if self.elderly else "残疾家庭成员"
+            found.append((NeedKind.CARE, "care", f"{who}行动不便，白天无人照料", "联系社区日间照料中心"))
+        if self.student:
+            found.append((NeedKind.EDUCATION, "schooling", f"孩子读{self.student}，学杂费负担重", "转介教育部门落实学生资助"))
+        return found
 
 def _villages():
     return list(Jurisdiction.objects.filter(level=JurisdictionLevel.VILLAGE, code__startswith=DISTRICT_CODE[:6])
@@ -64,31 +119,32 @@ def _watched(villages):
         household__village__in=villages, exited_on__isnull=True).values_list("household_id", "entered_on", "cadence")}
     observed = {pk: (decided, cadence) for pk, decided, cadence in ObservationEntry.objects.filter(
         household__village__in=villages, removed_on__isnull=True).values_list("household_id", "decided_on", "cadence")}
-    for household in Household.objects.filter(pk__in=[*roster, *observed]).order_by("pk"):
+    for household in Household.objects.filter(pk__in=[*roster, *observed]).prefetch_related("members").order_by("pk"):
         since, cadence = roster.get(household.pk) or observed[household.pk]
         yield household, max(timezone.localdate(household.created_at), since), cadence
 
 
-def _visit(rng, household, day, caseworker, seen: bool) -> Visit:
+def _visit(rng, household, family: Family, day, caseworker, seen: bool) -> Visit:
     visit = Visit(household=household, visited_on=day, logged_by=caseworker, idempotency_key=uuid.uuid4(),
                   created_at=timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(9, 16), 30))))
     visit.updated_at = visit.created_at
     if not seen:
         visit.method = rng.choice([VisitMethod.HOME, VisitMethod.PHONE])
         visit.person_seen = False
-        visit.not_seen_reason = rng.choice(NOT_SEEN_REASONS)
+        visit.not_seen_reason = rng.choice(family.not_seen_reasons())
         visit.actions_taken = "留下联系卡，约定再次上门"
         return visit
     visit.method = rng.choices([VisitMethod.HOME, VisitMethod.PHONE, VisitMethod.WALK_IN], [80, 15, 5])[0]
     for name in CHECK_FIELDS:
-        setattr(visit, name, CheckResult.NOT_APPLICABLE if name == "schooling" else CheckResult.NORMAL)
-    visit.situation = rng.choice(SITUATIONS)
+        setattr(visit, name, CheckResult.NOT_APPLICABLE if name == "schooling" and not family.student
+                else CheckResult.NORMAL)
+    visit.situation = rng.choice(family.situations())
     visit.willingness = Willingness.NOT_ASKED
     visit.ability = Ability.NOT_APPLICABLE
     visit.actions_taken = "宣讲社会救助政策，了解近期生活情况"
     roll = rng.random()
     if roll < 0.2:
-        need, check, text, measures = rng.choice(NEEDS)
+        need, check, text, measures = rng.choice(family.needs())
         setattr(visit, check, CheckResult.CONCERN)
         visit.needs, visit.needs_text = [str(need)], text
         visit.willingness = rng.choice([Willingness.WANTS, Willingness.UNDECIDED])
@@ -129,9 +185,11 @@ def _history(rng, household, start, cadence, caseworker, today) -> list[Visit]:
         days.append(day)
         day = add_months(day, -months) - dt.timedelta(days=rng.randint(0, 4))
     visits = []
+    family = Family.of(household.members.all(), today)
     for index, day in enumerate(reversed(days)):
         newest = index == len(days) - 1
-        visits.append(_visit(rng, household, day, caseworker, seen=last_seen if newest else rng.random() > 0.05))
+        visits.append(_visit(rng, household, family, day, caseworker,
+                             seen=last_seen if newest else rng.random() > 0.05))
     return visits
 
 

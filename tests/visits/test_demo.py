@@ -23,7 +23,7 @@ def test_demo_visits_spread_alerts_and_idempotent(demo, monkeypatch):
     today = timezone.localdate()
     # Every visit obeys the model's rules: dates not in the future nor before the household existed,
     # a not-seen visit never completes the period and always carries a follow-up date.
-    for visit in Visit.objects.select_related("household").prefetch_related("visitors"):
+    for visit in Visit.objects.select_related("household").prefetch_related("visitors", "household__members"):
         assert visit.visited_on <= today
         assert visit.visited_on >= timezone.localdate(visit.household.created_at)
         assert visit.completes_period == visit.person_seen
@@ -32,6 +32,7 @@ def test_demo_visits_spread_alerts_and_idempotent(demo, monkeypatch):
         assert [u.jurisdiction_id for u in visit.visitors.all()] == [visit.household.village_id]
         if visit.has_needs() and not visit.measures:
             assert visit.case_open
+        _agrees_with_the_family(visit, today)
 
     # The spread a caseworker meets: up to date, overdue, not seen last time — across the district.
     overdue = up_to_date = not_seen = 0
@@ -63,3 +64,22 @@ def test_demo_visits_spread_alerts_and_idempotent(demo, monkeypatch):
 def test_demo_loader_without_demo_district_does_nothing(db):
     visits_demo.load()
     assert not Visit.objects.exists()
+
+
+def _agrees_with_the_family(visit, today):
+    """What the demo's caseworker wrote does not contradict who lives there: the head count, a child at school,
+    a person living alone."""
+    import re
+
+    present = [m for m in visit.household.members.all() if m.status == "present"]
+    said = f"{visit.situation}{visit.needs_text}{visit.not_seen_reason}"
+    counted = re.search("一家(.)口", said)
+    if counted:
+        assert "一二三四五六七八九十".index(counted[1]) + 1 == len(present), (said, len(present))
+    if "孩子" in said:
+        assert any(m.school_stage for m in present), said
+    if "独居" in said:
+        assert len(present) == 1, said
+    if "老人" in said or "老两口" in said:
+        assert any((today - m.birth_date).days >= 60 * 365 for m in present), said
+
