@@ -142,6 +142,9 @@ class WatchItem:
     follow_up_on: dt.date | None
     # The latest visit saw the person but left the case open (三个不放过): the worklist's 仍需跟进.
     open_after_seen: bool = False
+    # Which of the three don'ts that visit left undone, and the visit (attach_open_reasons, for a page's items).
+    open_reasons: list = field(default_factory=list)
+    open_visit_id: int | None = None
     household: Household | None = None
     head_name: str = ""
     overdue_days: int = 0
@@ -266,6 +269,28 @@ def attach_households(items: list[WatchItem]) -> list[WatchItem]:
         for item in missing:
             item.household = households.get(item.household_id)
             item.head_name = getattr(item.household, "head_name", None) or ""
+    return items
+
+
+def attach_open_reasons(items: list[WatchItem]) -> list[WatchItem]:
+    """Say, for the items a page shows whose latest visit saw the person but left the case open, what it left
+    open (Visit.open_reasons: the situation not yet clear, a need without a measure) and which visit: one query,
+    none when no such item is shown. The latest visit is the kept row's day, the last one logged on it."""
+    from .models import Visit
+
+    open_items = {i.household_id: i for i in items if i.open_after_seen}
+    if not open_items:
+        return items
+    latest = {}
+    for visit in (Visit.objects.filter(household_id__in=open_items,
+                                       visited_on=F("household__latest_visit__visited_on"))
+                  .only("pk", "household_id", "person_seen", "situation_clear", "needs", "needs_text", "measures")
+                  .order_by("household_id", "pk")):
+        latest[visit.household_id] = visit
+    for household_id, item in open_items.items():
+        visit = latest.get(household_id)
+        if visit is not None:
+            item.open_reasons, item.open_visit_id = visit.open_reasons(), visit.pk
     return items
 
 

@@ -69,11 +69,11 @@ def worklist(request):
                          "current": name == show, "more_url": f"?{urlencode(query)}"})
     if show in selectors.WORKLIST_SECTIONS:
         page = Paginator(work.section(show), selectors.WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-        selectors.attach_households(page.object_list)
+        selectors.attach_open_reasons(selectors.attach_households(page.object_list))
         shown = next(s for s in sections if s["name"] == show)
     else:
         show, shown = "", None
-        selectors.attach_households([item for s in sections for item in s["items"]])
+        selectors.attach_open_reasons(selectors.attach_households([item for s in sections for item in s["items"]]))
     # 季度排查 (households' rule): the families on the quarterly check still to be checked this quarter; on the
     # front page only, counted as the list it links to counts them.
     quarterly = None

@@ -308,6 +308,12 @@ def test_a_family_seen_but_left_open_stays_on_the_worklist_until_a_visit_closes_
     section = response.content.decode().split('data-testid="open-case"')[1].split("</section>")[0]
     assert "未查清户" in section and "缺对策户" in section and "已办结户" not in section
     assert "还剩 4 天" in section and "未定" in section and section.count('data-testid="case-still-open"') == 2
+    # Each says what its visit left open, and links to that visit.
+    rows = {pk: section.split(f'data-household="{pk}"')[1].split("</li>")[0] for pk in (unclear.pk, no_measures.pk)}
+    assert "困难情况尚未调查清楚" in rows[unclear.pk] and "发现需求但尚未提出对策建议" not in rows[unclear.pk]
+    assert "发现需求但尚未提出对策建议" in rows[no_measures.pk] and "困难情况尚未调查清楚" not in rows[no_measures.pk]
+    latest = Visit.objects.filter(household=no_measures).latest("pk")
+    assert reverse("visits:visit_detail", args=[latest.pk]) in rows[no_measures.pk]
 
     home = client.get(reverse("home")).content.decode()
     card = home.split("?show=open_case")[1].split("</a>")[0]
