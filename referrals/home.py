@@ -55,8 +55,13 @@ def _cards(user) -> list[HomeCard]:
     # answers for, beside the department's deadline above.
     level = OWN_LEVEL.get(user.role)
     if level is not None:
-        late = referrals.filter(level_late_q(level, LimitTable())).count()
-        result.append(HomeCard(_("本级环节超时"), late, f"{base}?late={level}", urgent=late > 0))
+        late = referrals.filter(level_late_q(level, LimitTable()))
+        url = f"{base}?late={level}"
+        if user.role == Role.TOWNSHIP:
+            # A case handed over to the family's hukou township is that township's step, not this one's.
+            late, url = late.filter(handled_by_q(user)), url + "&handled_here=on"
+        late = late.count()
+        result.append(HomeCard(_("本级环节超时"), late, url, urgent=late > 0))
     return result
 
 

@@ -338,8 +338,19 @@ class Referral(models.Model):
         return self.status in OPEN_STATUSES
 
     @property
+    def deadline_paused(self) -> str:
+        """Why the handling deadline does not run now, "" when it does: the two waits referral_overdue_q leaves
+        out ("notice": a 公示 still running; "approval": submitted for approval, the approving level's queue)."""
+        if self.status == ReferralStatus.APPROVAL:
+            return "approval"
+        if self.status == ReferralStatus.NOTICE and self.notice_end and self.notice_end >= timezone.localdate():
+            return "notice"
+        return ""
+
+    @property
     def is_overdue(self) -> bool:
-        return bool(self.deadline and self.is_open and self.deadline < overdue_cutoff())
+        """referral_overdue_q for one referral, today."""
+        return bool(self.deadline and self.is_open and not self.deadline_paused and self.deadline < overdue_cutoff())
 
     @property
     def paperwork_late(self) -> bool:

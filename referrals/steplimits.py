@@ -205,7 +205,7 @@ def clock_of_referral(referral, table: LimitTable) -> Clock | None:
     if step is None:
         return None
     if step == StepKind.HANDLE:
-        if referral.deadline is None or notice_running(referral):
+        if referral.deadline is None or referral.deadline_paused:
             return None
         due = referral.deadline
         return Clock(step, TOWNSHIP, start_of_day(due + dt.timedelta(days=1)), False, due)
@@ -233,11 +233,6 @@ def _late_q(field: str, step: str, table: LimitTable, now: dt.datetime) -> Q:
                 part &= Q(**{f"{field}__lt": start_of_day(after)})
             q |= part
     return q
-
-
-def notice_running(referral) -> bool:
-    """公示 still running: its statutory days are nobody's delay (referral_overdue_q), so no deadline runs."""
-    return referral.status == S.NOTICE and referral.notice_end is not None and referral.notice_end >= timezone.localdate()
 
 
 def referral_step_q(step: str) -> Q:

@@ -222,6 +222,19 @@ class TestJurisdiction:
         card = next(c for c in cards(demo.township1) if c.title == "待受理转办")
         assert card.count == referrals_for(demo.township1).filter(status=ReferralStatus.SUBMITTED).count() == 1
 
+    def test_a_late_acceptance_is_on_the_late_card_of_the_hukou_township_only(self, client, demo):
+        """The residence township sees the case but does not take its steps: its 本级环节超时 leaves it out, as
+        its list of what it handles does; the hukou township's card counts it and opens it."""
+        from referrals.home import cards
+
+        referral = _submitted_hukou_case(demo)
+        Referral.objects.filter(pk=referral.pk).update(step_started_at=timezone.now() - dt.timedelta(days=30))
+        for user, expected in ((demo.township1, [referral.pk]), (demo.township2, [])):
+            card = next(c for c in cards(user) if c.title == "本级环节超时")
+            client.force_login(user)
+            rows = client.get(card.url).context["page"].object_list
+            assert card.count == len(expected) and [r.pk for r in rows] == expected, user
+
 
 # ---------------------------------------------------------------- cooperation letters
 class TestLetters:

@@ -145,6 +145,32 @@ def test_a_running_notice_runs_no_deadline_and_a_step_late_says_over_its_limit_n
     assert (accept.step, accept.left_text()) == (StepKind.ACCEPT, "超时2天")
 
 
+@pytest.mark.django_db
+def test_a_deadline_that_does_not_run_is_not_shown_as_overdue(client, demo):
+    """The pages say what the overdue rule says: during a running 公示 or once submitted for approval, a passed
+    deadline is not 超期 on the detail page, the list or the household page, and the tag says why."""
+    today = h.today()
+    noticed, approving = h.assigned(demo), h.assigned(demo)
+    Referral.objects.filter(pk=noticed.pk).update(status=ReferralStatus.NOTICE, deadline=today - dt.timedelta(days=6),
+                                                  notice_start=today - dt.timedelta(days=2), notice_end=today + dt.timedelta(days=5))
+    Referral.objects.filter(pk=approving.pk).update(status=ReferralStatus.APPROVAL, deadline=today - dt.timedelta(days=7))
+    client.force_login(demo.township1)
+    for referral, words in ((noticed, "公示期间不计时"), (approving, "已报审批，按审批时限")):
+        referral.refresh_from_db()
+        assert not referral.is_overdue and referral not in Referral.objects.overdue()
+        detail = client.get(reverse("referrals:detail", args=[referral.pk])).content.decode()
+        heading = detail.split("<h1>")[1].split("</h1>")[0]
+        assert "超期" not in heading and words in detail and "已超期" not in detail
+        household = client.get(reverse("households:detail", args=[referral.household_id])).content.decode()
+        assert words in household
+    listed = client.get(reverse("referrals:list"), {"status": ""}).content.decode()
+    assert "公示期间不计时" in listed and "已报审批，按审批时限" in listed and "已超期" not in listed
+    Referral.objects.filter(pk=noticed.pk).update(notice_end=today - dt.timedelta(days=1))
+    noticed.refresh_from_db()
+    assert noticed.is_overdue
+    assert "超期" in client.get(reverse("referrals:detail", args=[noticed.pk])).content.decode().split("</h1>")[0]
+
+
 # ---------------------------------------------------------------- who sets limits
 @pytest.mark.django_db
 def test_only_the_district_sets_limits_and_a_change_applies_from_its_date(demo):
