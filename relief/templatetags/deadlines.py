@@ -6,9 +6,12 @@ A date alone makes the reader do the sum; on a phone in a village nobody does it
 timezone.localdate(), so a deadline is "today" from midnight in Shanghai, not midnight UTC (08:00 there).
 """
 import datetime as dt
+import re
 
 from django import template
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import npgettext
 
@@ -22,6 +25,26 @@ def days_until(value, today: dt.date | None = None) -> int | None:
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return (value - (today or timezone.localdate())).days
+
+
+@register.filter
+def nowrap(value) -> str:
+    """A formatted date kept on one line: ``{{ d|date:"Y-m-d"|nowrap }}``. Chromium breaks a line after each
+    hyphen, so on a phone "2026-12-07" at a line's end was split into "2026-12-" and "07" (relief.css `.date`).
+    Empty for no date, so that a `|default:` after it still applies."""
+    if value is None or value == "":
+        return ""
+    return format_html('<span class="date">{}</span>', value)
+
+
+_DATE_IN_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2})?")
+
+
+@register.filter
+def keep_dates(value) -> str:
+    """Text written in Python with dates in it (an alert's reason: "期限2026-12-05，超时3天"), escaped, each date
+    kept on one line as `nowrap` keeps a template's."""
+    return mark_safe(_DATE_IN_TEXT.sub(lambda m: f'<span class="date">{m[0]}</span>', escape(str(value or ""))))
 
 
 @register.filter
