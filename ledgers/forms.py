@@ -87,7 +87,7 @@ class LedgerForm(PeriodMixin, forms.Form):
                                     choices=[("", _("全部"))] + list(TargetKind.choices))
     # Full personal data only on purpose: blank exports every ID number masked (relief/reveal.py).
     purpose = forms.ChoiceField(label=_("导出完整身份证号的用途"), required=False,
-                                choices=[("", _("不导出完整身份证号（脱敏）"))] + list(PersonalDataPurpose.choices),
+                                choices=[("", _("不导出完整身份证号和电话（脱敏）"))] + list(PersonalDataPurpose.choices),
                                 error_messages={"invalid_choice": _("请从列表中选择导出用途。")})
 
     def __init__(self, *args, user, **kwargs):

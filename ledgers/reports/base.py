@@ -21,6 +21,7 @@ from relief import access
 from relief.access import Action
 from relief.dates import year_month
 from relief.models import Jurisdiction
+from relief.reveal import mask_phone
 
 from relief.xlsx import Sheet
 
@@ -81,6 +82,13 @@ class LedgerRequest:
         if self.full_access or village_id in self.personal_ids:
             return number
         return mask_id_number(number)
+
+    def phone(self, village_id: int, phone: str) -> str:
+        """A family's phone number by the same rule as its ID number: in full only on purpose, where the user may
+        see personal data; otherwise as the screen shows it (first three and last four digits)."""
+        if self.full_access or village_id in self.personal_ids:
+            return phone or ""
+        return mask_phone(phone or "")
 
     @property
     def shows_personal_data(self) -> bool:

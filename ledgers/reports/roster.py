@@ -104,7 +104,7 @@ class RosterLedger(Ledger):
                     number, township or "", village, head[1] if head else "",
                     r.id_number(village_id, head[3]) if head else "", sexes.get(head[5], "") if head else "",
                     age_on(head[4], r.end) if head else None,
-                    sum(1 for m in people if m[6] == MemberStatus.PRESENT), address, phone,
+                    sum(1 for m in people if m[6] == MemberStatus.PRESENT), address, r.phone(village_id, phone),
                     hukou.get(hukou_type, ""), differs, income,
                     "、".join(dict.fromkeys(assistance.get(household_id, []))) or none,
                     kinds.get(target_kind, ""), "、".join(entry_reasons.get(pk, [])), cadences.get(cadence, ""),

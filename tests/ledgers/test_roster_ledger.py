@@ -85,6 +85,10 @@ def test_district_roster_is_masked_and_audited(client, demo, roster):
                .values_list("id_number", flat=True))
     assert not numbers & real
     assert all(n[:6] == "310105" and n[6:14] == "********" for n in numbers)
+    # Phone numbers as the screen shows them (first three and last four digits), not in full.
+    phones = {row[3]: row[9] for row in rows}
+    assert phones["＝HYPERLINK(\"http://x\")"] == "－13*****0000"
+    assert all("*" in p for p in phones.values() if p)
     entry = LogEntry.objects.filter(additional_data__event=AuditEvent.EXPORT).latest("timestamp")
     assert entry.actor == demo.district_official
     assert entry.additional_data["ledger"] == "roster" and entry.additional_data["rows"] == 3
