@@ -45,15 +45,19 @@ def cards(user, today=None) -> list[HomeCard]:
     if _soon(plan.self_assessment_due, today):
         waiting = len(self_filter(self_assessment_rows(user, plan, today), "waiting"))
         if waiting:
+            late = today > plan.self_assessment_due
+            note = _("已过%(d)s，请尽快对照考核方案自查并提交区县") if late else _("请于%(d)s前对照考核方案自查并提交区县")
             result.append(HomeCard(title=_("年度自查评估待提交"), count=waiting, url=f"{self_url}?state=waiting",
                                    urgent=today >= plan.self_assessment_due,
-                                   note=_("请于%(d)s前对照考核方案自查并提交区县") % {
-                                       "d": month_day(plan.self_assessment_due)}))
+                                   note=note % {"d": month_day(plan.self_assessment_due)}))
     if _soon(plan.roster_due, today):
         open_rows = len(roster_filter(roster_rows(user, plan, today), "open"))
         if open_rows:
-            result.append(HomeCard(title=_("花名册待报送备案"), count=open_rows, url=f"{roster_url}?state=open",
-                                   urgent=today > plan.roster_due,
-                                   note=_("协理员花名册和信息采集组花名册，截止%(d)s") % {
-                                       "d": month_day(plan.roster_due)}))
+            late = today > plan.roster_due
+            # Past the date the district counts the township as 逾期未报送: the card says so, not only its colour.
+            note = (_("协理员花名册和信息采集组花名册，已过截止日期%(d)s，请尽快报送") if late
+                    else _("协理员花名册和信息采集组花名册，截止%(d)s"))
+            result.append(HomeCard(title=_("花名册逾期未报送") if late else _("花名册待报送备案"), count=open_rows,
+                                   url=f"{roster_url}?state=open", urgent=late,
+                                   note=note % {"d": month_day(plan.roster_due)}))
     return result

@@ -400,3 +400,19 @@ def test_campaign_coverage_scores_the_families_seen_within_their_campaign(demo):
     assert township.rate == Decimal("50") and township.points == Decimal("50.0")
     assert "集中排查已走访1/2户" in township.text
     assert scores[demo.village_c.parent_id].rate is None  # no campaign there: nothing due, full marks
+
+
+def test_a_townships_roster_card_says_when_its_date_has_passed(demo, client):
+    """Before the date: 待报送备案, 截止…; after it, as the district's card counts it: 逾期未报送, 已过截止日期."""
+    from ledgers.home_assessment import cards
+
+    plan = _plan(demo, roster_due=TODAY + dt.timedelta(days=3))
+    before = next(c for c in cards(demo.township1) if c.url.endswith("?state=open"))
+    assert before.title == "花名册待报送备案" and "截止" in before.note and "已过" not in before.note
+    assert not before.urgent
+    services.assessment_plan_save(actor=demo.district_official, owner=plan.owner, year=YEAR,
+                                  roster_due=TODAY - dt.timedelta(days=1))
+    after = next(c for c in cards(demo.township1) if c.url.endswith("?state=open"))
+    assert after.title == "花名册逾期未报送" and "已过截止日期" in after.note and after.urgent
+    client.force_login(demo.township1)
+    assert client.get(after.url).status_code == 200
