@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from households.models import HouseholdEvent, RosterEntry
+from households.models import AssistanceRecord, AssistanceType, HouseholdEvent, RosterEntry
 from households.standards import StandardTable
 
 from .models import Alert, AlertKind, AlertRule, RuleCondition
@@ -33,7 +33,17 @@ def _decimal(value: str) -> Decimal | None:
         return None
 
 
-def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id) -> bool:
+# A family already on these gets no advice to check that it qualifies for them (张荣博 on 特困 was told to check
+# whether he qualifies for 低保): the income rules speak for families the assistance does not reach yet.
+COVERED_BY = {
+    RuleCondition.INCOME_BELOW_DIBAO: {AssistanceType.DIBAO, AssistanceType.TEKUN},
+    RuleCondition.INCOME_LOW_INCOME_BAND: {AssistanceType.DIBAO, AssistanceType.TEKUN, AssistanceType.LOW_INCOME},
+}
+
+
+def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id,
+                 covered: frozenset[str] = frozenset()) -> bool:
+    """Whether the rule speaks for the event; `covered`: the assistance types the household receives now."""
     if rule.event_kind != event.kind:
         return False
     if rule.field and rule.field != event.field:
@@ -53,6 +63,8 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id)
         # A matched row of a department list (部门数据比对命中), by the list's kind (imports.FeedKind).
         return str((event.data or {}).get("feed_kind", "")) in {str(v) for v in rule.values or []}
     if condition in (RuleCondition.INCOME_BELOW_DIBAO, RuleCondition.INCOME_LOW_INCOME_BAND):
+        if covered & COVERED_BY[condition]:
+            return False
         income = _decimal(event.new_value)
         applying = standards.applying(district_id, event.household.hukou_type, timezone.localdate(event.occurred_at))
         standard = applying.monthly_amount if applying else None
@@ -68,11 +80,12 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id)
     return False
 
 
-def rules_for_event(rules, event: HouseholdEvent, standards, district_id) -> list[AlertRule]:
+def rules_for_event(rules, event: HouseholdEvent, standards, district_id,
+                    covered: frozenset[str] = frozenset()) -> list[AlertRule]:
     """The rules that speak for one event. A catch-all rule (condition 任意, no field) gives way when a more
     specific rule of the same event matches: a 医疗自付过高 match is one alert saying what it is, not that plus a
     generic 部门数据比对命中 about the same row."""
-    matched = [rule for rule in rules if rule_matches(rule, event, standards, district_id)]
+    matched = [rule for rule in rules if rule_matches(rule, event, standards, district_id, covered)]
     specific = [rule for rule in matched if rule.condition != RuleCondition.ANY or rule.field]
     return specific or matched
 
@@ -93,11 +106,18 @@ def status_change_scan(since: dt.datetime | None = None) -> dict[str, int]:
     assignees = dict(
         RosterEntry.objects.filter(household_id__in={e.household_id for e in events}, exited_on__isnull=True)
         .annotate(a=assignee_expression()).values_list("household_id", "a"))
+    covered: dict[int, frozenset[str]] = {}
+    if standards is not None:
+        running: dict[int, set[str]] = {}
+        for household_id, kind in AssistanceRecord.objects.running(timezone.localdate()).filter(
+                household_id__in={e.household_id for e in events}).values_list("household_id", "type"):
+            running.setdefault(household_id, set()).add(kind)
+        covered = {pk: frozenset(kinds) for pk, kinds in running.items()}
     candidates, quarterly = [], []
     for event in events:
         household = event.household
         district_id = household.village.parent.parent_id if household.village.parent else None
-        for rule in rules_for_event(rules, event, standards, district_id):
+        for rule in rules_for_event(rules, event, standards, district_id, covered.get(household.pk, frozenset())):
             caseworker_id = assignees.get(household.pk)
             if caseworker_id is None and household.caseworker and \
                     household.caseworker.jurisdiction_id == household.village_id:

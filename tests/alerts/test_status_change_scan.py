@@ -54,6 +54,24 @@ def test_status_change_rules_open_alerts_once(demo, standard):
     assert Alert.objects.filter(kind=AlertKind.STATUS_CHANGE).count() == 7
 
 
+def test_a_family_the_assistance_already_reaches_is_not_told_to_check_whether_it_qualifies(demo, standard):
+    """收入降至低保标准以下 asks to check 低保 eligibility: not of a family on 特困 or 低保 already; the low-income
+    band rule not of one on 低保, 特困 or 低收入. A family on another kind of help (医疗救助) is still told."""
+    from tests.ledgers.factories import give_assistance
+
+    on_tekun, on_low_income, on_medical = (make_household(demo.village_a) for _ in range(3))
+    give_assistance(on_tekun, "tekun", start=D(2024, 6, 8))
+    give_assistance(on_low_income, "low_income", start=D(2024, 6, 8))
+    give_assistance(on_medical, "medical", start=D(2024, 6, 8))
+    event(on_tekun, EventKind.INCOME_CHANGED, "2400.00", "600.00", "per_capita_income")
+    event(on_low_income, EventKind.INCOME_CHANGED, "3000.00", "1800.00", "per_capita_income")
+    event(on_medical, EventKind.INCOME_CHANGED, "2400.00", "600.00", "per_capita_income")
+    status_change_scan()
+    told = set(Alert.objects.filter(kind=AlertKind.STATUS_CHANGE, rule__condition__startswith="income_")
+               .values_list("household_id", flat=True))
+    assert told == {on_medical.pk}
+
+
 def test_rules_are_data_an_inactive_rule_opens_nothing(demo):
     AlertRule.objects.filter(event_kind=EventKind.DISASTER).update(active=False)
     event(make_household(demo.village_a), EventKind.DISASTER, "", "洪水")
