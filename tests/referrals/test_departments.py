@@ -187,9 +187,16 @@ def test_department_pages_answer_404_outside(client, demo, shebao):
     queue = client.get(reverse("referrals:department_items"))
     assert queue.status_code == 200
     assert [i.pk for i in queue.context["page"]] == [_item(own, SS).pk]
+    assert 'data-testid="single-department-note"' not in queue.content.decode()  # a department's own queue
     assert client.get(reverse("referrals:detail", args=[own.referral_id])).status_code == 403
-    # Township 1's staff do not see township 2's items either.
+    # Township 1's staff do not see township 2's items either. Their page says where the single-department
+    # referrals are, and the link lists them.
     client.force_login(demo.township1)
+    page = client.get(reverse("referrals:department_items")).content.decode()
+    note = page.split('data-testid="single-department-note"')[1].split("</p>")[0]
+    link = note.split('href="')[1].split('"')[0].replace("&amp;", "&")
+    listed = client.get(link).context["page"].object_list
+    assert all(r.status == "assigned" for r in listed)
     assert client.get(reverse("referrals:department_item", args=[_item(other_township, SS).pk])).status_code == 404
     assert client.get(reverse("referrals:assessment", args=[other_township.referral_id])).status_code == 404
     page = client.get(reverse("referrals:department_item", args=[_item(own, SS).pk]))
