@@ -105,7 +105,9 @@ def grouped_columns(labels: list[str], series: list[tuple[str, list[float], list
                                  base + 39, name))
     step = max(1, -(-44 // group_w))  # a label ("11/30") is about 40 units wide at 12 units
     for i, label in enumerate(labels):
-        if i % step == 0:
+        # Counted from the last: the latest period, the one a reader looks for, always has its label (counted
+        # from the first, an even number of weeks left this week's column unlabelled beside last week's label).
+        if (n - 1 - i) % step == 0:
             parts.append(format_html('<text x="{}" y="{}" text-anchor="middle" class="chart-label">{}</text>',
                                      left + i * group_w + group_w / 2, base + 15, label))
     parts.append(mark_safe("</svg></div>"))
