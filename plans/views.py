@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from households.models import Household
+from households.models import Household, TargetKind
 from households.presence import listed
 from relief import access
 from relief.access import Action, access_rule
@@ -326,9 +326,15 @@ def plan_context(request, household, *, forms=True) -> dict:
                    .select_related("need", "policy", "resource", "project", "owner").prefetch_related(
                        Prefetch("progress", queryset=PlanProgress.objects.select_related("actor").order_by("at", "pk"))))
     show_figures = access.can(user, Action.VIEW_PERSONAL_DATA, household.village_id)
+    found_kind = (TargetKind.INSUFFICIENT if facts.categories else TargetKind.MISSING) if missing else ""
     context = {
         "household": household, "missing": missing, "received": received, "needs": needs, "items": items,
-        "target_kind": (_("救助不充分") if facts.categories else _("救助缺失")) if missing else "",
+        "target_kind": TargetKind(found_kind).label if found_kind else "",
+        # On the roster under another 对象类型 than the policies find (a 救助预警 family that may qualify for 低保
+        # and receives nothing is 救助缺失): said beside the finding, for staff to correct; never changed silently.
+        "roster_kind_differs": (TargetKind(household.roster_kind).label
+                                if found_kind and household.roster_kind in TargetKind.values
+                                and household.roster_kind != found_kind else ""),
         "show_figures": show_figures, "standard": facts.standard,
         "can_edit": access.can(user, Action.EDIT_HOUSEHOLDS, household.village_id),
         "can_refer": access.can(user, Action.SUBMIT_REFERRALS, household.village_id),

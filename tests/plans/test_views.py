@@ -208,6 +208,25 @@ def test_household_page_shows_the_plans_section(client, lib, family):
     assert 'data-testid="plans-section"' in page and "特困人员救助供养" in page
 
 
+def test_a_roster_kind_the_policies_contradict_is_said_beside_them(client, lib, family):
+    """On the roster as 救助预警, yet the policies find it may qualify and receives nothing (救助缺失): the page
+    says the two differ and where to correct it; the roster's own record is not changed. Agreeing: no note."""
+    from households.models import RosterEntry, TargetKind
+    from households.services import roster_enter
+
+    roster_enter(actor=lib.township1, household=family, reasons=["elderly_alone"], target_kind=TargetKind.WARNING)
+    client.force_login(lib.caseworker_a)
+    page = client.get(reverse("households:detail", args=[family.pk])).content.decode()
+    note = page.split('data-testid="roster-kind-differs"')[1].split("</p>")[0]
+    assert "“救助预警”" in note and "“救助缺失”" in note
+    entry = RosterEntry.objects.get(household=family, exited_on__isnull=True)
+    assert entry.target_kind == TargetKind.WARNING
+    RosterEntry.objects.filter(pk=entry.pk).update(target_kind=TargetKind.MISSING)
+    family.__class__.objects.filter(pk=family.pk).update(roster_kind=TargetKind.MISSING)
+    page = client.get(reverse("plans:household_plan", args=[family.pk])).content.decode()
+    assert "救助缺失" in page and 'data-testid="roster-kind-differs"' not in page
+
+
 def test_match_list_is_scoped(client, lib, family):
     from plans.services import policy_match_run
 
