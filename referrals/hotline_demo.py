@@ -26,12 +26,13 @@ NUMBERS = [f"SH12345DEMO{n:04d}" for n in range(1, 6)]
 
 
 def _row(n, village, *, received, caller, address, text, response_hours=24, feedback_days=5,
-         source=HotlineSource.CITY_12345, urgency=Urgency.NORMAL):
+         source=HotlineSource.CITY_12345, urgency=Urgency.NORMAL, subject=""):
+    """One work order; `subject` the person in need when the caller reports someone else (a neighbour)."""
     return {"row_number": n + 3, "number": NUMBERS[n], "source": source, "received_at": received,
             "response_due": received + dt.timedelta(hours=response_hours),
             "feedback_due": received + dt.timedelta(days=feedback_days), "village_id": village.pk,
             "description": text, "reporter_name": caller, "reporter_contact": "1380000%04d" % (n + 1),
-            "subject_name": caller, "subject_address": address, "urgency": urgency}
+            "subject_name": subject or caller, "subject_address": address, "urgency": urgency}
 
 
 def _head(household) -> str:
@@ -58,7 +59,7 @@ def load(stdout=None) -> None:
             _row(2, v2, received=now - dt.timedelta(days=2), caller="刘梅", address="安化路492弄",
                  text="单亲母亲，孩子读初中，本人失业半年，房租压力大，请求帮助。"),
             _row(3, v2, received=now - dt.timedelta(days=9), caller="赵志强", address="定西路819弄",
-                 text="反映邻居独居老人冬季无取暖设备，生活困难。", urgency=Urgency.URGENT),
+                 text="反映邻居钱秀英独居老人冬季无取暖设备，生活困难。", urgency=Urgency.URGENT, subject="钱秀英"),
         ], audit_detail={"file_name": "demo"})
         second = services.work_orders_import(actor=office.tw("310105002002"), rows=[
             _row(4, v5, received=now - dt.timedelta(days=7), caller=_head(family5),
@@ -79,7 +80,7 @@ def load(stdout=None) -> None:
                                             text="已联系社区，当天上门查看。")
         services.work_order_feedback(actor=tw1, work_order=order, version=order.version,
                                      at=now - dt.timedelta(days=6),
-                                     text="经核实，老人已纳入重点人群花名册，已送取暖器并安排每月走访，已回复来电人。")
+                                     text="经上门核实，钱秀英老人独居、尚未登记家庭信息，已先送取暖器；线索待村级研究是否纳入重点人群花名册，已回复来电人。")
         lead = second[0]
         tw2 = office.tw("310105002002")
         services.lead_link_household(actor=tw2, lead=lead, household=family5)
