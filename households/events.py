@@ -139,7 +139,7 @@ def _event_sentences():
     from .care_models import CareAgreement
     from .check_models import QuarterlyCheckEntry, WholeHouseholdCheck
 
-    fixed = _fixed_text("已复核", "（结合复核走访）", "情况有变化", "情况无变化")
+    fixed = _fixed_text("已复核", "（结合复核走访）", "（结合走访）", "情况有变化", "情况无变化")
     return {
         "observation_review": [("观察名单复核（原定 %(d)s）", {}), ("%(note)s；下次复核 %(d)s", {"note": fixed})],
         "quarterly_check": [

@@ -252,10 +252,19 @@ def _create_visits(villages) -> int:
     caseworkers = {}
     for user in User.objects.filter(role=Role.CASEWORKER, is_active=True, jurisdiction__in=villages).order_by("pk"):
         caseworkers.setdefault(user.jurisdiction_id, user)
+    # A family on the quarterly check list (households.demo.load_checks) is checked in the demo as its branches
+    # say (due, done by a review visit, overdue): its visits since it was put on the list are phone calls, since
+    # a face-to-face visit on every check would be the quarter's check (Visit.checks_the_quarter).
+    from households.models import QuarterlyCheckEntry
+
+    on_list = dict(QuarterlyCheckEntry.objects.filter(household__village__in=villages, ended_on__isnull=True)
+                   .values_list("household_id", "entered_on"))
     visits: list[Visit] = []
     for household, start, cadence in _watched(villages):
         caseworker = caseworkers.get(household.village_id)
         for visit in _history(rng, household, start, cadence, caseworker, today):
+            if household.pk in on_list and visit.visited_on >= on_list[household.pk] and visit.person_seen:
+                visit.method = VisitMethod.PHONE
             # The same rules as a visit logged through the form (the three don'ts, dates).
             visit.clean_fields(exclude=["household", "logged_by", "idempotency_key"])
             visit.clean()

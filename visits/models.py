@@ -80,6 +80,7 @@ class Ability(models.TextChoices):
 
 # The structured living-situation checks, in the order the form shows them.
 CHECK_FIELDS = ("food", "housing_safety", "heating_cooling", "medical", "income_change", "care", "schooling")
+FACE_TO_FACE = (VisitMethod.HOME, VisitMethod.WALK_IN)
 
 
 def _check_field(label):
@@ -170,6 +171,18 @@ class Visit(models.Model):
 
     def need_labels(self) -> list[str]:
         return [str(NeedKind(code).label) if code in NeedKind.values else code for code in (self.needs or [])]
+
+    @property
+    def checks_the_quarter(self) -> bool:
+        """Whether this visit is the quarter's check (季度排查) of a family on the quarterly list (seed 003 §二(二)2:
+        每季度全面排查一次, 面对面 about basic living, housing, medical care and schooling): a review visit that saw
+        the family (结合复核), or one face to face (入户, 来访) that saw the person and answered every check."""
+        if not self.person_seen:
+            return False
+        if self.kind == VisitKind.REVIEW:
+            return True
+        return self.method in FACE_TO_FACE and all(getattr(self, name) != CheckResult.NOT_CHECKED
+                                                   for name in CHECK_FIELDS)
 
     def has_needs(self) -> bool:
         return bool(self.needs) or bool(self.needs_text.strip())

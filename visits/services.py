@@ -111,11 +111,13 @@ def visit_log(
                 saved_files.append(photo.file.name)
                 photo.save()
             visit_logged.send(sender=Visit, visit=visit)
-            if visit.kind == VisitKind.REVIEW and visit.person_seen:
-                # 结合复核走访: the review visit does the quarter's check of a family on the quarterly list.
+            if visit.checks_the_quarter:
+                # The quarter's check of a family on the quarterly list (结合复核走访, or face to face on every check).
                 quarterly_check_by_visit(
                     actor=actor, household=household, visit_id=visit.pk, visited_on=visit.visited_on,
-                    finding=visit.situation.strip() or _("复核走访见到本人，结合复核完成排查。"),
+                    finding=visit.situation.strip() or (_("复核走访见到本人，结合复核完成排查。")
+                                                        if visit.kind == VisitKind.REVIEW
+                                                        else _("入户走访见到本人，逐项了解后完成排查。")),
                     circumstances_changed=visit.income_change == CheckResult.CONCERN or visit.has_needs())
             if visit.completes_period:
                 for alert in Alert.objects.filter(household=household, kind=AlertKind.OVERDUE_VISIT,

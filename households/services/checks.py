@@ -102,7 +102,7 @@ def quarterly_check_record(*, actor, household: Household, checked_on: dt.date, 
     event_record(household=household, kind=EventKind.OTHER, actor=actor, source=source,
                  source_ref=f"visit:{visit_id}" if visit_id else "", field="quarterly_check",
                  new_value=_("%(q)s排查%(how)s：%(c)s") % {
-                     "q": quarter_label(start), "how": _("（结合复核走访）") if visit_id else "",
+                     "q": quarter_label(start), "how": _("（结合走访）") if visit_id else "",
                      "c": _("情况有变化") if circumstances_changed else _("情况无变化")},
                  data={"check": check.pk, "finding": finding[:200]})
     return check
@@ -110,15 +110,16 @@ def quarterly_check_record(*, actor, household: Household, checked_on: dt.date, 
 
 def quarterly_check_by_visit(*, actor, household: Household, visit_id: int, visited_on: dt.date, finding: str,
                              circumstances_changed: bool = False) -> QuarterlyCheck | None:
-    """A review visit (复核走访) that saw the family does the quarter's check, when the family is on the list and
-    the quarter has none yet. Returns the check, or None when there was nothing to do."""
+    """A visit that is the quarter's check (Visit.checks_the_quarter: a review visit that saw the family, or a
+    face-to-face one that answered every check) does it, when the family is on the list and the quarter has none
+    yet. Returns the check, or None when there was nothing to do."""
     entry = QuarterlyCheckEntry.objects.filter(household=household, ended_on__isnull=True).first()
     if entry is None or visited_on < entry.entered_on:
         return None
     if QuarterlyCheck.objects.filter(household=household, quarter_start=quarter_start(visited_on)).exists():
         return None
     return quarterly_check_record(actor=actor, household=household, checked_on=visited_on,
-                                  finding=finding or _("结合复核走访完成排查。"),
+                                  finding=finding or _("结合走访完成排查。"),
                                   circumstances_changed=circumstances_changed, visit_id=visit_id,
                                   source=EventSource.VISIT)
 

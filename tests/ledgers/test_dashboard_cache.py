@@ -19,7 +19,7 @@ from .factories import make_visit, put_on_roster
 
 pytestmark = pytest.mark.django_db
 TOTAL = re.compile(r'data-testid="stat-total">(\d+)<')
-AS_OF = re.compile(r"数据截至 \d{4}-\d\d-\d\d (\d\d:\d\d)")
+AS_OF = re.compile(r'数据截至 (?:<span class="date">)?\d{4}-\d\d-\d\d (\d\d:\d\d)')
 
 
 def total(client, **params) -> int:
