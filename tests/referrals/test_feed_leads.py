@@ -190,5 +190,13 @@ def test_the_batch_button_counts_only_rows_the_batch_can_turn_at_once(demo):
     FeedRecord.objects.filter(batch=batch, row_number=3).update(village=demo.village_c)
     listed = feed_batches_for(demo.township1).get(pk=batch.pk)
     assert (listed.pending, listed.placed) == (3, 1)
+    # The page says why the button raises fewer than are waiting.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(demo.township1)
+    page = client.get(reverse("referrals:feed_rows")).content.decode()
+    assert "本批 1 人全部转为线索" in page
+    assert "待转的 3 人中只有 1 人已知所在村/社区" in page.split('data-testid="feed-batch-unplaced"')[1]
     raised = services.feed_batch_to_leads(actor=demo.township1, batch=batch)
     assert listed.placed == raised.created == 1 and raised.without_village == 2
