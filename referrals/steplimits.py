@@ -51,6 +51,7 @@ STEP_LEVEL = {StepKind.STUDY: VILLAGE, StepKind.SUBMIT: VILLAGE, StepKind.INFORM
               StepKind.ACCEPT: TOWNSHIP, StepKind.HANDLE: TOWNSHIP, StepKind.ANSWER: DISTRICT}
 STEP_SHORT = {StepKind.STUDY: gettext_lazy("村级研究"), StepKind.SUBMIT: gettext_lazy("报送乡镇"), StepKind.ACCEPT: gettext_lazy("乡镇受理"),
               StepKind.HANDLE: gettext_lazy("部门办理"), StepKind.INFORM: gettext_lazy("告知家庭"), StepKind.ANSWER: gettext_lazy("区县答复")}
+NOTICE_ENDED = gettext_lazy("公示期满待认定或报批")
 LEVEL_STEPS = {level: [s for s, lv in STEP_LEVEL.items() if lv == level] for level in (VILLAGE, TOWNSHIP, DISTRICT)}
 # Steps whose lateness opens a 环节超时 alert; the department's deadline has its own (转办超期).
 ALERTED_STEPS = (StepKind.STUDY, StepKind.SUBMIT, StepKind.ACCEPT, StepKind.INFORM, StepKind.ANSWER)
@@ -106,10 +107,12 @@ class Clock:
     due_at: dt.datetime
     in_hours: bool
     due_date: dt.date | None = None
+    # What the step is called when its state says more than the step's name (a 公示 that has ended).
+    label: str = ""
 
     @property
     def step_label(self) -> str:
-        return str(STEP_SHORT[self.step])
+        return str(self.label or STEP_SHORT[self.step])
 
     @property
     def level_label(self) -> str:
@@ -208,7 +211,9 @@ def clock_of_referral(referral, table: LimitTable) -> Clock | None:
         if referral.deadline is None or referral.deadline_paused:
             return None
         due = referral.deadline
-        return Clock(step, TOWNSHIP, start_of_day(due + dt.timedelta(days=1)), False, due)
+        # A 公示 that has ended (one running has no clock): the township's next step is to decide or submit.
+        label = NOTICE_ENDED if referral.status == S.NOTICE else ""
+        return Clock(step, TOWNSHIP, start_of_day(due + dt.timedelta(days=1)), False, due, label)
     return _clock(step, referral.urgency, referral.step_started_at, table)
 
 

@@ -140,6 +140,7 @@ def test_a_running_notice_runs_no_deadline_and_a_step_late_says_over_its_limit_n
     Referral.objects.filter(pk=noticed.pk).update(notice_end=today - dt.timedelta(days=1))
     noticed.refresh_from_db()
     assert clock_of_referral(noticed, table).left_text() == "超期2天"
+    assert clock_of_referral(noticed, table).step_label == "公示期满待认定或报批"
     assert noticed in Referral.objects.filter(referral_late_q(table)) and noticed in Referral.objects.overdue()
     accept = clock_of_referral(_age(h.submitted(demo), days=7), table)
     assert (accept.step, accept.left_text()) == (StepKind.ACCEPT, "超时2天")
