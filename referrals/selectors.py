@@ -327,6 +327,10 @@ def late_step_table(user) -> dict:
     total = total or {"leads": 0, VILLAGE: 0, TOWNSHIP: 0, DISTRICT: 0}
     township_rows = [{"name": t["name"], "pk": pk, "cells": cells(t["numbers"], "township", pk)}
                      for pk, t in townships.items()] if len(townships) > 1 else []
-    return {"villages": village_rows, "townships": township_rows, "total": cells(total, None, None),
+    # One township's total opens its own villages' rows: without the filter the list also holds the cases handed
+    # to it as another village's hukou township, which the rows above do not count.
+    only = next(iter(townships)) if len(townships) == 1 else None
+    return {"villages": village_rows, "townships": township_rows,
+            "total": cells(total, "township" if only else None, only),
             "levels": [JurisdictionLevel.VILLAGE.label, JurisdictionLevel.TOWNSHIP.label,
                        JurisdictionLevel.DISTRICT.label]}
