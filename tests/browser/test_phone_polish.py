@@ -62,14 +62,19 @@ def test_touch_targets_search_hint_and_dates_for_a_caseworker(transactional_db, 
     from alerts.care_jobs import care_agreement_scan
     from households.models import AssistanceType, SelfCare
     from tests.households.factories import make_household
-    from tests.visits.factories import make_roster
+    from django.utils import timezone
+
+    from tests.visits.factories import make_roster, visit_data
     from visits.jobs import overdue_scan
+    from visits.services import visit_log
 
     # A 特困 household cared for at home without an agreement (a count on the care list), two members, assistance
     # running (终止); and an overdue household (an alert whose reason holds a date).
-    make_household(demo.village_a, actor=demo.caseworker_a, head_name="林宝磊", head={"self_care": SelfCare.NONE},
-                   members=1, assistance=[AssistanceType.TEKUN], caseworker=demo.caseworker_a)
+    cared = make_household(demo.village_a, actor=demo.caseworker_a, head_name="林宝磊",
+                           head={"self_care": SelfCare.NONE}, members=1, assistance=[AssistanceType.TEKUN],
+                           caseworker=demo.caseworker_a)
     make_roster(demo.village_a, entered_on=dt.date(2024, 1, 1), caseworker=demo.caseworker_a, head_name="陈秀珍")
+    visit_log(actor=demo.caseworker_a, household=cared, data=visit_data(timezone.localdate()))
     overdue_scan()
     care_agreement_scan()
 
@@ -91,6 +96,8 @@ def test_touch_targets_search_hint_and_dates_for_a_caseworker(transactional_db, 
     end = page.locator("[data-testid=assistance] td a", has_text="终止")
     expect(end).to_have_count(1)
     assert end.bounding_box()["height"] >= FINGER
+    visit_dates = _heights(page, "[data-testid=household-visits] td.row-link a")
+    assert len(visit_dates) == 1 and min(visit_dates) >= FINGER, visit_dates  # the visit's date opens it
     _dates_on_one_line(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
