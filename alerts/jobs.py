@@ -42,7 +42,7 @@ COVERED_BY = {
 
 
 def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id,
-                 covered: frozenset[str] = frozenset()) -> bool:
+                 covered: set[str] | frozenset[str] = frozenset()) -> bool:
     """Whether the rule speaks for the event; `covered`: the assistance types the household receives now."""
     if rule.event_kind != event.kind:
         return False
@@ -81,7 +81,7 @@ def rule_matches(rule: AlertRule, event: HouseholdEvent, standards, district_id,
 
 
 def rules_for_event(rules, event: HouseholdEvent, standards, district_id,
-                    covered: frozenset[str] = frozenset()) -> list[AlertRule]:
+                    covered: set[str] | frozenset[str] = frozenset()) -> list[AlertRule]:
     """The rules that speak for one event. A catch-all rule (condition 任意, no field) gives way when a more
     specific rule of the same event matches: a 医疗自付过高 match is one alert saying what it is, not that plus a
     generic 部门数据比对命中 about the same row."""
@@ -106,13 +106,12 @@ def status_change_scan(since: dt.datetime | None = None) -> dict[str, int]:
     assignees = dict(
         RosterEntry.objects.filter(household_id__in={e.household_id for e in events}, exited_on__isnull=True)
         .annotate(a=assignee_expression()).values_list("household_id", "a"))
-    covered: dict[int, frozenset[str]] = {}
+    # What each household receives now, for the income rules (COVERED_BY); read only when there are such rules.
+    covered: dict[int, set[str]] = {}
     if standards is not None:
-        running: dict[int, set[str]] = {}
         for household_id, kind in AssistanceRecord.objects.running(timezone.localdate()).filter(
                 household_id__in={e.household_id for e in events}).values_list("household_id", "type"):
-            running.setdefault(household_id, set()).add(kind)
-        covered = {pk: frozenset(kinds) for pk, kinds in running.items()}
+            covered.setdefault(household_id, set()).add(kind)
     candidates, quarterly = [], []
     for event in events:
         household = event.household

@@ -192,9 +192,12 @@ def referral_overdue_q(day: dt.date | None = None) -> Q:
     the township's next step is late again), and a case submitted for approval (已报审批: the approving level's
     queue has its own deadline)."""
     cutoff = overdue_cutoff(day)
-    notice_running = Q(status=ReferralStatus.NOTICE, notice_end__gte=cutoff)
-    return (referral_open_q(day) & ~Q(status=ReferralStatus.APPROVAL) & ~notice_running
-            & Q(deadline__lt=cutoff))
+    return referral_open_q(day) & ~deadline_paused_q(cutoff) & Q(deadline__lt=cutoff)
+
+
+def deadline_paused_q(day: dt.date) -> Q:
+    """The handling deadline does not run on `day` (Referral.deadline_paused for one referral, today)."""
+    return Q(status=ReferralStatus.APPROVAL) | Q(status=ReferralStatus.NOTICE, notice_end__gte=day)
 
 
 class ReferralQuerySet(models.QuerySet):

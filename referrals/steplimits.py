@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, npgettext, pgettext_lazy
 
 from .models import (
-    OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency, referral_overdue_q,
+    OPEN_LEAD_STATUSES, LimitUnit, ReferralStatus, StepKind, StepLimit, Urgency, deadline_paused_q,
 )
 
 S = ReferralStatus
@@ -251,7 +251,8 @@ def referral_late_q(table: LimitTable, now: dt.datetime | None = None, steps=Non
     q = Q(pk__in=[])
     for step in steps or STEP_STATUSES:
         if step == StepKind.HANDLE:
-            q |= referral_step_q(step) & referral_overdue_q()
+            day = timezone.localdate(now)
+            q |= referral_step_q(step) & ~deadline_paused_q(day) & Q(deadline__lt=day)
         else:
             q |= referral_step_q(step) & _late_q("step_started_at", step, table, now)
     return q

@@ -16,10 +16,10 @@ import datetime as dt
 import random
 import uuid
 
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
-
-from dataclasses import dataclass
 
 from households.models import Cadence, MemberStatus, SchoolStage
 from relief.demo import DISTRICT_CODE
@@ -52,7 +52,7 @@ class Family:
     @classmethod
     def of(cls, members, today: dt.date) -> "Family":
         present = [m for m in members if m.status == MemberStatus.PRESENT] or list(members)
-        ages = [(today - m.birth_date).days // 365 for m in present]
+        ages = [m.age_on(today) for m in present]
         stages = [m.get_school_stage_display() for m in present
                   if m.school_stage and m.school_stage != SchoolStage.PRESCHOOL]
         return cls(size=len(present), elderly=any(a >= 60 for a in ages), all_elderly=bool(ages) and min(ages) >= 60,

@@ -117,7 +117,7 @@ def visit_log(
                     actor=actor, household=household, visit_id=visit.pk, visited_on=visit.visited_on,
                     finding=visit.situation.strip() or (_("复核走访见到本人，结合复核完成排查。")
                                                         if visit.kind == VisitKind.REVIEW
-                                                        else _("入户走访见到本人，逐项了解后完成排查。")),
+                                                        else _("当面见到本人，逐项了解后完成排查。")),
                     circumstances_changed=visit.income_change == CheckResult.CONCERN or visit.has_needs())
             if visit.completes_period:
                 for alert in Alert.objects.filter(household=household, kind=AlertKind.OVERDUE_VISIT,

@@ -144,6 +144,12 @@ def test_a_running_notice_runs_no_deadline_and_a_step_late_says_over_its_limit_n
     assert noticed in Referral.objects.filter(referral_late_q(table)) and noticed in Referral.objects.overdue()
     accept = clock_of_referral(_age(h.submitted(demo), days=7), table)
     assert (accept.step, accept.left_text()) == (StepKind.ACCEPT, "超时2天")
+    # The database rule reads the deadline at the moment it is asked about, as the clock does.
+    due_tomorrow = h.assigned(demo, deadline=today + dt.timedelta(days=1))
+    later = timezone.now() + dt.timedelta(days=2)
+    assert due_tomorrow not in Referral.objects.filter(referral_late_q(table))
+    assert due_tomorrow in Referral.objects.filter(referral_late_q(table, later))
+    assert clock_of_referral(due_tomorrow, table).is_late(later)
 
 
 @pytest.mark.django_db

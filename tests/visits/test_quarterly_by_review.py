@@ -56,7 +56,7 @@ def test_a_routine_home_visit_that_asked_every_check_does_the_quarters_check(dem
     today = timezone.localdate()
     visit, _ = visit_log(actor=demo.caseworker_a, household=household, data=visit_data(today, situation=""))
     check = QuarterlyCheck.objects.get(household=household)
-    assert check.visit_id == visit.pk and check.finding == "入户走访见到本人，逐项了解后完成排查。"
+    assert check.visit_id == visit.pk and check.finding == "当面见到本人，逐项了解后完成排查。"
 
 
 def test_a_review_visit_of_a_family_not_on_the_list_records_no_check(demo):
